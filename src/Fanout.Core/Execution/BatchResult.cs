@@ -1,0 +1,95 @@
+using System.Text;
+
+namespace Fanout.Execution;
+
+/// <summary>The result of running an operation over a set of targets (SPEC C2, X9).</summary>
+public sealed record BatchResult
+{
+    /// <summary>The run id.</summary>
+    public required string RunId { get; init; }
+
+    /// <summary>The operation name.</summary>
+    public required string Operation { get; init; }
+
+    /// <summary>When the batch started.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When the batch ended.</summary>
+    public required DateTimeOffset EndedAt { get; init; }
+
+    /// <summary>One outcome per target, in selection order.</summary>
+    public required IReadOnlyList<TargetOutcome> Outcomes { get; init; }
+
+    /// <summary>How many waves the selection was split into.</summary>
+    public int WaveCount { get; init; } = 1;
+
+    /// <summary>Whether the batch was cancelled (Ctrl-C, API cancel, overall timeout).</summary>
+    public bool Cancelled { get; init; }
+
+    /// <summary>Why scheduling stopped early (fail-fast, max-fail-percent, overall timeout, cancellation), or <see langword="null"/>.</summary>
+    public string? StopReason { get; init; }
+
+    /// <summary>Rollbacks performed after an atomic batch failed; empty otherwise.</summary>
+    public IReadOnlyList<RollbackOutcome> Rollbacks { get; init; } = [];
+
+    /// <summary>Outcomes that succeeded.</summary>
+    public IEnumerable<TargetOutcome> Successes => Outcomes.Where(o => o.State == TargetState.Succeeded);
+
+    /// <summary>Outcomes that did not succeed and were not deliberately skipped.</summary>
+    public IEnumerable<TargetOutcome> Failures => Outcomes.Where(o => o.State is not (TargetState.Succeeded or TargetState.Skipped));
+
+    /// <summary>The number of targets.</summary>
+    public int Total => Outcomes.Count;
+
+    /// <summary>Succeeded targets divided by the total (1.0 when there were none).</summary>
+    public double SuccessRate => Total == 0 ? 1.0 : (double)Successes.Count() / Total;
+
+    /// <summary>Whether every target succeeded (or was skipped).</summary>
+    public bool AllSucceeded => !Failures.Any();
+
+    /// <summary>Whether some rollback failed ("rollback partially failed").</summary>
+    public bool RollbackPartiallyFailed => Rollbacks.Any(r => !r.Succeeded);
+
+    /// <summary>Counts outcomes in <paramref name="state"/>.</summary>
+    public int Count(TargetState state) => Outcomes.Count(o => o.State == state);
+
+    /// <summary>One error describing every failure, or <see langword="null"/> when all succeeded.</summary>
+    public string? CombinedError
+    {
+        get
+        {
+            if (AllSucceeded && !RollbackPartiallyFailed)
+            {
+                return null;
+            }
+
+            var text = new StringBuilder();
+            int failures = Failures.Count();
+            text.Append(failures).Append(" of ").Append(Total).Append(" targets did not succeed");
+            if (StopReason is not null)
+            {
+                text.Append(" (").Append(StopReason).Append(')');
+            }
+
+            foreach (TargetOutcome o in Failures)
+            {
+                text.Append("\n  ").Append(o.Target).Append(": ").Append(o.State.ToWireName());
+                if (o.Error is not null)
+                {
+                    text.Append(" — ").Append(o.Error);
+                }
+            }
+
+            if (RollbackPartiallyFailed)
+            {
+                text.Append("\nrollback partially failed:");
+                foreach (RollbackOutcome r in Rollbacks.Where(r => !r.Succeeded))
+                {
+                    text.Append("\n  ").Append(r.Target).Append(": ").Append(r.Error);
+                }
+            }
+
+            return text.ToString();
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace Fanout.Execution;
+
+/// <summary>The final state of one target in a run (SPEC X7, X9).</summary>
+public enum TargetState
+{
+    /// <summary>The operation completed successfully.</summary>
+    Succeeded,
+
+    /// <summary>The operation failed (non-zero exit, error, or validation failure).</summary>
+    Failed,
+
+    /// <summary>The operation exceeded its per-target timeout and was killed.</summary>
+    TimedOut,
+
+    /// <summary>The operation was running when the run was cancelled and was stopped.</summary>
+    Cancelled,
+
+    /// <summary>The target was never started (fail-fast, max-fail-percent, cancellation, overall timeout).</summary>
+    NotRun,
+
+    /// <summary>The target was deliberately skipped (for example by a condition).</summary>
+    Skipped,
+}
