@@ -25,6 +25,9 @@ internal sealed class LocalSession : ISession
 
     public Target Target { get; }
 
+    /// <summary>Processes running now, process-wide, with whether each leads its own group (for <see cref="LocalTransport.KillAllRunning"/>).</summary>
+    internal static System.Collections.Concurrent.ConcurrentDictionary<Process, bool> Running { get; } = new();
+
     public async Task<CommandResult> RunAsync(CommandSpec command, OutputCapture stdout, OutputCapture stderr, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -47,6 +50,7 @@ internal sealed class LocalSession : ISession
 
         using (process)
         {
+            Running.TryAdd(process, ownGroup);
             Task stdoutPump = PumpAsync(process.StandardOutput.BaseStream, stdout);
             Task stderrPump = PumpAsync(process.StandardError.BaseStream, stderr);
             Task stdinFeed = FeedAsync(process.StandardInput.BaseStream, command.StandardInput);
@@ -63,11 +67,13 @@ internal sealed class LocalSession : ISession
             {
                 await TerminateAsync(process, ownGroup).ConfigureAwait(false);
                 await DrainAsync(process, stdoutPump, stderrPump, stdinFeed).ConfigureAwait(false);
+                Running.TryRemove(process, out _);
                 throw;
             }
 
             // A command may leave a detached daemon running on purpose (nohup … &): only a
             // timeout or cancel kills what the command started.
+            Running.TryRemove(process, out _);
             CommandResult result = Signals.ToResult(process.ExitCode);
             return result;
         }

@@ -24,6 +24,30 @@ public sealed class LocalTransport : ITransport
     /// <inheritdoc />
     public string Name => TransportNames.Local;
 
+    /// <summary>
+    /// Kills, with <c>SIGKILL</c>, every process tree any local session in this process is running:
+    /// the last resort when the user forces an exit (second Ctrl-C).
+    /// </summary>
+    public static void KillAllRunning()
+    {
+        foreach ((System.Diagnostics.Process process, bool ownGroup) in LocalSession.Running)
+        {
+            try
+            {
+                if (ownGroup)
+                {
+                    Signals.Send(-process.Id, Signals.Kill);
+                }
+
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+    }
+
     /// <inheritdoc />
     public ValueTask<ISession> OpenAsync(Target target, CancellationToken cancellationToken)
     {
