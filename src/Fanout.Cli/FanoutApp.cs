@@ -15,6 +15,7 @@ internal static class FanoutApp
             ScriptCommand.Create(context),
             TargetsCommand.Create(context),
         };
+        root.Options.Add(CliStore.Option);
         if (context.HelpWidth is { } width)
         {
             foreach (Option option in root.Options)
