@@ -73,6 +73,8 @@ internal abstract partial class AdoRunStore
                 "INSERT INTO run_events (run_id, sequence, type, ts, payload) VALUES (@run_id, @sequence, @type, @ts, @payload) ON CONFLICT (run_id, sequence) DO NOTHING",
                 ["run_id", "sequence", "type", "ts", "payload"], batch.Events, e => [e.RunId, e.Sequence, e.Type, ToDb(e.Timestamp), e.Payload],
                 cancellationToken).ConfigureAwait(false);
+            await ExecuteManyAsync(connection, tx, "DELETE FROM target_attempts WHERE run_id = @run_id AND target = @target AND attempt = @attempt",
+                ["run_id", "target", "attempt"], batch.DeleteAttempts, d => [batch.RunId, d.Target, d.Attempt], cancellationToken).ConfigureAwait(false);
             if (batch.Counts is { } c)
             {
                 await UpdateCountsAsync(connection, tx, batch.RunId, c, cancellationToken).ConfigureAwait(false);

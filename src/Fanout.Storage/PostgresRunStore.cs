@@ -23,7 +23,21 @@ internal sealed class PostgresRunStore : AdoRunStore
     /// <summary>Connects with <paramref name="connectionString"/> and migrates the schema.</summary>
     public static async Task<PostgresRunStore> OpenAsync(string connectionString, string location, string logDirectory, TimeProvider timeProvider, OwnerProbe? owner, CancellationToken cancellationToken)
     {
-        var store = new PostgresRunStore(NpgsqlDataSource.Create(connectionString), location, logDirectory, timeProvider, owner);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.Options))
+        {
+            // The same durability class as SQLite's synchronous=NORMAL: a commit is visible at once and survives
+            // a crash of fanout (what resume needs); only a crash of the database server may lose the last
+            // few milliseconds of commits. It removes a WAL flush from every group commit of "started" rows.
+            // A URL with ?Options=... (e.g. "-c synchronous_commit=on") overrides it.
+            builder.Options = "-c synchronous_commit=off";
+        }
+
+        // The store's statements are few and repeated: prepare them automatically, and skip the DISCARD ALL
+        // on every pooled open (the store never leaves session state behind).
+        builder.MaxAutoPrepare = builder.MaxAutoPrepare == 0 ? 32 : builder.MaxAutoPrepare;
+        builder.NoResetOnClose = true;
+        var store = new PostgresRunStore(NpgsqlDataSource.Create(builder.ConnectionString), location, logDirectory, timeProvider, owner);
         try
         {
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
