@@ -6,8 +6,6 @@ namespace Fanout.Runs;
 
 internal sealed partial class RunRecorder
 {
-    // Start times of claimed attempts, written with the next batch (only the writer task touches it).
-    private readonly List<TargetAttemptRecord> _confirmed = [];
 
     private async Task WriteLoopAsync()
     {
@@ -63,9 +61,6 @@ internal sealed partial class RunRecorder
                 case StartRequest s:
                     starts.Add(s);
                     break;
-                case TargetAttemptRecord confirmed:
-                    _confirmed.Add(confirmed);
-                    break;
                 default:
                     events.Add((RunEvent)item);
                     break;
@@ -75,10 +70,8 @@ internal sealed partial class RunRecorder
 
     private async Task FlushAsync(List<StartRequest> starts, List<RunEvent> events)
     {
-        var attempts = new List<TargetAttemptRecord>(starts.Count + events.Count + _confirmed.Count);
+        var attempts = new List<TargetAttemptRecord>(starts.Count + events.Count);
         attempts.AddRange(starts.SelectMany(s => s.Claims.Prepend(s.Attempt)));
-        attempts.AddRange(_confirmed);
-        _confirmed.Clear();
         var records = new List<RunEventRecord>(events.Count);
         foreach (RunEvent e in events)
         {

@@ -86,13 +86,13 @@ internal sealed partial class RunRecorder : IAsyncDisposable
             StartedAt = _time.GetUtcNow(),
         };
         Task claim;
-        TargetAttemptRecord? lazy = null;
         lock (_claimed)
         {
             if (attempt == 1 && _claimed.TryGetValue(target, out Task? claimedBy))
             {
+                // Already claimed as running by an earlier start's write: nothing more to write now (its start
+                // time arrives with its outcome), only to be sure that write has committed.
                 claim = claimedBy;
-                lazy = row;
             }
             else
             {
@@ -107,12 +107,7 @@ internal sealed partial class RunRecorder : IAsyncDisposable
             }
         }
 
-        // Running is durable once the claiming write committed; a claimed target's own start time is written lazily.
         await claim.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (lazy is not null)
-        {
-            _queue.Writer.TryWrite(lazy);
-        }
     }
 
     // Claims the next first attempts in selection order (called under the _claimed lock). A claim is a durable
