@@ -56,6 +56,12 @@ public static class Duration
                 i++;
             }
 
+            if (unitStart == i && i < s.Length)
+            {
+                error = $"invalid duration '{s}' (use seconds or 500ms, 30s, 5m, 2h, 7d)";
+                return false;
+            }
+
             double? factor = s[unitStart..i] switch
             {
                 "ms" => 0.001,

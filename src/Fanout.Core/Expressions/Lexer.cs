@@ -213,7 +213,8 @@ internal sealed class Lexer(string source)
             return Make(TokenKind.Ident, i - _pos);
         }
 
-        throw new TemplateSyntaxException($"unexpected character '{c}' in action", line, col);
+        throw new TemplateSyntaxException(
+            c == '}' ? "unexpected '}' (an action closes with '}}')" : $"unexpected character '{c}' in action", line, col);
     }
 
     private List<string> ReadPath(out int length)

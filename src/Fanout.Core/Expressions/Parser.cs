@@ -19,11 +19,28 @@ internal sealed class Parser
     private IReadOnlyList<Token> _tokens = [];
     private int _t;
 
-    private Parser(List<Segment> segments) => _segments = segments;
+    private readonly bool _bareNames;
+
+    private Parser(List<Segment> segments, bool bareNames = false)
+    {
+        _segments = segments;
+        _bareNames = bareNames;
+    }
 
     public SortedSet<string> ReferencedNames { get; } = new(StringComparer.Ordinal);
 
-    public static (IReadOnlyList<Node> Nodes, IReadOnlyCollection<string> Names) ParseTemplate(string source)
+    /// <summary>The first position at which each referenced root name occurs.</summary>
+    public Dictionary<string, (int Line, int Column)> NamePositions { get; } = new(StringComparer.Ordinal);
+
+    private void Reference(string name, Token token)
+    {
+        if (ReferencedNames.Add(name))
+        {
+            NamePositions[name] = (token.Line, token.Column);
+        }
+    }
+
+    public static (IReadOnlyList<Node> Nodes, IReadOnlyDictionary<string, (int Line, int Column)> Names) ParseTemplate(string source)
     {
         var parser = new Parser(Lexer.Scan(source));
         var nodes = parser.ParseList(out var terminator);
@@ -33,12 +50,12 @@ internal sealed class Parser
             throw new TemplateSyntaxException($"unexpected {{{{ {terminator} }}}} without a matching 'if' or 'range'", tok.Line, tok.Column);
         }
 
-        return (nodes, parser.ReferencedNames);
+        return (nodes, parser.NamePositions);
     }
 
-    public static (IReadOnlyList<Node> Nodes, IReadOnlyCollection<string> Names) ParseExpression(string source)
+    public static (IReadOnlyList<Node> Nodes, IReadOnlyDictionary<string, (int Line, int Column)> Names) ParseExpression(string source, bool bareNames)
     {
-        var parser = new Parser([]);
+        var parser = new Parser([], bareNames);
         parser.Begin(Lexer.LexExpression(source));
         if (parser.Peek().Kind == TokenKind.End)
         {
@@ -47,7 +64,7 @@ internal sealed class Parser
 
         var pipe = parser.ParsePipeline(allowDeclaration: false);
         parser.ExpectEnd();
-        return ([new ActionNode(pipe, pipe.Line, pipe.Column)], parser.ReferencedNames);
+        return ([new ActionNode(pipe, pipe.Line, pipe.Column)], parser.NamePositions);
     }
 
     private List<Node> ParseList(out string terminator)
@@ -336,6 +353,11 @@ internal sealed class Parser
             return new UnaryExpr("not", ParseUnary(), t.Line, t.Column);
         }
 
+        if (_bareNames && t.Kind == TokenKind.Ident && !Reserved.Contains(t.Text) && !Functions.IsKnown(t.Text))
+        {
+            return ParsePrimary();
+        }
+
         if (t.Kind == TokenKind.Ident && !Reserved.Contains(t.Text) || t.IsIdent("and") || t.IsIdent("or"))
         {
             CheckFunction(t);
@@ -376,6 +398,9 @@ internal sealed class Parser
                 return new LiteralExpr(t.Text == "true", t.Line, t.Column);
             case TokenKind.Ident when t.Text is "null" or "nil":
                 return new LiteralExpr(null, t.Line, t.Column);
+            case TokenKind.Ident when _bareNames && !Reserved.Contains(t.Text) && !Functions.IsKnown(t.Text):
+                Reference(t.Text, t);
+                return new FieldExpr([t.Text], t.Line, t.Column);
             case TokenKind.Ident when !Reserved.Contains(t.Text):
                 CheckFunction(t);
                 return new CallExpr(t.Text, [], t.Line, t.Column);
@@ -384,7 +409,7 @@ internal sealed class Parser
             case TokenKind.Field:
                 if (_dotRebound == 0)
                 {
-                    ReferencedNames.Add(t.Path[0]);
+                    Reference(t.Path[0], t);
                 }
 
                 return new FieldExpr(t.Path, t.Line, t.Column);
@@ -394,7 +419,7 @@ internal sealed class Parser
                 {
                     if (t.Path.Count > 0)
                     {
-                        ReferencedNames.Add(t.Path[0]);
+                        Reference(t.Path[0], t);
                     }
                 }
                 else if (!IsDeclared(name))

@@ -8,12 +8,13 @@ namespace Fanout.Expressions;
 /// </summary>
 public sealed class Template
 {
-    private Template(string source, TemplateOrigin origin, IReadOnlyList<Node> nodes, IReadOnlyCollection<string> names)
+    private Template(string source, TemplateOrigin origin, IReadOnlyList<Node> nodes, IReadOnlyDictionary<string, (int Line, int Column)> names)
     {
         Source = source;
         Origin = origin;
         Nodes = nodes;
-        ReferencedNames = names;
+        NamePositions = names;
+        ReferencedNames = names.Keys.Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>The source text.</summary>
@@ -32,6 +33,12 @@ public sealed class Template
     public bool HasActions => Nodes.Any(n => n is not TextNode);
 
     internal IReadOnlyList<Node> Nodes { get; }
+
+    internal IReadOnlyDictionary<string, (int Line, int Column)> NamePositions { get; }
+
+    /// <summary>Where in the file <paramref name="name"/> is first referenced (see <see cref="ReferencedNames"/>).</summary>
+    public SourcePosition PositionOf(string name) =>
+        NamePositions.TryGetValue(name, out var p) ? Origin.Map(p.Line, p.Column) : Origin.Start;
 
     /// <summary>Parses template text. Never throws for bad input: a syntax error is returned with its file position.</summary>
     /// <param name="source">The template text.</param>
@@ -57,7 +64,12 @@ public sealed class Template
     /// </summary>
     /// <param name="source">The expression text.</param>
     /// <param name="origin">Where the text starts in its file.</param>
-    public static TemplateParseResult ParseExpression(string source, TemplateOrigin? origin = null)
+    /// <param name="bareNames">
+    /// When true, a bare identifier that is not a function reads the root name of that name (so
+    /// <c>deployment_duration &gt; 1800</c> means <c>.deployment_duration &gt; 1800</c>); used for monitoring alert conditions.
+    /// The default value is false.
+    /// </param>
+    public static TemplateParseResult ParseExpression(string source, TemplateOrigin? origin = null, bool bareNames = false)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (source.Contains("{{", StringComparison.Ordinal))
@@ -68,7 +80,7 @@ public sealed class Template
         origin ??= TemplateOrigin.None;
         try
         {
-            var (nodes, names) = Parser.ParseExpression(source);
+            var (nodes, names) = Parser.ParseExpression(source, bareNames);
             return new TemplateParseResult(new Template(source, origin, nodes, names), null);
         }
         catch (TemplateSyntaxException ex)

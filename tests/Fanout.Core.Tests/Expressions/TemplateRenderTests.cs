@@ -67,6 +67,8 @@ public sealed class TemplateRenderTests
         Assert.Equal(true, Eval(".health_score >= 75 and not .flag", Ctx));
         Assert.Equal(new List<object?> { "a", "b" }, Eval("['a', \"b\"]", Ctx));
         Assert.Equal(2L, Eval("len .services", Ctx));
+        Assert.Equal(1L, Eval("(fromJSON '{\"n\":1}').n", Ctx));
+        Assert.Equal(1.5, Eval("(fromJSON '{\"n\":1.5}').n", Ctx));
     }
 
     [Fact]
