@@ -19,6 +19,7 @@ internal static class FanoutApp
             ExecCommand.Create(context),
             ScriptCommand.Create(context),
             TargetsCommand.Create(context),
+            ValidateCommand.Create(context),
         };
         if (context.HelpWidth is { } width)
         {

@@ -159,12 +159,12 @@ internal sealed class YamlReader(string? file, string text)
             return null;
         }
 
-        if (Fanout.Duration.TryParse(text, out var value, out var error))
+        if (Fanout.Duration.TryParse(text, out var value))
         {
             return value;
         }
 
-        Error(node!, $"'{field}': {error}");
+        Error(node!, $"'{field}': invalid duration '{text}' (use seconds like 300, or 500ms, 30s, 5m, 2h, 7d, 1h30m)");
         return null;
     }
 
