@@ -20,6 +20,7 @@ internal static class FanoutApp
             ScriptCommand.Create(context),
             TargetsCommand.Create(context),
             ValidateCommand.Create(context),
+            PlanCommand.Create(context),
         };
         if (context.HelpWidth is { } width)
         {
