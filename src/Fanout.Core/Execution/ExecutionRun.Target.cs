@@ -8,7 +8,34 @@ namespace Fanout.Execution;
 /// <summary>One target: validation, attempts, the timeout, retries and the final outcome.</summary>
 internal sealed partial class ExecutionRun
 {
-    private async ValueTask RunTargetAsync(WorkerSlot slot, int step, int index, int wave)
+    private ValueTask RunTargetAsync(WorkerSlot slot, int step, int index, int wave)
+    {
+        ValueTask running = RunTargetCoreAsync(slot, step, index, wave);
+        if (step < _steps.Length - 1 || _atomic)
+        {
+            // A chain keeps the session for its next step (closed at wave end); an atomic run keeps
+            // it for a possible rollback.
+            return running;
+        }
+
+        // The target is done with the run: close its session at once, inside its slot, so open
+        // sessions never exceed the concurrency limit (X2) — let alone the wave (X3).
+        return running.IsCompletedSuccessfully ? Sessions.ReleaseAsync(index) : ReleaseAfterAsync(running, index);
+    }
+
+    private async ValueTask ReleaseAfterAsync(ValueTask running, int index)
+    {
+        try
+        {
+            await running.ConfigureAwait(false);
+        }
+        finally
+        {
+            await Sessions.ReleaseAsync(index).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask RunTargetCoreAsync(WorkerSlot slot, int step, int index, int wave)
     {
         Target target = _targets[index];
         IOperation operation = _steps[step];
@@ -56,6 +83,12 @@ internal sealed partial class ExecutionRun
             ExecutionLog.AttemptFailed(Logger, target.Name, attempt, result.State.ToWireName(), result.Error);
             TimeSpan delay = RetryDelay.Compute(Options.RetryDelay, Options.Backoff, attempt, Options.MaxRetryDelay, Options.Jitter, Random.Shared);
             Publish(new TargetRetrying { RunId = RunId, Timestamp = Now(), Target = target.Name, Attempt = attempt, Delay = delay, Error = result.Error, ExitCode = result.ExitCode });
+            if (result.LostSession)
+            {
+                // The connection failed: the retry opens a fresh session instead of reusing a dead one.
+                await Sessions.ReleaseAsync(index).ConfigureAwait(false);
+            }
+
             if (delay > TimeSpan.Zero && !await RetryWaitAsync(delay).ConfigureAwait(false))
             {
                 Attempt cancelled = result with { State = TargetState.Cancelled, Error = $"{CancelReason} while waiting to retry (last error: {result.Error})" };
@@ -130,8 +163,8 @@ internal sealed partial class ExecutionRun
         }
 
         // A connection error is transient by definition (X6); other exceptions follow the exit-code rule.
-        bool transient = error is TransportException || Options.RetryOnExitCodes.Count == 0;
-        return new Attempt(TargetState.Failed, null, error!.Message, transient);
+        bool lost = error is TransportException;
+        return new Attempt(TargetState.Failed, null, error!.Message, lost || Options.RetryOnExitCodes.Count == 0, lost);
     }
 
     private bool Finish(int step, int index, TargetOutcome outcome)
