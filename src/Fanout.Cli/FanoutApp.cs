@@ -28,6 +28,8 @@ internal static class FanoutApp
             ContinueCommand.CreateResume(context),
             ScheduleCommand.Create(context),
             ServeCommand.Create(context),
+            ValidateCommand.Create(context),
+            PlanCommand.Create(context),
         };
         root.Options.Add(CliStore.Option);
         if (context.HelpWidth is { } width)
