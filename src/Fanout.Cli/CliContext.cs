@@ -22,5 +22,5 @@ internal sealed class CliContext
     /// <summary>Set to true by the Ctrl-C handler when the run was interrupted (exit 130).</summary>
     public Func<bool> WasInterrupted { get; init; } = () => false;
 
-    public RunService GetRunService() => RunService ?? new RunService(timeProvider: Time);
+    public RunService GetRunService(IRunStore? store = null) => RunService ?? new RunService(timeProvider: Time, store: store);
 }

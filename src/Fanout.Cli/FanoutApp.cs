@@ -20,7 +20,17 @@ internal static class FanoutApp
             ScriptCommand.Create(context),
             TargetsCommand.Create(context),
             ValidateCommand.Create(context),
+            HistoryCommand.Create(context),
+            ShowCommand.Create(context),
+            LogsCommand.Create(context),
+            ExportCommand.Create(context),
+            CleanupCommand.Create(context),
+            ContinueCommand.CreateRetry(context),
+            ContinueCommand.CreateResume(context),
+            ScheduleCommand.Create(context),
+            ServeCommand.Create(context),
         };
+        root.Options.Add(CliStore.Option);
         if (context.HelpWidth is { } width)
         {
             SetHelpWidth(root, width);

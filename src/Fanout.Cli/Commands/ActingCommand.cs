@@ -63,7 +63,14 @@ internal sealed class ActingCommand
             return await UsageAsync(commandName, "no inventory: pass -i PATH, set FANOUT_INVENTORY, or create ./fanout.yaml").ConfigureAwait(false);
         }
 
-        Runs.RunService service = _context.GetRunService();
+        (Runs.IRunStore? store, string? storeError) = await CliStore.OpenAsync(parsed, _context, cancellationToken).ConfigureAwait(false);
+        if (store is null)
+        {
+            return await UsageAsync(commandName, storeError ?? "cannot open the run store").ConfigureAwait(false);
+        }
+
+        await using var storeScope = store.ConfigureAwait(false);
+        Runs.RunService service = _context.GetRunService(store);
         TargetSet targets;
         try
         {
@@ -110,6 +117,22 @@ internal sealed class ActingCommand
         }
 
         string? outputDir = parsed.GetValue(_options.OutputDir);
+        var request = new Runs.RunRequest
+        {
+            Operation = operation,
+            Targets = targets,
+            Options = options,
+            Definition = Runs.RunDefinition.Describe(operation, CliStore.Absolute(sources, _context), criteria, options),
+        };
+        return await ExecuteAndReportAsync(service, request, format, quiet, outputDir, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="request"/> with progress, writes the results and returns the exit code (shared by exec, script, retry, resume and schedules).</summary>
+    public async Task<int> ExecuteAndReportAsync(Runs.RunService service, Runs.RunRequest request, string format, bool quiet, string? outputDir, CancellationToken cancellationToken)
+    {
+        TextWriter error = _context.Console.Error;
+        bool document = format is "json" or "csv";
+        TextWriter progressWriter = document ? error : _context.Console.Out;
         if (outputDir is not null)
         {
             try
@@ -118,11 +141,11 @@ internal sealed class ActingCommand
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return await UsageAsync(commandName, $"cannot create --output-dir '{outputDir}': {e.Message}").ConfigureAwait(false);
+                return await UsageAsync("exec", $"cannot create --output-dir '{outputDir}': {e.Message}").ConfigureAwait(false);
             }
         }
 
-        BatchResult result = await ExecuteAsync(service, operation, targets, options, progressWriter, quiet, outputDir, cancellationToken).ConfigureAwait(false);
+        BatchResult result = await ExecuteAsync(service, request, progressWriter, quiet, outputDir, cancellationToken).ConfigureAwait(false);
 
         if (document)
         {
@@ -152,9 +175,7 @@ internal sealed class ActingCommand
 
     private async Task<BatchResult> ExecuteAsync(
         Runs.RunService service,
-        IOperation operation,
-        TargetSet targets,
-        ExecutionOptions options,
+        Runs.RunRequest request,
         TextWriter progressWriter,
         bool quiet,
         string? outputDir,
@@ -168,7 +189,7 @@ internal sealed class ActingCommand
         // the live display polls its snapshot. Neither can slow the run down.
         IAsyncEnumerable<RunEvent> events = tracker.ReadAllAsync(CancellationToken.None);
         Task consumer = ConsumeAsync(events, live ? null : plain, outputDir);
-        Task<BatchResult> run = service.ExecuteAsync(operation, targets, options, tracker, cancellationToken: cancellationToken);
+        Task<BatchResult> run = service.ExecuteAsync(request, tracker, cancellationToken);
         if (live)
         {
             var display = new LiveProgressDisplay(tracker, _context.Time);

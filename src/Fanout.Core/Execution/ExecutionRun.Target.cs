@@ -8,7 +8,34 @@ namespace Fanout.Execution;
 /// <summary>One target: validation, attempts, the timeout, retries and the final outcome.</summary>
 internal sealed partial class ExecutionRun
 {
-    private async ValueTask RunTargetAsync(WorkerSlot slot, int step, int index, int wave)
+    private ValueTask RunTargetAsync(WorkerSlot slot, int step, int index, int wave)
+    {
+        ValueTask running = RunTargetCoreAsync(slot, step, index, wave);
+        if (step < _steps.Length - 1 || _atomic)
+        {
+            // A chain keeps the session for its next step (closed at wave end); an atomic run keeps
+            // it for a possible rollback.
+            return running;
+        }
+
+        // The target is done with the run: close its session at once, inside its slot, so open
+        // sessions never exceed the concurrency limit (X2) — let alone the wave (X3).
+        return running.IsCompletedSuccessfully ? Sessions.ReleaseAsync(index) : ReleaseAfterAsync(running, index);
+    }
+
+    private async ValueTask ReleaseAfterAsync(ValueTask running, int index)
+    {
+        try
+        {
+            await running.ConfigureAwait(false);
+        }
+        finally
+        {
+            await Sessions.ReleaseAsync(index).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask RunTargetCoreAsync(WorkerSlot slot, int step, int index, int wave)
     {
         Target target = _targets[index];
         IOperation operation = _steps[step];

@@ -6,8 +6,9 @@ namespace Fanout.Execution;
 
 /// <summary>
 /// The sessions a run has open, one per target, opened on first use (inside the target's
-/// concurrency slot) and reused by every later operation on that target until the executor
-/// releases them at the end of the wave (SPEC X2, X3, S2).
+/// concurrency slot) and reused by every later operation on that target in the run. The executor
+/// closes a target's session when the target is done with the run (its last step), and every
+/// remaining session at the end of each wave (SPEC X2, X3, S2).
 /// </summary>
 internal sealed class SessionCache
 {
@@ -16,6 +17,7 @@ internal sealed class SessionCache
     private readonly ILogger _logger;
     private readonly Dictionary<int, Task<ISession>> _open = [];
     private bool _closed;
+    private int _count;
 
     public SessionCache(TransportRegistry transports, ILogger logger)
     {
@@ -34,6 +36,7 @@ internal sealed class SessionCache
             {
                 opening = OpenAsync(target, cancellationToken);
                 _open[key] = opening;
+                _count = _open.Count;
             }
         }
 
@@ -49,6 +52,7 @@ internal sealed class SessionCache
                 if (_open.TryGetValue(key, out Task<ISession>? current) && current == opening)
                 {
                     _open.Remove(key);
+                    _count = _open.Count;
                 }
             }
 
@@ -57,19 +61,23 @@ internal sealed class SessionCache
     }
 
     /// <summary>Closes the session of one target, if open.</summary>
-    public async ValueTask ReleaseAsync(int key)
+    public ValueTask ReleaseAsync(int key)
     {
+        if (Volatile.Read(ref _count) == 0)
+        {
+            return ValueTask.CompletedTask; // the common case of operations that need no session
+        }
+
         Task<ISession>? opening;
         lock (_gate)
         {
             _open.Remove(key, out opening);
+            _count = _open.Count;
         }
 
-        if (opening is not null)
-        {
-            await DisposeQuietlyAsync(opening).ConfigureAwait(false);
-        }
+        return opening is null ? ValueTask.CompletedTask : DisposeQuietlyAsync(opening);
     }
+
 
     /// <summary>Closes every open session (at the end of a wave). With <paramref name="final"/>, later opens are refused.</summary>
     public async ValueTask ReleaseAllAsync(bool final)
@@ -85,6 +93,7 @@ internal sealed class SessionCache
 
             sessions = [.. _open.Values];
             _open.Clear();
+            _count = 0;
         }
 
         foreach (Task<ISession> opening in sessions)

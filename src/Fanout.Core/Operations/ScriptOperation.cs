@@ -33,6 +33,9 @@ public sealed class ScriptOperation : IOperation
     /// <summary>The script's file name.</summary>
     public string ScriptName { get; }
 
+    /// <summary>The script's bytes (recorded with a run so resume and retry run the same script).</summary>
+    public ReadOnlyMemory<byte> Content => _content;
+
     /// <summary>The arguments passed to the script.</summary>
     public IReadOnlyList<string> Arguments { get; }
 

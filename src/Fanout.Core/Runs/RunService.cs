@@ -16,23 +16,33 @@ namespace Fanout.Runs;
 /// The one application service (ARCHITECTURE): resolves inventory sources and a selection into
 /// targets, gives the run an id and executes an operation over the targets with the
 /// <see cref="BatchExecutor"/>, publishing events through a <see cref="ProgressTracker"/>. The CLI
-/// and the server both call it; neither holds execution logic of its own.
+/// and the server both call it; neither holds execution logic of its own. With a store, every run
+/// started through <see cref="ExecuteAsync(RunRequest, ProgressTracker?, CancellationToken)"/> is recorded, and
+/// <see cref="PlanResumeAsync"/> / <see cref="PlanRetryAsync"/> turn a stored run back into a request.
 /// </summary>
-public sealed class RunService
+public sealed partial class RunService
 {
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RunRecorderOptions _recorderOptions;
 
     /// <summary>Creates the service.</summary>
     /// <param name="transports">The transports targets may name. The default value has the local transport.</param>
     /// <param name="timeProvider">The clock. The default value is <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">The logger. The default value logs nothing.</param>
-    public RunService(TransportRegistry? transports = null, TimeProvider? timeProvider = null, ILogger? logger = null)
+    /// <param name="store">Where runs are recorded (SPEC H1), or <see langword="null"/> to record nothing.</param>
+    /// <param name="recorderOptions">How the recorder batches writes and keeps its lease. The default value is <see cref="RunRecorderOptions"/>' defaults.</param>
+    public RunService(TransportRegistry? transports = null, TimeProvider? timeProvider = null, ILogger? logger = null, IRunStore? store = null, RunRecorderOptions? recorderOptions = null)
     {
         Transports = transports ?? new TransportRegistry().Register(new LocalTransport());
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
+        Store = store;
+        _recorderOptions = recorderOptions ?? new RunRecorderOptions();
     }
+
+    /// <summary>The store runs are recorded in, or <see langword="null"/>.</summary>
+    public IRunStore? Store { get; }
 
     /// <summary>The transports runs use.</summary>
     public TransportRegistry Transports { get; }

@@ -1,0 +1,74 @@
+namespace Fanout.Runs;
+
+/// <summary>
+/// The run store (SPEC H1–H5, S-QL): runs, their selections, every target attempt, their events and
+/// schedules. Implemented over SQLite and PostgreSQL by <c>Fanout.Storage</c>; both behave the same.
+/// Implementations are thread-safe. Times are stored and returned in UTC.
+/// </summary>
+public interface IRunStore : IAsyncDisposable
+{
+    /// <summary>Where the store lives, for display (a file path or a PostgreSQL URL without password).</summary>
+    string Location { get; }
+
+    /// <summary>The directory holding full output logs of stored runs (one sub-directory per run).</summary>
+    string LogDirectory { get; }
+
+    /// <summary>Records a new run with its selection in order (in one transaction).</summary>
+    /// <exception cref="Fanout.FanoutException">A run with the same id exists.</exception>
+    Task CreateRunAsync(RunRecord run, IReadOnlyList<RunTargetRecord> targets, CancellationToken cancellationToken);
+
+    /// <summary>Applies attempt upserts, event appends and a counts update in one transaction; durable when the task completes.</summary>
+    Task WriteAsync(RunWriteBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>Marks a run ended with its final status, counts and stop reason, and releases its lease.</summary>
+    Task FinishRunAsync(string runId, RunStatus status, DateTimeOffset endedAt, RunCounts counts, string? stopReason, CancellationToken cancellationToken);
+
+    /// <summary>Extends the owner's lease of a running run.</summary>
+    /// <returns>False when the run is no longer running (e.g. it was declared interrupted).</returns>
+    Task<bool> RenewLeaseAsync(string runId, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes over a run that is not running (failed, cancelled, interrupted) so it can be resumed:
+    /// sets it running again under a new owner, clears its end time and counts one more resume.
+    /// </summary>
+    /// <returns>False when the run does not exist or is still running under a live owner.</returns>
+    Task<bool> ReopenRunAsync(string runId, string ownerHost, int ownerPid, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken);
+
+    /// <summary>Reads history, newest first. Running runs whose owner died are reported (and stored) as <see cref="RunStatus.Interrupted"/>.</summary>
+    Task<IReadOnlyList<RunRecord>> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Reads one run (with interruption detection), or <see langword="null"/> when unknown.</summary>
+    Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken);
+
+    /// <summary>Reads a run's recorded selection in order.</summary>
+    Task<IReadOnlyList<RunTargetRecord>> GetRunTargetsAsync(string runId, CancellationToken cancellationToken);
+
+    /// <summary>Reads attempt rows of a run in selection order, then attempt order.</summary>
+    Task<IReadOnlyList<TargetAttemptRecord>> GetAttemptsAsync(string runId, AttemptQuery? query, CancellationToken cancellationToken);
+
+    /// <summary>Reads up to <paramref name="limit"/> events with a sequence greater than <paramref name="afterSequence"/>, in order.</summary>
+    Task<IReadOnlyList<RunEventRecord>> GetEventsAsync(string runId, long afterSequence, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The highest stored event sequence of a run, 0 when it has none (resume continues numbering after it).</summary>
+    Task<long> GetLastSequenceAsync(string runId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes ended runs that started before <paramref name="olderThan"/>, except the newest
+    /// <paramref name="keepLast"/> runs overall, with their attempts, events and log files.
+    /// </summary>
+    Task<CleanupResult> CleanupAsync(DateTimeOffset olderThan, int keepLast, CancellationToken cancellationToken);
+
+    /// <summary>Adds a schedule.</summary>
+    /// <returns>False when a schedule with that name exists.</returns>
+    Task<bool> AddScheduleAsync(ScheduleRecord schedule, CancellationToken cancellationToken);
+
+    /// <summary>Reads every schedule, by name.</summary>
+    Task<IReadOnlyList<ScheduleRecord>> GetSchedulesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes a schedule.</summary>
+    /// <returns>False when no schedule has that name.</returns>
+    Task<bool> DeleteScheduleAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Records that a schedule fired at <paramref name="firedAt"/>, the run it started (if any) and the result so far.</summary>
+    Task RecordScheduleFireAsync(string name, DateTimeOffset firedAt, string? runId, string? result, CancellationToken cancellationToken);
+}

@@ -1,0 +1,181 @@
+using Fanout.Events;
+using Fanout.Execution;
+using Fanout.Output;
+
+namespace Fanout.Runs;
+
+internal sealed partial class RunRecorder
+{
+    private async Task WriteLoopAsync()
+    {
+        var starts = new List<StartRequest>();
+        var events = new List<RunEvent>();
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                Drain(starts, events);
+                // Starts are written at once (a slot waits for them); events may wait to fill a batch.
+                if (starts.Count == 0 && events.Count < _options.MaxBatch)
+                {
+                    using var window = new CancellationTokenSource(_options.FlushInterval, _time);
+                    try
+                    {
+                        while (starts.Count == 0 && events.Count < _options.MaxBatch && await _queue.Reader.WaitToReadAsync(window.Token).ConfigureAwait(false))
+                        {
+                            Drain(starts, events);
+                        }
+                    }
+                    catch (OperationCanceledException) when (window.IsCancellationRequested)
+                    {
+                        // The flush interval elapsed.
+                    }
+                }
+
+                await FlushAsync(starts, events).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _failure = e;
+            foreach (StartRequest s in starts)
+            {
+                s.Done.TrySetException(new FanoutException($"recording run {RunId} failed: {e.Message}", e));
+            }
+
+            // Fail every later start too: an attempt must not run unrecorded.
+            while (_queue.Reader.TryRead(out object? item))
+            {
+                (item as StartRequest)?.Done.TrySetException(new FanoutException($"recording run {RunId} failed: {e.Message}", e));
+            }
+        }
+    }
+
+    private void Drain(List<StartRequest> starts, List<RunEvent> events)
+    {
+        while (events.Count < _options.MaxBatch * 4 && _queue.Reader.TryRead(out object? item))
+        {
+            if (item is StartRequest s)
+            {
+                starts.Add(s);
+            }
+            else
+            {
+                events.Add((RunEvent)item);
+            }
+        }
+    }
+
+    private async Task FlushAsync(List<StartRequest> starts, List<RunEvent> events)
+    {
+        var attempts = new List<TargetAttemptRecord>(starts.Count + events.Count);
+        attempts.AddRange(starts.Select(s => s.Attempt));
+        var records = new List<RunEventRecord>(events.Count);
+        foreach (RunEvent e in events)
+        {
+            long sequence = e.Sequence > 0 ? e.Sequence + _sequenceOffset : _lastSequence + 1;
+            _lastSequence = Math.Max(_lastSequence, sequence);
+            records.Add(new RunEventRecord(RunId, sequence, e.GetType().Name, e.Timestamp.ToUniversalTime(), RunEventPayload.Serialize(e, (int)sequence)));
+            if (ToAttempt(e) is { } attempt)
+            {
+                attempts.Add(attempt);
+            }
+        }
+
+        bool countsChanged = events.Any(e => e is TargetFinished);
+        await _store.WriteAsync(new RunWriteBatch
+        {
+            RunId = RunId,
+            Attempts = attempts,
+            Events = records,
+            Counts = countsChanged ? Counts() : null,
+        }, CancellationToken.None).ConfigureAwait(false); // never abandon a write half-way: the run's record must stay exact
+
+        foreach (StartRequest s in starts)
+        {
+            s.Done.TrySetResult();
+        }
+
+        starts.Clear();
+        events.Clear();
+    }
+
+    private TargetAttemptRecord? ToAttempt(RunEvent e)
+    {
+        switch (e)
+        {
+            case TargetStarted s:
+                _waves[s.Target] = s.Wave;
+                return null; // its running row was written by MarkStartedAsync (or is filled in by the finish)
+            case TargetRetrying r:
+                return new TargetAttemptRecord
+                {
+                    RunId = RunId,
+                    Target = r.Target,
+                    Attempt = r.Attempt + AttemptOffset(r.Target),
+                    State = AttemptState.Failed,
+                    ExitCode = r.ExitCode,
+                    Wave = _waves.GetValueOrDefault(r.Target, 1),
+                    EndedAt = r.Timestamp,
+                    Error = r.Error,
+                };
+            case TargetFinished f:
+                return ToFinalAttempt(f.Outcome, f.Timestamp);
+            default:
+                return null;
+        }
+    }
+
+    private TargetAttemptRecord ToFinalAttempt(TargetOutcome outcome) => ToFinalAttempt(outcome, null);
+
+    private TargetAttemptRecord ToFinalAttempt(TargetOutcome outcome, DateTimeOffset? at)
+    {
+        _finals[outcome.Target] = outcome.State;
+        int attempt = outcome.Attempts == 0 ? 0 : outcome.Attempts + AttemptOffset(outcome.Target);
+        (string? stdout, string? stdoutLog) = StoreOutput(outcome.Stdout, outcome.Target, attempt, "stdout");
+        (string? stderr, string? stderrLog) = StoreOutput(outcome.Stderr, outcome.Target, attempt, "stderr");
+        return new TargetAttemptRecord
+        {
+            RunId = RunId,
+            Target = outcome.Target,
+            Attempt = attempt,
+            State = outcome.State.ToAttemptState(),
+            ExitCode = outcome.ExitCode,
+            Wave = outcome.Wave,
+            StartedAt = outcome.Attempts <= 1 ? outcome.StartedAt : null,
+            EndedAt = outcome.StartedAt is { } s ? s + outcome.Duration : at,
+            Stdout = stdout,
+            Stderr = stderr,
+            StdoutLog = stdoutLog,
+            StderrLog = stderrLog,
+            Error = outcome.Error,
+        };
+    }
+
+    // Keeps rows small: the stored text is capped; the complete stream goes to a log file when longer.
+    private (string? Text, string? Log) StoreOutput(CapturedOutput output, string target, int attempt, string stream)
+    {
+        if (output.TotalBytes == 0 && output.Text.Length == 0)
+        {
+            return (null, null);
+        }
+
+        if (!output.Truncated && output.Text.Length <= _options.StoredOutputCap)
+        {
+            return (output.Text, null);
+        }
+
+        string path = RunLogPaths.AttemptLog(_store.LogDirectory, RunId, target, attempt, stream);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (output.SpillPath is { } spill && File.Exists(spill))
+        {
+            File.Copy(spill, path, overwrite: true);
+        }
+        else
+        {
+            File.WriteAllText(path, output.Text);
+        }
+
+        return (output.Text.Length <= _options.StoredOutputCap ? output.Text : output.Text[.._options.StoredOutputCap], path);
+    }
+}

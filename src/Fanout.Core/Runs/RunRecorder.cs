@@ -1,0 +1,178 @@
+using System.Threading.Channels;
+using Fanout.Events;
+using Fanout.Execution;
+using Fanout.Operations;
+
+namespace Fanout.Runs;
+
+/// <summary>
+/// Writes one run to an <see cref="IRunStore"/> (SPEC H1). Two paths share one writer task:
+/// <list type="bullet">
+/// <item><see cref="MarkStartedAsync"/> — awaited by <see cref="RecordingOperation"/> before an attempt runs — makes the
+/// attempt's <c>running</c> row durable first. Starts that arrive together are group-committed in one transaction,
+/// so a slot opening never waits for more than one commit.</item>
+/// <item>Events (<see cref="Post"/>, <see cref="ObserveAsync"/>) are batched: written every
+/// <see cref="RunRecorderOptions.FlushInterval"/> or every <see cref="RunRecorderOptions.MaxBatch"/> events, in one transaction.</item>
+/// </list>
+/// <see cref="CompleteAsync"/> drains the queue, fills in any outcome the event stream did not deliver, and finishes the run.
+/// Because "started" is durable before the process starts and "finished" is written after it ends, resume after kill -9
+/// knows exactly which targets completed and which may have been in flight.
+/// </summary>
+internal sealed partial class RunRecorder : IAsyncDisposable
+{
+    private readonly IRunStore _store;
+    private readonly RunRecorderOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, int> _attemptOffsets;
+    private readonly Dictionary<string, TargetState> _finals = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _waves = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _writer;
+    private readonly Task _lease;
+    private readonly long _sequenceOffset;
+    private readonly int _total;
+    private long _lastSequence;
+    private Exception? _failure;
+
+    internal RunRecorder(IRunStore store, string runId, int total, RunRecorderOptions? options, TimeProvider? timeProvider,
+        IReadOnlyDictionary<string, int>? attemptOffsets = null, long sequenceOffset = 0, IReadOnlyDictionary<string, TargetState>? completed = null)
+    {
+        _store = store;
+        RunId = runId;
+        _total = total;
+        _options = options ?? new RunRecorderOptions();
+        _time = timeProvider ?? TimeProvider.System;
+        _attemptOffsets = attemptOffsets is null ? new(StringComparer.Ordinal) : new(attemptOffsets, StringComparer.Ordinal);
+        _sequenceOffset = sequenceOffset;
+        _lastSequence = sequenceOffset;
+        if (completed is not null)
+        {
+            foreach ((string target, TargetState state) in completed)
+            {
+                _finals[target] = state;
+            }
+        }
+
+        _writer = Task.Run(WriteLoopAsync);
+        _lease = Task.Run(LeaseLoopAsync);
+    }
+
+    /// <summary>The run being recorded.</summary>
+    public string RunId { get; }
+
+    /// <summary>The store written to.</summary>
+    public IRunStore Store => _store;
+
+    /// <summary>Wraps <paramref name="operation"/> so every attempt's <c>running</c> row is durable before the attempt runs.</summary>
+    public IOperation Wrap(IOperation operation) => new RecordingOperation(operation, this);
+
+    /// <summary>Records that an attempt starts and waits until that is durable (group-committed with concurrent starts).</summary>
+    /// <exception cref="FanoutException">The store failed; the attempt must not run unrecorded.</exception>
+    public async ValueTask MarkStartedAsync(string target, int attempt, int wave, CancellationToken cancellationToken)
+    {
+        var request = new StartRequest(new TargetAttemptRecord
+        {
+            RunId = RunId,
+            Target = target,
+            Attempt = attempt + AttemptOffset(target),
+            State = AttemptState.Running,
+            Wave = wave,
+            StartedAt = _time.GetUtcNow(),
+        });
+        if (!_queue.Writer.TryWrite(request))
+        {
+            throw new FanoutException($"the recorder of run {RunId} is closed");
+        }
+
+        await request.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Queues an event for the next batch. Never blocks.</summary>
+    public void Post(RunEvent runEvent) => _queue.Writer.TryWrite(runEvent);
+
+    /// <summary>Queues every event of <paramref name="events"/> until the stream ends.</summary>
+    public async Task ObserveAsync(IAsyncEnumerable<RunEvent> events, CancellationToken cancellationToken)
+    {
+        await foreach (RunEvent e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            Post(e);
+        }
+    }
+
+    /// <summary>
+    /// Writes what is queued, records the final outcome of every target of <paramref name="result"/> not yet recorded
+    /// (events a bounded subscriber may have missed), and marks the run finished with <paramref name="status"/>
+    /// (by default derived from the result: cancelled, succeeded or failed).
+    /// </summary>
+    public async Task CompleteAsync(BatchResult result, RunStatus? status, CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _lease.ConfigureAwait(false);
+        if (_failure is not null)
+        {
+            throw new FanoutException($"recording run {RunId} failed: {_failure.Message}", _failure);
+        }
+
+        var missing = result.Outcomes.Where(o => !_finals.ContainsKey(o.Target)).Select(ToFinalAttempt).ToList();
+        if (missing.Count > 0)
+        {
+            await _store.WriteAsync(new RunWriteBatch { RunId = RunId, Attempts = missing }, cancellationToken).ConfigureAwait(false);
+        }
+
+        RunStatus final = status ?? StatusOf(result);
+        await _store.FinishRunAsync(RunId, final, result.EndedAt, Counts(), result.StopReason, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The run status a batch result stands for.</summary>
+    public static RunStatus StatusOf(BatchResult result) =>
+        result.Cancelled ? RunStatus.Cancelled : result.AllSucceeded && !result.RollbackPartiallyFailed ? RunStatus.Succeeded : RunStatus.Failed;
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_writer, _lease).ConfigureAwait(false);
+        }
+        finally
+        {
+            _stop.Dispose();
+        }
+    }
+
+    private int AttemptOffset(string target)
+    {
+        lock (_attemptOffsets)
+        {
+            return _attemptOffsets.TryGetValue(target, out int o) ? o : 0;
+        }
+    }
+
+    private RunCounts Counts() => RunCounts.FromStates(_total, _finals.Values);
+
+    private async Task LeaseLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.LeaseRenewInterval, _time, _stop.Token).ConfigureAwait(false);
+                await _store.RenewLeaseAsync(RunId, _time.GetUtcNow() + _options.LeaseDuration, _stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Recording ended; the lease is released by FinishRunAsync.
+        }
+    }
+
+    private sealed record StartRequest(TargetAttemptRecord Attempt)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

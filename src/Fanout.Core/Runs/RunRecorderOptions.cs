@@ -1,0 +1,20 @@
+namespace Fanout.Runs;
+
+/// <summary>How the recorder batches writes and keeps its lease (SPEC H1, H2, N5).</summary>
+public sealed class RunRecorderOptions
+{
+    /// <summary>The longest an event waits before it is written. The default value is 50 ms.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Events written in one transaction at most; a full batch is written at once. The default value is 500.</summary>
+    public int MaxBatch { get; set; } = 500;
+
+    /// <summary>How long the owner's lease lasts; a running run whose lease expired is interrupted. The default value is 30 s.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the lease is renewed. The default value is 10 s (a third of <see cref="LeaseDuration"/>).</summary>
+    public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Characters of each output stream stored in the attempt row; longer output goes to a log file. The default value is 65,536.</summary>
+    public int StoredOutputCap { get; set; } = 64 * 1024;
+}

@@ -1,0 +1,36 @@
+using Fanout.Execution;
+using Fanout.Inventory;
+using Fanout.Operations;
+
+namespace Fanout.Runs;
+
+/// <summary>A run for <see cref="RunService.ExecuteAsync(RunRequest, Events.ProgressTracker?, CancellationToken)"/>: what, where, how, and how it is recorded.</summary>
+public sealed record RunRequest
+{
+    /// <summary>What to run.</summary>
+    public required IOperation Operation { get; init; }
+
+    /// <summary>Where to run it, in order.</summary>
+    public required IReadOnlyList<Target> Targets { get; init; }
+
+    /// <summary>How to run it.</summary>
+    public required ExecutionOptions Options { get; init; }
+
+    /// <summary>What the store keeps to run it again, or <see langword="null"/> for an operation that cannot be rebuilt (then it is recorded without a definition).</summary>
+    public RunDefinition? Definition { get; init; }
+
+    /// <summary>The run id, or <see langword="null"/> for a new one. With <see cref="Resume"/> it is the resumed run's id.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>The run kind for history. The default value is the definition's kind, else <c>exec</c>.</summary>
+    public string? Kind { get; init; }
+
+    /// <summary>Who starts the run. The default value is <c>user@host</c> of this process.</summary>
+    public string? Actor { get; init; }
+
+    /// <summary>The earlier run this one retries, or <see langword="null"/>.</summary>
+    public string? ParentRunId { get; init; }
+
+    /// <summary>Continue this stored run instead of creating one (SPEC H3); <see cref="Targets"/> are its remaining targets.</summary>
+    public ResumePlan? Resume { get; init; }
+}

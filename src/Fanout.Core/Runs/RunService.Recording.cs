@@ -1,0 +1,235 @@
+using Fanout.Events;
+using Fanout.Execution;
+using Fanout.Inventory;
+using Fanout.Selection;
+
+namespace Fanout.Runs;
+
+public sealed partial class RunService
+{
+    /// <summary>
+    /// Runs <paramref name="request"/>, recording it in <see cref="Store"/> when there is one: the run and its
+    /// selection first, then every attempt as <c>running</c> (durably, before it starts) and its outcome after,
+    /// the events, and the final status. With <see cref="RunRequest.Resume"/> the stored run continues instead.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="FanoutException">The run cannot be recorded (store failure, or a resumed run is running elsewhere).</exception>
+    public async Task<BatchResult> ExecuteAsync(RunRequest request, ProgressTracker? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string runId = request.RunId ?? NewRunId();
+        if (Store is not { } store)
+        {
+            return await ExecuteAsync(request.Operation, request.Targets, request.Options, progress, runId, cancellationToken).ConfigureAwait(false);
+        }
+
+        IReadOnlyList<string> problems = request.Options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems), nameof(request));
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset lease = now + _recorderOptions.LeaseDuration;
+        ResumePlan? resume = request.Resume;
+        int total;
+        if (resume is null)
+        {
+            RunRecord record = CreateRecord(request, runId, now, lease);
+            int[] waves = WavePlanner.Plan(request.Options.BatchSizes, request.Targets.Count);
+            var planned = new List<RunTargetRecord>(request.Targets.Count);
+            int i = 0;
+            for (int w = 0; w < waves.Length; w++)
+            {
+                for (int k = 0; k < waves[w] && i < request.Targets.Count; k++, i++)
+                {
+                    planned.Add(new RunTargetRecord(request.Targets[i].Name, w + 1));
+                }
+            }
+
+            for (; i < request.Targets.Count; i++)
+            {
+                planned.Add(new RunTargetRecord(request.Targets[i].Name, Math.Max(1, waves.Length)));
+            }
+
+            await store.CreateRunAsync(record, planned, cancellationToken).ConfigureAwait(false);
+            total = request.Targets.Count;
+        }
+        else
+        {
+            if (!await store.ReopenRunAsync(runId, Environment.MachineName, Environment.ProcessId, lease, cancellationToken).ConfigureAwait(false))
+            {
+                throw new FanoutException($"run {runId} cannot be resumed: it is unknown or still running");
+            }
+
+            total = resume.Selection.Count;
+        }
+
+        var recorder = new RunRecorder(store, runId, total, _recorderOptions, _time, resume?.AttemptOffsets, resume?.LastSequence ?? 0, resume?.Completed);
+        await using (recorder.ConfigureAwait(false))
+        {
+            ProgressTracker tracker = progress ?? new ProgressTracker(_time);
+            tracker.OnEvent(recorder.Post);
+            BatchResult result;
+            try
+            {
+                result = await ExecuteAsync(recorder.Wrap(request.Operation), request.Targets, request.Options, tracker, runId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The executor reports failures as outcomes; reaching here is a bug or a store failure: keep the record honest.
+                DateTimeOffset end = _time.GetUtcNow();
+                await recorder.CompleteAsync(
+                    new BatchResult { RunId = runId, Operation = request.Operation.Name, StartedAt = now, EndedAt = end, Outcomes = [], StopReason = e.Message },
+                    e is OperationCanceledException ? RunStatus.Cancelled : RunStatus.Failed, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+
+            // A resumed run whose inventory lost some remaining targets did not complete them: it cannot count as succeeded.
+            RunStatus status = RunRecorder.StatusOf(result);
+            if (resume is not null && status == RunStatus.Succeeded && resume.Remaining.Count > request.Targets.Count)
+            {
+                status = RunStatus.Failed;
+            }
+
+            // Never cancelled: the outcome of a cancelled run must still be recorded.
+            await recorder.CompleteAsync(result, status, CancellationToken.None).ConfigureAwait(false);
+            return result;
+        }
+    }
+
+    private static RunRecord CreateRecord(RunRequest request, string runId, DateTimeOffset now, DateTimeOffset lease) => new()
+    {
+        RunId = runId,
+        Kind = request.Kind ?? request.Definition?.Kind ?? "exec",
+        Name = request.Definition?.DisplayName ?? request.Operation.Name,
+        Actor = request.Actor ?? DefaultActor,
+        Selectors = request.Definition?.SelectionJson(),
+        Options = request.Definition?.OptionsJson() ?? RunEventPayload.Write(RecordedOptions.From(request.Options)),
+        Parameters = null,
+        Operation = request.Definition?.ToJson(),
+        ParentRunId = request.ParentRunId,
+        StartedAt = now,
+        OwnerHost = Environment.MachineName,
+        OwnerPid = Environment.ProcessId,
+        LeaseExpiresAt = lease,
+        Counts = RunCounts.Empty with { Total = request.Targets.Count },
+    };
+
+    /// <summary>The actor recorded for runs started by this process: <c>user@host</c>.</summary>
+    public static string DefaultActor => $"{Environment.UserName}@{Environment.MachineName}";
+
+    /// <summary>
+    /// Turns stored run <paramref name="runId"/> into a resume request (SPEC H3): its recorded definition and options;
+    /// the targets of its recorded selection that did not complete (what was running is run again), looked up in the
+    /// current inventory. Targets the inventory lost, or that the criteria now add, are reported, not run.
+    /// </summary>
+    public async Task<ContinuationPlan> PlanResumeAsync(string runId, CancellationToken cancellationToken)
+    {
+        IRunStore store = Store ?? throw new InvalidOperationException("resume needs a run store");
+        if (await RunContinuation.PlanResumeAsync(store, runId, cancellationToken).ConfigureAwait(false) is not { } plan)
+        {
+            return new ContinuationPlan { Error = $"no run with id '{runId}'" };
+        }
+
+        RunRecord run = plan.Run;
+        if (run.Status == RunStatus.Running)
+        {
+            return new ContinuationPlan { Run = run, Error = $"run {runId} is still running (owner pid {run.OwnerPid} on {run.OwnerHost})" };
+        }
+
+        if (plan.Remaining.Count == 0)
+        {
+            return new ContinuationPlan { Run = run, NothingToDo = $"every target of run {runId} already completed" };
+        }
+
+        (RunDefinition? definition, TargetSet? current, string? error) = await LoadDefinitionAsync(run, cancellationToken).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return new ContinuationPlan { Run = run, Error = error };
+        }
+
+        return Continue(run, plan.Selection, plan.Remaining, current!, plan.WereRunning, r => r with
+        {
+            RunId = runId,
+            Definition = definition,
+            Operation = definition!.CreateOperation(),
+            Options = definition.Options.ToExecutionOptions(),
+            Kind = run.Kind,
+            Resume = plan,
+        });
+    }
+
+    /// <summary>Turns the unsuccessful targets of stored run <paramref name="runId"/> into a new run linked to it (SPEC X11), with the recorded definition and options.</summary>
+    public async Task<ContinuationPlan> PlanRetryAsync(string runId, RetrySelection selection, CancellationToken cancellationToken)
+    {
+        IRunStore store = Store ?? throw new InvalidOperationException("retry needs a run store");
+        if (await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is not { } run)
+        {
+            return new ContinuationPlan { Error = $"no run with id '{runId}'" };
+        }
+
+        if (run.Status == RunStatus.Running)
+        {
+            return new ContinuationPlan { Run = run, Error = $"run {runId} is still running (owner pid {run.OwnerPid} on {run.OwnerHost})" };
+        }
+
+        IReadOnlyList<RunTargetRecord> chosen = await RunContinuation.SelectForRetryAsync(store, runId, selection, cancellationToken).ConfigureAwait(false);
+        if (chosen.Count == 0)
+        {
+            return new ContinuationPlan { Run = run, NothingToDo = $"run {runId} has no targets to retry" };
+        }
+
+        (RunDefinition? definition, TargetSet? current, string? error) = await LoadDefinitionAsync(run, cancellationToken).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return new ContinuationPlan { Run = run, Error = error };
+        }
+
+        IReadOnlyList<RunTargetRecord> recorded = await store.GetRunTargetsAsync(runId, cancellationToken).ConfigureAwait(false);
+        return Continue(run, recorded, chosen, current!, [], r => r with
+        {
+            Definition = definition,
+            Operation = definition!.CreateOperation(),
+            Options = definition.Options.ToExecutionOptions(),
+            Kind = run.Kind,
+            ParentRunId = runId,
+        });
+    }
+
+    private async Task<(RunDefinition?, TargetSet?, string?)> LoadDefinitionAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        if (run.Operation is null)
+        {
+            return (null, null, $"run {run.RunId} has no recorded definition; it cannot be run again");
+        }
+
+        try
+        {
+            RunDefinition definition = RunDefinition.FromJson(run.Operation);
+            _ = definition.CreateOperation();
+            TargetSet current = await SelectTargetsAsync(definition.Inventory, definition.Selection, cancellationToken).ConfigureAwait(false);
+            return (definition, current, null);
+        }
+        catch (Exception e) when (e is FanoutException or FormatException or ArgumentException)
+        {
+            return (null, null, e.Message);
+        }
+    }
+
+    private static ContinuationPlan Continue(RunRecord run, IReadOnlyList<RunTargetRecord> recorded, IReadOnlyList<RunTargetRecord> chosen, TargetSet current, IReadOnlyList<string> wereRunning, Func<RunRequest, RunRequest> complete)
+    {
+        var byName = current.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var recordedNames = recorded.Select(t => t.Target).ToHashSet(StringComparer.Ordinal);
+        var missing = chosen.Where(t => !byName.ContainsKey(t.Target)).Select(t => t.Target).ToList();
+        var added = current.Where(t => !recordedNames.Contains(t.Name)).Select(t => t.Name).ToList();
+        var targets = chosen.Where(t => byName.ContainsKey(t.Target)).Select(t => byName[t.Target]).ToList();
+        if (targets.Count == 0)
+        {
+            return new ContinuationPlan { Run = run, Missing = missing, Added = added, Error = "none of the targets to run is in the inventory any more" };
+        }
+
+        var request = complete(new RunRequest { Operation = null!, Targets = targets, Options = new ExecutionOptions() });
+        return new ContinuationPlan { Run = run, Request = request, Missing = missing, Added = added, WereRunning = wereRunning };
+    }
+}

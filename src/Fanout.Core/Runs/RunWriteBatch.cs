@@ -1,0 +1,20 @@
+namespace Fanout.Runs;
+
+/// <summary>Writes the store applies in one transaction: attempt upserts, new events and the run's counts.</summary>
+public sealed record RunWriteBatch
+{
+    /// <summary>The run the writes belong to.</summary>
+    public required string RunId { get; init; }
+
+    /// <summary>Attempt rows to insert or replace (keyed by run, target and attempt).</summary>
+    public IReadOnlyList<TargetAttemptRecord> Attempts { get; init; } = [];
+
+    /// <summary>Events to append; an event whose sequence is already stored is ignored.</summary>
+    public IReadOnlyList<RunEventRecord> Events { get; init; } = [];
+
+    /// <summary>New counts for the run, or <see langword="null"/> to leave them.</summary>
+    public RunCounts? Counts { get; init; }
+
+    /// <summary>Whether the batch writes nothing.</summary>
+    public bool IsEmpty => Attempts.Count == 0 && Events.Count == 0 && Counts is null;
+}

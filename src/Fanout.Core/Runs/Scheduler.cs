@@ -1,0 +1,164 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Fanout.Runs;
+
+/// <summary>
+/// Fires stored schedules (SPEC H5), as <c>fanout serve</c> does. Time comes from the injected
+/// <see cref="TimeProvider"/>. Rules: a schedule is due when its next occurrence after its last fire
+/// (or its creation) has passed; fires missed while nothing was running collapse into one fire at start-up;
+/// a schedule never overlaps its own previous run unless <see cref="ScheduleRecord.AllowOverlap"/> is set
+/// (the fire is then recorded as skipped).
+/// </summary>
+public sealed partial class Scheduler
+{
+    private readonly IRunStore _store;
+    private readonly IScheduleLauncher _launcher;
+    private readonly TimeProvider _time;
+    private readonly SchedulerOptions _options;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, List<Task>> _running = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a scheduler over <paramref name="store"/> that starts runs through <paramref name="launcher"/>.</summary>
+    public Scheduler(IRunStore store, IScheduleLauncher launcher, TimeProvider? timeProvider = null, SchedulerOptions? options = null, ILogger? logger = null)
+    {
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _launcher = launcher ?? throw new ArgumentNullException(nameof(launcher));
+        _time = timeProvider ?? TimeProvider.System;
+        _options = options ?? new SchedulerOptions();
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Fires due schedules until <paramref name="cancellationToken"/> is cancelled, then waits for the runs it started (which see the same token).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                DateTimeOffset? next = await TickAsync(cancellationToken).ConfigureAwait(false);
+                TimeSpan wait = _options.PollInterval;
+                if (next is { } n && n - _time.GetUtcNow() < wait)
+                {
+                    wait = n - _time.GetUtcNow();
+                }
+
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            await WhenIdleAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Fires every schedule due now (without waiting for the runs) and returns the earliest next fire time, if any.</summary>
+    public async Task<DateTimeOffset?> TickAsync(CancellationToken cancellationToken)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset? earliest = null;
+        foreach (ScheduleRecord schedule in await _store.GetSchedulesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            DateTimeOffset? due = CronSchedule.NextOccurrence(schedule.Cron, schedule.TimeZone, schedule.LastFireAt ?? schedule.CreatedAt);
+            if (due is null)
+            {
+                continue;
+            }
+
+            if (due <= now)
+            {
+                await FireAsync(schedule, now, cancellationToken).ConfigureAwait(false);
+                due = CronSchedule.NextOccurrence(schedule.Cron, schedule.TimeZone, now);
+            }
+
+            if (due is { } d && (earliest is null || d < earliest))
+            {
+                earliest = d;
+            }
+        }
+
+        return earliest;
+    }
+
+    /// <summary>Waits until every run started by this scheduler has ended.</summary>
+    public async Task WhenIdleAsync()
+    {
+        Task[] tasks;
+        lock (_running)
+        {
+            tasks = [.. _running.Values.SelectMany(t => t)];
+        }
+
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    private async Task FireAsync(ScheduleRecord schedule, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        bool overlapping = false;
+        lock (_running)
+        {
+            if (_running.TryGetValue(schedule.Name, out List<Task>? active))
+            {
+                active.RemoveAll(t => t.IsCompleted);
+                overlapping = active.Count > 0 && !schedule.AllowOverlap;
+            }
+        }
+
+        if (overlapping)
+        {
+            Log.SkippedOverlap(_logger, schedule.Name);
+            await _store.RecordScheduleFireAsync(schedule.Name, now, schedule.LastRunId, "skipped: previous run still running", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await _store.RecordScheduleFireAsync(schedule.Name, now, null, "running", cancellationToken).ConfigureAwait(false);
+        Log.Firing(_logger, schedule.Name);
+        Task run = RunOneAsync(schedule, now, cancellationToken);
+        lock (_running)
+        {
+            if (!_running.TryGetValue(schedule.Name, out List<Task>? list))
+            {
+                _running[schedule.Name] = list = [];
+            }
+
+            list.Add(run);
+        }
+    }
+
+    private async Task RunOneAsync(ScheduleRecord schedule, DateTimeOffset firedAt, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        string? runId = null;
+        ScheduleLaunchResult result;
+        try
+        {
+            result = await _launcher.LaunchAsync(schedule, id => runId = id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            result = new ScheduleLaunchResult(runId, "cancelled");
+        }
+        catch (Exception e) when (e is FanoutException or IOException or InvalidOperationException)
+        {
+            result = new ScheduleLaunchResult(runId, $"error: {e.Message}");
+        }
+
+        Log.Fired(_logger, schedule.Name, result.Result);
+        await _store.RecordScheduleFireAsync(schedule.Name, firedAt, result.RunId ?? runId, result.Result, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Schedule {Name} fires")]
+        public static partial void Firing(ILogger logger, string name);
+
+        [LoggerMessage(2, LogLevel.Information, "Schedule {Name} ended: {Result}")]
+        public static partial void Fired(ILogger logger, string name, string result);
+
+        [LoggerMessage(3, LogLevel.Warning, "Schedule {Name} skipped: its previous run is still running")]
+        public static partial void SkippedOverlap(ILogger logger, string name);
+    }
+}

@@ -1,0 +1,327 @@
+using System.Data.Common;
+using Fanout.Runs;
+
+namespace Fanout.Storage;
+
+internal abstract partial class AdoRunStore
+{
+    private const string RunColumns =
+        "run_id, kind, name, status, actor, selectors, options, parameters, operation, parent_run_id, started_at, ended_at, " +
+        "owner_host, owner_pid, lease_expires_at, total, succeeded, failed, timed_out, cancelled, not_run, skipped, stop_reason, resume_count";
+
+    private const string AttemptColumns =
+        "a.run_id, a.target, a.attempt, a.state, a.exit_code, a.wave, a.started_at, a.ended_at, a.stdout, a.stderr, a.stdout_log, a.stderr_log, a.error";
+
+    private static readonly string[] AttemptNames =
+        ["run_id", "target", "attempt", "state", "exit_code", "wave", "started_at", "ended_at", "stdout", "stderr", "stdout_log", "stderr_log", "error"];
+
+    private const string UpsertAttemptSql =
+        "INSERT INTO target_attempts (run_id, target, attempt, state, exit_code, wave, started_at, ended_at, stdout, stderr, stdout_log, stderr_log, error) " +
+        "VALUES (@run_id, @target, @attempt, @state, @exit_code, @wave, @started_at, @ended_at, @stdout, @stderr, @stdout_log, @stderr_log, @error) " +
+        "ON CONFLICT (run_id, target, attempt) DO UPDATE SET state = excluded.state, exit_code = excluded.exit_code, wave = excluded.wave, " +
+        "started_at = COALESCE(excluded.started_at, target_attempts.started_at), ended_at = excluded.ended_at, stdout = excluded.stdout, " +
+        "stderr = excluded.stderr, stdout_log = excluded.stdout_log, stderr_log = excluded.stderr_log, error = excluded.error";
+
+    /// <inheritdoc/>
+    public Task CreateRunAsync(RunRecord run, IReadOnlyList<RunTargetRecord> targets, CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (DbCommand exists = Command(connection, tx, "SELECT COUNT(*) FROM runs WHERE run_id = @id"))
+            {
+                Param(exists, "id", run.RunId);
+                if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) > 0)
+                {
+                    throw new FanoutException($"a run with id '{run.RunId}' is already recorded");
+                }
+            }
+
+            RunCounts c = run.Counts;
+            await ExecAsync(connection, tx,
+                $"INSERT INTO runs ({RunColumns}) VALUES (@run_id, @kind, @name, @status, @actor, @selectors, @options, @parameters, @operation, @parent, " +
+                "@started_at, @ended_at, @owner_host, @owner_pid, @lease, @total, @succeeded, @failed, @timed_out, @cancelled, @not_run, @skipped, @stop_reason, @resume_count)",
+                cancellationToken,
+                ("run_id", run.RunId), ("kind", run.Kind), ("name", run.Name), ("status", run.Status.ToWireName()), ("actor", run.Actor),
+                ("selectors", run.Selectors), ("options", run.Options), ("parameters", run.Parameters), ("operation", run.Operation),
+                ("parent", run.ParentRunId), ("started_at", ToDb(run.StartedAt)), ("ended_at", ToDbOrNull(run.EndedAt)),
+                ("owner_host", run.OwnerHost), ("owner_pid", run.OwnerPid), ("lease", ToDbOrNull(run.LeaseExpiresAt)),
+                ("total", c.Total), ("succeeded", c.Succeeded), ("failed", c.Failed), ("timed_out", c.TimedOut), ("cancelled", c.Cancelled),
+                ("not_run", c.NotRun), ("skipped", c.Skipped), ("stop_reason", run.StopReason), ("resume_count", run.ResumeCount)).ConfigureAwait(false);
+
+            var ordered = targets.Select((t, i) => (t, i)).ToList();
+            await ExecuteManyAsync(connection, tx, "INSERT INTO run_targets (run_id, ordinal, target, wave) VALUES (@run_id, @ordinal, @target, @wave)",
+                ["run_id", "ordinal", "target", "wave"], ordered, r => [run.RunId, r.i, r.t.Target, r.t.Wave], cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task WriteAsync(RunWriteBatch batch, CancellationToken cancellationToken)
+    {
+        if (batch.IsEmpty)
+        {
+            return Task.CompletedTask;
+        }
+
+        return WithConnectionAsync(async connection =>
+        {
+            await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await ExecuteManyAsync(connection, tx, UpsertAttemptSql, AttemptNames, batch.Attempts, a => [
+                a.RunId, a.Target, a.Attempt, a.State.ToWireName(), a.ExitCode, a.Wave, ToDbOrNull(a.StartedAt), ToDbOrNull(a.EndedAt),
+                a.Stdout, a.Stderr, a.StdoutLog, a.StderrLog, a.Error], cancellationToken).ConfigureAwait(false);
+            await ExecuteManyAsync(connection, tx,
+                "INSERT INTO run_events (run_id, sequence, type, ts, payload) VALUES (@run_id, @sequence, @type, @ts, @payload) ON CONFLICT (run_id, sequence) DO NOTHING",
+                ["run_id", "sequence", "type", "ts", "payload"], batch.Events, e => [e.RunId, e.Sequence, e.Type, ToDb(e.Timestamp), e.Payload],
+                cancellationToken).ConfigureAwait(false);
+            if (batch.Counts is { } c)
+            {
+                await UpdateCountsAsync(connection, tx, batch.RunId, c, cancellationToken).ConfigureAwait(false);
+            }
+
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken);
+    }
+
+    private static Task<int> UpdateCountsAsync(DbConnection connection, DbTransaction tx, string runId, RunCounts c, CancellationToken cancellationToken) =>
+        ExecAsync(connection, tx,
+            "UPDATE runs SET total = @total, succeeded = @succeeded, failed = @failed, timed_out = @timed_out, cancelled = @cancelled, " +
+            "not_run = @not_run, skipped = @skipped WHERE run_id = @id",
+            cancellationToken, ("total", c.Total), ("succeeded", c.Succeeded), ("failed", c.Failed), ("timed_out", c.TimedOut),
+            ("cancelled", c.Cancelled), ("not_run", c.NotRun), ("skipped", c.Skipped), ("id", runId));
+
+    /// <inheritdoc/>
+    public Task FinishRunAsync(string runId, RunStatus status, DateTimeOffset endedAt, RunCounts counts, string? stopReason, CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
+        {
+            await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await UpdateCountsAsync(connection, tx, runId, counts, cancellationToken).ConfigureAwait(false);
+            await ExecAsync(connection, tx,
+                "UPDATE runs SET status = @status, ended_at = @ended, stop_reason = @reason, lease_expires_at = NULL WHERE run_id = @id",
+                cancellationToken, ("status", status.ToWireName()), ("ended", ToDb(endedAt)), ("reason", stopReason), ("id", runId)).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> RenewLeaseAsync(string runId, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection => await ExecAsync(connection, null,
+            "UPDATE runs SET lease_expires_at = @lease WHERE run_id = @id AND status = 'running'",
+            cancellationToken, ("lease", ToDb(leaseExpiresAt)), ("id", runId)).ConfigureAwait(false) == 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<bool> ReopenRunAsync(string runId, string ownerHost, int ownerPid, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken)
+    {
+        // Detect a dead owner first so a run that is "running" only on paper can be taken over.
+        if (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is not { } run || run.Status == RunStatus.Running)
+        {
+            return false;
+        }
+
+        return await WithConnectionAsync(async connection => await ExecAsync(connection, null,
+            "UPDATE runs SET status = 'running', ended_at = NULL, stop_reason = NULL, owner_host = @host, owner_pid = @pid, " +
+            "lease_expires_at = @lease, resume_count = resume_count + 1 WHERE run_id = @id AND status <> 'running'",
+            cancellationToken, ("host", ownerHost), ("pid", ownerPid), ("lease", ToDb(leaseExpiresAt)), ("id", runId)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<RunRecord>> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken)
+    {
+        await DetectInterruptedAsync(cancellationToken).ConfigureAwait(false);
+        return await WithConnectionAsync(async connection =>
+        {
+            var where = new List<string>();
+            await using DbCommand command = Command(connection, null, string.Empty);
+            if (query.Status is { } status)
+            {
+                where.Add("status = @status");
+                Param(command, "status", status.ToWireName());
+            }
+
+            if (query.Kind is { } kind)
+            {
+                where.Add("kind = @kind");
+                Param(command, "kind", kind);
+            }
+
+            if (query.Name is { } name)
+            {
+                where.Add("name = @name");
+                Param(command, "name", name);
+            }
+
+            Param(command, "limit", Math.Max(0, query.Limit));
+            command.CommandText = $"SELECT {RunColumns} FROM runs{(where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty)} " +
+                "ORDER BY started_at DESC, run_id DESC LIMIT @limit";
+            return await ReadRunsAsync(command, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        RunRecord? run = await ReadRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (run is not null && IsOwnerDead(run))
+        {
+            await MarkInterruptedAsync(run, cancellationToken).ConfigureAwait(false);
+            run = await ReadRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return run;
+    }
+
+    private Task<RunRecord?> ReadRunAsync(string runId, CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
+    {
+        await using DbCommand command = Command(connection, null, $"SELECT {RunColumns} FROM runs WHERE run_id = @id");
+        Param(command, "id", runId);
+        IReadOnlyList<RunRecord> runs = await ReadRunsAsync(command, cancellationToken).ConfigureAwait(false);
+        return runs.Count == 0 ? null : runs[0];
+    }, cancellationToken);
+
+    /// <summary>Finds running runs whose owner is dead and stores them as interrupted.</summary>
+    internal async Task<int> DetectInterruptedAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<RunRecord> running = await WithConnectionAsync(async connection =>
+        {
+            await using DbCommand command = Command(connection, null, $"SELECT {RunColumns} FROM runs WHERE status = 'running'");
+            return await ReadRunsAsync(command, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        int marked = 0;
+        foreach (RunRecord run in running.Where(IsOwnerDead))
+        {
+            marked += await MarkInterruptedAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+
+        return marked;
+    }
+
+    // Guarded by the owner columns: a run taken over (or renewed) meanwhile is left alone.
+    private Task<int> MarkInterruptedAsync(RunRecord run, CancellationToken cancellationToken) => WithConnectionAsync(connection => ExecAsync(connection, null,
+        "UPDATE runs SET status = 'interrupted', stop_reason = @reason WHERE run_id = @id AND status = 'running' " +
+        "AND (owner_pid = @pid OR (owner_pid IS NULL AND @pid IS NULL)) AND (lease_expires_at = @lease OR (lease_expires_at IS NULL AND @lease IS NULL))",
+        cancellationToken, ("id", run.RunId), ("pid", run.OwnerPid), ("lease", ToDbOrNull(run.LeaseExpiresAt)),
+        ("reason", $"owner process {run.OwnerPid} on {run.OwnerHost} is gone")), cancellationToken);
+
+    private async Task<IReadOnlyList<RunRecord>> ReadRunsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var list = new List<RunRecord>();
+        await using DbDataReader r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new RunRecord
+            {
+                RunId = r.GetString(0),
+                Kind = r.GetString(1),
+                Name = r.GetString(2),
+                Status = RunStatusExtensions.TryParseWireName(r.GetString(3)) ?? RunStatus.Failed,
+                Actor = r.GetString(4),
+                Selectors = ReadString(r, 5),
+                Options = ReadString(r, 6),
+                Parameters = ReadString(r, 7),
+                Operation = ReadString(r, 8),
+                ParentRunId = ReadString(r, 9),
+                StartedAt = ReadTime(r, 10),
+                EndedAt = ReadTimeOrNull(r, 11),
+                OwnerHost = ReadString(r, 12),
+                OwnerPid = ReadIntOrNull(r, 13),
+                LeaseExpiresAt = ReadTimeOrNull(r, 14),
+                Counts = new RunCounts(ReadInt(r, 15), ReadInt(r, 16), ReadInt(r, 17), ReadInt(r, 18), ReadInt(r, 19), ReadInt(r, 20), ReadInt(r, 21)),
+                StopReason = ReadString(r, 22),
+                ResumeCount = ReadInt(r, 23),
+            });
+        }
+
+        return list;
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<RunTargetRecord>> GetRunTargetsAsync(string runId, CancellationToken cancellationToken) =>
+        WithConnectionAsync<IReadOnlyList<RunTargetRecord>>(async connection =>
+        {
+            await using DbCommand command = Command(connection, null, "SELECT target, wave FROM run_targets WHERE run_id = @id ORDER BY ordinal");
+            Param(command, "id", runId);
+            var list = new List<RunTargetRecord>();
+            await using DbDataReader r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(new RunTargetRecord(r.GetString(0), ReadInt(r, 1)));
+            }
+
+            return list;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<TargetAttemptRecord>> GetAttemptsAsync(string runId, AttemptQuery? query, CancellationToken cancellationToken) =>
+        WithConnectionAsync<IReadOnlyList<TargetAttemptRecord>>(async connection =>
+        {
+            query ??= new AttemptQuery();
+            string latest = query.LatestOnly
+                ? " AND a.attempt = (SELECT MAX(m.attempt) FROM target_attempts m WHERE m.run_id = a.run_id AND m.target = a.target)"
+                : string.Empty;
+            string target = query.Target is null ? string.Empty : " AND a.target = @target";
+            await using DbCommand command = Command(connection, null,
+                $"SELECT {AttemptColumns} FROM target_attempts a LEFT JOIN run_targets t ON t.run_id = a.run_id AND t.target = a.target " +
+                $"WHERE a.run_id = @id{target}{latest} ORDER BY COALESCE(t.ordinal, 2147483647), a.target, a.attempt");
+            Param(command, "id", runId);
+            if (query.Target is not null)
+            {
+                Param(command, "target", query.Target);
+            }
+
+            var list = new List<TargetAttemptRecord>();
+            await using DbDataReader r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var a = new TargetAttemptRecord
+                {
+                    RunId = r.GetString(0),
+                    Target = r.GetString(1),
+                    Attempt = ReadInt(r, 2),
+                    State = AttemptStateExtensions.ParseAttemptState(r.GetString(3)),
+                    ExitCode = ReadIntOrNull(r, 4),
+                    Wave = ReadInt(r, 5),
+                    StartedAt = ReadTimeOrNull(r, 6),
+                    EndedAt = ReadTimeOrNull(r, 7),
+                    Stdout = ReadString(r, 8),
+                    Stderr = ReadString(r, 9),
+                    StdoutLog = ReadString(r, 10),
+                    StderrLog = ReadString(r, 11),
+                    Error = ReadString(r, 12),
+                };
+                if (query.States is null || query.States.Contains(a.State))
+                {
+                    list.Add(a);
+                }
+            }
+
+            return list;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<RunEventRecord>> GetEventsAsync(string runId, long afterSequence, int limit, CancellationToken cancellationToken) =>
+        WithConnectionAsync<IReadOnlyList<RunEventRecord>>(async connection =>
+        {
+            await using DbCommand command = Command(connection, null,
+                "SELECT run_id, sequence, type, ts, payload FROM run_events WHERE run_id = @id AND sequence > @after ORDER BY sequence LIMIT @limit");
+            Param(command, "id", runId);
+            Param(command, "after", afterSequence);
+            Param(command, "limit", limit);
+            var list = new List<RunEventRecord>();
+            await using DbDataReader r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(new RunEventRecord(r.GetString(0), r.GetInt64(1), r.GetString(2), ReadTime(r, 3), r.GetString(4)));
+            }
+
+            return list;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<long> GetLastSequenceAsync(string runId, CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
+    {
+        await using DbCommand command = Command(connection, null, "SELECT COALESCE(MAX(sequence), 0) FROM run_events WHERE run_id = @id");
+        Param(command, "id", runId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }, cancellationToken);
+}

@@ -1,0 +1,162 @@
+using Fanout.Runs;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Fanout.Storage.Tests.Runs;
+
+public sealed class SchedulerTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _time = new(T0);
+    private readonly string _dir = Directory.CreateTempSubdirectory("fanout-sched-").FullName;
+    private IRunStore _store = null!;
+
+    public async Task InitializeAsync() =>
+        _store = await StoreFactory.OpenAsync(StoreLocation.Resolve(Path.Combine(_dir, "s.db")), _time, null, CancellationToken.None);
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private sealed class Launcher : IScheduleLauncher
+    {
+        public List<string> Launched { get; } = [];
+
+        public TaskCompletionSource? Block { get; set; }
+
+        public async Task<ScheduleLaunchResult> LaunchAsync(ScheduleRecord schedule, Action<string> started, CancellationToken cancellationToken)
+        {
+            string id;
+            lock (Launched)
+            {
+                Launched.Add(schedule.Name);
+                id = $"run-{Launched.Count}";
+            }
+
+            started(id);
+            if (Block is { } b)
+            {
+                await b.Task.WaitAsync(cancellationToken);
+            }
+
+            return new ScheduleLaunchResult(id, "succeeded");
+        }
+    }
+
+    private Task AddAsync(string name, string cron, string tz = "UTC", bool overlap = false) =>
+        _store.AddScheduleAsync(new ScheduleRecord { Name = name, Kind = "exec", Definition = "true", Cron = cron, TimeZone = tz, AllowOverlap = overlap, CreatedAt = _time.GetUtcNow() }, CancellationToken.None);
+
+    [Fact]
+    public void NextOccurrence_TimeZone_ReadsCronInThatZone()
+    {
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 1, 0, 0, TimeSpan.Zero), CronSchedule.NextOccurrence("0 2 * * *", "Europe/Berlin", T0));
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 2, 0, 0, TimeSpan.Zero), CronSchedule.NextOccurrence("0 2 * * *", "UTC", T0));
+        Assert.Equal(T0.AddSeconds(10), CronSchedule.NextOccurrence("*/10 * * * * *", "UTC", T0));
+    }
+
+    [Theory]
+    [InlineData("0 2 * * 0", "exec-prod-weekly")]
+    [InlineData("15 * * * *", "exec-prod-hourly")]
+    [InlineData("0 3 * * *", "exec-prod-daily")]
+    [InlineData("0 3 1 * *", "exec-prod-monthly")]
+    [InlineData("*/5 * * * *", "exec-prod-custom")]
+    public void DefaultName_ClassifiesFrequency(string cron, string expected) =>
+        Assert.Equal(expected, CronSchedule.DefaultName("exec", "prod", cron));
+
+    [Theory]
+    [InlineData("61 * * * *", "UTC", "invalid cron expression '61 * * * *'")]
+    [InlineData("* * *", "UTC", "expected 5 fields")]
+    [InlineData("0 2 * * *", "Mars/Olympus", "unknown time zone 'Mars/Olympus'")]
+    public void Validate_Invalid_ReturnsClearError(string cron, string tz, string expected) =>
+        Assert.Contains(expected, Assert.Single(CronSchedule.Validate(cron, tz)), StringComparison.Ordinal);
+
+    [Fact(Timeout = 30000)]
+    public async Task Tick_FiresWhenDue_RecordsFireAndResult()
+    {
+        await AddAsync("five", "*/5 * * * *");
+        var launcher = new Launcher();
+        var scheduler = new Scheduler(_store, launcher, _time);
+
+        DateTimeOffset? next = await scheduler.TickAsync(CancellationToken.None);
+        Assert.Empty(launcher.Launched);
+        Assert.Equal(T0.AddMinutes(5), next);
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await scheduler.TickAsync(CancellationToken.None);
+        await scheduler.WhenIdleAsync();
+
+        Assert.Equal(["five"], launcher.Launched);
+        ScheduleRecord s = Assert.Single(await _store.GetSchedulesAsync(CancellationToken.None));
+        Assert.Equal((T0.AddMinutes(5), "run-1", "succeeded"), (s.LastFireAt!.Value, s.LastRunId!, s.LastResult!));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Tick_AfterDowntime_MissedFiresRunOnce()
+    {
+        await AddAsync("hourly", "0 * * * *");
+        var launcher = new Launcher();
+
+        _time.Advance(TimeSpan.FromHours(5.5)); // five occurrences missed while no scheduler ran
+        var scheduler = new Scheduler(_store, launcher, _time);
+        DateTimeOffset? next = await scheduler.TickAsync(CancellationToken.None);
+        await scheduler.TickAsync(CancellationToken.None);
+        await scheduler.WhenIdleAsync();
+
+        Assert.Single(launcher.Launched);
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 16, 0, 0, TimeSpan.Zero), next);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Tick_PreviousRunStillRunning_SkipsUnlessOverlapAllowed()
+    {
+        await AddAsync("solo", "* * * * *");
+        await AddAsync("shared", "* * * * *", overlap: true);
+        var launcher = new Launcher { Block = new TaskCompletionSource() };
+        var scheduler = new Scheduler(_store, launcher, _time);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await scheduler.TickAsync(CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await scheduler.TickAsync(CancellationToken.None);
+        launcher.Block.SetResult();
+        await scheduler.WhenIdleAsync();
+
+        Assert.Equal(1, launcher.Launched.Count(n => n == "solo"));
+        Assert.Equal(2, launcher.Launched.Count(n => n == "shared"));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Tick_OverlapSkipped_IsRecordedAsSkipped()
+    {
+        await AddAsync("solo", "* * * * *");
+        var launcher = new Launcher { Block = new TaskCompletionSource() };
+        var scheduler = new Scheduler(_store, launcher, _time);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await scheduler.TickAsync(CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await scheduler.TickAsync(CancellationToken.None);
+
+        Assert.StartsWith("skipped", Assert.Single(await _store.GetSchedulesAsync(CancellationToken.None)).LastResult, StringComparison.Ordinal);
+        launcher.Block.SetResult();
+        await scheduler.WhenIdleAsync();
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Tick_TimeZone_FiresAtLocalTime()
+    {
+        await AddAsync("berlin", "0 12 * * *", "Europe/Berlin"); // 11:00 UTC in winter
+        var launcher = new Launcher();
+        var scheduler = new Scheduler(_store, launcher, _time);
+
+        _time.Advance(TimeSpan.FromMinutes(59));
+        await scheduler.TickAsync(CancellationToken.None);
+        Assert.Empty(launcher.Launched);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await scheduler.TickAsync(CancellationToken.None);
+        await scheduler.WhenIdleAsync();
+
+        Assert.Equal(["berlin"], launcher.Launched);
+    }
+}
