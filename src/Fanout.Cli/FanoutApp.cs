@@ -20,6 +20,7 @@ internal static class FanoutApp
             ScriptCommand.Create(context),
             TargetsCommand.Create(context),
             ValidateCommand.Create(context),
+            PlanCommand.Create(context),
             HistoryCommand.Create(context),
             ShowCommand.Create(context),
             LogsCommand.Create(context),
