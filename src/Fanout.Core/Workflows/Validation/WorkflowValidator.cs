@@ -18,7 +18,8 @@ public static partial class WorkflowValidator
 
     /// <summary>Run figures that <c>monitoring.alerts</c> conditions may read.</summary>
     public static IReadOnlyList<string> AlertFigures { get; } =
-        ["deployment_duration", "duration", "total_steps", "succeeded_steps", "failed_steps", "skipped_steps", "failure_rate", "status"];
+        ["deployment_duration", "duration", "total_steps", "succeeded_steps", "failed_steps", "skipped_steps", "failure_rate", "status",
+         "success_rate", "timed_out_steps", "short_circuited_steps", "retries", "targets_total", "rolled_back", "degradations", "duration_ms"];
 
     /// <summary>Parses and validates a file; diagnostics are sorted by position.</summary>
     public static WorkflowParseResult ValidateFile(string path, WorkflowValidationOptions? options = null)
