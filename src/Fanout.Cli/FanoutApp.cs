@@ -19,6 +19,18 @@ internal static class FanoutApp
             ExecCommand.Create(context),
             ScriptCommand.Create(context),
             TargetsCommand.Create(context),
+<<<<<<< HEAD
+=======
+            ValidateCommand.Create(context),
+            PlanCommand.Create(context),
+            RunCommand.Create(context),
+            ApprovalCommand.Create(context, approve: true),
+            ApprovalCommand.Create(context, approve: false),
+            WorkflowsCommand.Create(context),
+            TemplatesCommand.Create(context),
+            CreateCommand.Create(context),
+            TemplateCommand.Create(context),
+>>>>>>> wt/wfextras
             HistoryCommand.Create(context),
             ShowCommand.Create(context),
             LogsCommand.Create(context),
@@ -28,8 +40,11 @@ internal static class FanoutApp
             ContinueCommand.CreateResume(context),
             ScheduleCommand.Create(context),
             ServeCommand.Create(context),
+<<<<<<< HEAD
             ValidateCommand.Create(context),
             PlanCommand.Create(context),
+=======
+>>>>>>> wt/wfextras
         };
         root.Options.Add(CliStore.Option);
         if (context.HelpWidth is { } width)

@@ -15,13 +15,69 @@ internal static class ContinueCommand
         var runId = new Argument<string>("RUN_ID") { Description = "The run id" };
         command.Arguments.Add(runId);
         var options = new RenderOptions(command);
+        var yes = new Option<bool>("--yes", "-y") { Description = "Workflow runs: run again steps that were running at the crash without asking" };
+        command.Options.Add(yes);
         command.SetAction((parsed, ct) => StoreAction.RunAsync(parsed, context, "resume", async store =>
         {
+            if (await store.GetRunAsync(parsed.GetValue(runId)!, ct).ConfigureAwait(false) is { Kind: "workflow" } workflowRun)
+            {
+                return await ResumeWorkflowAsync(context, parsed, workflowRun, parsed.GetValue(yes), parsed.GetValue(options.Output) ?? "table", ct).ConfigureAwait(false);
+            }
+
             Runs.RunService service = context.GetRunService(store);
             ContinuationPlan plan = await service.PlanResumeAsync(parsed.GetValue(runId)!, ct).ConfigureAwait(false);
             return await RunAsync(context, service, plan, "resume", options, parsed, ct).ConfigureAwait(false);
         }, ct));
         return command;
+    }
+
+    private static async Task<int> ResumeWorkflowAsync(CliContext context, ParseResult parsed, RunRecord run, bool yes, string output, CancellationToken ct)
+    {
+        if (run.Status == RunStatus.Succeeded)
+        {
+            await context.Console.Error.WriteLineAsync($"fanout resume: run {run.RunId} already succeeded; nothing to do").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        if (run.Status is RunStatus.Running or RunStatus.AwaitingApproval && run.OwnerPid is { } pid
+            && string.Equals(run.OwnerHost, Environment.MachineName, StringComparison.OrdinalIgnoreCase) && IsAlive(pid))
+        {
+            return await StoreAction.ErrorAsync(context, "resume", $"run {run.RunId} is still {run.Status.ToWireName()} (owner pid {pid})").ConfigureAwait(false);
+        }
+
+        WorkflowInvocation? invocation = null;
+        try
+        {
+            invocation = run.Operation is null ? null : System.Text.Json.JsonSerializer.Deserialize<WorkflowInvocation>(run.Operation, WorkflowInvocation.Json);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            invocation = null;
+        }
+
+        if (invocation is null)
+        {
+            return await StoreAction.ErrorAsync(context, "resume", $"run {run.RunId} has no recorded workflow definition; it cannot be resumed").ConfigureAwait(false);
+        }
+
+        return await RunCommand.RunAsync(context, parsed, invocation, dryRun: false, progress: false, yes, output == "json" ? "json" : "text", run.RunId, ct).ConfigureAwait(false);
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     public static Command CreateRetry(CliContext context)

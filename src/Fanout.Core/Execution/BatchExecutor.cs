@@ -62,13 +62,35 @@ public sealed class BatchExecutor
         => ExecuteSingleAsync(operation, targets, progress, runId, atomic: Options.Atomic, cancellationToken);
 
     /// <summary>
+    /// Like <see cref="ExecuteAsync(IOperation, IReadOnlyList{Target}, ProgressTracker?, string?, CancellationToken)"/>,
+    /// but sessions come from <paramref name="sessions"/> and stay open after the batch, so the next batch of the same
+    /// scope (a later workflow step on the same hosts) reuses them. <see cref="ExecutionOptions.Atomic"/> is honoured.
+    /// </summary>
+    /// <param name="operation">The operation; called concurrently for different targets.</param>
+    /// <param name="targets">The targets, run in this order (wave by wave).</param>
+    /// <param name="sessions">The shared sessions; disposed by the caller when its run ends.</param>
+    /// <param name="progress">Receives the run's events, or <see langword="null"/>.</param>
+    /// <param name="runId">The run id, or <see langword="null"/> for a new one.</param>
+    /// <param name="cancellationToken">Cancels the batch.</param>
+    public async Task<BatchResult> ExecuteAsync(IOperation operation, IReadOnlyList<Target> targets, SessionScope sessions, ProgressTracker? progress, string? runId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(sessions);
+        string id = runId ?? Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
+        var run = new ExecutionRun(Options, new SessionCache(_transports, _logger, sessions), _time, _logger, [operation], operation.Name, targets, progress, id, stopOnStepFailure: false, Options.Atomic);
+        BatchResult[] results = await run.RunAsync(cancellationToken).ConfigureAwait(false);
+        return results[0];
+    }
+
+    /// <summary>
     /// Runs <paramref name="operation"/> all-or-nothing (SPEC X4 <c>--atomic</c>): scheduling stops
     /// at the first failure, and if any target did not succeed, exactly the targets that succeeded
     /// are rolled back. <see cref="BatchResult.Rollbacks"/> reports each rollback and
     /// <see cref="BatchResult.RollbackPartiallyFailed"/> whether some failed. An operation without
     /// rollback yields a failed rollback per succeeded target.
     /// </summary>
-    /// <inheritdoc cref="ExecuteAsync" path="/param"/>
+    /// <inheritdoc cref="ExecuteAsync(IOperation, IReadOnlyList{Target}, ProgressTracker?, string?, CancellationToken)" path="/param"/>
     public Task<BatchResult> ExecuteWithRollbackAsync(IOperation operation, IReadOnlyList<Target> targets, ProgressTracker? progress = null, string? runId = null, CancellationToken cancellationToken = default)
         => ExecuteSingleAsync(operation, targets, progress, runId, atomic: true, cancellationToken);
 

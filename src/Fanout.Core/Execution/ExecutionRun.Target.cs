@@ -86,7 +86,7 @@ internal sealed partial class ExecutionRun
             if (result.LostSession)
             {
                 // The connection failed: the retry opens a fresh session instead of reusing a dead one.
-                await Sessions.ReleaseAsync(index).ConfigureAwait(false);
+                await Sessions.InvalidateAsync(index).ConfigureAwait(false);
             }
 
             if (delay > TimeSpan.Zero && !await RetryWaitAsync(delay).ConfigureAwait(false))

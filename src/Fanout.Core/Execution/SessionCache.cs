@@ -16,18 +16,34 @@ internal sealed class SessionCache
     private readonly TransportRegistry _transports;
     private readonly ILogger _logger;
     private readonly Dictionary<int, Task<ISession>> _open = [];
+    private readonly SessionScope? _shared;
+    private readonly Dictionary<int, Target>? _sharedTargets;
     private bool _closed;
     private int _count;
 
-    public SessionCache(TransportRegistry transports, ILogger logger)
+    public SessionCache(TransportRegistry transports, ILogger logger, SessionScope? shared = null)
     {
         _transports = transports;
         _logger = logger;
+        _shared = shared;
+        _sharedTargets = shared is null ? null : [];
     }
 
     /// <summary>Returns the session of target number <paramref name="key"/>, opening it if needed.</summary>
     public async ValueTask<ISession> GetAsync(int key, Target target, CancellationToken cancellationToken)
     {
+        if (_shared is not null)
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_closed, this);
+                _sharedTargets![key] = target;
+            }
+
+            // The scope owns the session: it outlives this batch and is reused by the next one.
+            return await _shared.GetAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+
         Task<ISession> opening;
         lock (_gate)
         {
@@ -61,6 +77,23 @@ internal sealed class SessionCache
     }
 
     /// <summary>Closes the session of one target, if open.</summary>
+    /// <summary>Forgets a session whose connection failed, so the next attempt opens a fresh one.</summary>
+    public ValueTask InvalidateAsync(int key)
+    {
+        if (_shared is null)
+        {
+            return ReleaseAsync(key);
+        }
+
+        Target? target;
+        lock (_gate)
+        {
+            _sharedTargets!.TryGetValue(key, out target);
+        }
+
+        return target is null ? ValueTask.CompletedTask : _shared.InvalidateAsync(target);
+    }
+
     public ValueTask ReleaseAsync(int key)
     {
         if (Volatile.Read(ref _count) == 0)
@@ -86,6 +119,11 @@ internal sealed class SessionCache
         lock (_gate)
         {
             _closed |= final;
+            if (_shared is not null)
+            {
+                return; // shared sessions are closed by their scope
+            }
+
             if (_open.Count == 0)
             {
                 return;

@@ -18,7 +18,8 @@ public static partial class WorkflowValidator
 
     /// <summary>Run figures that <c>monitoring.alerts</c> conditions may read.</summary>
     public static IReadOnlyList<string> AlertFigures { get; } =
-        ["deployment_duration", "duration", "total_steps", "succeeded_steps", "failed_steps", "skipped_steps", "failure_rate", "status"];
+        ["deployment_duration", "duration", "total_steps", "succeeded_steps", "failed_steps", "skipped_steps", "failure_rate", "status",
+         "success_rate", "timed_out_steps", "short_circuited_steps", "retries", "targets_total", "rolled_back", "degradations", "duration_ms"];
 
     /// <summary>Parses and validates a file; diagnostics are sorted by position.</summary>
     public static WorkflowParseResult ValidateFile(string path, WorkflowValidationOptions? options = null)
@@ -124,7 +125,9 @@ public static partial class WorkflowValidator
                     Error(p.Position, $"parameter name '{p.Name}' must be letters, digits and '_' (templates read it as .{p.Name})");
                 }
 
-                if (BuiltInNames.Contains(p.Name))
+                // 'environment' is the one built-in a workflow may declare: -e sets it, and declaring it adds a type,
+                // a default and validation (the binder already treats -e as a value for a declared 'environment').
+                if (BuiltInNames.Contains(p.Name) && p.Name != "environment")
                 {
                     Error(p.Position, $"parameter name '{p.Name}' is reserved (built-in template name)");
                 }

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Fanout.Cli.Commands;
+
+/// <summary>What <c>fanout run</c> was given; recorded (masked) as the run's definition so <c>fanout resume</c> can run it again.</summary>
+internal sealed record WorkflowInvocation
+{
+    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public string Kind { get; init; } = "workflow";
+
+    public required string File { get; init; }
+
+    public IReadOnlyList<string> Set { get; init; } = [];
+
+    public IReadOnlyList<string> SetFile { get; init; } = [];
+
+    public string? Environment { get; init; }
+
+    public IReadOnlyList<string> Inventory { get; init; } = [];
+
+    public int? Parallel { get; init; }
+
+    public bool ContinueOnError { get; init; }
+
+    public string? Timeout { get; init; }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text.Json;
+using Fanout.Expressions;
+using Fanout.Workflows.Engine;
+
+namespace Fanout.Cli.Commands;
+
+/// <summary>Prints a workflow run's result: a summary (text) or a JSON document.</summary>
+internal static class WorkflowResultWriter
+{
+    public static async Task WriteAsync(CliContext context, WorkflowRunResult result, string output)
+    {
+        if (output == "json")
+        {
+            var document = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["runId"] = result.RunId,
+                ["workflow"] = result.Workflow,
+                ["status"] = Runs.RunStatusExtensions.ToWireName(result.Status),
+                ["error"] = result.Error,
+                ["durationMs"] = (long)result.Duration.TotalMilliseconds,
+                ["rolledBack"] = result.RolledBack,
+                ["steps"] = result.Steps.Select(s => (object?)new Dictionary<string, object?>(StringComparer.Ordinal)
+                {
+                    ["path"] = s.Path,
+                    ["state"] = s.State.ToWireName(),
+                    ["attempts"] = (long)s.Attempts,
+                    ["exitCode"] = s.ExitCode is { } c ? (long)c : null,
+                    ["output"] = s.Output,
+                    ["skipReason"] = s.SkipReason,
+                    ["error"] = s.Error,
+                    ["durationMs"] = (long)s.Duration.TotalMilliseconds,
+                    ["restored"] = s.Restored,
+                }).ToList(),
+                ["outputs"] = result.Outputs.ToDictionary(k => k.Key, k => k.Value),
+                ["degradations"] = result.Degradations.Cast<object?>().ToList(),
+                ["alerts"] = result.Alerts.Cast<object?>().ToList(),
+                ["figures"] = result.Figures.ToDictionary(k => k.Key, k => k.Value),
+            };
+            using JsonDocument doc = JsonDocument.Parse(TemplateValues.ToJson(document));
+            await context.Console.Out.WriteLineAsync(JsonSerializer.Serialize(doc.RootElement, new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
+            return;
+        }
+
+        TextWriter o = context.Console.Out;
+        foreach (StepResult s in result.Steps.Where(s => !string.IsNullOrWhiteSpace(s.Output) && s.State == StepState.Succeeded && !s.Restored))
+        {
+            foreach (string line in s.Output!.Split('\n'))
+            {
+                await o.WriteLineAsync($"{s.Path}: {line.TrimEnd('\r')}").ConfigureAwait(false);
+            }
+        }
+
+        int ok = result.Steps.Count(s => s.State == StepState.Succeeded);
+        int bad = result.Steps.Count(s => s.State is StepState.Failed or StepState.TimedOut or StepState.ShortCircuited or StepState.Cancelled);
+        int skipped = result.Steps.Count(s => s.State is StepState.Skipped or StepState.NotRun);
+        await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"workflow {result.Workflow} {Runs.RunStatusExtensions.ToWireName(result.Status)} in {Duration.Format(result.Duration)}: {ok} succeeded, {bad} failed, {skipped} skipped (run {result.RunId})")).ConfigureAwait(false);
+        if (result.Error is { } error)
+        {
+            await context.Console.Error.WriteLineAsync("error: " + error).ConfigureAwait(false);
+        }
+
+        foreach (StepResult s in result.Steps.Where(s => s.State is StepState.Skipped && s.SkipReason is not null && !s.Restored))
+        {
+            await context.Console.Error.WriteLineAsync($"skipped {s.Path}: {s.SkipReason}").ConfigureAwait(false);
+        }
+
+        if (result.RolledBack)
+        {
+            await context.Console.Error.WriteLineAsync("rolled back").ConfigureAwait(false);
+        }
+
+        foreach (string d in result.Degradations)
+        {
+            await context.Console.Error.WriteLineAsync("degraded: " + d).ConfigureAwait(false);
+        }
+
+        foreach (string alert in result.Alerts)
+        {
+            await context.Console.Error.WriteLineAsync("alert " + alert).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Fanout.Workflows.Model;
+
+namespace Fanout.Workflows.Engine;
+
+/// <summary>A step of one run: its definition, path, place in the tree and current state.</summary>
+internal sealed class RuntimeStep
+{
+    public RuntimeStep(WorkflowStep step, string path, RuntimeStep? parent, string kind)
+    {
+        Step = step;
+        Path = path;
+        Parent = parent;
+        Kind = kind;
+    }
+
+    public WorkflowStep Step { get; }
+
+    public string Path { get; }
+
+    public RuntimeStep? Parent { get; }
+
+    /// <summary><c>main</c> for the step tree; <c>hook</c> for hooks, fallbacks and rollback steps.</summary>
+    public string Kind { get; }
+
+    public List<RuntimeStep> Children { get; } = [];
+
+    public StepState State { get; set; } = StepState.Pending;
+
+    /// <summary>True when its failure does not fail its parent or the run.</summary>
+    public bool FailureHandled { get; set; }
+
+    public StepResult? Result { get; set; }
+
+    public bool Restored { get; set; }
+
+    public bool Satisfied => State is StepState.Succeeded or StepState.Skipped || FailureHandled;
+
+    public static RuntimeStep Build(WorkflowStep step, string path, RuntimeStep? parent, string kind)
+    {
+        var node = new RuntimeStep(step, path, parent, kind);
+        foreach (WorkflowStep child in step.Steps)
+        {
+            node.Children.Add(Build(child, path + "/" + child.Name, node, kind));
+        }
+
+        return node;
+    }
+
+    public IEnumerable<RuntimeStep> Leaves() => Children.Count == 0 && !Step.IsGroup ? [this] : Children.SelectMany(c => c.Leaves());
+}

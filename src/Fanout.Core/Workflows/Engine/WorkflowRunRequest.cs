@@ -1,0 +1,32 @@
+using Fanout.Workflows.Model;
+
+namespace Fanout.Workflows.Engine;
+
+/// <summary>One workflow run to start or resume.</summary>
+public sealed record WorkflowRunRequest
+{
+    /// <summary>The validated workflow.</summary>
+    public required WorkflowDefinition Workflow { get; init; }
+
+    /// <summary>Bound parameter values (<see cref="ParameterBinder"/>), including <c>environment</c>.</summary>
+    public IReadOnlyDictionary<string, object?> Parameters { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary>Secret values to mask (<c>***</c>) in every output, log, stored record and event.</summary>
+    public IReadOnlyCollection<string> SecretValues { get; init; } = [];
+
+    /// <summary>The run id. The default value is a new id.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>Who started the run. The default value is user@host.</summary>
+    public string? Actor { get; init; }
+
+    /// <summary>
+    /// What is recorded as the run's definition so that <c>fanout resume</c> can run it again (file, inputs; masked).
+    /// The default value records nothing (such a run cannot be resumed from the command line).
+    /// </summary>
+    public string? Definition { get; init; }
+
+    /// <summary>True to continue the recorded run <see cref="RunId"/>: succeeded and skipped steps are not run again,
+    /// captured outputs are restored, pending approvals are waited for again.</summary>
+    public bool Resume { get; init; }
+}

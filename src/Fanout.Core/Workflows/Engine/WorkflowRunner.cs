@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Fanout.Execution;
+using Fanout.Expressions;
+using Fanout.Runs;
+using Fanout.Transports;
+using Fanout.Transports.Local;
+using Fanout.Workflows.Model;
+using Fanout.Workflows.Parameters;
+
+namespace Fanout.Workflows.Engine;
+
+/// <summary>
+/// Runs validated workflows (SPEC W): checks <c>validation</c> rules and <c>prerequisites</c>, then runs the steps —
+/// sequential top level, parallel groups with limits, <c>depends_on</c> DAGs, priorities, resource admission,
+/// conditions, timeouts, retries, hooks, outputs, fan-out over targets, circuit breakers, approvals, rollback —
+/// records everything in the store (masked) and reports a <see cref="WorkflowRunResult"/>. Failures are data;
+/// only cancellation of <c>cancellationToken</c> is reported as <see cref="RunStatus.Cancelled"/> (never thrown).
+/// </summary>
+public sealed class WorkflowRunner
+{
+    private readonly WorkflowRunnerOptions _options;
+
+    /// <summary>Creates a runner.</summary>
+    /// <param name="options">How workflows run. The default value runs locally, records nothing.</param>
+    public WorkflowRunner(WorkflowRunnerOptions? options = null)
+    {
+        _options = options ?? new WorkflowRunnerOptions();
+    }
+
+    /// <summary>
+    /// Checks the workflow's <c>validation</c> rules and <c>prerequisites</c> (SPEC W5) without running steps.
+    /// </summary>
+    /// <returns>One message per failed rule or prerequisite (masked); empty when the run may start.</returns>
+    public async Task<IReadOnlyList<string>> CheckAsync(WorkflowRunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        WorkflowDefinition workflow = request.Workflow;
+        var problems = new List<string>();
+        WorkflowContextResult built = WorkflowContextBuilder.Build(workflow, request.Parameters, new Dictionary<string, object?>
+        {
+            ["run_id"] = request.RunId ?? string.Empty,
+            ["workflow_id"] = workflow.Name,
+            ["outputs"] = new Dictionary<string, object?>(),
+            ["steps"] = new Dictionary<string, object?>(),
+        });
+        problems.AddRange(built.Errors.Select(e => e.ToString()));
+        if (problems.Count > 0)
+        {
+            return Masked(problems, request);
+        }
+
+        foreach (ValidationRule rule in workflow.Validation)
+        {
+            TemplateParseResult parsed = Template.ParseExpression(rule.Expression.Text, rule.Expression.Origin);
+            TemplateResult result = parsed.Success ? parsed.Template!.Evaluate(built.Context) : new TemplateResult(null, null, parsed.Error);
+            if (!result.Success)
+            {
+                problems.Add($"validation '{rule.Name}': {result.Error}");
+            }
+            else if (!TemplateValues.IsTruthy(result.Value))
+            {
+                string message = rule.Message is { } m && Template.Parse(m.Text, m.Origin) is { Success: true } t && t.Template!.Render(built.Context) is { Success: true } r
+                    ? r.Text!
+                    : $"'{rule.Expression.Text}' is false";
+                problems.Add($"validation '{rule.Name}' failed: {message}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            return Masked(problems, request);
+        }
+
+        TransportRegistry transports = _options.Transports ?? new TransportRegistry().Register(new LocalTransport());
+        await using var sessions = new SessionScope(transports, _options.Logger);
+        IStepExecutor executor = _options.StepExecutor ?? new TransportStepExecutor(transports, sessions, _options.TimeProvider ?? TimeProvider.System, Logger);
+        foreach (Prerequisite prerequisite in workflow.Prerequisites)
+        {
+            TemplateParseResult parsed = Template.Parse(prerequisite.Command.Text, prerequisite.Command.Origin);
+            TemplateResult command = parsed.Success ? parsed.Template!.Render(built.Context, RenderMode.Shell) : new TemplateResult(null, null, parsed.Error);
+            if (!command.Success)
+            {
+                problems.Add($"prerequisite '{prerequisite.Name}': {command.Error}");
+                continue;
+            }
+
+            StepExecution run = await executor.ExecuteAsync(new StepInvocation { RunId = request.RunId ?? "prerequisites", Path = "prerequisites/" + prerequisite.Name, Command = command.Text, Timeout = TimeSpan.FromMinutes(5) }, cancellationToken).ConfigureAwait(false);
+            if (run.State != StepState.Succeeded)
+            {
+                problems.Add($"prerequisite '{prerequisite.Name}' failed: {run.Error ?? run.State.ToWireName()}{(string.IsNullOrWhiteSpace(run.Stderr) ? string.Empty : " (" + run.Stderr.Trim() + ")")}");
+            }
+        }
+
+        return Masked(problems, request);
+    }
+
+    /// <summary>Runs (or, with <see cref="WorkflowRunRequest.Resume"/>, continues) a workflow.</summary>
+    /// <exception cref="FanoutException">Resume without a store, or the run cannot be reopened (unknown or still running).</exception>
+    public async Task<WorkflowRunResult> RunAsync(WorkflowRunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        TimeProvider time = _options.TimeProvider ?? TimeProvider.System;
+        string runId = request.RunId ?? NewRunId(time);
+        TransportRegistry transports = _options.Transports ?? new TransportRegistry().Register(new LocalTransport());
+        await using var sessions = new SessionScope(transports, _options.Logger);
+        IStepExecutor executor = _options.StepExecutor ?? new TransportStepExecutor(transports, sessions, time, Logger);
+        WorkflowRecorder? recorder = _options.Store is { } store ? new WorkflowRecorder(store, runId, request.SecretValues, time, _options.LeaseRenewInterval) : null;
+        await using (recorder)
+        {
+            var execution = new WorkflowExecution(request with { RunId = runId }, _options, runId, executor, recorder);
+            List<string> leaves = [.. execution.MainLeaves.Select(l => l.Path)];
+            if (recorder is not null)
+            {
+                if (request.Resume)
+                {
+                    if (!await recorder.ReopenAsync(leaves, cancellationToken).ConfigureAwait(false))
+                    {
+                        throw new FanoutException($"run {runId} cannot be resumed: it is unknown or still running");
+                    }
+                }
+                else
+                {
+                    await recorder.StartAsync(new RunRecord
+                    {
+                        RunId = runId,
+                        Kind = "workflow",
+                        Name = request.Workflow.Name,
+                        Actor = request.Actor ?? RunService.DefaultActor,
+                        Parameters = SecretMasker.Apply(TemplateValues.ToJson(MaskSecrets(request)), request.SecretValues),
+                        Operation = request.Definition is null ? null : SecretMasker.Apply(request.Definition, request.SecretValues),
+                        Options = RunEventPayload.Write(new { _options.MaxParallel, _options.ContinueOnError, TimeoutMs = _options.Timeout?.TotalMilliseconds }),
+                        StartedAt = time.GetUtcNow(),
+                        OwnerHost = Environment.MachineName,
+                        OwnerPid = Environment.ProcessId,
+                    }, leaves, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else if (request.Resume)
+            {
+                throw new FanoutException("resuming a workflow run needs a run store");
+            }
+
+            return await execution.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Microsoft.Extensions.Logging.ILogger Logger => _options.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    private static Dictionary<string, object?> MaskSecrets(WorkflowRunRequest request)
+    {
+        var secret = request.Workflow.Parameters.Where(p => p.Secret).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        return request.Parameters.ToDictionary(k => k.Key, k => secret.Contains(k.Key) && k.Value is not null ? SecretMasker.Mask : k.Value, StringComparer.Ordinal);
+    }
+
+    private static List<string> Masked(List<string> problems, WorkflowRunRequest request) =>
+        [.. problems.Select(p => SecretMasker.Apply(p, request.SecretValues))];
+
+    /// <summary>A new, time-ordered run id like <c>20250101-120000-ab12</c> (the format of exec runs).</summary>
+    public static string NewRunId(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        return time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
+    }
+}
