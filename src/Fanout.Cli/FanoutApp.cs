@@ -19,8 +19,6 @@ internal static class FanoutApp
             ExecCommand.Create(context),
             ScriptCommand.Create(context),
             TargetsCommand.Create(context),
-<<<<<<< HEAD
-=======
             ValidateCommand.Create(context),
             PlanCommand.Create(context),
             RunCommand.Create(context),
@@ -30,7 +28,6 @@ internal static class FanoutApp
             TemplatesCommand.Create(context),
             CreateCommand.Create(context),
             TemplateCommand.Create(context),
->>>>>>> wt/wfextras
             HistoryCommand.Create(context),
             ShowCommand.Create(context),
             LogsCommand.Create(context),
@@ -40,11 +37,6 @@ internal static class FanoutApp
             ContinueCommand.CreateResume(context),
             ScheduleCommand.Create(context),
             ServeCommand.Create(context),
-<<<<<<< HEAD
-            ValidateCommand.Create(context),
-            PlanCommand.Create(context),
-=======
->>>>>>> wt/wfextras
         };
         root.Options.Add(CliStore.Option);
         if (context.HelpWidth is { } width)
