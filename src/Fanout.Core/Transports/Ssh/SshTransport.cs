@@ -40,7 +40,15 @@ public sealed class SshTransport : ITransport
     /// <value>Always <c>ssh</c>.</value>
     public string Name => TransportNames.Ssh;
 
-    /// <summary>Connects, verifies the host key and authenticates.</summary>
+    /// <summary>Whether the target is driven in network-device mode: transport <c>device</c> or var <c>fanout_device: true</c>.</summary>
+    public static bool IsDevice(Target target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return target.Transport == TransportNames.Device
+            || (target.Vars.TryGetValue("fanout_device", out object? flag) && string.Equals(Convert.ToString(flag, System.Globalization.CultureInfo.InvariantCulture), "true", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Connects, verifies the host key and authenticates; device targets get an interactive-CLI session.</summary>
     /// <exception cref="HostKeyException">The host key is unknown (and not accepted), changed or revoked.</exception>
     /// <exception cref="TransportException">The host cannot be reached, the connect timed out, or authentication failed.</exception>
     public async ValueTask<ISession> OpenAsync(Target target, CancellationToken cancellationToken)
@@ -48,6 +56,8 @@ public sealed class SshTransport : ITransport
         ArgumentNullException.ThrowIfNull(target);
         SshEndpoint endpoint = _connector.Resolve(target);
         SshConnection connection = await _connector.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
-        return new SshSession(target, connection, _options, _time, _logger);
+        return IsDevice(target)
+            ? new DeviceSession(target, connection, _options.Device, _time)
+            : new SshSession(target, connection, _options, _time, _logger);
     }
 }
