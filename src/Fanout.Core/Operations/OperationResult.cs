@@ -20,11 +20,17 @@ public sealed record OperationResult
     /// <summary>A one-line description of the failure, or <see langword="null"/>.</summary>
     public string? Error { get; init; }
 
+    /// <summary>Whether the operation deliberately did nothing on this target (for example a condition was false); the target is reported as <c>skipped</c>.</summary>
+    public bool Skipped { get; init; }
+
     /// <summary>Operation-specific figures (for example files copied by sync), or <see langword="null"/>.</summary>
     public IReadOnlyDictionary<string, object?>? Data { get; init; }
 
     /// <summary>A successful result.</summary>
     public static OperationResult Succeeded(int? exitCode = 0) => new() { Success = true, ExitCode = exitCode };
+
+    /// <summary>A skipped result: the target is reported as <c>skipped</c>, which counts as neither success nor failure.</summary>
+    public static OperationResult Skip(string? reason = null) => new() { Success = true, Skipped = true, Error = reason };
 
     /// <summary>A failed result with an error message.</summary>
     public static OperationResult Failed(string error, int? exitCode = null) => new() { Success = false, Error = error, ExitCode = exitCode };

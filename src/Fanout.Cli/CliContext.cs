@@ -1,0 +1,26 @@
+using Fanout.Cli.Interaction;
+using Fanout.Runs;
+
+namespace Fanout.Cli;
+
+/// <summary>What commands get from outside: the console, the clock, the environment and the run service. Tests build their own.</summary>
+internal sealed class CliContext
+{
+    public required IConsoleOutput Console { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
+
+    public string CurrentDirectory { get; init; } = Environment.CurrentDirectory;
+
+    /// <summary>Width of help text; <see langword="null"/> for the terminal's width.</summary>
+    public int? HelpWidth { get; init; }
+
+    public RunService? RunService { get; init; }
+
+    /// <summary>Set to true by the Ctrl-C handler when the run was interrupted (exit 130).</summary>
+    public Func<bool> WasInterrupted { get; init; } = () => false;
+
+    public RunService GetRunService() => RunService ?? new RunService(timeProvider: Time);
+}

@@ -1,0 +1,220 @@
+using System.CommandLine;
+using Fanout.Cli.Rendering;
+using Fanout.Events;
+using Fanout.Execution;
+using Fanout.Inventory;
+using Fanout.Operations;
+using Fanout.Selection;
+using Fanout.Transports.Local;
+using Spectre.Console;
+
+namespace Fanout.Cli.Commands;
+
+/// <summary>
+/// The path every command that acts on targets shares: check selectors and options, build the
+/// operation, resolve targets, confirm, run with progress, then write results and pick the exit code.
+/// Nothing runs unless every input is valid.
+/// </summary>
+internal sealed class ActingCommand
+{
+    private readonly CliContext _context;
+    private readonly SelectorOptions _selectors;
+    private readonly RunOptions _options;
+
+    public ActingCommand(CliContext context, SelectorOptions selectors, RunOptions options)
+    {
+        _context = context;
+        _selectors = selectors;
+        _options = options;
+    }
+
+    /// <summary>Kills every process the local transport is running (the second Ctrl-C).</summary>
+    public static void KillRunningProcesses() => LocalTransport.KillAllRunning();
+
+    public async Task<int> RunAsync(
+        ParseResult parsed,
+        string commandName,
+        Func<CancellationToken, Task<OperationOrError>> createOperation,
+        CancellationToken cancellationToken)
+    {
+        TextWriter error = _context.Console.Error;
+        SelectionCriteria criteria = _selectors.GetCriteria(parsed);
+        if (criteria.IsEmpty)
+        {
+            return await UsageAsync(commandName, "no targets selected: acting on every target needs --all (or select with --tag, --pattern, --regex, --group, --limit)").ConfigureAwait(false);
+        }
+
+        IReadOnlyList<string> problems = [.. criteria.Validate(), .. _options.GetExecutionOptions(parsed).Validate()];
+        if (problems.Count > 0)
+        {
+            return await UsageAsync(commandName, string.Join("; ", problems)).ConfigureAwait(false);
+        }
+
+        ExecutionOptions options = _options.GetExecutionOptions(parsed);
+        OperationOrError created = await createOperation(cancellationToken).ConfigureAwait(false);
+        if (created.Operation is not { } operation)
+        {
+            return await UsageAsync(commandName, created.Error ?? "invalid operation").ConfigureAwait(false);
+        }
+
+        IReadOnlyList<string>? sources = _selectors.GetSources(parsed, _context);
+        if (sources is null)
+        {
+            return await UsageAsync(commandName, "no inventory: pass -i PATH, set FANOUT_INVENTORY, or create ./fanout.yaml").ConfigureAwait(false);
+        }
+
+        Runs.RunService service = _context.GetRunService();
+        TargetSet targets;
+        try
+        {
+            targets = await service.SelectTargetsAsync(sources, criteria, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InventoryException e)
+        {
+            return await UsageAsync(commandName, e.Message).ConfigureAwait(false);
+        }
+        catch (SelectionException e)
+        {
+            return await UsageAsync(commandName, e.Message).ConfigureAwait(false);
+        }
+
+        string format = parsed.GetValue(_options.Output) ?? "table";
+        bool document = format is "json" or "csv";
+        TextWriter progressWriter = document ? error : _context.Console.Out;
+        bool quiet = parsed.GetValue(_options.Quiet);
+        if (targets.Count == 0)
+        {
+            await progressWriter.WriteLineAsync("No targets matched the selection; nothing to do.").ConfigureAwait(false);
+            if (document)
+            {
+                DateTimeOffset now = _context.Time.GetUtcNow();
+                WriteDocument(format, new BatchResult { RunId = service.NewRunId(), Operation = operation.Name, StartedAt = now, EndedAt = now, Outcomes = [] });
+            }
+
+            return ExitCodes.Success;
+        }
+
+        if (criteria.All && !parsed.GetValue(_options.Yes))
+        {
+            if (!_context.Console.IsInteractive)
+            {
+                return await UsageAsync(commandName, $"refusing to run {operation.Name} on all {targets.Count} targets without confirmation: pass --yes").ConfigureAwait(false);
+            }
+
+            string? answer = _context.Console.Ask($"Run {operation.Name} on {targets.Count} targets? [y/N] ");
+            if (answer?.Trim().ToLowerInvariant() is not ("y" or "yes"))
+            {
+                await error.WriteLineAsync("Not confirmed; nothing ran.").ConfigureAwait(false);
+                return ExitCodes.UsageError;
+            }
+        }
+
+        string? outputDir = parsed.GetValue(_options.OutputDir);
+        if (outputDir is not null)
+        {
+            try
+            {
+                Directory.CreateDirectory(outputDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return await UsageAsync(commandName, $"cannot create --output-dir '{outputDir}': {e.Message}").ConfigureAwait(false);
+            }
+        }
+
+        BatchResult result = await ExecuteAsync(service, operation, targets, options, progressWriter, quiet, outputDir, cancellationToken).ConfigureAwait(false);
+
+        if (document)
+        {
+            WriteDocument(format, result);
+            if (!quiet)
+            {
+                await error.WriteLineAsync(SummaryRenderer.Totals(result)).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            if (!quiet)
+            {
+                SummaryRenderer.RenderOutputs(_context.Console.Out, result);
+            }
+
+            SummaryRenderer.Render(_context.Console.CreateAnsiConsole(_context.Console.Out), result);
+        }
+
+        if (_context.WasInterrupted() || (cancellationToken.IsCancellationRequested && result.Cancelled))
+        {
+            return ExitCodes.Interrupted;
+        }
+
+        return result.AllSucceeded && !result.RollbackPartiallyFailed ? ExitCodes.Success : ExitCodes.TargetsFailed;
+    }
+
+    private async Task<BatchResult> ExecuteAsync(
+        Runs.RunService service,
+        IOperation operation,
+        TargetSet targets,
+        ExecutionOptions options,
+        TextWriter progressWriter,
+        bool quiet,
+        string? outputDir,
+        CancellationToken cancellationToken)
+    {
+        var tracker = new ProgressTracker(_context.Time);
+        var plain = quiet ? null : new PlainProgressWriter(progressWriter);
+        bool live = !quiet && (ReferenceEquals(progressWriter, _context.Console.Out) ? _context.Console.IsOutputTerminal : _context.Console.IsErrorTerminal);
+
+        // Events are the spine: plain lines and --output-dir files follow the tracker's stream;
+        // the live display polls its snapshot. Neither can slow the run down.
+        IAsyncEnumerable<RunEvent> events = tracker.ReadAllAsync(CancellationToken.None);
+        Task consumer = ConsumeAsync(events, live ? null : plain, outputDir);
+        Task<BatchResult> run = service.ExecuteAsync(operation, targets, options, tracker, cancellationToken: cancellationToken);
+        if (live)
+        {
+            var display = new LiveProgressDisplay(tracker, _context.Time);
+            await display.RunAsync(_context.Console.CreateAnsiConsole(progressWriter), run, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        BatchResult result = await run.ConfigureAwait(false);
+        await consumer.ConfigureAwait(false);
+        return result;
+    }
+
+    private static async Task ConsumeAsync(IAsyncEnumerable<RunEvent> events, PlainProgressWriter? plain, string? outputDir)
+    {
+        await foreach (RunEvent e in events.ConfigureAwait(false))
+        {
+            plain?.OnEvent(e);
+            if (outputDir is not null && e is TargetFinished finished)
+            {
+                await OutputDirectory.WriteAsync(outputDir, finished.Outcome).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void WriteDocument(string format, BatchResult result)
+    {
+        if (format == "json")
+        {
+            ResultWriter.WriteJson(_context.Console.Out, result);
+        }
+        else
+        {
+            ResultWriter.WriteCsv(_context.Console.Out, result);
+        }
+
+        _context.Console.Out.Flush();
+    }
+
+    private async Task<int> UsageAsync(string commandName, string message)
+    {
+        await _context.Console.Error.WriteLineAsync($"fanout {commandName}: error: {message}").ConfigureAwait(false);
+        return ExitCodes.UsageError;
+    }
+}
+
+/// <summary>An operation, or why none could be built (a usage error).</summary>
+internal readonly record struct OperationOrError(IOperation? Operation, string? Error)
+{
+    public static OperationOrError Fail(string error) => new(null, error);
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Fanout.Operations;
+using Fanout.Transports;
+
+namespace Fanout.Cli.Commands;
+
+/// <summary><c>fanout exec COMMAND [selectors] [options]</c> and <c>fanout exec --script FILE [ARGS]</c> (SPEC X1).</summary>
+internal static class ExecCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("exec", "Run a command on every selected target");
+        var words = new Argument<string[]>("command")
+        {
+            Description = "The command line (run with sh -c; a plain program with literal arguments is started directly). With --script: the script's arguments. Put -- before words that start with '-'",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var noShell = new Option<bool>("--no-shell") { Description = "Start the words as a program and its arguments, without a shell" };
+        var shell = new Option<string>("--shell")
+        {
+            Description = "The shell that runs the command line",
+            DefaultValueFactory = _ => "sh",
+            HelpName = "SHELL",
+        };
+        var script = new Option<string?>("--script")
+        {
+            Description = "Upload this local script to each target and run it with the given arguments",
+            HelpName = "FILE",
+        };
+        var selectors = new SelectorOptions();
+        var options = new RunOptions();
+        command.Arguments.Add(words);
+        command.Options.Add(noShell);
+        command.Options.Add(shell);
+        command.Options.Add(script);
+        selectors.AddTo(command);
+        options.AddTo(command);
+
+        var acting = new ActingCommand(context, selectors, options);
+        command.SetAction((parsed, ct) => acting.RunAsync(parsed, "exec", async token =>
+        {
+            string[] argv = parsed.GetValue(words) ?? [];
+            if (parsed.GetValue(script) is { } file)
+            {
+                return await ScriptCommand.LoadAsync(file, argv, token).ConfigureAwait(false);
+            }
+
+            if (argv.Length == 0 || argv.All(string.IsNullOrWhiteSpace))
+            {
+                return OperationOrError.Fail("missing COMMAND (or --script FILE)");
+            }
+
+            CommandSpec spec = parsed.GetValue(noShell)
+                ? new CommandSpec { Argv = argv }
+                : argv.Length == 1 ? CommandLines.Parse(argv[0], parsed.GetValue(shell) ?? "sh") : CommandSpec.Sh(string.Join(' ', argv), parsed.GetValue(shell) ?? "sh");
+            return new OperationOrError(new CommandOperation(spec), null);
+        }, ct));
+        return command;
+    }
+}

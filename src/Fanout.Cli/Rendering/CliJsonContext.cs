@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+
+namespace Fanout.Cli.Rendering;
+
+/// <summary>Source-generated JSON for the public documents (no reflection at run time).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(RunDocument))]
+[JsonSerializable(typeof(TargetsDocument))]
+internal sealed partial class CliJsonContext : JsonSerializerContext
+{
+}

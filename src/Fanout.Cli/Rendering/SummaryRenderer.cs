@@ -1,0 +1,145 @@
+using System.Globalization;
+using Fanout.Execution;
+using Spectre.Console;
+
+namespace Fanout.Cli.Rendering;
+
+/// <summary>The end-of-run summary (SPEC X9): a table of targets and the totals with the success rate.</summary>
+internal static class SummaryRenderer
+{
+    /// <summary>Above this many targets only the ones that did not succeed are listed.</summary>
+    public const int FullTableLimit = 100;
+
+    /// <summary>At most this many rows are listed.</summary>
+    public const int MaxRows = 200;
+
+    /// <summary>Above this many targets outputs are not echoed (use --output-dir or --output json).</summary>
+    public const int OutputEchoLimit = 100;
+
+    /// <summary>Lines echoed per stream and target.</summary>
+    public const int OutputEchoLines = 20;
+
+    /// <summary>
+    /// Echoes what targets printed, each line prefixed with the target name: <c>web-01 | text</c>
+    /// for stdout and <c>web-01 ! text</c> for stderr, like <c>parallel --tag</c>.
+    /// </summary>
+    public static void RenderOutputs(TextWriter writer, BatchResult result)
+    {
+        if (result.Total > OutputEchoLimit)
+        {
+            return;
+        }
+
+        int width = result.Outcomes.Count == 0 ? 0 : result.Outcomes.Max(o => o.Target.Length);
+        foreach (TargetOutcome o in result.Outcomes)
+        {
+            Echo(writer, o.Target.PadRight(width) + " | ", o.Stdout);
+            Echo(writer, o.Target.PadRight(width) + " ! ", o.Stderr);
+        }
+    }
+
+    private static void Echo(TextWriter writer, string prefix, Output.CapturedOutput output)
+    {
+        if (output.TotalBytes == 0)
+        {
+            return;
+        }
+
+        string[] lines = output.Text.TrimEnd('\n').Split('\n');
+        foreach (string line in lines.Take(OutputEchoLines))
+        {
+            writer.Write(prefix);
+            writer.WriteLine(line.TrimEnd('\r'));
+        }
+
+        if (lines.Length > OutputEchoLines || output.Truncated)
+        {
+            writer.Write(prefix);
+            writer.WriteLine("… (more output: use --output-dir or --output json)");
+        }
+    }
+
+    public static void Render(IAnsiConsole console, BatchResult result)
+    {
+        bool all = result.Total <= FullTableLimit;
+        List<TargetOutcome> rows = (all ? result.Outcomes : result.Outcomes.Where(o => o.State != TargetState.Succeeded)).Take(MaxRows).ToList();
+        if (rows.Count > 0)
+        {
+            var table = new Table().Border(TableBorder.Rounded)
+                .AddColumn("Target")
+                .AddColumn("State")
+                .AddColumn(new TableColumn("Exit").RightAligned())
+                .AddColumn(new TableColumn("Duration").RightAligned())
+                .AddColumn("Error");
+            foreach (TargetOutcome o in rows)
+            {
+                table.AddRow(
+                    new Text(o.Target),
+                    new Markup($"[{StateStyle(o.State)}]{o.State.ToWireName()}[/]"),
+                    new Text(o.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "-"),
+                    new Text(o.Attempts == 0 ? "-" : Duration.Format(o.Duration)),
+                    new Text(FirstLine(o.Error)));
+            }
+
+            console.Write(table);
+        }
+
+        int hidden = result.Total - rows.Count;
+        if (hidden > 0)
+        {
+            console.WriteLine(all
+                ? $"… {hidden} more targets not shown (use --output json for all)"
+                : $"… {hidden} targets not shown{(rows.Count == 0 ? string.Empty : " (succeeded or beyond the first " + MaxRows + ")")}; use --output json for all");
+        }
+
+        console.WriteLine(Totals(result));
+        if (result.StopReason is { } reason)
+        {
+            console.WriteLine($"Stopped early: {reason}");
+        }
+
+        foreach (RollbackOutcome r in result.Rollbacks.Where(r => !r.Succeeded))
+        {
+            console.WriteLine($"Rollback failed on {r.Target}: {r.Error}");
+        }
+    }
+
+    /// <summary><c>Total 8: 7 succeeded, 1 failed — success rate 87.5% (run 20261125-…, 1.23s)</c>.</summary>
+    public static string Totals(BatchResult result)
+    {
+        var parts = new List<string> { $"{result.Count(TargetState.Succeeded)} succeeded" };
+        foreach (TargetState state in new[] { TargetState.Failed, TargetState.TimedOut, TargetState.Cancelled, TargetState.NotRun, TargetState.Skipped })
+        {
+            int n = result.Count(state);
+            if (n > 0)
+            {
+                parts.Add($"{n} {state.ToWireName()}");
+            }
+        }
+
+        string rate = (result.SuccessRate * 100).ToString("0.#", CultureInfo.InvariantCulture);
+        return $"Total {result.Total}: {string.Join(", ", parts)} — success rate {rate}% (run {result.RunId}, {Duration.Format(result.EndedAt - result.StartedAt)})";
+    }
+
+    public static string StateStyle(TargetState state) => state switch
+    {
+        TargetState.Succeeded => "green",
+        TargetState.Failed => "red",
+        TargetState.TimedOut => "darkorange",
+        TargetState.Cancelled => "yellow",
+        TargetState.NotRun => "grey",
+        _ => "blue",
+    };
+
+    private static string FirstLine(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return string.Empty;
+        }
+
+        int end = text.IndexOf('\n', StringComparison.Ordinal);
+        string line = end < 0 ? text : text[..end];
+        return line.Length > 80 ? line[..79] + "…" : line;
+    }
+}

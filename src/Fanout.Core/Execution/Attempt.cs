@@ -1,0 +1,29 @@
+using Fanout.Operations;
+using Fanout.Output;
+
+namespace Fanout.Execution;
+
+/// <summary>How one attempt on one target ended, before retries are decided.</summary>
+/// <param name="State">The state the attempt would leave the target in.</param>
+/// <param name="Result">What the operation returned, or <see langword="null"/> when it threw.</param>
+/// <param name="Error">A one-line error, or <see langword="null"/>.</param>
+/// <param name="Retryable">Whether the retry policy allows another attempt.</param>
+internal readonly record struct Attempt(TargetState State, OperationResult? Result, string? Error, bool Retryable)
+{
+    public int? ExitCode => Result?.ExitCode;
+
+    public TargetOutcome ToOutcome(string target, int attempts, int wave, DateTimeOffset startedAt, TimeSpan duration) => new()
+    {
+        Target = target,
+        State = State,
+        ExitCode = Result?.ExitCode,
+        Attempts = attempts,
+        Wave = wave,
+        StartedAt = startedAt,
+        Duration = duration,
+        Stdout = Result?.Stdout ?? CapturedOutput.Empty,
+        Stderr = Result?.Stderr ?? CapturedOutput.Empty,
+        Error = Error,
+        Data = Result?.Data,
+    };
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Fanout.Inventory;
+
+/// <summary>Runs an inventory command (dynamic inventory script, <c>az</c>, <c>cmd:</c>) and captures its output.</summary>
+internal static class ExternalCommand
+{
+    public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
+
+    /// <summary>Runs <paramref name="fileName"/> with <paramref name="arguments"/>; a timeout or start failure is an <see cref="InventoryException"/>.</summary>
+    public static async Task<Result> RunAsync(string fileName, IReadOnlyList<string> arguments, string display, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var startInfo = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (string argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new InventoryException($"cannot run inventory command '{display}': {ex.Message}", display, innerException: ex);
+        }
+
+        process.StandardInput.Close();
+        using var timeoutSource = new CancellationTokenSource(timeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(linked.Token);
+        Task<string> stderr = process.StandardError.ReadToEndAsync(linked.Token);
+        try
+        {
+            await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            return new Result(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(process);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new InventoryException($"inventory command '{display}' did not finish within {timeout.TotalSeconds:0.###} s", display);
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+}
