@@ -14,6 +14,11 @@ internal static class FanoutApp
             ExecCommand.Create(context),
             ScriptCommand.Create(context),
             TargetsCommand.Create(context),
+            SyncCommand.Create(context),
+            LifecycleCommand.Create(context, Operations.LifecycleAction.Start),
+            LifecycleCommand.Create(context, Operations.LifecycleAction.Stop),
+            LifecycleCommand.Create(context, Operations.LifecycleAction.Restart),
+            LifecycleCommand.Create(context, Operations.LifecycleAction.Status),
         };
         if (context.HelpWidth is { } width)
         {

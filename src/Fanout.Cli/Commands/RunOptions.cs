@@ -102,8 +102,11 @@ internal sealed class RunOptions
         });
     }
 
+    public SshCliOptions Ssh { get; } = new();
+
     public void AddTo(Command command)
     {
+        Ssh.AddTo(command);
         foreach (Option option in new Option[]
         {
             Parallel, BatchSize, BatchWait, Timeout, OverallTimeout, FailFast, MaxFailPercent, Retries, RetryDelay, Backoff,
