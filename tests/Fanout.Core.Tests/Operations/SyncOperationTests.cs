@@ -12,13 +12,15 @@ public sealed class SyncOperationTests(SshdFixture f)
 {
     private static readonly UnixFileMode Exec = (UnixFileMode)Convert.ToInt32("750", 8);
 
-    [Fact(Timeout = 60000)]
-    public async Task ExecuteAsync_OverSsh_CopiesSkipsDeletesExcludesAndKeepsModes()
+    [Theory(Timeout = 60000)]
+    [InlineData("ssh")]
+    [InlineData("local")]
+    public async Task ExecuteAsync_CopiesSkipsDeletesExcludesAndKeepsModes(string transportName)
     {
         string src = MakeSource();
         string dest = Path.Combine(f.Dir, "dest-" + Guid.NewGuid().ToString("N"), "app");
-        var transport = new SshTransport(Options(f));
-        await using ISession session = await transport.OpenAsync(Direct(f), CancellationToken.None);
+        ITransport transport = transportName == "ssh" ? new SshTransport(Options(f)) : new Fanout.Transports.Local.LocalTransport();
+        await using ISession session = await transport.OpenAsync(transportName == "ssh" ? Direct(f) : new Fanout.Inventory.Target { Name = "local" }, CancellationToken.None);
         var context = new SessionOperationContext(session);
 
         OperationResult first = await new SyncOperation(new SyncOptions { Source = src, Destination = dest, Excludes = ["*.log"] }).ExecuteAsync(Direct(f), context, CancellationToken.None);
