@@ -1,4 +1,10 @@
 using BenchmarkDotNet.Running;
+using Fanout.Benchmarks;
+
+if (args.Contains("--retained"))
+{
+    return await RetainedMemory.RunAsync();
+}
 
 if (args.Length > 0 && args[0] == "ssh-reuse")
 {
