@@ -105,7 +105,6 @@ internal sealed class RunOptions
 
     public void AddTo(Command command)
     {
-        Ssh.AddTo(command);
         foreach (Option option in new Option[]
         {
             Parallel, BatchSize, BatchWait, Timeout, OverallTimeout, FailFast, MaxFailPercent, Retries, RetryDelay, Backoff,
@@ -114,6 +113,8 @@ internal sealed class RunOptions
         {
             command.Options.Add(option);
         }
+
+        Ssh.AddTo(command);
     }
 
     public ExecutionOptions GetExecutionOptions(ParseResult parsed) => new()

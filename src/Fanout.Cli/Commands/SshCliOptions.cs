@@ -6,7 +6,7 @@ namespace Fanout.Cli.Commands;
 /// <summary>The SSH options shared by every acting command (spec S2).</summary>
 internal sealed class SshCliOptions
 {
-    public Option<bool> AcceptNewHostKeys { get; } = new("--accept-new-host-keys") { Description = "Accept (and record in known_hosts) host keys not seen before; changed keys are always refused" };
+    public Option<bool> AcceptNewHostKeys { get; } = new("--accept-new-host-keys") { Arity = ArgumentArity.Zero, Description = "Accept (and record in known_hosts) host keys not seen before; changed keys are always refused" };
 
     public Option<string?> SshConfig { get; } = new("--ssh-config") { Description = "OpenSSH client config to read (default ~/.ssh/config)", HelpName = "FILE" };
 

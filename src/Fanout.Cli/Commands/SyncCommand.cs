@@ -3,7 +3,7 @@ using Fanout.Operations;
 
 namespace Fanout.Cli.Commands;
 
-/// <summary><c>fanout sync SRC DEST [selectors] [--delete] [--exclude GLOB]</c> (spec S3).</summary>
+/// <summary><c>fanout sync SRC DEST [selectors] [--delete] [--exclude-files GLOB]</c> (spec S3).</summary>
 internal static class SyncCommand
 {
     public static Command Create(CliContext context)
@@ -12,7 +12,7 @@ internal static class SyncCommand
         var source = new Argument<string>("SRC") { Description = "Local file or directory (a directory's contents go into DEST)" };
         var destination = new Argument<string>("DEST") { Description = "Absolute path on each target" };
         var delete = new Option<bool>("--delete") { Description = "Remove files under DEST that are not in SRC (excluded ones are kept)" };
-        var exclude = new Option<string[]>("--exclude") { Description = "Leave out paths matching this glob (repeatable; * within a name, ** across directories)", HelpName = "GLOB" };
+        var exclude = new Option<string[]>("--exclude-files") { Description = "Leave out source paths matching this glob (repeatable; * within a name, ** across directories). --exclude selects targets, as in every command", HelpName = "GLOB" };
         var selectors = new SelectorOptions();
         var options = new RunOptions();
         command.Arguments.Add(source);

@@ -10,7 +10,7 @@ namespace Fanout.Transports.Ssh;
 /// </summary>
 internal static partial class RemoteCommand
 {
-    public static string Wrap(CommandSpec spec)
+    public static string Wrap(CommandSpec spec, bool withInput = false)
     {
         var sb = new StringBuilder("echo $$; ");
         foreach ((string key, string value) in spec.Environment)
@@ -40,6 +40,12 @@ internal static partial class RemoteCommand
         else
         {
             throw new ArgumentException("The command has neither Argv nor ShellCommand.", nameof(spec));
+        }
+
+        if (spec.StandardInput is null && !withInput)
+        {
+            // No input: stdin is /dev/null, so a command reading it ends instead of waiting for an EOF.
+            sb.Append(" </dev/null");
         }
 
         return sb.ToString();

@@ -58,40 +58,53 @@ internal sealed partial class SshSession : IFileTransferSession
     public async Task WriteAsync(string root, IReadOnlyList<FileEntry> items, CancellationToken cancellationToken)
     {
         string script = $"mkdir -p {Q(root)} && tar -x -p --no-same-owner -C {Q(root)} -f -";
-        await RunScriptAsync(script, async (stdin, ct) =>
+        await RunScriptAsync(script, async (channel, ct) =>
         {
-            await using var tar = new TarWriter(stdin, TarEntryFormat.Pax, leaveOpen: true);
-            foreach (FileEntry item in items)
-            {
-                var entry = new PaxTarEntry(item.Kind switch
-                {
-                    FileEntryKind.Directory => TarEntryType.Directory,
-                    FileEntryKind.Symlink => TarEntryType.SymbolicLink,
-                    _ => TarEntryType.RegularFile,
-                }, item.Path)
-                {
-                    Mode = item.Mode,
-                };
-                if (item.Kind == FileEntryKind.Symlink)
-                {
-                    entry.LinkName = item.LinkTarget!;
-                    await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
-                }
-                else if (item.Kind == FileEntryKind.File)
-                {
-                    var source = new FileStream(item.SourcePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
-                    await using (source.ConfigureAwait(false))
-                    {
-                        entry.DataStream = source;
-                        await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
-                    }
-                }
-                else
-                {
-                    await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
-                }
-            }
+            var stdin = new CountingStream(channel);
+            await Task.Factory.StartNew(() => WriteTar(stdin, items, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+
+            // Pad to tar's record size (20 blocks): tar then sees the end-of-archive blocks in a full
+            // record and exits on its own, instead of depending on the channel EOF, which SSH.NET
+            // 2026 did not always deliver under load (tar then waited forever).
+            int pad = (int)((RecordSize - (stdin.Written % RecordSize)) % RecordSize);
+            channel.Write(new byte[pad], 0, pad);
         }, $"write files under {root}", cancellationToken).ConfigureAwait(false);
+    }
+
+    private const int RecordSize = 20 * 512;
+
+    /// <summary>Writes the archive synchronously: SSH.NET's channel stream only has blocking writes.</summary>
+    private static void WriteTar(Stream stdin, IReadOnlyList<FileEntry> items, CancellationToken ct)
+    {
+        using var tar = new TarWriter(stdin, TarEntryFormat.Pax, leaveOpen: true);
+        foreach (FileEntry item in items)
+        {
+            ct.ThrowIfCancellationRequested();
+            var entry = new PaxTarEntry(item.Kind switch
+            {
+                FileEntryKind.Directory => TarEntryType.Directory,
+                FileEntryKind.Symlink => TarEntryType.SymbolicLink,
+                _ => TarEntryType.RegularFile,
+            }, item.Path)
+            {
+                Mode = item.Mode,
+            };
+            if (item.Kind == FileEntryKind.Symlink)
+            {
+                entry.LinkName = item.LinkTarget!;
+                tar.WriteEntry(entry);
+            }
+            else if (item.Kind == FileEntryKind.File)
+            {
+                using var source = new FileStream(item.SourcePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
+                entry.DataStream = source;
+                tar.WriteEntry(entry);
+            }
+            else
+            {
+                tar.WriteEntry(entry);
+            }
+        }
     }
 
     public async Task DeleteAsync(string root, IReadOnlyList<string> paths, CancellationToken cancellationToken)
@@ -112,7 +125,7 @@ internal sealed partial class SshSession : IFileTransferSession
     {
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
-        CommandResult result = await RunRawAsync(RemoteCommand.Wrap(CommandSpec.Sh(script)), input, d => stdout.Write(d), d => stderr.Write(d), cancellationToken).ConfigureAwait(false);
+        CommandResult result = await RunRawAsync(RemoteCommand.Wrap(CommandSpec.Sh(script), withInput: input is not null), input, d => stdout.Write(d), d => stderr.Write(d), cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw new TransportException($"{Target.Name}: could not {what}: {Encoding.UTF8.GetString(stderr.ToArray()).Trim()} (exit {result.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? result.Signal})");

@@ -46,7 +46,7 @@ internal sealed partial class SshSession : ISession
         string script = $"umask 077 && cat > {ShellQuote.Quote(tmp)} && chmod {Convert.ToString(mode & 0xFFF, 8)} {ShellQuote.Quote(tmp)} && mv -f {ShellQuote.Quote(tmp)} {ShellQuote.Quote(remotePath)}";
         var err = new MemoryStream();
         CommandResult result = await RunRawAsync(
-            RemoteCommand.Wrap(CommandSpec.Sh(script)),
+            RemoteCommand.Wrap(CommandSpec.Sh(script), withInput: true),
             async (s, ct) => await content.CopyToAsync(s, ct).ConfigureAwait(false),
             _ => { },
             d => err.Write(d),
@@ -90,7 +90,10 @@ internal sealed partial class SshSession : ISession
             using ITimer timer = _time.CreateTimer(_ => pump.Drain(), null, PumpInterval, PumpInterval);
             try
             {
-                await SendInputAsync(command, execution, input, cancellationToken).ConfigureAwait(false);
+                if (input is not null)
+                {
+                    await SendInputAsync(command, execution, input, cancellationToken).ConfigureAwait(false);
+                }
 
                 await execution.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -111,7 +114,7 @@ internal sealed partial class SshSession : ISession
         }
     }
 
-    private static async Task SendInputAsync(SshCommand command, Task execution, Func<Stream, CancellationToken, Task>? input, CancellationToken cancellationToken)
+    private static async Task SendInputAsync(SshCommand command, Task execution, Func<Stream, CancellationToken, Task> input, CancellationToken cancellationToken)
     {
         Stream stdin;
         try
@@ -123,13 +126,16 @@ internal sealed partial class SshSession : ISession
             return; // the command finished before its input could be sent (e.g. `true`)
         }
 
-        // Disposing the stream sends EOF, so a command reading stdin without input sees an empty one.
-        await using (stdin.ConfigureAwait(false))
+        // Disposing the stream sends EOF. Synchronous Dispose on purpose: with DisposeAsync the data
+        // and the EOF did not always reach the server (tar kept waiting).
+        try
         {
-            if (input is not null)
-            {
-                await input(stdin, cancellationToken).ConfigureAwait(false);
-            }
+            await input(stdin, cancellationToken).ConfigureAwait(false);
+            stdin.Flush();
+        }
+        finally
+        {
+            stdin.Dispose();
         }
     }
 

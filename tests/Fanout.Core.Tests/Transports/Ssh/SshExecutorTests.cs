@@ -41,6 +41,22 @@ public sealed class SshExecutorTests(SshdFixture f)
         Assert.Equal("", Sh.Run($"pgrep -f 'slee[p] {seconds}' || true").Trim());
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task ExecuteAsync_SyncToTwoTargetsSharingAHost_BothSucceed()
+    {
+        string src = Directory.CreateTempSubdirectory("fanout-exec-sync-").FullName;
+        Directory.CreateDirectory(Path.Combine(src, "conf"));
+        File.WriteAllText(Path.Combine(src, "conf", "app.ini"), "x=1\n");
+        string dest = Path.Combine(f.Dir, "exec-sync-" + Guid.NewGuid().ToString("N"));
+        var executor = new BatchExecutor(new ExecutionOptions(), new TransportRegistry().Register(new SshTransport(Options(f))));
+        var targets = new[] { new Target { Name = "web-01", Transport = TransportNames.Ssh }, new Target { Name = "web-02", Transport = TransportNames.Ssh } };
+
+        BatchResult result = await executor.ExecuteAsync(new SyncOperation(new SyncOptions { Source = src, Destination = dest }), targets);
+
+        Assert.True(result.AllSucceeded, string.Join("; ", result.Outcomes.Select(o => o.Error).Where(e => e is not null)));
+        Assert.Equal("x=1\n", File.ReadAllText(Path.Combine(dest, "conf", "app.ini")));
+    }
+
     private sealed class CountingTransport(ITransport inner) : ITransport
     {
         private int _current;
