@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using Fanout.Cli.Commands;
 
 namespace Fanout.Cli;
@@ -7,37 +8,78 @@ namespace Fanout.Cli;
 /// <summary>Builds the <c>fanout</c> command tree and runs it, mapping parse errors to exit 2.</summary>
 internal static class FanoutApp
 {
-    public static RootCommand CreateRootCommand(CliContext context)
+    public static Command CreateRootCommand(CliContext context)
     {
-        var root = new RootCommand("Fanout runs commands and scripts across fleets of targets, in parallel and safely.")
+        // A plain command named "fanout" rather than RootCommand, whose name is the host
+        // executable's (testhost, dotnet) and would leak into help and errors.
+        var root = new Command("fanout", "Fanout runs commands and scripts across fleets of targets, in parallel and safely.")
         {
+            new HelpOption(),
+            new VersionOption(),
             ExecCommand.Create(context),
             ScriptCommand.Create(context),
             TargetsCommand.Create(context),
+            ValidateCommand.Create(context),
         };
         root.Options.Add(CliStore.Option);
         if (context.HelpWidth is { } width)
         {
-            foreach (Option option in root.Options)
-            {
-                if (option is HelpOption { Action: HelpAction help })
-                {
-                    help.MaxWidth = width;
-                }
-            }
+            SetHelpWidth(root, width);
         }
 
         return root;
     }
 
+    private static void SetHelpWidth(Command command, int width)
+    {
+        foreach (Option option in command.Options)
+        {
+            if (option is HelpOption { Action: HelpAction help })
+            {
+                help.MaxWidth = width;
+            }
+        }
+
+        foreach (Command sub in command.Subcommands)
+        {
+            SetHelpWidth(sub, width);
+        }
+    }
+
+    /// <summary>
+    /// Commands with free positional words (<c>exec COMMAND…</c>, <c>script FILE ARGS…</c>) would
+    /// swallow a mistyped option as a word; a word starting with '-' before <c>--</c> is reported as
+    /// an unknown option instead, so typos never run.
+    /// </summary>
+    private static string? UnknownOptionInArguments(ParseResult parsed)
+    {
+        List<Token> tokens = [.. parsed.Tokens];
+        int doubleDash = tokens.FindIndex(t => t.Type == TokenType.DoubleDash);
+        foreach (ArgumentResult argument in parsed.CommandResult.Children.OfType<ArgumentResult>())
+        {
+            foreach (Token token in argument.Tokens)
+            {
+                int index = tokens.IndexOf(token);
+                if (token.Value.Length > 1 && token.Value[0] == '-' && (doubleDash < 0 || index < doubleDash))
+                {
+                    return $"unrecognized option '{token.Value}' (put -- before command words that start with '-')";
+                }
+            }
+        }
+
+        return null;
+    }
+
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken)
     {
-        RootCommand root = CreateRootCommand(context);
+        Command root = CreateRootCommand(context);
         ParseResult parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
+        string? problem = parsed.Errors.Count > 0 ? parsed.Errors[0].Message : UnknownOptionInArguments(parsed);
+        if (problem is not null && parsed.Action is not HelpAction)
         {
             string where = parsed.CommandResult.Command == root ? "fanout" : "fanout " + parsed.CommandResult.Command.Name;
-            await context.Console.Error.WriteLineAsync($"{where}: error: {parsed.Errors[0].Message} (see '{where} --help')").ConfigureAwait(false);
+            string oneLine = string.Join(' ', problem.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            await context.Console.Error.WriteLineAsync($"{where}: error: {oneLine} (see '{where} --help')").ConfigureAwait(false);
             return ExitCodes.UsageError;
         }
 

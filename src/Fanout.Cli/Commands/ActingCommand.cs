@@ -162,7 +162,7 @@ internal sealed class ActingCommand
                 SummaryRenderer.RenderOutputs(_context.Console.Out, result);
             }
 
-            SummaryRenderer.Render(_context.Console.CreateAnsiConsole(_context.Console.Out), result);
+            SummaryRenderer.Render(_context.Console.CreateAnsiConsole(_context.Console.Out), _context.Console.Out, result);
         }
 
         if (_context.WasInterrupted() || (cancellationToken.IsCancellationRequested && result.Cancelled))

@@ -22,11 +22,11 @@ internal sealed class RunOptions
         CustomParser = ParseWaveSizes,
     };
 
-    public Option<TimeSpan> BatchWait { get; } = DurationOption("--batch-wait", "Pause between waves", null);
+    public Option<TimeSpan> BatchWait { get; } = DurationOption("--batch-wait", "Pause between waves");
 
-    public Option<TimeSpan> Timeout { get; } = DurationOption("--timeout", "Time limit per target and attempt (300, 30s, 5m, 2h)", TimeSpan.FromSeconds(300));
+    public Option<TimeSpan> Timeout { get; } = DurationOption("--timeout", "Time limit per target and attempt: 300, 30s, 5m, 2h (default 300s)");
 
-    public Option<TimeSpan> OverallTimeout { get; } = DurationOption("--overall-timeout", "Time limit for the whole run", null);
+    public Option<TimeSpan> OverallTimeout { get; } = DurationOption("--overall-timeout", "Time limit for the whole run");
 
     public Option<bool> FailFast { get; } = new("--fail-fast") { Description = "Stop scheduling new targets at the first failure" };
 
@@ -38,12 +38,11 @@ internal sealed class RunOptions
 
     public Option<int> Retries { get; } = new("--retries") { Description = "Extra attempts after a failed one", HelpName = "N" };
 
-    public Option<TimeSpan> RetryDelay { get; } = DurationOption("--retry-delay", "Delay before a retry", TimeSpan.FromSeconds(1));
+    public Option<TimeSpan> RetryDelay { get; } = DurationOption("--retry-delay", "Delay before a retry (default 1s)");
 
     public Option<Backoff> Backoff { get; } = new("--backoff")
     {
-        Description = "How the retry delay grows: fixed, linear or exponential",
-        DefaultValueFactory = _ => Execution.Backoff.Fixed,
+        Description = "How the retry delay grows: fixed, linear or exponential (default fixed)",
         CustomParser = ParseBackoff,
         HelpName = "fixed|linear|exponential",
     };
@@ -118,34 +117,33 @@ internal sealed class RunOptions
     {
         MaxConcurrency = parsed.GetValue(Parallel),
         BatchSizes = parsed.GetValue(BatchSize) ?? [],
-        BatchWait = parsed.GetValue(BatchWait),
-        Timeout = parsed.GetValue(Timeout),
-        OverallTimeout = parsed.GetResult(OverallTimeout) is { Implicit: false } ? parsed.GetValue(OverallTimeout) : null,
+        BatchWait = ValueOr(parsed, BatchWait, TimeSpan.Zero),
+        Timeout = ValueOr(parsed, Timeout, TimeSpan.FromSeconds(300)),
+        OverallTimeout = parsed.GetResult(OverallTimeout) is null ? null : parsed.GetValue(OverallTimeout),
         FailFast = parsed.GetValue(FailFast),
         MaxFailPercent = parsed.GetValue(MaxFailPercent),
         Retries = parsed.GetValue(Retries),
-        RetryDelay = parsed.GetValue(RetryDelay),
+        RetryDelay = ValueOr(parsed, RetryDelay, TimeSpan.FromSeconds(1)),
         Backoff = parsed.GetValue(Backoff),
         Jitter = parsed.GetValue(Jitter),
         RetryOnExitCodes = parsed.GetValue(RetryOnExitCodes) ?? new HashSet<int>(),
         Atomic = parsed.GetValue(Atomic),
     };
 
-    private static Option<TimeSpan> DurationOption(string name, string description, TimeSpan? defaultValue)
+    // Defaults of durations are applied here rather than with DefaultValueFactory, whose help
+    // text would print them as TimeSpan ("00:05:00") instead of the way users write them.
+    private static Option<TimeSpan> DurationOption(string name, string description)
     {
-        var option = new Option<TimeSpan>(name)
+        return new Option<TimeSpan>(name)
         {
             Description = description,
             HelpName = "DURATION",
             CustomParser = ParseDuration,
         };
-        if (defaultValue is { } value)
-        {
-            option.DefaultValueFactory = _ => value;
-        }
-
-        return option;
     }
+
+    private static TimeSpan ValueOr(ParseResult parsed, Option<TimeSpan> option, TimeSpan fallback)
+        => parsed.GetResult(option) is null ? fallback : parsed.GetValue(option);
 
     private static TimeSpan ParseDuration(ArgumentResult result)
     {

@@ -59,7 +59,7 @@ internal static class SummaryRenderer
         }
     }
 
-    public static void Render(IAnsiConsole console, BatchResult result)
+    public static void Render(IAnsiConsole console, TextWriter writer, BatchResult result)
     {
         bool all = result.Total <= FullTableLimit;
         List<TargetOutcome> rows = (all ? result.Outcomes : result.Outcomes.Where(o => o.State != TargetState.Succeeded)).Take(MaxRows).ToList();
@@ -84,23 +84,24 @@ internal static class SummaryRenderer
             console.Write(table);
         }
 
+        // Totals are plain lines (never wrapped like Spectre text), so scripts can grep them.
         int hidden = result.Total - rows.Count;
         if (hidden > 0)
         {
-            console.WriteLine(all
+            writer.WriteLine(all
                 ? $"… {hidden} more targets not shown (use --output json for all)"
                 : $"… {hidden} targets not shown{(rows.Count == 0 ? string.Empty : " (succeeded or beyond the first " + MaxRows + ")")}; use --output json for all");
         }
 
-        console.WriteLine(Totals(result));
+        writer.WriteLine(Totals(result));
         if (result.StopReason is { } reason)
         {
-            console.WriteLine($"Stopped early: {reason}");
+            writer.WriteLine($"Stopped early: {reason}");
         }
 
         foreach (RollbackOutcome r in result.Rollbacks.Where(r => !r.Succeeded))
         {
-            console.WriteLine($"Rollback failed on {r.Target}: {r.Error}");
+            writer.WriteLine($"Rollback failed on {r.Target}: {r.Error}");
         }
     }
 

@@ -1,0 +1,259 @@
+using System.Text.RegularExpressions;
+using Fanout.Diagnostics;
+using Fanout.Expressions;
+using Fanout.Workflows.Model;
+using Fanout.Workflows.Parsing;
+
+namespace Fanout.Workflows.Validation;
+
+/// <summary>
+/// Checks a parsed workflow and reports every problem at once (SPEC W17 <c>validate</c>): references, cycles,
+/// resources, templates, durations, patterns and configuration. Never throws for a bad workflow.
+/// </summary>
+public static partial class WorkflowValidator
+{
+    /// <summary>Names every template may read besides the workflow's parameters, variables and conditions.</summary>
+    public static IReadOnlyList<string> BuiltInNames { get; } =
+        ["outputs", "steps", "workflow_id", "workflow_name", "run_id", "target", "env", "environment", "parameters", "variables", "conditions"];
+
+    /// <summary>Run figures that <c>monitoring.alerts</c> conditions may read.</summary>
+    public static IReadOnlyList<string> AlertFigures { get; } =
+        ["deployment_duration", "duration", "total_steps", "succeeded_steps", "failed_steps", "skipped_steps", "failure_rate", "status"];
+
+    /// <summary>Parses and validates a file; diagnostics are sorted by position.</summary>
+    public static WorkflowParseResult ValidateFile(string path, WorkflowValidationOptions? options = null)
+    {
+        var parsed = WorkflowParser.ParseFile(path);
+        return parsed.Workflow is null ? parsed : parsed with { Diagnostics = WorkflowParser.Sort(parsed.Diagnostics.Concat(Validate(parsed.Workflow, options))) };
+    }
+
+    /// <summary>Parses and validates workflow text; diagnostics are sorted by position.</summary>
+    public static WorkflowParseResult ValidateText(string text, string? file = null, WorkflowValidationOptions? options = null)
+    {
+        var parsed = WorkflowParser.Parse(text, file);
+        return parsed.Workflow is null ? parsed : parsed with { Diagnostics = WorkflowParser.Sort(parsed.Diagnostics.Concat(Validate(parsed.Workflow, options))) };
+    }
+
+    /// <summary>Validates a parsed workflow (parse diagnostics are not repeated).</summary>
+    public static IReadOnlyList<Diagnostic> Validate(WorkflowDefinition workflow, WorkflowValidationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        var run = new Run(workflow, options ?? new WorkflowValidationOptions());
+        run.Execute();
+        return WorkflowParser.Sort(run.Diagnostics);
+    }
+
+    private sealed partial class Run(WorkflowDefinition workflow, WorkflowValidationOptions options)
+    {
+        private readonly HashSet<string> _known = new(StringComparer.Ordinal);
+
+        public List<Diagnostic> Diagnostics { get; } = [];
+
+        private void Error(SourcePosition p, string message) => Diagnostics.Add(Diagnostic.Error(p, message));
+
+        private void Warning(SourcePosition p, string message) => Diagnostics.Add(Diagnostic.Warning(p, message));
+
+        public void Execute()
+        {
+            _known.UnionWith(BuiltInNames);
+            _known.UnionWith(options.KnownNames);
+            _known.UnionWith(workflow.Parameters.Select(p => p.Name));
+            _known.UnionWith(workflow.Conditions.Select(c => c.Name));
+
+            CheckParameters();
+            CheckVariables();
+            CheckUnique(workflow.Conditions.Select(c => (c.Name, c.Position)), "condition");
+            foreach (var c in workflow.Conditions)
+            {
+                CheckExpression(c.Expression);
+            }
+
+            _known.UnionWith(workflow.Variables.Select(v => v.Name));
+            foreach (var rule in workflow.Validation)
+            {
+                CheckExpression(rule.Expression);
+                CheckTemplate(rule.Message);
+            }
+
+            foreach (var pre in workflow.Prerequisites)
+            {
+                CheckTemplate(pre.Command);
+            }
+
+            CheckSteps();
+            CheckNotifications();
+            foreach (var alert in workflow.Alerts)
+            {
+                CheckText(alert.Condition, expression: true, AlertFigures, bareNames: true);
+                CheckTemplate(alert.Message, AlertFigures);
+            }
+
+            foreach (var metric in workflow.Metrics?.CustomMetrics ?? [])
+            {
+                CheckTemplate(metric.Value);
+            }
+        }
+
+        private void CheckUnique(IEnumerable<(string Name, SourcePosition Position)> items, string what)
+        {
+            var seen = new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
+            foreach (var (name, position) in items)
+            {
+                if (name.Length == 0)
+                {
+                    continue;
+                }
+
+                if (seen.TryGetValue(name, out var first))
+                {
+                    Error(position, $"duplicate {what} name '{name}' (first defined at {first.Line}:{first.Column})");
+                }
+                else
+                {
+                    seen[name] = position;
+                }
+            }
+        }
+
+        private void CheckParameters()
+        {
+            CheckUnique(workflow.Parameters.Select(p => (p.Name, p.Position)), "parameter");
+            foreach (var p in workflow.Parameters)
+            {
+                if (p.Name.Length > 0 && !IsIdentifier(p.Name))
+                {
+                    Error(p.Position, $"parameter name '{p.Name}' must be letters, digits and '_' (templates read it as .{p.Name})");
+                }
+
+                if (BuiltInNames.Contains(p.Name))
+                {
+                    Error(p.Position, $"parameter name '{p.Name}' is reserved (built-in template name)");
+                }
+
+                var v = p.Validation;
+                if (v?.Pattern is { } pattern)
+                {
+                    try
+                    {
+                        _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        Error(v.Position, $"parameter '{p.Name}': invalid validation pattern: {ex.Message}");
+                    }
+                }
+
+                if (v is { MinItems: { } lo, MaxItems: { } hi } && lo > hi)
+                {
+                    Error(v.Position, $"parameter '{p.Name}': min_items ({lo}) is greater than max_items ({hi})");
+                }
+
+                if (v is { Min: { } min, Max: { } max } && min > max)
+                {
+                    Error(v.Position, $"parameter '{p.Name}': min ({min}) is greater than max ({max})");
+                }
+
+                if (v is not null && (v.MinItems is not null || v.MaxItems is not null) && p.Type != ParameterType.List)
+                {
+                    Error(v.Position, $"parameter '{p.Name}': min_items/max_items apply to list parameters, but the type is {p.Type.ToString().ToLowerInvariant()}");
+                }
+
+                if (v is not null && (v.Min is not null || v.Max is not null) && p.Type != ParameterType.Number)
+                {
+                    Error(v.Position, $"parameter '{p.Name}': min/max apply to number parameters, but the type is {p.Type.ToString().ToLowerInvariant()}");
+                }
+
+                if (p.HasDefault && p.Default is not null && !Diagnostics.Any(d => d.IsError && d.Position == v?.Position))
+                {
+                    var error = ParameterBinder.Check(p, p.Default, out _);
+                    if (error is not null)
+                    {
+                        Error(p.Position, $"parameter '{p.Name}': invalid default: {error}");
+                    }
+                }
+
+                if (p.Required && p.HasDefault)
+                {
+                    Warning(p.Position, $"parameter '{p.Name}' is required but has a default, so it can never be missing");
+                }
+            }
+        }
+
+        private void CheckVariables()
+        {
+            CheckUnique(workflow.Variables.Select(v => (v.Name, v.Position)), "variable");
+            var later = new HashSet<string>(workflow.Variables.Select(v => v.Name), StringComparer.Ordinal);
+            foreach (var variable in workflow.Variables)
+            {
+                later.Remove(variable.Name);
+                if (variable.Template is { } template && Parse(template, expression: false) is { } parsed)
+                {
+                    foreach (var name in parsed.ReferencedNames)
+                    {
+                        if (later.Contains(name) || name == variable.Name)
+                        {
+                            Error(parsed.PositionOf(name), $"variable '{variable.Name}' uses '{name}', which is defined after it (variables are rendered in order)");
+                        }
+                        else if (!_known.Contains(name))
+                        {
+                            WarnUndefined(parsed, name);
+                        }
+                    }
+                }
+
+                _known.Add(variable.Name);
+            }
+        }
+
+        private void CheckNotifications()
+        {
+            foreach (var channel in workflow.Notifications?.Channels ?? [])
+            {
+                if (!options.ConfiguredChannels.Contains(channel.Name))
+                {
+                    var hint = EditDistance.Hint(channel.Name, options.ConfiguredChannels);
+                    Warning(channel.Position, $"notification channel '{channel.Name}' is not configured{hint}; its notifications will not be sent");
+                }
+            }
+        }
+
+        private void CheckExpression(TemplateText? text, IReadOnlyList<string>? extra = null) => CheckText(text, expression: true, extra);
+
+        private void CheckTemplate(TemplateText? text, IReadOnlyList<string>? extra = null) => CheckText(text, expression: false, extra);
+
+        private void CheckText(TemplateText? text, bool expression, IReadOnlyList<string>? extra, bool bareNames = false)
+        {
+            if (text is null || Parse(text, expression, bareNames) is not { } parsed)
+            {
+                return;
+            }
+
+            foreach (var name in parsed.ReferencedNames)
+            {
+                if (!_known.Contains(name) && extra?.Contains(name) != true)
+                {
+                    WarnUndefined(parsed, name);
+                }
+            }
+        }
+
+        private void WarnUndefined(Template parsed, string name) =>
+            Warning(parsed.PositionOf(name), $"'{name}' is not a declared parameter, variable or condition{EditDistance.Hint(name, _known)}; it must be given with --set or -e, or the run fails when it is read");
+
+        private Template? Parse(TemplateText text, bool expression, bool bareNames = false)
+        {
+            var result = expression ? Template.ParseExpression(text.Text, text.Origin, bareNames) : Template.Parse(text.Text, text.Origin);
+            if (result.Error is { } error)
+            {
+                Diagnostics.Add(error with { Message = "template: " + error.Message });
+            }
+
+            return result.Template;
+        }
+
+        private static bool IsIdentifier(string name) => IdentifierRegex().IsMatch(name);
+
+        [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+        private static partial Regex IdentifierRegex();
+    }
+}
