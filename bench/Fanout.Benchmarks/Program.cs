@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
+using Fanout.Benchmarks;
+
+if (args.Contains("--retained"))
+{
+    return await RetainedMemory.RunAsync();
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

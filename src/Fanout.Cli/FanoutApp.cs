@@ -19,7 +19,19 @@ internal static class FanoutApp
             ExecCommand.Create(context),
             ScriptCommand.Create(context),
             TargetsCommand.Create(context),
+<<<<<<< HEAD
             ValidateCommand.Create(context),
+=======
+            HistoryCommand.Create(context),
+            ShowCommand.Create(context),
+            LogsCommand.Create(context),
+            ExportCommand.Create(context),
+            CleanupCommand.Create(context),
+            ContinueCommand.CreateRetry(context),
+            ContinueCommand.CreateResume(context),
+            ScheduleCommand.Create(context),
+            ServeCommand.Create(context),
+>>>>>>> wt/storage
         };
         root.Options.Add(CliStore.Option);
         if (context.HelpWidth is { } width)

@@ -8,7 +8,8 @@ namespace Fanout.Execution;
 /// <param name="Result">What the operation returned, or <see langword="null"/> when it threw.</param>
 /// <param name="Error">A one-line error, or <see langword="null"/>.</param>
 /// <param name="Retryable">Whether the retry policy allows another attempt.</param>
-internal readonly record struct Attempt(TargetState State, OperationResult? Result, string? Error, bool Retryable)
+/// <param name="LostSession">Whether the attempt failed on the connection, so a retry should reconnect.</param>
+internal readonly record struct Attempt(TargetState State, OperationResult? Result, string? Error, bool Retryable, bool LostSession = false)
 {
     public int? ExitCode => Result?.ExitCode;
 

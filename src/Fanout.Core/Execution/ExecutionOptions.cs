@@ -96,6 +96,21 @@ public sealed record ExecutionOptions
             errors.Add("batch-wait must not be negative");
         }
 
+        if (MaxRetryDelay is { } maxDelay && maxDelay < TimeSpan.Zero)
+        {
+            errors.Add("max retry delay must not be negative");
+        }
+
+        if (CancellationGracePeriod < TimeSpan.Zero)
+        {
+            errors.Add("cancellation grace period must not be negative");
+        }
+
+        if (BatchSizes.Any(b => b.Value < 0 || (b.IsPercent && b.Value > 100)))
+        {
+            errors.Add("batch sizes must be counts of at least 0 or percentages within 1–100");
+        }
+
         if (OutputCap < 0)
         {
             errors.Add("output cap must not be negative");

@@ -83,6 +83,12 @@ internal sealed partial class ExecutionRun
             ExecutionLog.AttemptFailed(Logger, target.Name, attempt, result.State.ToWireName(), result.Error);
             TimeSpan delay = RetryDelay.Compute(Options.RetryDelay, Options.Backoff, attempt, Options.MaxRetryDelay, Options.Jitter, Random.Shared);
             Publish(new TargetRetrying { RunId = RunId, Timestamp = Now(), Target = target.Name, Attempt = attempt, Delay = delay, Error = result.Error, ExitCode = result.ExitCode });
+            if (result.LostSession)
+            {
+                // The connection failed: the retry opens a fresh session instead of reusing a dead one.
+                await Sessions.ReleaseAsync(index).ConfigureAwait(false);
+            }
+
             if (delay > TimeSpan.Zero && !await RetryWaitAsync(delay).ConfigureAwait(false))
             {
                 Attempt cancelled = result with { State = TargetState.Cancelled, Error = $"{CancelReason} while waiting to retry (last error: {result.Error})" };
@@ -157,8 +163,8 @@ internal sealed partial class ExecutionRun
         }
 
         // A connection error is transient by definition (X6); other exceptions follow the exit-code rule.
-        bool transient = error is TransportException || Options.RetryOnExitCodes.Count == 0;
-        return new Attempt(TargetState.Failed, null, error!.Message, transient);
+        bool lost = error is TransportException;
+        return new Attempt(TargetState.Failed, null, error!.Message, lost || Options.RetryOnExitCodes.Count == 0, lost);
     }
 
     private bool Finish(int step, int index, TargetOutcome outcome)

@@ -297,7 +297,14 @@ internal sealed partial class ExecutionRun
     private void OnOverallTimeout()
     {
         _overallTimedOut = true;
-        _runCts?.Cancel();
+        try
+        {
+            _runCts?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The timer fired as the run was ending; there is nothing left to cancel.
+        }
     }
 
     private void OnCancelled()

@@ -2,8 +2,8 @@ namespace Fanout.Execution;
 
 /// <summary>
 /// One of the at most <c>MaxConcurrency</c> concurrent places a target runs in. It owns a
-/// reusable cancellation source and a reusable per-attempt timer, so an attempt that neither
-/// times out nor is cancelled allocates neither (SPEC N1).
+/// reusable cancellation source and one lazily re-armed timeout timer, so an attempt that neither
+/// times out nor is cancelled allocates nothing and usually makes no timer call (SPEC N1).
 /// </summary>
 internal sealed class WorkerSlot : IDisposable
 {
@@ -15,6 +15,7 @@ internal sealed class WorkerSlot : IDisposable
     private CancellationTokenSource _cts = new();
     private long _attemptStart;
     private bool _active;
+    private bool _armed;
     private bool _timedOut;
     private bool _runCancelled;
 
@@ -48,23 +49,27 @@ internal sealed class WorkerSlot : IDisposable
     /// <summary>Starts an attempt: arms the timeout and returns the token the operation observes.</summary>
     public CancellationToken BeginAttempt()
     {
-        CancellationToken token;
         lock (_gate)
         {
             _active = true;
             _timedOut = false;
             _attemptStart = _time.GetTimestamp();
-            token = _cts.Token;
-        }
+            if (_timer is not null && !_armed)
+            {
+                // A timer still armed by an earlier attempt fires no later than this attempt's
+                // deadline, and then re-arms for what remains: no timer call per attempt (SPEC N1).
+                _armed = true;
+                _timer.Change(_timeout, Timeout.InfiniteTimeSpan);
+            }
 
-        _timer?.Change(_timeout, Timeout.InfiniteTimeSpan);
-        return token;
+            return _cts.Token;
+        }
     }
 
     /// <summary>Ends an attempt: disarms the timeout. Returns whether the attempt timed out.</summary>
     public bool EndAttempt()
     {
-        _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // The timer is left armed: when it fires with no attempt active it just stops.
         lock (_gate)
         {
             _active = false;
@@ -85,17 +90,19 @@ internal sealed class WorkerSlot : IDisposable
         CancellationTokenSource? cancel = null;
         lock (_gate)
         {
+            _armed = false;
             if (!_active || _timedOut)
             {
                 return;
             }
 
-            // A reused timer can deliver a callback armed by an earlier attempt, or fire a little
-            // early; re-arm for what remains instead of timing the attempt out too soon.
+            // The timer may have been armed by an earlier attempt (or fire a little early):
+            // re-arm for what remains of this attempt instead of timing it out too soon.
             TimeSpan elapsed = _time.GetElapsedTime(_attemptStart);
             TimeSpan remaining = _timeout - elapsed;
             if (remaining > TimeSpan.FromMilliseconds(1))
             {
+                _armed = true;
                 _timer!.Change(remaining, Timeout.InfiniteTimeSpan);
                 return;
             }

@@ -9,7 +9,7 @@ public sealed record InventoryGroup
     /// <summary>The group name, unique within an inventory.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The names of the targets that are direct members, in inventory order.</summary>
+    /// <summary>The names of the targets that are direct members, in the order they joined (like Ansible).</summary>
     public IReadOnlyList<string> Targets { get; init; } = [];
 
     /// <summary>The names of the child groups, in declaration order.</summary>

@@ -27,7 +27,7 @@ internal static class JsonValues
             (map, p) => { map[p.Name] = ToValue(p.Value); return map; }),
         JsonValueKind.Array => element.EnumerateArray().Select(ToValue).ToList(),
         JsonValueKind.String => element.GetString(),
-        JsonValueKind.Number => element.TryGetInt64(out long l) ? l : element.GetDouble(),
+        JsonValueKind.Number => element.TryGetInt64(out long l) ? (object)l : element.GetDouble(),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         _ => null,

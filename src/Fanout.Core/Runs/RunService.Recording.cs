@@ -85,8 +85,15 @@ public sealed partial class RunService
                 throw;
             }
 
+            // A resumed run whose inventory lost some remaining targets did not complete them: it cannot count as succeeded.
+            RunStatus status = RunRecorder.StatusOf(result);
+            if (resume is not null && status == RunStatus.Succeeded && resume.Remaining.Count > request.Targets.Count)
+            {
+                status = RunStatus.Failed;
+            }
+
             // Never cancelled: the outcome of a cancelled run must still be recorded.
-            await recorder.CompleteAsync(result, null, CancellationToken.None).ConfigureAwait(false);
+            await recorder.CompleteAsync(result, status, CancellationToken.None).ConfigureAwait(false);
             return result;
         }
     }
@@ -95,7 +102,7 @@ public sealed partial class RunService
     {
         RunId = runId,
         Kind = request.Kind ?? request.Definition?.Kind ?? "exec",
-        Name = request.Operation.Name,
+        Name = request.Definition?.DisplayName ?? request.Operation.Name,
         Actor = request.Actor ?? DefaultActor,
         Selectors = request.Definition?.SelectionJson(),
         Options = request.Definition?.OptionsJson() ?? RunEventPayload.Write(RecordedOptions.From(request.Options)),

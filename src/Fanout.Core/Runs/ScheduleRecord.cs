@@ -9,7 +9,7 @@ public sealed record ScheduleRecord
     /// <summary><c>exec</c> (a command line) or <c>workflow</c> (a workflow file).</summary>
     public required string Kind { get; init; }
 
-    /// <summary>The command line (exec) or the absolute workflow file path (workflow).</summary>
+    /// <summary>For exec: the <see cref="RunDefinition"/> JSON (command, inventory, selection, options); for workflow: the absolute workflow file path.</summary>
     public required string Definition { get; init; }
 
     /// <summary>The cron expression: 5 fields, or 6 with seconds first.</summary>

@@ -3,70 +3,82 @@ using Fanout.Inventory;
 
 namespace Fanout.Selection;
 
-/// <summary>PLACEHOLDER from wt/cli until wt/inventory lands the real selection (no --limit support).</summary>
+/// <summary>Resolves <see cref="SelectionCriteria"/> against an <see cref="Inventory.Inventory"/> (SPEC T5).</summary>
 public static class Selector
 {
-    /// <summary>Selects the targets of <paramref name="inventory"/> matching every selector.</summary>
-    /// <exception cref="SelectionException">A selector is malformed.</exception>
-    public static TargetSet Select(Inventory.Inventory inventory, SelectionCriteria criteria)
+    /// <summary>
+    /// Returns the targets every selector matches, deduplicated: in <c>--limit</c> order (Ansible's)
+    /// when a limit is given, else in inventory order. An empty result is not an error.
+    /// </summary>
+    /// <exception cref="SelectionException">
+    /// A selector is malformed, names an unknown group, a regex times out, or no selector is given
+    /// (<see cref="SelectionCriteria.IsEmpty"/>; acting on everything needs <see cref="SelectionCriteria.All"/>).
+    /// </exception>
+    public static TargetSet Select(Fanout.Inventory.Inventory inventory, SelectionCriteria criteria)
     {
         ArgumentNullException.ThrowIfNull(inventory);
         ArgumentNullException.ThrowIfNull(criteria);
-        IReadOnlyList<string> errors = criteria.Validate();
+        var errors = criteria.Validate().ToList();
+        if (criteria.IsEmpty)
+        {
+            errors.Add("no selector given: use --tag, --pattern, --regex, --group, --limit, or --all to act on every target");
+        }
+
+        var groupMembers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string group in criteria.Groups.Where(g => !string.IsNullOrWhiteSpace(g)))
+        {
+            if (inventory.FindGroup(group) is null)
+            {
+                errors.Add($"unknown --group '{group}'{Suggestions.DidYouMean(group, inventory.Groups.Select(g => g.Name))}");
+                continue;
+            }
+
+            groupMembers.UnionWith(inventory.GetGroupTargets(group).Select(t => t.Name));
+        }
+
         if (errors.Count > 0)
         {
-            throw new SelectionException(errors[0]);
+            throw new SelectionException(errors);
         }
 
-        IEnumerable<Target> selected = inventory.Targets;
-        foreach (string tag in criteria.Tags)
+        IEnumerable<Target> candidates = string.IsNullOrWhiteSpace(criteria.Limit)
+            ? inventory.Targets
+            : new AnsibleHostPatterns(inventory, criteria.RegexTimeout).Evaluate(criteria.Limit);
+
+        var tags = criteria.Tags.Select(t => TagFilter.TryParse(t, out TagFilter? f, out _) ? f! : throw new InvalidOperationException()).ToList();
+        var globs = criteria.Patterns.Select(Glob.ToRegex).ToList();
+        var excludes = criteria.Excludes.Select(Glob.ToRegex).ToList();
+        var regexes = criteria.Regexes.Select(r => (Text: r, Regex: Create(r, criteria.RegexTimeout))).ToList();
+
+        var selected = new List<Target>();
+        foreach (Target target in candidates)
         {
-            int ne = tag.IndexOf("!=", StringComparison.Ordinal);
-            int eq = tag.IndexOf('=', StringComparison.Ordinal);
-            if (ne > 0)
+            if (tags.All(t => t.Matches(target))
+                && (globs.Count == 0 || globs.Any(g => g.IsMatch(target.Name)))
+                && (criteria.Groups.Count == 0 || groupMembers.Contains(target.Name))
+                && (regexes.Count == 0 || regexes.Any(r => IsMatch(r.Text, r.Regex, target.Name, criteria.RegexTimeout)))
+                && !excludes.Any(g => g.IsMatch(target.Name)))
             {
-                string key = tag[..ne];
-                string value = tag[(ne + 2)..];
-                selected = selected.Where(t => !(t.Tags.TryGetValue(key, out string? v) && v == value));
+                selected.Add(target);
             }
-            else if (eq > 0)
-            {
-                string key = tag[..eq];
-                string[] values = tag[(eq + 1)..].Split(',');
-                selected = selected.Where(t => t.Tags.TryGetValue(key, out string? v) && values.Contains(v));
-            }
-            else
-            {
-                selected = selected.Where(t => t.Tags.ContainsKey(tag));
-            }
-        }
-
-        foreach (string pattern in criteria.Patterns)
-        {
-            Regex glob = Glob(pattern);
-            selected = selected.Where(t => glob.IsMatch(t.Name));
-        }
-
-        foreach (string re in criteria.Regexes)
-        {
-            var regex = new Regex(re, RegexOptions.None, TimeSpan.FromSeconds(1));
-            selected = selected.Where(t => regex.IsMatch(t.Name));
-        }
-
-        foreach (string group in criteria.Groups)
-        {
-            selected = selected.Where(t => t.Groups.Contains(group));
-        }
-
-        foreach (string exclude in criteria.Excludes)
-        {
-            Regex glob = Glob(exclude);
-            selected = selected.Where(t => !glob.IsMatch(t.Name));
         }
 
         return new TargetSet(selected);
     }
 
-    private static Regex Glob(string pattern)
-        => new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", RegexOptions.None, TimeSpan.FromSeconds(1));
+    private static Regex Create(string pattern, TimeSpan timeout) =>
+        NameRegex.TryCreate(pattern, pythonSyntax: false, timeout, out Regex? regex, out _) ? regex! : throw new InvalidOperationException();
+
+    private static bool IsMatch(string text, Regex regex, string name, TimeSpan timeout)
+    {
+        try
+        {
+            return regex.IsMatch(name);
+        }
+        catch (RegexMatchTimeoutException ex)
+        {
+            throw new SelectionException(
+                $"--regex '{text}' timed out after {timeout.TotalMilliseconds:0} ms on target '{name}' (catastrophic backtracking?); simplify the pattern", ex);
+        }
+    }
 }

@@ -85,4 +85,19 @@ public sealed class SessionTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact(Timeout = 30000)]
+    public async Task ExecuteAsync_ConnectionLostMidAttempt_RetryReconnects()
+    {
+        var transport = new FakeTransport();
+        transport.DropsFirstSession.Add("t1");
+
+        BatchResult result = await Fleet.Executor(new ExecutionOptions { Retries = 1, RetryDelay = TimeSpan.Zero }, transport: transport)
+            .ExecuteAsync(RunCommand("one"), Fleet.Targets(2), cancellationToken: Fleet.TestTimeout());
+
+        Assert.True(result.AllSucceeded);
+        Assert.Equal(2, result.Outcomes[1].Attempts);
+        Assert.Equal(3, transport.Opened);
+        Assert.Equal(0, transport.Open);
+    }
 }

@@ -97,4 +97,41 @@ public sealed class TimeoutTests
         Assert.True(result.Cancelled);
         Assert.Equal("overall timeout", result.StopReason);
     }
+
+    [Fact(Timeout = 30000)]
+    public async Task ExecuteAsync_SecondTargetInSameSlot_TimesOutAtItsOwnDeadline()
+    {
+        // The slot's timer is armed by t0 at 0 s; t1 starts at 5 s and must time out at 15 s, not 10 s.
+        var time = new ObservedTimeProvider();
+        var firstWorking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondHanging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        IOperation op = Fleet.Op(async (t, ctx, ct) =>
+        {
+            if (t.Name == "t0")
+            {
+                Task work = Task.Delay(TimeSpan.FromSeconds(5), ctx.TimeProvider, ct);
+                firstWorking.TrySetResult();
+                await work;
+                return OperationResult.Succeeded();
+            }
+
+            Task<OperationResult> hang = Fleet.HangAsync(ct);
+            secondHanging.TrySetResult();
+            return await hang;
+        });
+
+        Task<BatchResult> run = Fleet.Executor(new ExecutionOptions { MaxConcurrency = 1, Timeout = TimeSpan.FromSeconds(10) }, time)
+            .ExecuteAsync(op, Fleet.Targets(2), cancellationToken: Fleet.TestTimeout());
+        await firstWorking.Task;
+        time.Advance(TimeSpan.FromSeconds(5));
+        await secondHanging.Task;
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(run.IsCompleted, "t1 has run only 5 s of its 10 s");
+        time.Advance(TimeSpan.FromSeconds(5));
+        BatchResult result = await run;
+
+        Assert.Equal(TargetState.Succeeded, result.Outcomes[0].State);
+        Assert.Equal(TargetState.TimedOut, result.Outcomes[1].State);
+        Assert.Equal(TimeSpan.FromSeconds(10), result.Outcomes[1].Duration);
+    }
 }

@@ -26,6 +26,9 @@ public sealed class FakeTransport(string name = "fake") : ITransport
     /// <summary>Targets whose open fails with a <see cref="TransportException"/>.</summary>
     public HashSet<string> Unreachable { get; } = [];
 
+    /// <summary>Targets whose first session drops the connection on its first command.</summary>
+    public HashSet<string> DropsFirstSession { get; } = [];
+
     public async ValueTask<ISession> OpenAsync(Target target, CancellationToken cancellationToken)
     {
         InFlight.Raise(ref _peakOpening, Interlocked.Increment(ref _opening));
@@ -44,10 +47,16 @@ public sealed class FakeTransport(string name = "fake") : ITransport
 
         Interlocked.Increment(ref _opened);
         InFlight.Raise(ref _peak, Interlocked.Increment(ref _open));
-        return new Session(this, target);
+        bool drops;
+        lock (DropsFirstSession)
+        {
+            drops = DropsFirstSession.Remove(target.Name);
+        }
+
+        return new Session(this, target, drops);
     }
 
-    private sealed class Session(FakeTransport owner, Target target) : ISession
+    private sealed class Session(FakeTransport owner, Target target, bool drops) : ISession
     {
         private int _disposed;
 
@@ -58,6 +67,11 @@ public sealed class FakeTransport(string name = "fake") : ITransport
         public Task<CommandResult> RunAsync(CommandSpec command, OutputCapture stdout, OutputCapture stderr, CancellationToken cancellationToken)
         {
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            if (drops)
+            {
+                throw new TransportException($"connection to {target.Name} lost");
+            }
+
             Commands++;
             stdout.Write($"{target.Name}: {command.Display}\n");
             return Task.FromResult(new CommandResult(0));

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Fanout.Cli.Rendering;
+using Fanout.Execution;
+using Fanout.Runs;
+
+namespace Fanout.Cli.Commands;
+
+/// <summary><c>fanout export RUN_ID --format json|csv</c> (SPEC H2): the stored run in the X9 result shape, with full output.</summary>
+internal static class ExportCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("export", "Export a recorded run as JSON or CSV (the same shape as exec --output)");
+        var runId = new Argument<string>("RUN_ID") { Description = "The run id" };
+        var format = new Option<string>("--format", "-f") { Description = "json or csv", DefaultValueFactory = _ => "json", HelpName = "FORMAT" };
+        command.Arguments.Add(runId);
+        command.Options.Add(format);
+        command.SetAction((parsed, ct) =>
+        {
+            string f = parsed.GetValue(format) ?? "json";
+            if (f is not ("json" or "csv"))
+            {
+                return StoreAction.ErrorAsync(context, "export", $"--format '{f}' is not one of json, csv");
+            }
+
+            return StoreAction.RunAsync(parsed, context, "export", async store =>
+            {
+                string id = parsed.GetValue(runId)!;
+                if (await StoredResults.LoadAsync(store, id, ct).ConfigureAwait(false) is not BatchResult result)
+                {
+                    return await StoreAction.ErrorAsync(context, "export", $"no run with id '{id}'").ConfigureAwait(false);
+                }
+
+                if (f == "json")
+                {
+                    ResultWriter.WriteJson(context.Console.Out, result);
+                }
+                else
+                {
+                    ResultWriter.WriteCsv(context.Console.Out, result);
+                }
+
+                await context.Console.Out.FlushAsync(ct).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }, ct);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Text.Json;
+using Fanout.Cli.Rendering;
+using Fanout.Runs;
+using Spectre.Console;
+
+namespace Fanout.Cli.Commands;
+
+/// <summary><c>fanout history [--limit N] [--status S] [--workflow W] [--kind K] [--output table|json]</c> (SPEC H2), newest first.</summary>
+internal static class HistoryCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("history", "List recorded runs, newest first");
+        var limit = new Option<int>("--limit", "-n") { Description = "At most this many runs", DefaultValueFactory = _ => 20, HelpName = "N" };
+        var status = new Option<string?>("--status") { Description = "Only runs in this status: running, succeeded, failed, cancelled, interrupted, awaiting-approval", HelpName = "STATUS" };
+        var workflow = new Option<string?>("--workflow") { Description = "Only runs of this workflow (or operation) name", HelpName = "NAME" };
+        var kind = new Option<string?>("--kind") { Description = "Only runs of this kind: exec, script, workflow, …", HelpName = "KIND" };
+        Option<string> output = StoreAction.OutputOption("table", "json");
+        command.Options.Add(limit);
+        command.Options.Add(status);
+        command.Options.Add(workflow);
+        command.Options.Add(kind);
+        command.Options.Add(output);
+        command.SetAction((parsed, ct) =>
+        {
+            RunStatus? wanted = null;
+            if (parsed.GetValue(status) is { } s)
+            {
+                wanted = RunStatusExtensions.TryParseWireName(s);
+                if (wanted is null)
+                {
+                    return StoreAction.ErrorAsync(context, "history", $"--status '{s}' is not a run status (running, succeeded, failed, cancelled, interrupted, awaiting-approval)");
+                }
+            }
+
+            if (parsed.GetValue(limit) < 1)
+            {
+                return StoreAction.ErrorAsync(context, "history", "--limit must be at least 1");
+            }
+
+            string format = parsed.GetValue(output) ?? "table";
+            if (format is not ("table" or "json"))
+            {
+                return StoreAction.ErrorAsync(context, "history", $"--output '{format}' is not one of table, json");
+            }
+
+            return StoreAction.RunAsync(parsed, context, "history", async store =>
+            {
+                IReadOnlyList<RunRecord> runs = await store.QueryRunsAsync(new RunQuery
+                {
+                    Limit = parsed.GetValue(limit),
+                    Status = wanted,
+                    Name = parsed.GetValue(workflow),
+                    Kind = parsed.GetValue(kind),
+                }, ct).ConfigureAwait(false);
+                if (format == "json")
+                {
+                    var doc = new HistoryDocument([.. runs.Select(HistoryRunDocument.From)]);
+                    await context.Console.Out.WriteLineAsync(JsonSerializer.Serialize(doc, StoreJsonContext.Default.HistoryDocument)).ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
+
+                if (runs.Count == 0)
+                {
+                    await context.Console.Out.WriteLineAsync("No runs recorded.").ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
+
+                var table = new Table().Border(TableBorder.Rounded);
+                foreach (string column in new[] { "Run", "Kind", "Name", "Status", "Started", "Duration", "Targets", "OK", "Failed" })
+                {
+                    table.AddColumn(column);
+                }
+
+                foreach (RunRecord r in runs)
+                {
+                    string duration = r.EndedAt is { } end ? Duration.Format(end - r.StartedAt) : "-";
+                    table.AddRow(Markup.Escape(r.RunId), Markup.Escape(r.Kind), Markup.Escape(r.Name), Markup.Escape(r.Status.ToWireName()), StoreAction.Time(r.StartedAt),
+                        duration, r.Counts.Total.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        r.Counts.Succeeded.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        (r.Counts.Total - r.Counts.Succeeded - r.Counts.Skipped).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                context.Console.CreateAnsiConsole(context.Console.Out).Write(table);
+                return ExitCodes.Success;
+            }, ct);
+        });
+        return command;
+    }
+}
