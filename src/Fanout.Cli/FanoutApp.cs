@@ -19,9 +19,7 @@ internal static class FanoutApp
             ExecCommand.Create(context),
             ScriptCommand.Create(context),
             TargetsCommand.Create(context),
-<<<<<<< HEAD
             ValidateCommand.Create(context),
-=======
             HistoryCommand.Create(context),
             ShowCommand.Create(context),
             LogsCommand.Create(context),
@@ -31,7 +29,6 @@ internal static class FanoutApp
             ContinueCommand.CreateResume(context),
             ScheduleCommand.Create(context),
             ServeCommand.Create(context),
->>>>>>> wt/storage
         };
         root.Options.Add(CliStore.Option);
         if (context.HelpWidth is { } width)
