@@ -62,7 +62,7 @@ public static class FanoutServer
         {
             json.IncludeScopes = true;
             json.UseUtcTimestamp = true;
-            json.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            json.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
         });
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
@@ -101,7 +101,7 @@ public static class FanoutServer
             if (context.Request.RouteValues.TryGetValue("id", out object? id) && id is string batchId)
             {
                 using IDisposable? scope = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Fanout.Server")
-                    .BeginScope(new Dictionary<string, object> { ["BatchId"] = batchId });
+                    .BeginScope("Batch {BatchId}", batchId);
                 await next(context);
                 return;
             }

@@ -98,7 +98,7 @@ internal sealed partial class BatchQueue : IHostedService
 
     private async Task RunAsync(BatchState batch)
     {
-        using IDisposable? scope = _logger.BeginScope(new Dictionary<string, object> { ["BatchId"] = batch.BatchId });
+        using IDisposable? scope = _logger.BeginScope("Batch {BatchId}", batch.BatchId);
         DateTimeOffset started = _time.GetUtcNow();
         batch.MarkRunning();
         _metrics.BatchStarted();
