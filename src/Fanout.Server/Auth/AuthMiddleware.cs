@@ -24,7 +24,8 @@ internal sealed partial class AuthMiddleware(RequestDelegate next, ITokenStore t
             return;
         }
 
-        ApiRole required = endpoint.Metadata.GetMetadata<RequiresRoleAttribute>()?.Role ?? ApiRole.Admin;
+        // Routing's own rejection endpoints (405, 415) are not route endpoints: any valid token may see their answer.
+        ApiRole required = endpoint.Metadata.GetMetadata<RequiresRoleAttribute>()?.Role ?? (endpoint is RouteEndpoint ? ApiRole.Admin : ApiRole.Viewer);
         IPAddress ip = context.Connection.RemoteIpAddress ?? IPAddress.None;
         if (limiter.IsBlocked(ip, out TimeSpan retryAfter))
         {

@@ -28,10 +28,12 @@ internal static class JsonBody
         }
         catch (JsonException e)
         {
-            string field = e.Path is null or "$" ? "body" : e.Path.TrimStart('$', '.');
+            // Conversion errors name the field; syntax errors (truncated, not JSON) concern the whole body.
+            bool conversion = e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) || e.Message.Contains("could not be mapped", StringComparison.Ordinal);
+            string field = !conversion || e.Path is null or "$" ? "body" : e.Path.TrimStart('$', '.');
             string message = e.Message.Contains("could not be mapped", StringComparison.Ordinal)
                 ? $"unknown field: {e.Message[..e.Message.IndexOf(" could not", StringComparison.Ordinal)]}"
-                : e.Path is null or "$" ? $"the body is not valid JSON: {FirstSentence(e.Message)}" : $"wrong type or malformed value: {FirstSentence(e.Message)}";
+                : !conversion || e.Path is null or "$" ? $"the body is not valid JSON: {FirstSentence(e.Message)}" : $"wrong type or malformed value: {FirstSentence(e.Message)}";
             if (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
             {
                 field = UnknownFieldPath(e.Message, field);
