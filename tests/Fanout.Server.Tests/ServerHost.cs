@@ -134,9 +134,22 @@ internal sealed class ServerHost : IAsyncDisposable
     public Task<JsonElement> WaitFinishedAsync(string batchId) =>
         WaitForAsync(batchId, s => s.GetProperty("runStatus").ValueKind == JsonValueKind.String && s.GetProperty("runStatus").GetString() != "running");
 
-    public async ValueTask DisposeAsync()
+    private bool _stopped;
+
+    /// <summary>Stops the server (graceful shutdown) but keeps the store open.</summary>
+    public async Task StopOnlyAsync()
     {
         await _app.StopAsync();
+        _stopped = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopped)
+        {
+            await _app.StopAsync();
+        }
+
         await _app.DisposeAsync();
         await Store.DisposeAsync();
         System.IO.Directory.Delete(Directory, recursive: true);

@@ -163,8 +163,8 @@ internal sealed class BatchState
         changed.TrySetResult();
         if (cancel)
         {
-            // Not inline: cancelling runs the executor's callbacks, and this is the executor's thread.
-            _ = Task.Run(Cancellation.Cancel);
+            // Inline, so the executor sees it before it schedules any target: its cancellation callback only sets flags.
+            Cancellation.Cancel();
         }
     }
 
