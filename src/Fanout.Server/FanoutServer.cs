@@ -90,6 +90,7 @@ public static class FanoutServer
             builder.Services.AddHostedService<SchedulerService>();
         }
 
+        Tracing.AddIfConfigured(builder.Services, Environment.GetEnvironmentVariable);
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
         app.UseExceptionHandler();

@@ -99,6 +99,10 @@ internal sealed partial class BatchQueue : IHostedService
     private async Task RunAsync(BatchState batch)
     {
         using IDisposable? scope = _logger.BeginScope("Batch {BatchId}", batch.BatchId);
+        using System.Diagnostics.Activity? activity = Tracing.Source.StartActivity("batch");
+        activity?.SetTag("fanout.batch_id", batch.BatchId);
+        activity?.SetTag("fanout.targets", batch.Request.Targets.Count);
+        activity?.SetTag("fanout.actor", batch.Actor);
         DateTimeOffset started = _time.GetUtcNow();
         batch.MarkRunning();
         _metrics.BatchStarted();
@@ -124,6 +128,7 @@ internal sealed partial class BatchQueue : IHostedService
             Log.Failed(_logger, batch.BatchId, e);
         }
 
+        activity?.SetTag("fanout.status", status.ToWireName());
         TimeSpan duration = _time.GetUtcNow() - started;
         Log.Finished(_logger, batch.BatchId, status.ToWireName(), duration.TotalMilliseconds);
         _audit.Post(new AuditEntry
