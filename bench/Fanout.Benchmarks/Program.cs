@@ -1,6 +1,11 @@
 using BenchmarkDotNet.Running;
 using Fanout.Benchmarks;
 
+if (args.Contains("--store-overhead"))
+{
+    return await StoreOverhead.RunAsync(args);
+}
+
 if (args.Contains("--retained"))
 {
     return await RetainedMemory.RunAsync();

@@ -19,7 +19,6 @@ internal static class FanoutApp
             ExecCommand.Create(context),
             ScriptCommand.Create(context),
             TargetsCommand.Create(context),
-            ValidateCommand.Create(context),
             HistoryCommand.Create(context),
             ShowCommand.Create(context),
             LogsCommand.Create(context),
@@ -29,6 +28,8 @@ internal static class FanoutApp
             ContinueCommand.CreateResume(context),
             ScheduleCommand.Create(context),
             ServeCommand.Create(context),
+            ValidateCommand.Create(context),
+            PlanCommand.Create(context),
             TokenCommand.Create(context),
             AuditCommand.Create(context),
         };

@@ -49,7 +49,8 @@ internal static class EditDistance
         }
 
         var limit = Math.Max(1, Math.Max(word.Length, best?.Length ?? 0) / 3);
-        return best is not null && bestDistance <= limit ? best : null;
+        // A suggestion must keep part of the word: "b" is not a typo of "a".
+        return best is not null && bestDistance <= limit && bestDistance < Math.Min(word.Length, best.Length) ? best : null;
     }
 
     /// <summary>" (did you mean 'x'?)" or an empty string.</summary>

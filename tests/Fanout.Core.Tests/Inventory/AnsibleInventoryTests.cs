@@ -178,4 +178,23 @@ public sealed class AnsibleInventoryTests : IDisposable
         var ex = await Assert.ThrowsAsync<InventoryException>(() => LoadAsync("broken", "#!/bin/sh\n" + body + "\n", executable: true));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 10000)]
+    public async Task LoadAsync_IniAndNativeTogether_MergeMembershipAndDetectConflicts()
+    {
+        string ini = _files.Write("hosts", "[web]\nw1 ansible_user=deploy\n");
+        string native = _files.Write("more.yaml", "targets:\n  w1: {tags: {env: prod}, groups: [canary]}\n  w2: {host: h2}\n");
+        string conflicting = _files.Write("other.ini", "[web]\nw1 ansible_user=root\n");
+
+        Inv inventory = await InventoryLoader.LoadAsync([ini, native], CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<InventoryException>(() => InventoryLoader.LoadAsync([ini, conflicting], CancellationToken.None));
+        Inv overridden = await InventoryLoader.LoadAsync([ini, "override:" + conflicting], CancellationToken.None);
+
+        Target w1 = inventory.FindTarget("w1")!;
+        Assert.Equal(("deploy", TransportNames.Ssh, "prod"), (w1.User, w1.Transport, w1.Tags["env"]));
+        Assert.Equal(["web", "canary"], w1.Groups);
+        Assert.Equal(["w1", "w2"], inventory.Targets.Select(t => t.Name));
+        Assert.Contains("other.ini:2:1: variable 'ansible_user' of target 'w1' is 'root' here but 'deploy' at ", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("root", overridden.FindTarget("w1")!.User);
+    }
 }

@@ -95,10 +95,9 @@ public sealed class NativeInventoryTests : IDisposable
     [Fact(Timeout = 10000)]
     public async Task LoadAsync_NativeJson_ReadsSameModel()
     {
-        Inv inventory = await LoadAsync(("fleet.json", """
-            {"targets": {"a": {"host": "h1", "port": 2022, "groups": ["g"]}, "b": {}},
-             "groups": {"g": {"vars": {"x": 1}}}}
-            """));
+        // Compact JSON (no space after ':') must parse too.
+        Inv inventory = await LoadAsync(("fleet.json",
+            """{"targets":{"a":{"host":"h1","port":2022,"groups":["g"]},"b":{}},"groups":{"g":{"vars":{"x":1}}}}"""));
 
         Assert.Equal(2022, inventory.FindTarget("a")!.Port);
         Assert.Equal(1L, inventory.FindTarget("a")!.Vars["x"]);

@@ -170,7 +170,7 @@ public static partial class WorkflowValidator
             {
                 foreach (var dep in step.DependsOn.Where(d => !byName.ContainsKey(d.Name)))
                 {
-                    Error(dep.Position, $"step '{step.Name}' depends on unknown step '{dep.Name}'{EditDistance.Hint(dep.Name, byName.Keys)} (depends_on names a sibling step)");
+                    Error(dep.Position, $"step '{step.Name}' depends on unknown step '{dep.Name}'{EditDistance.Hint(dep.Name, byName.Keys.Where(k => k != step.Name))} (depends_on names a sibling step)");
                 }
             }
 

@@ -58,17 +58,16 @@ public static partial class WorkflowValidator
             _known.UnionWith(BuiltInNames);
             _known.UnionWith(options.KnownNames);
             _known.UnionWith(workflow.Parameters.Select(p => p.Name));
-            _known.UnionWith(workflow.Conditions.Select(c => c.Name));
 
+            // Evaluation order at run time: parameters, then variables (in order), then conditions (in order).
             CheckParameters();
             CheckVariables();
             CheckUnique(workflow.Conditions.Select(c => (c.Name, c.Position)), "condition");
             foreach (var c in workflow.Conditions)
             {
                 CheckExpression(c.Expression);
+                _known.Add(c.Name);
             }
-
-            _known.UnionWith(workflow.Variables.Select(v => v.Name));
             foreach (var rule in workflow.Validation)
             {
                 CheckExpression(rule.Expression);
@@ -193,6 +192,10 @@ public static partial class WorkflowValidator
                         if (later.Contains(name) || name == variable.Name)
                         {
                             Error(parsed.PositionOf(name), $"variable '{variable.Name}' uses '{name}', which is defined after it (variables are rendered in order)");
+                        }
+                        else if (workflow.Conditions.Any(c => c.Name == name) && !_known.Contains(name))
+                        {
+                            Error(parsed.PositionOf(name), $"variable '{variable.Name}' uses condition '{name}', but conditions are evaluated after variables");
                         }
                         else if (!_known.Contains(name))
                         {
