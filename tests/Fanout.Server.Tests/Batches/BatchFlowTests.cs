@@ -93,7 +93,12 @@ public sealed class BatchFlowTests : IAsyncLifetime
         (IReadOnlyList<SseReader.Frame> all, _) = await SseReader.ReadAsync(viewer, $"/api/executions/batch/{id}/events");
         (IReadOnlyList<SseReader.Frame> tail, _) = await SseReader.ReadAsync(viewer, $"/api/executions/batch/{id}/events", lastEventId: 4);
 
-        Assert.Equal(all.Select(f => (f.Id, f.Event)), first.Concat(rest).Select(f => (f.Id, f.Event)));
+        var live = first.Concat(rest).Select(f => (f.Id, f.Event)).ToList();
+        Assert.Equal(live.Count, live.Distinct().Count());
+        Assert.Equal(live.Where(f => f.Event != "progress").Select(f => f.Id).Order(), live.Where(f => f.Event != "progress").Select(f => f.Id));
+        Assert.Equal("batch-finished", live[^1].Event);
+        // The store keeps every event except target-started (its attempt row records the start): same ids, same order.
+        Assert.Equal(all.Select(f => (f.Id, f.Event)), live.Where(f => f.Event != "target-started"));
         Assert.Equal(all.Where(f => f.Id > 4).Select(f => (f.Id, f.Event, f.Data)), tail.Select(f => (f.Id, f.Event, f.Data)));
         Assert.Equal("batch-finished", tail[^1].Event);
     }
