@@ -21,6 +21,13 @@ internal sealed class FailedAuthLimiter(ServerOptions options, TimeProvider time
         lock (queue)
         {
             Trim(queue);
+            if (queue.Count == 0)
+            {
+                // Forget addresses whose failures have expired, so the table does not grow without bound.
+                _failures.TryRemove(new KeyValuePair<IPAddress, Queue<DateTimeOffset>>(ip, queue));
+                return false;
+            }
+
             if (queue.Count < options.FailedAuthLimitPerMinute)
             {
                 return false;
