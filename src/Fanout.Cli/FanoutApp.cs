@@ -42,6 +42,8 @@ internal static class FanoutApp
             ContinueCommand.CreateResume(context),
             ScheduleCommand.Create(context),
             ServeCommand.Create(context),
+            TokenCommand.Create(context),
+            AuditCommand.Create(context),
         };
         root.Options.Add(CliStore.Option);
         if (context.HelpWidth is { } width)

@@ -1,20 +1,38 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using Fanout.Runs;
+using Fanout.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Fanout.Cli.Commands;
 
 /// <summary>
-/// <c>fanout serve</c>: for now only the scheduler loop (SPEC H5) — it fires stored schedules until SIGINT or SIGTERM.
-/// The HTTP API and web UI (SPEC A, U) will be added to this command.
+/// <c>fanout serve</c>: the REST batch API (SPEC A) and the scheduler loop (SPEC H5) over the run store, until SIGINT or
+/// SIGTERM. Stopping is graceful: running batches are cancelled and recorded, so <c>fanout resume ID</c> continues them.
 /// </summary>
 internal static class ServeCommand
 {
     public static Command Create(CliContext context)
     {
-        var command = new Command("serve", "Run the server: fires schedules (the HTTP API comes later); stops on SIGINT/SIGTERM");
+        var command = new Command("serve", "Run the REST API and fire schedules until SIGINT/SIGTERM (see docs/api.md)");
+        var urls = new Option<string[]>("--urls")
+        {
+            Description = "Listen URLs, comma-separated or repeated (default http://127.0.0.1:8080; https:// needs a Kestrel certificate, see docs/api.md)",
+            HelpName = "URL",
+        };
         var poll = new Option<string>("--poll-interval") { Description = "How often schedules are re-read from the store", DefaultValueFactory = _ => "5s", HelpName = "DURATION" };
-        command.Options.Add(poll);
+        var maxTargets = new Option<int>("--max-targets") { Description = "Most targets per batch", DefaultValueFactory = _ => 1000, HelpName = "N" };
+        var queue = new Option<int>("--queue-size") { Description = "Batches that may wait for a slot before new ones get 429", DefaultValueFactory = _ => 100, HelpName = "N" };
+        var batches = new Option<int>("--max-batches") { Description = "Batches running at the same time", DefaultValueFactory = _ => 4, HelpName = "N" };
+        var workflows = new Option<string>("--workflows-dir") { Description = "Directory listed by GET /api/workflows", DefaultValueFactory = _ => "workflows", HelpName = "DIR" };
+        var selectors = new SelectorOptions();
+        foreach (Option o in new Option[] { urls, poll, maxTargets, queue, batches, workflows, selectors.Inventory })
+        {
+            command.Options.Add(o);
+        }
+
         command.SetAction((parsed, ct) =>
         {
             if (!Duration.TryParse(parsed.GetValue(poll), out TimeSpan interval) || interval <= TimeSpan.Zero)
@@ -22,29 +40,61 @@ internal static class ServeCommand
                 return StoreAction.ErrorAsync(context, "serve", $"--poll-interval '{parsed.GetValue(poll)}' is not a positive duration");
             }
 
-            return StoreAction.RunAsync(parsed, context, "serve", async store =>
+            string[] given = [.. (parsed.GetValue(urls) ?? []).SelectMany(u => u.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
+            var options = new ServerOptions
             {
-                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
-                {
-                    signal.Cancel = true; // stop gracefully: running scheduled runs are cancelled and recorded
-                    stop.Cancel();
-                });
-                await context.Console.Out.WriteLineAsync($"fanout serve: firing schedules from {store.Location} (pid {Environment.ProcessId})").ConfigureAwait(false);
-                await context.Console.Out.FlushAsync(ct).ConfigureAwait(false);
-                var scheduler = new Scheduler(store, new CliScheduleLauncher(context, store), context.Time, new SchedulerOptions { PollInterval = interval });
-                try
-                {
-                    await scheduler.RunAsync(stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    await context.Console.Out.WriteLineAsync("fanout serve: stopped").ConfigureAwait(false);
-                }
+                Urls = given.Length == 0 ? ["http://127.0.0.1:8080"] : given,
+                InventorySources = CliStore.Absolute(selectors.GetSources(parsed, context) ?? [], context),
+                MaxTargetsPerBatch = parsed.GetValue(maxTargets),
+                QueueCapacity = parsed.GetValue(queue),
+                MaxConcurrentBatches = parsed.GetValue(batches),
+                WorkflowsDirectory = Path.Combine(context.CurrentDirectory, parsed.GetValue(workflows)!),
+                SchedulerPollInterval = interval,
+            };
+            IReadOnlyList<string> problems = options.Validate();
+            if (problems.Count > 0)
+            {
+                return StoreAction.ErrorAsync(context, "serve", string.Join("; ", problems));
+            }
 
-                return ExitCodes.Success;
-            }, ct);
+            return StoreAction.RunAsync(parsed, context, "serve", store => ServeAsync(context, options, store, ct), ct);
         });
         return command;
+    }
+
+    private static async Task<int> ServeAsync(CliContext context, ServerOptions options, Runs.IRunStore store, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true; // stop gracefully: running batches are cancelled and recorded as resumable
+            stop.Cancel();
+        });
+        await using WebApplication app = FanoutServer.Build(options, store, context.Time);
+        try
+        {
+            await app.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            return await StoreAction.ErrorAsync(context, "serve", $"cannot listen on {string.Join(", ", options.Urls)}: {e.Message}").ConfigureAwait(false);
+        }
+
+        using CancellationTokenRegistration stopping = app.Lifetime.ApplicationStopping.Register(stop.Cancel);
+        ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        await context.Console.Out.WriteLineAsync($"fanout serve: listening on {string.Join(", ", addresses)}; store {store.Location}; firing schedules (pid {Environment.ProcessId})").ConfigureAwait(false);
+        await context.Console.Out.FlushAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // SIGINT or SIGTERM: stop below.
+        }
+
+        await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await context.Console.Out.WriteLineAsync("fanout serve: stopped").ConfigureAwait(false);
+        return ExitCodes.Success;
     }
 }

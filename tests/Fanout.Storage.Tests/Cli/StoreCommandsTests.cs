@@ -162,7 +162,7 @@ public sealed class StoreCommandsTests : IDisposable
         FanoutProcess.Result add = await Fanout("schedule", "add", "--exec", $"echo $FANOUT_TARGET >> {marks}", "-i", _inventory, "--all", "--cron", "*/1 * * * * *", "--name", "tick");
         Assert.True(add.ExitCode == 0, add.Stderr);
 
-        using Process serve = FanoutProcess.Start(_dir, "serve", "--store", _store, "--poll-interval", "200ms");
+        using Process serve = FanoutProcess.Start(_dir, "serve", "--store", _store, "--poll-interval", "200ms", "--urls", "http://127.0.0.1:0");
         serve.StandardInput.Close();
         Task<string> stdout = serve.StandardOutput.ReadToEndAsync();
         Task<string> stderr = serve.StandardError.ReadToEndAsync();

@@ -1,0 +1,168 @@
+using System.Security.Cryptography;
+using Fanout.Inventory;
+using Fanout.Runs;
+using Fanout.Security;
+using Fanout.Server.Audit;
+using Fanout.Server.Auth;
+using Fanout.Server.Http;
+using Fanout.Server.Inventory;
+using Fanout.Server.Observability;
+
+namespace Fanout.Server.Batches;
+
+/// <summary>SPEC A1–A3: create a batch, read its status page, stream its events, cancel it.</summary>
+internal static class BatchEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder group = app.MapGroup("/api/executions/batch").WithTags("Batches");
+        group.MapPost("/", CreateAsync).WithName("CreateBatch")
+            .Accepts<BatchRequest>("application/json")
+            .Produces<BatchCreated>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithMetadata(new RequiresRoleAttribute(ApiRole.Operator));
+        group.MapGet("/{id}", StatusAsync).WithName("GetBatch")
+            .Produces<BatchStatusDocument>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
+        group.MapGet("/{id}/events", EventsAsync).WithName("StreamBatchEvents")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
+        group.MapPost("/{id}/cancel", CancelAsync).WithName("CancelBatch")
+            .Produces<BatchCancelled>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithMetadata(new RequiresRoleAttribute(ApiRole.Operator));
+    }
+
+    /// <summary>A new batch id: sortable by time like CLI run ids, with 32 random bits so concurrent clients never collide.</summary>
+    public static string NewBatchId(TimeProvider time) =>
+        time.GetUtcNow().ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    private static async Task<IResult> CreateAsync(HttpContext http, InventoryCache inventory, ServerOptions options, BatchQueue queue,
+        AuditLog audit, ServerMetrics metrics, TimeProvider time, CancellationToken cancellationToken)
+    {
+        (BatchRequest? request, IResult? problem) = await JsonBody.ReadAsync<BatchRequest>(http.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        Fanout.Inventory.Inventory current;
+        try
+        {
+            current = await inventory.GetAsync(cancellationToken);
+        }
+        catch (InventoryException e)
+        {
+            return Results.Problem(detail: $"the server's inventory cannot be loaded: {e.Message}", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Inventory unavailable");
+        }
+
+        var errors = new Problems.ErrorSet();
+        BatchPlan? plan = BatchPlanner.Plan(request!, current, options, inventory.Sources, errors, out IReadOnlyList<string> unknownNodes, out IReadOnlyList<string> unknownGroups);
+        if (plan is null)
+        {
+            var extensions = new Dictionary<string, object?>();
+            if (unknownNodes.Count > 0)
+            {
+                extensions["unknownNodeIds"] = unknownNodes;
+            }
+
+            if (unknownGroups.Count > 0)
+            {
+                extensions["unknownGroupIds"] = unknownGroups;
+            }
+
+            return Problems.Validation(errors.ToDictionary(), extensions);
+        }
+
+        Caller caller = Caller.Of(http);
+        string batchId = NewBatchId(time);
+        var run = new RunRequest
+        {
+            RunId = batchId,
+            Operation = plan.Operation,
+            Targets = plan.Targets,
+            Options = plan.Options,
+            Definition = plan.Definition,
+            Actor = caller.Name,
+            Kind = plan.ActionType == "script" ? "script" : "exec",
+        };
+        var batch = new BatchState(batchId, caller.Name, run, time.GetUtcNow(), 0, audit, metrics);
+        if (!queue.TryEnqueue(batch))
+        {
+            return QueueFull(queue);
+        }
+
+        await audit.WriteAsync(caller.Name, "batch.create", batchId, $"{plan.ActionType}: {plan.ActionSummary}", plan.Targets.Count, cancellationToken);
+        var ids = Enumerable.Range(1, plan.Targets.Count).Select(i => BatchStatusReader.ExecutionId(batchId, i)).ToList();
+        return Results.Created($"/api/executions/batch/{batchId}", new BatchCreated(batchId, ids));
+    }
+
+    /// <summary>429 with the queue status, or 503 while the server stops.</summary>
+    public static IResult QueueFull(BatchQueue queue) => queue.IsStopping
+        ? Results.Problem(detail: "the server is shutting down", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Shutting down")
+        : Results.Problem(detail: $"the execution queue is full ({queue.Depth} of {queue.Capacity} batches waiting, {queue.RunningCount} running); retry later",
+            statusCode: StatusCodes.Status429TooManyRequests, title: "Execution queue full",
+            extensions: new Dictionary<string, object?> { ["queue"] = new QueueStatus(queue.Depth, queue.Capacity, queue.RunningCount) });
+
+    private static async Task<IResult> StatusAsync(string id, string? status, int? page, int? pageSize, BatchStatusReader reader, ServerOptions options, CancellationToken cancellationToken)
+    {
+        var errors = new Problems.ErrorSet();
+        HashSet<string>? states = null;
+        if (status is not null)
+        {
+            states = [.. status.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
+            foreach (string s in states.Where(s => !BatchStatusReader.States.Contains(s)))
+            {
+                errors.Add("status", $"unknown state '{s}': expected {string.Join(", ", BatchStatusReader.States)}");
+            }
+        }
+
+        Paging.Check(page, pageSize, options, errors);
+        if (errors.Any)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+
+        BatchStatusDocument? document = await reader.ReadAsync(id, states, page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellationToken);
+        return document is null ? Problems.NotFound($"no batch with id '{id}'") : Results.Ok(document);
+    }
+
+    private static Task EventsAsync(string id, HttpContext http, BatchEventStream stream, CancellationToken cancellationToken) =>
+        stream.WriteAsync(id, http, cancellationToken);
+
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, BatchQueue queue, IRunStore store, AuditLog audit, CancellationToken cancellationToken)
+    {
+        Caller caller = Caller.Of(http);
+        if (queue.Find(id) is { } batch)
+        {
+            int cancelled = batch.RequestCancel();
+            await audit.WriteAsync(caller.Name, "batch.cancel", id, $"{cancelled} executions cancelled", cancelled, cancellationToken);
+            return Results.Ok(new BatchCancelled(id, cancelled));
+        }
+
+        if (await store.GetRunAsync(id, cancellationToken) is not { } run)
+        {
+            return Problems.NotFound($"no batch with id '{id}'");
+        }
+
+        if (run.Status == RunStatus.Running)
+        {
+            return Problems.Conflict($"run {id} is running in another process (pid {run.OwnerPid} on {run.OwnerHost}); cancel it there");
+        }
+
+        await audit.WriteAsync(caller.Name, "batch.cancel", id, $"0 executions cancelled: the batch already ended ({run.Status.ToWireName()})", 0, cancellationToken);
+        return Results.Ok(new BatchCancelled(id, 0));
+    }
+}
+
+/// <summary>201 body of <c>POST /api/executions/batch</c>.</summary>
+internal sealed record BatchCreated(string BatchId, IReadOnlyList<string> ExecutionIds);
+
+/// <summary>Body of <c>POST /api/executions/batch/{id}/cancel</c>: how many target executions were cancelled.</summary>
+internal sealed record BatchCancelled(string BatchId, int Cancelled);
+
+/// <summary>The queue status sent with a 429.</summary>
+internal sealed record QueueStatus(int Queued, int Capacity, int Running);

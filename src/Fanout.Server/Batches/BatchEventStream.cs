@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Fanout.Execution;
+using Fanout.Runs;
+using Fanout.Server.Http;
+using Fanout.Server.Observability;
+
+namespace Fanout.Server.Batches;
+
+/// <summary>
+/// <c>GET /api/executions/batch/{id}/events</c> as Server-Sent Events (SPEC A2). Every event carries <c>id:</c> = its stored
+/// sequence number; after each <c>target-finished</c> a <c>progress</c> event with the same id gives the counts. A client that
+/// reconnects with <c>Last-Event-ID</c> (or <c>?lastEventId=</c>) gets exactly the events after that id: from this server's
+/// live log for its own batches, from the store's event log for everything else. The stream ends after <c>batch-finished</c>.
+/// </summary>
+internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, ServerMetrics metrics, TimeProvider time)
+{
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan StorePoll = TimeSpan.FromMilliseconds(500);
+
+    public async Task WriteAsync(string id, HttpContext http, CancellationToken cancellationToken)
+    {
+        string? lastHeader = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["lastEventId"].FirstOrDefault();
+        long last = 0;
+        if (lastHeader is not null && (!long.TryParse(lastHeader, NumberStyles.None, CultureInfo.InvariantCulture, out last)))
+        {
+            await Problems.Validation("Last-Event-ID", $"'{lastHeader}' is not an event id (a non-negative integer)").ExecuteAsync(http);
+            return;
+        }
+
+        BatchState? live = queue.Find(id);
+        RunRecord? run = live is null ? await store.GetRunAsync(id, cancellationToken) : null;
+        if (live is null && run is null)
+        {
+            await Problems.NotFound($"no batch with id '{id}'").ExecuteAsync(http);
+            return;
+        }
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        metrics.StreamOpened();
+        try
+        {
+            var writer = new FrameWriter(http.Response, last, live?.Request.Targets.Count ?? run!.Counts.Total);
+            await http.Response.Body.FlushAsync(cancellationToken);
+            if (live is not null)
+            {
+                if (live.SequenceOffset > 0)
+                {
+                    writer.Total = (await store.GetRunAsync(id, cancellationToken))?.Counts.Total ?? writer.Total;
+                    await ReplayStoreAsync(id, writer, live.SequenceOffset, cancellationToken);
+                }
+
+                await StreamLiveAsync(live, writer, cancellationToken);
+            }
+            else
+            {
+                await StreamStoreAsync(id, writer, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away; nothing to clean up beyond the counter.
+        }
+        finally
+        {
+            metrics.StreamClosed();
+        }
+    }
+
+    private static async Task StreamLiveAsync(BatchState live, FrameWriter writer, CancellationToken cancellationToken)
+    {
+        int index = 0;
+        while (true)
+        {
+            (IReadOnlyList<LiveEvent> events, bool finished, Task changed) = live.ReadEvents(index);
+            index += events.Count;
+            foreach (LiveEvent e in events)
+            {
+                await writer.WriteAsync(e, cancellationToken);
+            }
+
+            if (finished && events.Count == 0)
+            {
+                return;
+            }
+
+            if (events.Count == 0)
+            {
+                Task done = await Task.WhenAny(changed, Task.Delay(Heartbeat, cancellationToken));
+                cancellationToken.ThrowIfCancellationRequested();
+                if (done != changed)
+                {
+                    await writer.CommentAsync("keep-alive", cancellationToken);
+                }
+            }
+        }
+    }
+
+    private async Task StreamStoreAsync(string id, FrameWriter writer, CancellationToken cancellationToken)
+    {
+        long after = 0;
+        while (true)
+        {
+            after = await ReplayStoreAsync(id, writer, after, long.MaxValue, cancellationToken);
+            RunRecord? run = await store.GetRunAsync(id, cancellationToken);
+            if (run is null || run.Status.IsFinal())
+            {
+                // One more read: events written between the last read and the final status.
+                await ReplayStoreAsync(id, writer, after, long.MaxValue, cancellationToken);
+                return;
+            }
+
+            // A run owned by another process (the CLI, another server): follow the store.
+            await Task.Delay(StorePoll, time, cancellationToken);
+        }
+    }
+
+    private Task ReplayStoreAsync(string id, FrameWriter writer, long upTo, CancellationToken cancellationToken) =>
+        ReplayStoreAsync(id, writer, 0, upTo, cancellationToken);
+
+    private async Task<long> ReplayStoreAsync(string id, FrameWriter writer, long after, long upTo, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            IReadOnlyList<RunEventRecord> page = await store.GetEventsAsync(id, after, 500, cancellationToken);
+            foreach (RunEventRecord e in page)
+            {
+                if (e.Sequence > upTo)
+                {
+                    return after;
+                }
+
+                await writer.WriteAsync(new LiveEvent(e.Sequence, LiveEvent.NameOf(e.Type), e.Payload, FinishedState(e)), cancellationToken);
+                after = e.Sequence;
+            }
+
+            if (page.Count < 500)
+            {
+                return after;
+            }
+        }
+    }
+
+    private static TargetState? FinishedState(RunEventRecord e)
+    {
+        if (e.Type != "TargetFinished")
+        {
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(e.Payload);
+        try
+        {
+            return doc.RootElement.TryGetProperty("state", out JsonElement s) ? TargetStateExtensions.ParseWireName(s.GetString() ?? string.Empty) : TargetState.Failed;
+        }
+        catch (FormatException)
+        {
+            return TargetState.Failed;
+        }
+    }
+
+    /// <summary>Writes frames, skipping those at or before the client's last id, and keeps the progress counts.</summary>
+    private sealed class FrameWriter(HttpResponse response, long lastSent, int total)
+    {
+        private readonly int[] _counts = new int[6];
+
+        public int Total { get; set; } = total;
+
+        public async Task WriteAsync(LiveEvent e, CancellationToken cancellationToken)
+        {
+            if (e.Finished is { } state)
+            {
+                _counts[(int)state]++;
+            }
+
+            if (e.Sequence <= lastSent)
+            {
+                return;
+            }
+
+            var frame = new StringBuilder();
+            frame.Append(CultureInfo.InvariantCulture, $"id: {e.Sequence}\nevent: {e.Name}\ndata: {e.Payload}\n\n");
+            if (e.Finished is not null)
+            {
+                int completed = _counts.Sum();
+                double percent = Total == 0 ? 100 : Math.Round(100.0 * completed / Total, 1);
+                string progress = JsonSerializer.Serialize(new
+                {
+                    completed,
+                    total = Total,
+                    progress = percent,
+                    succeeded = _counts[(int)TargetState.Succeeded],
+                    failed = _counts[(int)TargetState.Failed],
+                    timedOut = _counts[(int)TargetState.TimedOut],
+                    cancelled = _counts[(int)TargetState.Cancelled],
+                    notRun = _counts[(int)TargetState.NotRun],
+                    skipped = _counts[(int)TargetState.Skipped],
+                });
+                frame.Append(CultureInfo.InvariantCulture, $"id: {e.Sequence}\nevent: progress\ndata: {progress}\n\n");
+            }
+
+            lastSent = e.Sequence;
+            await response.WriteAsync(frame.ToString(), cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+        }
+
+        public async Task CommentAsync(string text, CancellationToken cancellationToken)
+        {
+            await response.WriteAsync($": {text}\n\n", cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+        }
+    }
+}

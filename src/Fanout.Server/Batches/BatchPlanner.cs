@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Fanout.Execution;
+using Fanout.Inventory;
+using Fanout.Operations;
+using Fanout.Runs;
+using Fanout.Selection;
+using Fanout.Server.Http;
+using Fanout.Transports;
+
+namespace Fanout.Server.Batches;
+
+/// <summary>
+/// Turns a <see cref="BatchRequest"/> into a <see cref="BatchPlan"/> (SPEC A1), collecting every problem with the field it
+/// concerns: node ids and group ids must exist (unknown ones are listed), groups expand to their members, the union with
+/// the selector's matches is deduplicated in inventory order and bounded by <see cref="ServerOptions.MaxTargetsPerBatch"/>.
+/// Nothing here runs anything.
+/// </summary>
+internal static class BatchPlanner
+{
+    private static readonly string[] ActionTypes = ["command", "script", "task", "workflow"];
+
+    /// <summary>The built-in task names <c>action.type = task</c> accepts. None yet: lifecycle tasks need the lifecycle providers (SPEC L1).</summary>
+    public static IReadOnlyList<string> Tasks { get; } = [];
+
+    public static BatchPlan? Plan(BatchRequest request, Fanout.Inventory.Inventory inventory, ServerOptions server, IReadOnlyList<string> sources,
+        Problems.ErrorSet errors, out IReadOnlyList<string> unknownNodes, out IReadOnlyList<string> unknownGroups)
+    {
+        unknownNodes = [];
+        unknownGroups = [];
+        (IOperation? operation, string actionType, string summary) = PlanAction(request.Action, errors);
+        ExecutionOptions? options = PlanOptions(request.Options, errors);
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        bool anySource = false;
+        if (request.TargetNodeIds is { } nodes)
+        {
+            anySource = true;
+            unknownNodes = [.. nodes.Where(n => inventory.FindTarget(n) is null).Distinct(StringComparer.Ordinal)];
+            if (unknownNodes.Count > 0)
+            {
+                errors.Add("targetNodeIds", $"unknown node ids: {string.Join(", ", unknownNodes)}");
+            }
+
+            names.UnionWith(nodes);
+        }
+
+        if (request.TargetGroupIds is { } groups)
+        {
+            anySource = true;
+            unknownGroups = [.. groups.Where(g => inventory.FindGroup(g) is null).Distinct(StringComparer.Ordinal)];
+            if (unknownGroups.Count > 0)
+            {
+                errors.Add("targetGroupIds", $"unknown group ids: {string.Join(", ", unknownGroups)}");
+            }
+
+            foreach (string g in groups.Where(g => inventory.FindGroup(g) is not null))
+            {
+                names.UnionWith(inventory.GetGroupTargets(g).Select(t => t.Name));
+            }
+        }
+
+        if (request.Selector is { } selector)
+        {
+            anySource = true;
+            SelectionCriteria criteria = ToCriteria(selector);
+            if (criteria.IsEmpty)
+            {
+                errors.Add("selector", "the selector selects nothing: give tags, patterns, regexes, groups, limit or all: true");
+            }
+            else
+            {
+                try
+                {
+                    names.UnionWith(Selector.Select(inventory, criteria).Select(t => t.Name));
+                }
+                catch (SelectionException e)
+                {
+                    errors.Add("selector", e.Message);
+                }
+            }
+        }
+
+        if (!anySource)
+        {
+            errors.Add("targetNodeIds", "no targets: give targetNodeIds, targetGroupIds or selector");
+        }
+
+        var targets = inventory.Targets.Where(t => names.Contains(t.Name)).ToList();
+        if (anySource && !errors.Any && targets.Count == 0)
+        {
+            errors.Add("targets", "the request selects no targets; nothing was run");
+        }
+
+        if (targets.Count > server.MaxTargetsPerBatch)
+        {
+            errors.Add("targets", $"the request selects {targets.Count} targets; at most {server.MaxTargetsPerBatch} are allowed per batch");
+        }
+
+        if (errors.Any || operation is null || options is null)
+        {
+            return null;
+        }
+
+        // The exact selection, so resume and retry find the same targets again in the inventory.
+        var exact = new SelectionCriteria { Regexes = ["^(?:" + string.Join('|', targets.Select(t => Regex.Escape(t.Name))) + ")$"] };
+        return new BatchPlan(targets, operation, options, RunDefinition.Describe(operation, sources, exact, options), actionType, summary);
+    }
+
+    public static SelectionCriteria ToCriteria(SelectorRequest s) => new()
+    {
+        Tags = s.Tags ?? [],
+        Patterns = s.Patterns ?? [],
+        Regexes = s.Regexes ?? [],
+        Groups = s.Groups ?? [],
+        Limit = s.Limit,
+        All = s.All ?? false,
+        Excludes = s.Excludes ?? [],
+    };
+
+    private static (IOperation?, string, string) PlanAction(ActionRequest? action, Problems.ErrorSet errors)
+    {
+        if (action is null)
+        {
+            errors.Add("action", "an action is required: {\"type\": \"command\", \"value\": \"uptime\"}");
+            return (null, string.Empty, string.Empty);
+        }
+
+        string type = action.Type ?? string.Empty;
+        if (!ActionTypes.Contains(type))
+        {
+            errors.Add("action.type", action.Type is null ? "action.type is required: command, script, task or workflow" : $"unknown action type '{type}': expected command, script, task or workflow");
+            return (null, type, string.Empty);
+        }
+
+        if (string.IsNullOrWhiteSpace(action.Value))
+        {
+            errors.Add("action.value", $"action.value is required for a {type} action");
+            return (null, type, string.Empty);
+        }
+
+        Dictionary<string, JsonElement> parameters = action.Parameters ?? [];
+        switch (type)
+        {
+            case "command":
+                Unknown(parameters, ["shell"], errors);
+                string? shell = StringParameter(parameters, "shell", errors);
+                return (new CommandOperation(CommandSpec.Sh(action.Value, shell ?? "sh")), type, action.Value);
+            case "script":
+                Unknown(parameters, ["name", "args"], errors);
+                string name = StringParameter(parameters, "name", errors) ?? "script.sh";
+                if (name.Contains('/', StringComparison.Ordinal) || name is "." or "..")
+                {
+                    errors.Add("action.parameters.name", $"script name '{name}' must be a plain file name");
+                }
+
+                IReadOnlyList<string> args = ListParameter(parameters, "args", errors);
+                return (new ScriptOperation(name, Encoding.UTF8.GetBytes(action.Value), args), type, $"script {name}");
+            case "task":
+                errors.Add("action.value", Tasks.Count == 0
+                    ? $"task '{action.Value}' is not available: this server has no built-in tasks (lifecycle tasks need lifecycle providers, SPEC L1)"
+                    : $"unknown task '{action.Value}': available tasks are {string.Join(", ", Tasks)}");
+                return (null, type, action.Value);
+            default:
+                errors.Add("action.type", "workflow engine not available: workflow batches cannot run on this server yet");
+                return (null, type, action.Value);
+        }
+    }
+
+    private static ExecutionOptions? PlanOptions(BatchOptionsRequest? o, Problems.ErrorSet errors)
+    {
+        var options = new ExecutionOptions();
+        if (o is null)
+        {
+            return options;
+        }
+
+        bool ok = true;
+        if (o.Parallel is { } parallel)
+        {
+            ok &= Check(parallel >= 1, "options.parallel", $"options.parallel must be at least 1 (got {parallel})");
+            options = options with { MaxConcurrency = parallel };
+        }
+
+        if (o.BatchSize is { } batch)
+        {
+            string text = batch.ValueKind switch
+            {
+                JsonValueKind.Number => batch.GetRawText(),
+                JsonValueKind.String => batch.GetString()!,
+                _ => "?",
+            };
+            try
+            {
+                options = options with { BatchSizes = [.. text.Split(',', StringSplitOptions.TrimEntries).Select(WaveSize.Parse)] };
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+            {
+                ok = Check(false, "options.batchSize", $"options.batchSize '{text}' is not a size: use N, N% or a list such as \"1,5,25%\"");
+            }
+        }
+
+        if (o.Timeout is { } timeout)
+        {
+            TimeSpan value = TimeSpan.Zero;
+            bool parsed = timeout.ValueKind switch
+            {
+                JsonValueKind.Number => timeout.TryGetDouble(out double seconds) && seconds is > 0 and < 86_400 * 365 && (value = TimeSpan.FromSeconds(seconds)) > TimeSpan.Zero,
+                JsonValueKind.String => Duration.TryParse(timeout.GetString(), out value) && value > TimeSpan.Zero,
+                _ => false,
+            };
+            ok &= Check(parsed, "options.timeout", $"options.timeout '{timeout.GetRawText()}' is not a positive duration: use seconds (30) or a duration (\"30s\", \"5m\")");
+            options = options with { Timeout = parsed ? value : options.Timeout };
+        }
+
+        if (o.Retries is { } retries)
+        {
+            ok &= Check(retries is >= 0 and <= 100, "options.retries", $"options.retries must be between 0 and 100 (got {retries})");
+            options = options with { Retries = retries };
+        }
+
+        switch (o.FailurePolicy)
+        {
+            case null or "continue": break;
+            case "fail-fast": options = options with { FailFast = true }; break;
+            case "atomic": options = options with { Atomic = true }; break;
+            default:
+                ok = Check(false, "options.failurePolicy", $"unknown failure policy '{o.FailurePolicy}': expected continue, fail-fast or atomic");
+                break;
+        }
+
+        if (o.MaxFailPercent is { } percent)
+        {
+            ok &= Check(percent is >= 0 and <= 100, "options.maxFailPercent", $"options.maxFailPercent must be between 0 and 100 (got {percent.ToString(CultureInfo.InvariantCulture)})");
+            options = options with { MaxFailPercent = percent };
+        }
+
+        if (ok)
+        {
+            foreach (string problem in options.Validate())
+            {
+                ok = Check(false, "options", problem);
+            }
+        }
+
+        return ok ? options : null;
+
+        bool Check(bool condition, string field, string message)
+        {
+            if (!condition)
+            {
+                errors.Add(field, message);
+            }
+
+            return condition;
+        }
+    }
+
+    private static void Unknown(Dictionary<string, JsonElement> parameters, string[] known, Problems.ErrorSet errors)
+    {
+        foreach (string key in parameters.Keys.Where(k => !known.Contains(k)))
+        {
+            errors.Add($"action.parameters.{key}", $"unknown parameter '{key}': this action takes {string.Join(", ", known)}");
+        }
+    }
+
+    private static string? StringParameter(Dictionary<string, JsonElement> parameters, string name, Problems.ErrorSet errors)
+    {
+        if (!parameters.TryGetValue(name, out JsonElement value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
+        {
+            errors.Add($"action.parameters.{name}", $"parameter '{name}' must be a non-empty string");
+            return null;
+        }
+
+        return value.GetString();
+    }
+
+    private static IReadOnlyList<string> ListParameter(Dictionary<string, JsonElement> parameters, string name, Problems.ErrorSet errors)
+    {
+        if (!parameters.TryGetValue(name, out JsonElement value))
+        {
+            return [];
+        }
+
+        if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
+        {
+            errors.Add($"action.parameters.{name}", $"parameter '{name}' must be a list of strings");
+            return [];
+        }
+
+        return [.. value.EnumerateArray().Select(v => v.GetString()!)];
+    }
+}

@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Fanout.Events;
+using Fanout.Execution;
+using Fanout.Runs;
+using Fanout.Security;
+using Fanout.Server.Audit;
+using Fanout.Server.Observability;
+
+namespace Fanout.Server.Batches;
+
+/// <summary>
+/// The bounded execution queue (SPEC A1): accepted batches wait in a channel of <see cref="ServerOptions.QueueCapacity"/>
+/// and <see cref="ServerOptions.MaxConcurrentBatches"/> workers run them through the <see cref="RunService"/> — so every
+/// batch is recorded in the same store as CLI runs. On shutdown every batch is cancelled (queued ones as soon as their run
+/// is recorded) and the workers wait until the store has the outcome, leaving each run cancelled and resumable.
+/// </summary>
+internal sealed partial class BatchQueue : IHostedService
+{
+    private readonly Channel<BatchState> _channel;
+    private readonly ConcurrentDictionary<string, BatchState> _live = new(StringComparer.Ordinal);
+    private readonly RunService _runs;
+    private readonly AuditLog _audit;
+    private readonly ServerMetrics _metrics;
+    private readonly ServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<BatchQueue> _logger;
+    private Task[] _workers = [];
+    private volatile bool _stopping;
+
+    public BatchQueue(RunService runs, AuditLog audit, ServerMetrics metrics, ServerOptions options, TimeProvider time, ILogger<BatchQueue> logger)
+    {
+        _runs = runs;
+        _audit = audit;
+        _metrics = metrics;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _channel = Channel.CreateBounded<BatchState>(new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.Wait });
+        metrics.QueueDepth = () => Depth;
+    }
+
+    /// <summary>Batches waiting for a slot.</summary>
+    public int Depth => _channel.Reader.Count;
+
+    public int Capacity => _options.QueueCapacity;
+
+    public int RunningCount => _live.Values.Count(b => b.Phase == BatchPhase.Running);
+
+    public bool IsStopping => _stopping;
+
+    /// <summary>The queued or running batch with this id, or <see langword="null"/>.</summary>
+    public BatchState? Find(string batchId) => _live.GetValueOrDefault(batchId);
+
+    /// <summary>Queues a batch; false when the queue is full or the server is stopping (nothing was queued).</summary>
+    public bool TryEnqueue(BatchState batch)
+    {
+        if (_stopping || !_live.TryAdd(batch.BatchId, batch))
+        {
+            return false;
+        }
+
+        if (!_channel.Writer.TryWrite(batch))
+        {
+            _live.TryRemove(batch.BatchId, out _);
+            return false;
+        }
+
+        return true;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _workers = [.. Enumerable.Range(0, _options.MaxConcurrentBatches).Select(_ => Task.Run(WorkLoopAsync, CancellationToken.None))];
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        _channel.Writer.TryComplete();
+        foreach (BatchState batch in _live.Values)
+        {
+            Log.CancellingForShutdown(_logger, batch.BatchId);
+            batch.RequestCancel();
+        }
+
+        await Task.WhenAll(_workers).WaitAsync(cancellationToken);
+    }
+
+    private async Task WorkLoopAsync()
+    {
+        await foreach (BatchState batch in _channel.Reader.ReadAllAsync())
+        {
+            await RunAsync(batch);
+        }
+    }
+
+    private async Task RunAsync(BatchState batch)
+    {
+        using IDisposable? scope = _logger.BeginScope("Batch {BatchId}", batch.BatchId);
+        using System.Diagnostics.Activity? activity = Tracing.Source.StartActivity("batch");
+        activity?.SetTag("fanout.batch_id", batch.BatchId);
+        activity?.SetTag("fanout.targets", batch.Request.Targets.Count);
+        activity?.SetTag("fanout.actor", batch.Actor);
+        DateTimeOffset started = _time.GetUtcNow();
+        batch.MarkRunning();
+        _metrics.BatchStarted();
+        Log.Starting(_logger, batch.BatchId, batch.Request.Targets.Count, batch.Actor);
+        _audit.Post(new AuditEntry { Timestamp = started, Actor = batch.Actor, Action = "batch.start", BatchId = batch.BatchId, TargetCount = batch.Request.Targets.Count });
+        var tracker = new ProgressTracker(_time);
+        tracker.OnEvent(batch.OnEvent);
+        RunStatus status;
+        string? error = null;
+        try
+        {
+            BatchResult result = await _runs.ExecuteAsync(batch.Request, tracker, batch.Cancellation.Token);
+            status = RunRecorder.StatusOf(result);
+        }
+        catch (OperationCanceledException)
+        {
+            status = RunStatus.Cancelled;
+        }
+        catch (Exception e) when (e is FanoutException or ArgumentException or IOException)
+        {
+            status = RunStatus.Failed;
+            error = e.Message;
+            Log.Failed(_logger, batch.BatchId, e);
+        }
+
+        activity?.SetTag("fanout.status", status.ToWireName());
+        TimeSpan duration = _time.GetUtcNow() - started;
+        Log.Finished(_logger, batch.BatchId, status.ToWireName(), duration.TotalMilliseconds);
+        _audit.Post(new AuditEntry
+        {
+            Timestamp = _time.GetUtcNow(),
+            Actor = batch.Actor,
+            Action = "batch.finish",
+            BatchId = batch.BatchId,
+            TargetCount = batch.Request.Targets.Count,
+            DurationMs = duration.TotalMilliseconds,
+            Detail = error is null ? status.ToWireName() : $"{status.ToWireName()}: {error}",
+        });
+        _metrics.BatchFinished(status, duration, started: true);
+        await _audit.FlushAsync();
+        batch.Finish(status);
+        _live.TryRemove(batch.BatchId, out _);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Batch {BatchId} starts on {Targets} targets for {Actor}")]
+        public static partial void Starting(ILogger logger, string batchId, int targets, string actor);
+
+        [LoggerMessage(2, LogLevel.Information, "Batch {BatchId} finished: {Status} after {DurationMs} ms")]
+        public static partial void Finished(ILogger logger, string batchId, string status, double durationMs);
+
+        [LoggerMessage(3, LogLevel.Error, "Batch {BatchId} could not run")]
+        public static partial void Failed(ILogger logger, string batchId, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Warning, "Batch {BatchId} is cancelled because the server is stopping; 'fanout resume' continues it")]
+        public static partial void CancellingForShutdown(ILogger logger, string batchId);
+    }
+}

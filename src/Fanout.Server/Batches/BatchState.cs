@@ -1,0 +1,223 @@
+using Fanout.Events;
+using Fanout.Execution;
+using Fanout.Runs;
+using Fanout.Security;
+using Fanout.Server.Audit;
+using Fanout.Server.Observability;
+
+namespace Fanout.Server.Batches;
+
+/// <summary>
+/// A batch accepted by this server while it is queued or running: per-target live state for status pages, the event log
+/// for SSE (sequence numbers as stored), and its cancellation. Thread-safe; fed by the run's <see cref="ProgressTracker"/>.
+/// </summary>
+internal sealed class BatchState
+{
+    private readonly object _lock = new();
+    private readonly Dictionary<string, int> _index;
+    private readonly TargetSlot[] _slots;
+    private readonly List<LiveEvent> _events = [];
+    private readonly TaskCompletionSource<RunStatus> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly AuditLog _audit;
+    private readonly ServerMetrics _metrics;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _lastSequence;
+    private bool _started;
+    private bool _cancelRequested;
+
+    public BatchState(string batchId, string actor, RunRequest request, DateTimeOffset acceptedAt, long sequenceOffset, AuditLog audit, ServerMetrics metrics)
+    {
+        BatchId = batchId;
+        Actor = actor;
+        Request = request;
+        AcceptedAt = acceptedAt;
+        SequenceOffset = sequenceOffset;
+        _lastSequence = sequenceOffset;
+        _audit = audit;
+        _metrics = metrics;
+        _slots = new TargetSlot[request.Targets.Count];
+        _index = new Dictionary<string, int>(request.Targets.Count, StringComparer.Ordinal);
+        for (int i = 0; i < _slots.Length; i++)
+        {
+            _slots[i] = new TargetSlot(request.Targets[i].Name);
+            _index[request.Targets[i].Name] = i;
+        }
+    }
+
+    public string BatchId { get; }
+
+    public string Actor { get; }
+
+    public RunRequest Request { get; }
+
+    public DateTimeOffset AcceptedAt { get; }
+
+    /// <summary>Events before this sequence belong to earlier executions of a resumed run (they are in the store).</summary>
+    public long SequenceOffset { get; }
+
+    public BatchPhase Phase { get; private set; } = BatchPhase.Queued;
+
+    public CancellationTokenSource Cancellation { get; } = new();
+
+    /// <summary>Completes with the recorded status when the batch has ended and everything is stored.</summary>
+    public Task<RunStatus> Completion => _done.Task;
+
+    public bool CancelRequested
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _cancelRequested;
+            }
+        }
+    }
+
+    public void MarkRunning()
+    {
+        lock (_lock)
+        {
+            Phase = BatchPhase.Running;
+        }
+    }
+
+    /// <summary>
+    /// Cancels the batch (SPEC A3) and returns how many target executions it cancels (queued and running ones). A batch
+    /// that has not started is cancelled as soon as its run is recorded, so it is stored as a cancelled run that
+    /// <c>fanout resume</c> can continue.
+    /// </summary>
+    public int RequestCancel()
+    {
+        bool cancelNow;
+        int count;
+        lock (_lock)
+        {
+            if (Phase == BatchPhase.Finished || _cancelRequested)
+            {
+                return 0;
+            }
+
+            _cancelRequested = true;
+            cancelNow = _started;
+            count = _slots.Count(s => s.Outcome is null);
+        }
+
+        if (cancelNow)
+        {
+            Cancellation.Cancel();
+        }
+
+        return count;
+    }
+
+    /// <summary>Receives every event of the run (called synchronously by the tracker: keep it cheap).</summary>
+    public void OnEvent(RunEvent e)
+    {
+        bool cancel = false;
+        TaskCompletionSource changed;
+        lock (_lock)
+        {
+            long sequence = e.Sequence > 0 ? e.Sequence + SequenceOffset : _lastSequence + 1;
+            _lastSequence = Math.Max(_lastSequence, sequence);
+            TargetState? finished = null;
+            switch (e)
+            {
+                case RunStarted:
+                    _started = true;
+                    cancel = _cancelRequested;
+                    break;
+                case TargetStarted s when _index.TryGetValue(s.Target, out int i):
+                    _slots[i].Running = true;
+                    _slots[i].StartedAt ??= s.Timestamp;
+                    if (s.Attempt <= 1)
+                    {
+                        _metrics.TargetStarted();
+                    }
+
+                    _audit.Post(new AuditEntry { Timestamp = s.Timestamp, Actor = Actor, Action = "execution.start", BatchId = BatchId, Target = s.Target, Detail = $"attempt {s.Attempt}" });
+                    break;
+                case TargetFinished f when _index.TryGetValue(f.Outcome.Target, out int i):
+                    bool wasRunning = _slots[i].Running;
+                    _slots[i].Outcome = f.Outcome;
+                    _slots[i].Running = false;
+                    finished = f.Outcome.State;
+                    _metrics.TargetFinished(f.Outcome, wasRunning);
+                    _audit.Post(new AuditEntry
+                    {
+                        Timestamp = f.Timestamp,
+                        Actor = Actor,
+                        Action = "execution.finish",
+                        BatchId = BatchId,
+                        Target = f.Outcome.Target,
+                        DurationMs = f.Outcome.Duration.TotalMilliseconds,
+                        Detail = f.Outcome.State.ToWireName() + (f.Outcome.ExitCode is { } code ? $" (exit {code})" : string.Empty),
+                    });
+                    break;
+            }
+
+            _events.Add(new LiveEvent(sequence, LiveEvent.NameOf(e.GetType().Name), RunEventPayload.Serialize(e, (int)sequence), finished));
+            changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        changed.TrySetResult();
+        if (cancel)
+        {
+            // Inline, so the executor sees it before it schedules any target: its cancellation callback only sets flags.
+            Cancellation.Cancel();
+        }
+    }
+
+    /// <summary>Marks the batch finished and wakes every SSE reader.</summary>
+    public void Finish(RunStatus status)
+    {
+        TaskCompletionSource changed;
+        lock (_lock)
+        {
+            Phase = BatchPhase.Finished;
+            changed = _changed;
+        }
+
+        changed.TrySetResult();
+        _done.TrySetResult(status);
+    }
+
+    /// <summary>Events after index <paramref name="from"/> of this server's log, whether the batch has finished, and a task completing on change.</summary>
+    public (IReadOnlyList<LiveEvent> Events, bool Finished, Task Changed) ReadEvents(int from)
+    {
+        lock (_lock)
+        {
+            return (_events.Count > from ? _events.GetRange(from, _events.Count - from) : [], Phase == BatchPhase.Finished, _changed.Task);
+        }
+    }
+
+    /// <summary>A consistent copy of the per-target state for a status page.</summary>
+    public (BatchPhase Phase, IReadOnlyList<TargetView> Targets) Snapshot()
+    {
+        lock (_lock)
+        {
+            var views = new TargetView[_slots.Length];
+            for (int i = 0; i < _slots.Length; i++)
+            {
+                TargetSlot s = _slots[i];
+                views[i] = new TargetView(i + 1, s.Name, s.Outcome?.State.ToWireName() ?? (s.Running ? "running" : "queued"), s.Outcome);
+            }
+
+            return (Phase, views);
+        }
+    }
+
+    /// <summary>A target as a status page shows it: <c>queued</c>, <c>running</c> or a final state.</summary>
+    public sealed record TargetView(int Ordinal, string Name, string State, TargetOutcome? Outcome);
+
+    private sealed class TargetSlot(string name)
+    {
+        public string Name { get; } = name;
+
+        public bool Running { get; set; }
+
+        public DateTimeOffset? StartedAt { get; set; }
+
+        public TargetOutcome? Outcome { get; set; }
+    }
+}

@@ -1,0 +1,130 @@
+using Fanout.Runs;
+using Fanout.Security;
+using Fanout.Server.Audit;
+using Fanout.Server.Auth;
+using Fanout.Server.Batches;
+using Fanout.Server.Inventory;
+using Fanout.Server.Observability;
+using Fanout.Server.Runs;
+using Fanout.Server.Schedules;
+using Fanout.Server.Tokens;
+using Fanout.Server.Workflows;
+using Microsoft.AspNetCore.Hosting;
+
+namespace Fanout.Server;
+
+/// <summary>
+/// Builds the <c>fanout serve</c> web application (SPEC A): the REST batch API, SSE, auth, audit, metrics and the scheduler
+/// loop, over one <see cref="IRunStore"/> shared with the CLI. Kestrel reads its standard configuration as well (e.g.
+/// <c>Kestrel__Certificates__Default__Path</c> for TLS with an <c>https://</c> URL); see docs/api.md.
+/// </summary>
+public static class FanoutServer
+{
+    /// <summary>Creates the application; run it with <c>RunAsync</c>, or <c>StartAsync</c>/<c>StopAsync</c> in tests.</summary>
+    /// <param name="options">The server options.</param>
+    /// <param name="store">The run store; it must also implement <see cref="ITokenStore"/> and <see cref="IAuditStore"/> (both shipped stores do). Not disposed by the server.</param>
+    /// <param name="timeProvider">The clock. The default value is <see cref="TimeProvider.System"/>.</param>
+    /// <param name="configure">Last-moment changes to the builder (tests use it for logging).</param>
+    /// <exception cref="ArgumentException">The options are invalid, or the store lacks tokens and audit.</exception>
+    public static WebApplication Build(ServerOptions options, IRunStore store, TimeProvider? timeProvider = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        IReadOnlyList<string> problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems), nameof(options));
+        }
+
+        if (store is not ITokenStore tokens || store is not IAuditStore audit)
+        {
+            throw new ArgumentException("the store keeps no tokens or audit log", nameof(store));
+        }
+
+        TimeProvider time = timeProvider ?? TimeProvider.System;
+        var metrics = new ServerMetrics();
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Environment.CurrentDirectory });
+        builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => async connection =>
+        {
+            metrics.ConnectionOpened();
+            try
+            {
+                await next(connection);
+            }
+            finally
+            {
+                metrics.ConnectionClosed();
+            }
+        })));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(json =>
+        {
+            json.IncludeScopes = true;
+            json.UseUtcTimestamp = true;
+            json.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+        });
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddSingleton(audit);
+        builder.Services.AddSingleton(sp => new RunService(timeProvider: time, logger: sp.GetRequiredService<ILoggerFactory>().CreateLogger("Fanout.Runs"), store: store));
+        builder.Services.AddSingleton<InventoryCache>();
+        builder.Services.AddSingleton<FailedAuthLimiter>();
+        builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<BatchQueue>();
+        builder.Services.AddSingleton<BatchStatusReader>();
+        builder.Services.AddSingleton<BatchEventStream>();
+        builder.Services.AddSingleton<ServerScheduleLauncher>();
+        // Start order = stop order reversed: the audit writer starts first and stops last, after the queue has drained.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BatchQueue>());
+        if (options.RunScheduler)
+        {
+            builder.Services.AddHostedService<SchedulerService>();
+        }
+
+        Tracing.AddIfConfigured(builder.Services, Environment.GetEnvironmentVariable);
+        configure?.Invoke(builder);
+        WebApplication app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<AuthMiddleware>();
+        app.Use(async (context, next) =>
+        {
+            // Every log entry of a batch request carries its batch id (SPEC A6).
+            if (context.Request.RouteValues.TryGetValue("id", out object? id) && id is string batchId)
+            {
+                using IDisposable? scope = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Fanout.Server")
+                    .BeginScope("Batch {BatchId}", batchId);
+                await next(context);
+                return;
+            }
+
+            await next(context);
+        });
+        MapEndpoints(app);
+        return app;
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous().WithTags("Health").WithName("Health");
+        app.MapGet("/metrics", (ServerMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+            .WithTags("Health").WithName("Metrics").WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
+        app.MapOpenApi().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
+        BatchEndpoints.Map(app);
+        InventoryEndpoints.Map(app);
+        RunEndpoints.Map(app);
+        ScheduleEndpoints.Map(app);
+        WorkflowEndpoints.Map(app);
+        TokenEndpoints.Map(app);
+        AuditEndpoints.Map(app);
+    }
+}

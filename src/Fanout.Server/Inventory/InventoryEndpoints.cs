@@ -1,0 +1,99 @@
+using Fanout.Inventory;
+using Fanout.Security;
+using Fanout.Server.Auth;
+using Fanout.Server.Http;
+
+namespace Fanout.Server.Inventory;
+
+/// <summary>SPEC A4 inventory: nodes (T6 shape) and groups, with search and paging.</summary>
+internal static class InventoryEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder group = app.MapGroup("/api/inventory").WithTags("Inventory");
+        group.MapGet("/nodes", NodesAsync).WithName("ListNodes").Produces<NodesPage>().ProducesValidationProblem().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
+        group.MapGet("/groups", GroupsAsync).WithName("ListGroups").Produces<GroupsPage>().ProducesValidationProblem().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
+    }
+
+    /// <summary>Nodes whose name or host contains <paramref name="search"/> (case-insensitive), optionally only those with <paramref name="tag"/> (<c>KEY</c> or <c>KEY=VALUE</c>) or in <paramref name="group"/>.</summary>
+    private static async Task<IResult> NodesAsync(string? search, string? tag, string? group, int? page, int? pageSize, InventoryCache cache, ServerOptions options, CancellationToken cancellationToken)
+    {
+        var errors = new Problems.ErrorSet();
+        Paging.Check(page, pageSize, options, errors);
+        if (errors.Any)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+
+        Fanout.Inventory.Inventory inventory;
+        try
+        {
+            inventory = await cache.GetAsync(cancellationToken);
+        }
+        catch (InventoryException e)
+        {
+            return Unavailable(e);
+        }
+
+        IEnumerable<Target> nodes = inventory.Targets;
+        if (!string.IsNullOrEmpty(search))
+        {
+            nodes = nodes.Where(t => t.Name.Contains(search, StringComparison.OrdinalIgnoreCase) || (t.Host?.Contains(search, StringComparison.OrdinalIgnoreCase) ?? false));
+        }
+
+        if (!string.IsNullOrEmpty(tag))
+        {
+            string[] kv = tag.Split('=', 2);
+            nodes = nodes.Where(t => t.Tags.TryGetValue(kv[0], out string? v) && (kv.Length == 1 || v == kv[1]));
+        }
+
+        if (!string.IsNullOrEmpty(group))
+        {
+            nodes = nodes.Where(t => t.Groups.Contains(group));
+        }
+
+        var matching = nodes.ToList();
+        return Results.Ok(new NodesPage(matching.Count, page ?? 1, pageSize ?? Paging.DefaultPageSize,
+            [.. Paging.Slice(matching, page, pageSize).Select(t => new NodeDocument(t.Name, t.Host, t.Port, t.User, t.Transport, t.Groups, t.Tags, t.Vars))]));
+    }
+
+    private static async Task<IResult> GroupsAsync(string? search, int? page, int? pageSize, InventoryCache cache, ServerOptions options, CancellationToken cancellationToken)
+    {
+        var errors = new Problems.ErrorSet();
+        Paging.Check(page, pageSize, options, errors);
+        if (errors.Any)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+
+        Fanout.Inventory.Inventory inventory;
+        try
+        {
+            inventory = await cache.GetAsync(cancellationToken);
+        }
+        catch (InventoryException e)
+        {
+            return Unavailable(e);
+        }
+
+        var matching = inventory.Groups.Where(g => string.IsNullOrEmpty(search) || g.Name.Contains(search, StringComparison.OrdinalIgnoreCase)).ToList();
+        return Results.Ok(new GroupsPage(matching.Count, page ?? 1, pageSize ?? Paging.DefaultPageSize,
+            [.. Paging.Slice(matching, page, pageSize).Select(g => new GroupDocument(g.Name, inventory.GetGroupTargets(g.Name).Count, g.Targets, g.Children))]));
+    }
+
+    private static IResult Unavailable(InventoryException e) =>
+        Results.Problem(detail: $"the server's inventory cannot be loaded: {e.Message}", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Inventory unavailable");
+}
+
+/// <summary>A page of nodes.</summary>
+internal sealed record NodesPage(int Total, int Page, int PageSize, IReadOnlyList<NodeDocument> Nodes);
+
+/// <summary>A node in the T6 shape.</summary>
+internal sealed record NodeDocument(string Name, string? Host, int? Port, string? User, string Transport, IReadOnlyList<string> Groups,
+    IReadOnlyDictionary<string, string> Tags, IReadOnlyDictionary<string, object?> Vars);
+
+/// <summary>A page of groups.</summary>
+internal sealed record GroupsPage(int Total, int Page, int PageSize, IReadOnlyList<GroupDocument> Groups);
+
+/// <summary>A group: its name, how many targets it expands to (children included), its direct members and children.</summary>
+internal sealed record GroupDocument(string Name, int TargetCount, IReadOnlyList<string> Targets, IReadOnlyList<string> Children);

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Fanout.Execution;
+using Fanout.Runs;
+
+namespace Fanout.Server.Observability;
+
+/// <summary>
+/// The figures <c>/metrics</c> exposes in the Prometheus text format (SPEC A6), all fed by what this server really does:
+/// batches by final status, targets by final state, target and batch durations, running targets and batches, the queue
+/// depth, open HTTP connections and SSE streams, and rejected authentications. Workflow metrics are not exposed until the
+/// workflow engine feeds them.
+/// </summary>
+internal sealed class ServerMetrics
+{
+    private static readonly double[] DurationBounds = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800];
+    private readonly ConcurrentDictionary<string, long> _runs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _targets = new(StringComparer.Ordinal);
+    private readonly Histogram _targetDuration = new("fanout_target_duration_seconds", "Duration of finished target executions.", DurationBounds);
+    private readonly Histogram _batchDuration = new("fanout_batch_duration_seconds", "Duration of finished batches, from start to end.", DurationBounds);
+    private long _targetsRunning;
+    private long _batchesRunning;
+    private long _connections;
+    private long _streams;
+    private long _authFailures;
+
+    /// <summary>Reads the queue depth when metrics are rendered.</summary>
+    public Func<int> QueueDepth { get; set; } = () => 0;
+
+    public void TargetStarted() => Interlocked.Increment(ref _targetsRunning);
+
+    public void TargetFinished(TargetOutcome outcome, bool wasRunning)
+    {
+        if (wasRunning)
+        {
+            Interlocked.Decrement(ref _targetsRunning);
+        }
+
+        _targets.AddOrUpdate(outcome.State.ToWireName(), 1, (_, n) => n + 1);
+        if (outcome.State is not (TargetState.NotRun or TargetState.Skipped))
+        {
+            _targetDuration.Observe(outcome.Duration.TotalSeconds);
+        }
+    }
+
+    public void BatchStarted() => Interlocked.Increment(ref _batchesRunning);
+
+    public void BatchFinished(RunStatus status, TimeSpan duration, bool started)
+    {
+        if (started)
+        {
+            Interlocked.Decrement(ref _batchesRunning);
+        }
+
+        _runs.AddOrUpdate(status.ToWireName(), 1, (_, n) => n + 1);
+        _batchDuration.Observe(duration.TotalSeconds);
+    }
+
+    /// <summary>Corrects the running-target gauge for targets that were running when their batch ended without a finish event.</summary>
+    public void TargetsAbandoned(int count) => Interlocked.Add(ref _targetsRunning, -count);
+
+    public void ConnectionOpened() => Interlocked.Increment(ref _connections);
+
+    public void ConnectionClosed() => Interlocked.Decrement(ref _connections);
+
+    public void StreamOpened() => Interlocked.Increment(ref _streams);
+
+    public void StreamClosed() => Interlocked.Decrement(ref _streams);
+
+    public void AuthFailed() => Interlocked.Increment(ref _authFailures);
+
+    public string Render()
+    {
+        var text = new StringBuilder(2048);
+        Labelled(text, "fanout_runs_total", "Batches (runs) finished by this server, by final status.", "status", _runs);
+        Labelled(text, "fanout_targets_total", "Target executions finished by this server, by final state.", "state", _targets);
+        _targetDuration.WriteTo(text);
+        _batchDuration.WriteTo(text);
+        Gauge(text, "fanout_targets_running", "Target executions running now.", Interlocked.Read(ref _targetsRunning));
+        Gauge(text, "fanout_batches_running", "Batches running now.", Interlocked.Read(ref _batchesRunning));
+        Gauge(text, "fanout_queue_depth", "Accepted batches waiting for a slot.", QueueDepth());
+        Gauge(text, "fanout_http_connections_open", "Open HTTP connections to the server.", Interlocked.Read(ref _connections));
+        Gauge(text, "fanout_sse_streams_open", "Open Server-Sent Events streams.", Interlocked.Read(ref _streams));
+        text.Append("# HELP fanout_auth_failures_total Requests rejected for a missing, unknown or revoked token.\n# TYPE fanout_auth_failures_total counter\n");
+        text.Append(CultureInfo.InvariantCulture, $"fanout_auth_failures_total {Interlocked.Read(ref _authFailures)}\n");
+        return text.ToString();
+    }
+
+    private static void Labelled(StringBuilder text, string name, string help, string label, ConcurrentDictionary<string, long> values)
+    {
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} counter\n");
+        foreach ((string key, long value) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{name}{{{label}=\"{key}\"}} {value}\n");
+        }
+    }
+
+    private static void Gauge(StringBuilder text, string name, string help, long value) =>
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n");
+}

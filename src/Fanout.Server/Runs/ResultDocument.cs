@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text;
+using Fanout.Execution;
+using Fanout.Runs;
+
+namespace Fanout.Server.Runs;
+
+/// <summary>The X9 result document of a stored run (the same shape as <c>fanout export</c> and <c>--output json</c>), with history fields added.</summary>
+internal sealed record ResultDocument
+{
+    public required string RunId { get; init; }
+
+    public required string Operation { get; init; }
+
+    public required string Kind { get; init; }
+
+    public required string Status { get; init; }
+
+    public required string Actor { get; init; }
+
+    public string? ParentRunId { get; init; }
+
+    public string? StopReason { get; init; }
+
+    public int ResumeCount { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset? EndedAt { get; init; }
+
+    public required ResultSummary Summary { get; init; }
+
+    public required IReadOnlyList<ResultTarget> Targets { get; init; }
+
+    public static readonly string[] CsvColumns = ["target", "state", "exitCode", "attempts", "wave", "startedAt", "durationMs", "stdout", "stderr", "error"];
+
+    /// <summary>Loads the document of <paramref name="runId"/>, or <see langword="null"/> when unknown. Outputs are read in full from log files.</summary>
+    public static async Task<ResultDocument?> LoadAsync(IRunStore store, string runId, CancellationToken cancellationToken)
+    {
+        if (await store.GetRunAsync(runId, cancellationToken) is not { } run)
+        {
+            return null;
+        }
+
+        IReadOnlyList<RunTargetRecord> selection = await store.GetRunTargetsAsync(runId, cancellationToken);
+        var attempts = (await store.GetAttemptsAsync(runId, null, cancellationToken)).GroupBy(a => a.Target, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var targets = new List<ResultTarget>(selection.Count);
+        foreach (RunTargetRecord t in selection)
+        {
+            if (!attempts.TryGetValue(t.Target, out List<TargetAttemptRecord>? list) || list.Count == 0)
+            {
+                targets.Add(new ResultTarget(t.Target, run.Status.IsFinal() ? "not-run" : "queued", null, 0, t.Wave, null, 0, string.Empty, string.Empty, null));
+                continue;
+            }
+
+            TargetAttemptRecord last = list[^1];
+            DateTimeOffset? first = list.Where(a => a.Attempt > 0).Select(a => a.StartedAt).FirstOrDefault(s => s is not null);
+            string state = last.State == AttemptState.Running ? (run.Status.IsFinal() ? "cancelled" : "running") : last.State.ToWireName();
+            double duration = first is { } f && last.EndedAt is { } e && e > f ? (e - f).TotalMilliseconds : 0;
+            targets.Add(new ResultTarget(t.Target, state, last.ExitCode, list.Count(a => a.Attempt > 0), last.Wave == 0 ? t.Wave : last.Wave, first, duration,
+                Full(last.Stdout, last.StdoutLog), Full(last.Stderr, last.StderrLog),
+                last.State == AttemptState.Running && run.Status.IsFinal() ? last.Error ?? "the run stopped while this target was running" : last.Error));
+        }
+
+        int Count(string s) => targets.Count(t => t.State == s);
+        int succeeded = Count("succeeded");
+        return new ResultDocument
+        {
+            RunId = run.RunId,
+            Operation = run.Name,
+            Kind = run.Kind,
+            Status = run.Status.ToWireName(),
+            Actor = run.Actor,
+            ParentRunId = run.ParentRunId,
+            StopReason = run.StopReason,
+            ResumeCount = run.ResumeCount,
+            StartedAt = run.StartedAt,
+            EndedAt = run.EndedAt,
+            Summary = new ResultSummary(targets.Count, succeeded, Count("failed"), Count("timed-out"), Count("cancelled"), Count("not-run"), Count("skipped"),
+                targets.Count == 0 ? 1.0 : (double)succeeded / targets.Count),
+            Targets = targets,
+        };
+    }
+
+    /// <summary>The per-target rows as CSV (RFC 4180), same columns as the JSON targets.</summary>
+    public string ToCsv()
+    {
+        var text = new StringBuilder();
+        text.AppendJoin(',', CsvColumns).Append("\r\n");
+        foreach (ResultTarget t in Targets)
+        {
+            string?[] cells =
+            [
+                t.Target, t.State, t.ExitCode?.ToString(CultureInfo.InvariantCulture), t.Attempts.ToString(CultureInfo.InvariantCulture),
+                t.Wave.ToString(CultureInfo.InvariantCulture), t.StartedAt?.ToString("O", CultureInfo.InvariantCulture),
+                t.DurationMs.ToString("0.###", CultureInfo.InvariantCulture), t.Stdout, t.Stderr, t.Error,
+            ];
+            text.AppendJoin(',', cells.Select(Quote)).Append("\r\n");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Quote(string? cell) =>
+        cell is null ? string.Empty : cell.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
+
+    private static string Full(string? stored, string? logFile) =>
+        logFile is not null && File.Exists(logFile) ? File.ReadAllText(logFile) : stored ?? string.Empty;
+}
+
+/// <summary>X9 summary.</summary>
+internal sealed record ResultSummary(int Total, int Succeeded, int Failed, int TimedOut, int Cancelled, int NotRun, int Skipped, double SuccessRate);
+
+/// <summary>X9 per-target row.</summary>
+internal sealed record ResultTarget(string Target, string State, int? ExitCode, int Attempts, int Wave, DateTimeOffset? StartedAt, double DurationMs, string Stdout, string Stderr, string? Error);

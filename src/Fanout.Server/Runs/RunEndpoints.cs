@@ -1,0 +1,167 @@
+using System.Text;
+using Fanout.Runs;
+using Fanout.Security;
+using Fanout.Server.Audit;
+using Fanout.Server.Auth;
+using Fanout.Server.Batches;
+using Fanout.Server.Http;
+using Fanout.Server.Observability;
+
+namespace Fanout.Server.Runs;
+
+/// <summary>SPEC A4 runs: history, show, logs, export (JSON/CSV, the X9 shape), retry and resume — over the same store as the CLI.</summary>
+internal static class RunEndpoints
+{
+    private static readonly string[] RetrySelections = ["all-unsuccessful", "failed", "not-run"];
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder group = app.MapGroup("/api/runs").WithTags("Runs");
+        var viewer = new RequiresRoleAttribute(ApiRole.Viewer);
+        var operatorRole = new RequiresRoleAttribute(ApiRole.Operator);
+        group.MapGet("/", HistoryAsync).WithName("ListRuns").Produces<HistoryDocument>().ProducesValidationProblem().WithMetadata(viewer);
+        group.MapGet("/{id}", ShowAsync).WithName("GetRun").Produces<ResultDocument>().ProducesProblem(404).WithMetadata(viewer);
+        group.MapGet("/{id}/logs", LogsAsync).WithName("GetRunLogs").Produces<LogsDocument>().ProducesProblem(404).WithMetadata(viewer);
+        group.MapGet("/{id}/export", ExportAsync).WithName("ExportRun")
+            .Produces<ResultDocument>(200, "application/json", "text/csv").ProducesValidationProblem().ProducesProblem(404).WithMetadata(viewer);
+        group.MapPost("/{id}/retry", RetryAsync).WithName("RetryRun")
+            .Produces<BatchCreated>(201).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(429).WithMetadata(operatorRole);
+        group.MapPost("/{id}/resume", ResumeAsync).WithName("ResumeRun")
+            .Produces<BatchCreated>(202).ProducesProblem(404).ProducesProblem(409).ProducesProblem(429).WithMetadata(operatorRole);
+    }
+
+    private static async Task<IResult> HistoryAsync(int? limit, string? status, string? kind, string? name, IRunStore store, CancellationToken cancellationToken)
+    {
+        var errors = new Problems.ErrorSet();
+        RunStatus? parsed = null;
+        if (status is not null && (parsed = RunStatusExtensions.TryParseWireName(status)) is null)
+        {
+            errors.Add("status", $"unknown status '{status}': expected running, succeeded, failed, cancelled, interrupted or awaiting-approval");
+        }
+
+        if (limit is < 1 or > 10_000)
+        {
+            errors.Add("limit", $"limit must be between 1 and 10000 (got {limit})");
+        }
+
+        if (errors.Any)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+
+        IReadOnlyList<RunRecord> runs = await store.QueryRunsAsync(new RunQuery { Limit = limit ?? 20, Status = parsed, Kind = kind, Name = name }, cancellationToken);
+        return Results.Ok(new HistoryDocument([.. runs.Select(r => new HistoryRun(r.RunId, r.Kind, r.Name, r.Status.ToWireName(), r.Actor, r.StartedAt, r.EndedAt,
+            r.Counts.Total, r.Counts.Succeeded, r.Counts.Failed + r.Counts.TimedOut + r.Counts.Cancelled + r.Counts.NotRun, r.ParentRunId))]));
+    }
+
+    private static async Task<IResult> ShowAsync(string id, IRunStore store, CancellationToken cancellationToken) =>
+        await ResultDocument.LoadAsync(store, id, cancellationToken) is { } document ? Results.Ok(document) : Problems.NotFound($"no run with id '{id}'");
+
+    private static async Task<IResult> LogsAsync(string id, string? target, IRunStore store, CancellationToken cancellationToken)
+    {
+        if (await store.GetRunAsync(id, cancellationToken) is null)
+        {
+            return Problems.NotFound($"no run with id '{id}'");
+        }
+
+        IReadOnlyList<TargetAttemptRecord> attempts = await store.GetAttemptsAsync(id, new AttemptQuery { Target = target }, cancellationToken);
+        return Results.Ok(new LogsDocument(id, [.. attempts.Where(a => a.Attempt > 0).Select(a => new LogEntry(a.Target, a.Attempt, a.State.ToWireName(), a.ExitCode,
+            a.StartedAt, a.EndedAt, ReadFull(a.Stdout, a.StdoutLog), ReadFull(a.Stderr, a.StderrLog), a.Error))]));
+    }
+
+    private static async Task<IResult> ExportAsync(string id, string? format, IRunStore store, CancellationToken cancellationToken)
+    {
+        if (format is not (null or "json" or "csv"))
+        {
+            return Problems.Validation("format", $"unknown format '{format}': expected json or csv");
+        }
+
+        if (await ResultDocument.LoadAsync(store, id, cancellationToken) is not { } document)
+        {
+            return Problems.NotFound($"no run with id '{id}'");
+        }
+
+        return format == "csv"
+            ? Results.File(Encoding.UTF8.GetBytes(document.ToCsv()), "text/csv; charset=utf-8", $"{id}.csv")
+            : Results.File(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document, JsonBody.Options), "application/json", $"{id}.json");
+    }
+
+    private static async Task<IResult> RetryAsync(string id, string? select, HttpContext http, RunService runs, BatchQueue queue, AuditLog audit,
+        ServerMetrics metrics, TimeProvider time, CancellationToken cancellationToken)
+    {
+        RetrySelection selection = select switch
+        {
+            null or "all-unsuccessful" => RetrySelection.AllUnsuccessful,
+            "failed" => RetrySelection.Failed,
+            "not-run" => RetrySelection.NotRun,
+            _ => (RetrySelection)(-1),
+        };
+        if ((int)selection < 0)
+        {
+            return Problems.Validation("select", $"unknown selection '{select}': expected {string.Join(", ", RetrySelections)}");
+        }
+
+        ContinuationPlan plan = await runs.PlanRetryAsync(id, selection, cancellationToken);
+        return await EnqueueAsync(plan, id, "run.retry", http, queue, audit, metrics, time, newId: true, cancellationToken);
+    }
+
+    private static async Task<IResult> ResumeAsync(string id, HttpContext http, RunService runs, BatchQueue queue, AuditLog audit,
+        ServerMetrics metrics, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (queue.Find(id) is not null)
+        {
+            return Problems.Conflict($"batch {id} is queued or running on this server");
+        }
+
+        ContinuationPlan plan = await runs.PlanResumeAsync(id, cancellationToken);
+        return await EnqueueAsync(plan, id, "run.resume", http, queue, audit, metrics, time, newId: false, cancellationToken);
+    }
+
+    private static async Task<IResult> EnqueueAsync(ContinuationPlan plan, string id, string action, HttpContext http, BatchQueue queue, AuditLog audit,
+        ServerMetrics metrics, TimeProvider time, bool newId, CancellationToken cancellationToken)
+    {
+        if (plan.Run is null)
+        {
+            return Problems.NotFound(plan.Error ?? $"no run with id '{id}'");
+        }
+
+        if (plan.Error is not null)
+        {
+            return Problems.Conflict(plan.Error);
+        }
+
+        if (plan.Request is not { } request)
+        {
+            return Problems.Conflict(plan.NothingToDo ?? $"run {id} has nothing to run");
+        }
+
+        Caller caller = Caller.Of(http);
+        string batchId = newId ? BatchEndpoints.NewBatchId(time) : id;
+        request = request with { RunId = batchId, Actor = caller.Name };
+        var batch = new BatchState(batchId, caller.Name, request, time.GetUtcNow(), request.Resume?.LastSequence ?? 0, audit, metrics);
+        if (!queue.TryEnqueue(batch))
+        {
+            return BatchEndpoints.QueueFull(queue);
+        }
+
+        await audit.WriteAsync(caller.Name, action, batchId, newId ? $"retry of {id}" : $"resume of {id}", request.Targets.Count, cancellationToken);
+        var body = new BatchCreated(batchId, [.. Enumerable.Range(1, request.Targets.Count).Select(i => BatchStatusReader.ExecutionId(batchId, i))]);
+        return newId ? Results.Created($"/api/executions/batch/{batchId}", body) : Results.Accepted($"/api/executions/batch/{batchId}", body);
+    }
+
+    private static string ReadFull(string? stored, string? logFile) =>
+        logFile is not null && File.Exists(logFile) ? File.ReadAllText(logFile) : stored ?? string.Empty;
+}
+
+/// <summary>The H2 history document.</summary>
+internal sealed record HistoryDocument(IReadOnlyList<HistoryRun> Runs);
+
+/// <summary>One run in history (H2 fields plus actor and parent).</summary>
+internal sealed record HistoryRun(string RunId, string Kind, string Name, string Status, string Actor, DateTimeOffset StartedAt, DateTimeOffset? EndedAt,
+    int Total, int Succeeded, int Failed, string? ParentRunId);
+
+/// <summary>Every attempt of a run with its full output.</summary>
+internal sealed record LogsDocument(string RunId, IReadOnlyList<LogEntry> Attempts);
+
+/// <summary>One attempt's output.</summary>
+internal sealed record LogEntry(string Target, int Attempt, string State, int? ExitCode, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string Stdout, string Stderr, string? Error);

@@ -1,0 +1,73 @@
+namespace Fanout.Server;
+
+/// <summary>How <c>fanout serve</c> runs (SPEC A). Plain options with documented defaults, validated once by <see cref="Validate"/>.</summary>
+public sealed class ServerOptions
+{
+    /// <summary>The URLs Kestrel listens on. The default value is <c>http://127.0.0.1:8080</c> (loopback only).</summary>
+    public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:8080"];
+
+    /// <summary>Inventory sources targets are resolved from (SPEC T2–T4). The default value is none (an empty inventory).</summary>
+    public IReadOnlyList<string> InventorySources { get; init; } = [];
+
+    /// <summary>The most targets one batch may have (SPEC A1). The default value is 1,000.</summary>
+    public int MaxTargetsPerBatch { get; init; } = 1000;
+
+    /// <summary>How many accepted batches may wait for a slot before new ones get 429 (SPEC A1). The default value is 100.</summary>
+    public int QueueCapacity { get; init; } = 100;
+
+    /// <summary>How many batches run at the same time. The default value is 4.</summary>
+    public int MaxConcurrentBatches { get; init; } = 4;
+
+    /// <summary>Failed authentications per client IP per minute before further attempts get 429 (SPEC A5). The default value is 10.</summary>
+    public int FailedAuthLimitPerMinute { get; init; } = 10;
+
+    /// <summary>The largest <c>pageSize</c> a list or status request may ask for. The default value is 1,000.</summary>
+    public int MaxPageSize { get; init; } = 1000;
+
+    /// <summary>The directory <c>GET /api/workflows</c> lists. The default value is <c>./workflows</c>.</summary>
+    public string WorkflowsDirectory { get; init; } = "workflows";
+
+    /// <summary>Whether the scheduler loop (SPEC H5) runs inside the server. The default value is true.</summary>
+    public bool RunScheduler { get; init; } = true;
+
+    /// <summary>How often schedules are re-read from the store. The default value is 5 seconds.</summary>
+    public TimeSpan SchedulerPollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long shutdown waits for running batches to stop and be recorded. The default value is 30 seconds.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Every problem with the options, all at once (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Urls.Count == 0)
+        {
+            errors.Add("at least one URL is required");
+        }
+
+        foreach (string url in Urls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
+            {
+                errors.Add($"URL '{url}' is not an http:// or https:// URL");
+            }
+        }
+
+        Check(MaxTargetsPerBatch >= 1, "the target limit must be at least 1");
+        Check(QueueCapacity >= 1, "the queue size must be at least 1");
+        Check(MaxConcurrentBatches >= 1, "the number of concurrent batches must be at least 1");
+        Check(FailedAuthLimitPerMinute >= 1, "the failed-authentication limit must be at least 1");
+        Check(MaxPageSize >= 1, "the largest page size must be at least 1");
+        Check(SchedulerPollInterval > TimeSpan.Zero, "the scheduler poll interval must be positive");
+        Check(ShutdownTimeout > TimeSpan.Zero, "the shutdown timeout must be positive");
+        return errors;
+
+        void Check(bool ok, string message)
+        {
+            if (!ok)
+            {
+                errors.Add(message);
+            }
+        }
+    }
+}

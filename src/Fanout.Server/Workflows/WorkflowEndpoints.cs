@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+using Fanout.Diagnostics;
+using Fanout.Security;
+using Fanout.Server.Auth;
+using Fanout.Server.Http;
+using Fanout.Workflows;
+using Fanout.Workflows.Validation;
+
+namespace Fanout.Server.Workflows;
+
+/// <summary>
+/// SPEC A4 workflows: list the workflow files of <see cref="ServerOptions.WorkflowsDirectory"/> and validate a workflow with
+/// the same validator as <c>fanout validate</c>. Running workflows answers 400 "workflow engine not available" (batch
+/// action type <c>workflow</c>) until the engine lands.
+/// </summary>
+internal static class WorkflowEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder group = app.MapGroup("/api/workflows").WithTags("Workflows");
+        group.MapGet("/", List).WithName("ListWorkflows").Produces<WorkflowList>().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
+        group.MapPost("/validate", ValidateAsync).WithName("ValidateWorkflow")
+            .Accepts<ValidateRequest>("application/json").Produces<ValidationReport>().ProducesValidationProblem()
+            .WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
+    }
+
+    private static IResult List(ServerOptions options)
+    {
+        string dir = Path.GetFullPath(options.WorkflowsDirectory);
+        if (!Directory.Exists(dir))
+        {
+            return Results.Ok(new WorkflowList(dir, []));
+        }
+
+        var files = Directory.EnumerateFiles(dir).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(f =>
+            {
+                WorkflowParseResult parsed = WorkflowValidator.ValidateFile(f);
+                return new WorkflowSummary(Path.GetFileName(f), parsed.Workflow?.Name, parsed.Workflow?.Description, !parsed.HasErrors);
+            });
+        return Results.Ok(new WorkflowList(dir, [.. files]));
+    }
+
+    private static async Task<IResult> ValidateAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        (ValidateRequest? body, IResult? problem) = await JsonBody.ReadAsync<ValidateRequest>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrWhiteSpace(body!.Content))
+        {
+            return Problems.Validation("content", "content (the workflow YAML text) is required");
+        }
+
+        WorkflowParseResult result = WorkflowValidator.ValidateText(body.Content, body.File ?? "workflow.yaml");
+        return Results.Ok(new ValidationReport(!result.HasErrors, result.Workflow?.Name,
+            [.. result.Diagnostics.Select(d => new DiagnosticDocument(d.IsError ? "error" : "warning", d.Position.Line, d.Position.Column, d.Message, d.ToString()))]));
+    }
+}
+
+/// <summary>Body of <c>POST /api/workflows/validate</c>.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record ValidateRequest(string? Content, string? File);
+
+/// <summary>The validation result: every diagnostic with its position.</summary>
+internal sealed record ValidationReport(bool Valid, string? Name, IReadOnlyList<DiagnosticDocument> Diagnostics);
+
+/// <summary>One diagnostic; <c>text</c> is the <c>file:line:col: severity: message</c> line of <c>fanout validate</c>.</summary>
+internal sealed record DiagnosticDocument(string Severity, int Line, int Column, string Message, string Text);
+
+/// <summary>Workflow files of the workflows directory.</summary>
+internal sealed record WorkflowList(string Directory, IReadOnlyList<WorkflowSummary> Workflows);
+
+/// <summary>A workflow file: its name and whether it validates.</summary>
+internal sealed record WorkflowSummary(string File, string? Name, string? Description, bool Valid);

@@ -1,0 +1,153 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Fanout.Security;
+
+namespace Fanout.Storage;
+
+/// <summary>API tokens (SPEC A5) and the audit log (SPEC A7), in the same database as the runs.</summary>
+internal abstract partial class AdoRunStore : ITokenStore, IAuditStore
+{
+    private const string TokenColumns = "name, role, prefix, hash, created_at, last_used_at, revoked_at";
+    private const string AuditColumns = "id, ts, actor, action, batch_id, target, target_count, duration_ms, detail";
+
+    /// <inheritdoc/>
+    public Task<bool> AddTokenAsync(ApiTokenRecord token, CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (DbCommand exists = Command(connection, tx, "SELECT COUNT(*) FROM api_tokens WHERE name = @name OR prefix = @prefix"))
+        {
+            Param(exists, "name", token.Name);
+            Param(exists, "prefix", token.Prefix);
+            if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) > 0)
+            {
+                return false;
+            }
+        }
+
+        await ExecAsync(connection, tx, $"INSERT INTO api_tokens ({TokenColumns}) VALUES (@name, @role, @prefix, @hash, @created, @used, @revoked)",
+            cancellationToken, ("name", token.Name), ("role", token.Role.ToWireName()), ("prefix", token.Prefix), ("hash", token.Hash),
+            ("created", ToDb(token.CreatedAt)), ("used", ToDbOrNull(token.LastUsedAt)), ("revoked", ToDbOrNull(token.RevokedAt))).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<ApiTokenRecord?> FindTokenByPrefixAsync(string prefix, CancellationToken cancellationToken) =>
+        (await ReadTokensAsync("WHERE prefix = @prefix", ("prefix", prefix), cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<ApiTokenRecord>> GetTokensAsync(CancellationToken cancellationToken) =>
+        ReadTokensAsync(string.Empty, null, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> RevokeTokenAsync(string name, DateTimeOffset revokedAt, CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
+        await ExecAsync(connection, null, "UPDATE api_tokens SET revoked_at = @at WHERE name = @name AND revoked_at IS NULL",
+            cancellationToken, ("at", ToDb(revokedAt)), ("name", name)).ConfigureAwait(false) == 1, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task TouchTokenAsync(string name, DateTimeOffset usedAt, CancellationToken cancellationToken) => WithConnectionAsync(connection =>
+        ExecAsync(connection, null, "UPDATE api_tokens SET last_used_at = @at WHERE name = @name", cancellationToken, ("at", ToDb(usedAt)), ("name", name)),
+        cancellationToken);
+
+    /// <inheritdoc/>
+    public Task AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return WithConnectionAsync(async connection =>
+        {
+            await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await ExecuteManyAsync(connection, tx,
+                "INSERT INTO audit_log (ts, actor, action, batch_id, target, target_count, duration_ms, detail) " +
+                "VALUES (@ts, @actor, @action, @batch_id, @target, @target_count, @duration_ms, @detail)",
+                ["ts", "actor", "action", "batch_id", "target", "target_count", "duration_ms", "detail"], entries,
+                e => [ToDb(e.Timestamp), e.Actor, e.Action, e.BatchId, e.Target, e.TargetCount, e.DurationMs, e.Detail], cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<AuditEntry>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken) =>
+        WithConnectionAsync<IReadOnlyList<AuditEntry>>(async connection =>
+        {
+            ArgumentNullException.ThrowIfNull(query);
+            var sql = new StringBuilder($"SELECT {AuditColumns} FROM audit_log WHERE id > @after");
+            await using DbCommand command = Command(connection, null, string.Empty);
+            Param(command, "after", query.AfterId);
+            if (query.BatchId is not null)
+            {
+                sql.Append(" AND batch_id = @batch");
+                Param(command, "batch", query.BatchId);
+            }
+
+            if (query.Actor is not null)
+            {
+                sql.Append(" AND actor = @actor");
+                Param(command, "actor", query.Actor);
+            }
+
+            if (query.Action is not null)
+            {
+                sql.Append(" AND action = @action");
+                Param(command, "action", query.Action);
+            }
+
+            sql.Append(" ORDER BY id LIMIT @limit");
+            Param(command, "limit", Math.Max(0, query.Limit));
+            command.CommandText = sql.ToString();
+            var list = new List<AuditEntry>();
+            await using DbDataReader r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(new AuditEntry
+                {
+                    Id = Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture),
+                    Timestamp = ReadTime(r, 1),
+                    Actor = r.GetString(2),
+                    Action = r.GetString(3),
+                    BatchId = ReadString(r, 4),
+                    Target = ReadString(r, 5),
+                    TargetCount = ReadIntOrNull(r, 6),
+                    DurationMs = r.IsDBNull(7) ? null : Convert.ToDouble(r.GetValue(7), CultureInfo.InvariantCulture),
+                    Detail = ReadString(r, 8),
+                });
+            }
+
+            return list;
+        }, cancellationToken);
+
+    private Task<IReadOnlyList<ApiTokenRecord>> ReadTokensAsync(string where, (string Name, object? Value)? parameter, CancellationToken cancellationToken) =>
+        WithConnectionAsync<IReadOnlyList<ApiTokenRecord>>(async connection =>
+        {
+            await using DbCommand command = Command(connection, null, $"SELECT {TokenColumns} FROM api_tokens {where} ORDER BY name");
+            if (parameter is { } p)
+            {
+                Param(command, p.Name, p.Value);
+            }
+
+            var list = new List<ApiTokenRecord>();
+            await using DbDataReader r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(new ApiTokenRecord
+                {
+                    Name = r.GetString(0),
+                    Role = ApiRoleExtensions.TryParseWireName(r.GetString(1)) ?? throw new StoreException($"token '{r.GetString(0)}' has an unknown role '{r.GetString(1)}'"),
+                    Prefix = r.GetString(2),
+                    Hash = r.GetString(3),
+                    CreatedAt = ReadTime(r, 4),
+                    LastUsedAt = ReadTimeOrNull(r, 5),
+                    RevokedAt = ReadTimeOrNull(r, 6),
+                });
+            }
+
+            return list;
+        }, cancellationToken);
+}

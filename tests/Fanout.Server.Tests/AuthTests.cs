@@ -1,0 +1,153 @@
+using System.Net;
+using System.Text;
+using Fanout.Security;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Fanout.Server.Tests;
+
+/// <summary>SPEC A5: every endpoint × every role, enumerated from the server's own endpoint data source.</summary>
+public sealed class AuthTests : IAsyncLifetime
+{
+    /// <summary>The least role of every endpoint; null = open. A new endpoint fails <see cref="EveryEndpoint_IsClassified"/> until it is listed here.</summary>
+    private static readonly Dictionary<string, ApiRole?> Expected = new()
+    {
+        ["GET /healthz"] = null,
+        ["GET /metrics"] = ApiRole.Viewer,
+        ["GET /openapi/{documentName}.json"] = ApiRole.Viewer,
+        ["POST /api/executions/batch/"] = ApiRole.Operator,
+        ["GET /api/executions/batch/{id}"] = ApiRole.Viewer,
+        ["GET /api/executions/batch/{id}/events"] = ApiRole.Viewer,
+        ["POST /api/executions/batch/{id}/cancel"] = ApiRole.Operator,
+        ["GET /api/inventory/nodes"] = ApiRole.Viewer,
+        ["GET /api/inventory/groups"] = ApiRole.Viewer,
+        ["GET /api/runs/"] = ApiRole.Viewer,
+        ["GET /api/runs/{id}"] = ApiRole.Viewer,
+        ["GET /api/runs/{id}/logs"] = ApiRole.Viewer,
+        ["GET /api/runs/{id}/export"] = ApiRole.Viewer,
+        ["POST /api/runs/{id}/retry"] = ApiRole.Operator,
+        ["POST /api/runs/{id}/resume"] = ApiRole.Operator,
+        ["GET /api/schedules/"] = ApiRole.Viewer,
+        ["POST /api/schedules/"] = ApiRole.Admin,
+        ["DELETE /api/schedules/{name}"] = ApiRole.Admin,
+        ["GET /api/workflows/"] = ApiRole.Viewer,
+        ["POST /api/workflows/validate"] = ApiRole.Viewer,
+        ["GET /api/tokens/"] = ApiRole.Admin,
+        ["POST /api/tokens/"] = ApiRole.Admin,
+        ["DELETE /api/tokens/{name}"] = ApiRole.Admin,
+        ["GET /api/audit"] = ApiRole.Viewer,
+    };
+
+    private ServerHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await ServerHost.StartAsync(bigTargets: 1);
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private IReadOnlyList<string> Endpoints() =>
+    [
+        .. _host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => $"{m} {e.RoutePattern.RawText}")),
+    ];
+
+    [Fact]
+    public void EveryEndpoint_IsClassified()
+    {
+        Assert.Equal(Expected.Keys.Order(), Endpoints().Order());
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task EveryEndpoint_EveryRole_AllowsOrRejectsAsClassified()
+    {
+        var failures = new List<string>();
+        foreach (string endpoint in Endpoints())
+        {
+            string method = endpoint[..endpoint.IndexOf(' ', StringComparison.Ordinal)];
+            string path = endpoint[(method.Length + 1)..].Replace("{documentName}", "v1", StringComparison.Ordinal)
+                .Replace("{id}", "no-such-batch", StringComparison.Ordinal).Replace("{name}", "no-such-name", StringComparison.Ordinal);
+            ApiRole? required = Expected[endpoint];
+            foreach (ApiRole? role in new ApiRole?[] { null, ApiRole.Viewer, ApiRole.Operator, ApiRole.Admin })
+            {
+                using HttpClient client = _host.Client(role);
+                using var request = new HttpRequestMessage(new HttpMethod(method), path);
+                if (method is "POST")
+                {
+                    request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+                }
+
+                using HttpResponseMessage response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                HttpStatusCode expected = required is null ? HttpStatusCode.OK
+                    : role is null ? HttpStatusCode.Unauthorized
+                    : role < required ? HttpStatusCode.Forbidden
+                    : HttpStatusCode.OK;
+                bool ok = expected == HttpStatusCode.OK
+                    ? response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                    : response.StatusCode == expected;
+                if (!ok)
+                {
+                    failures.Add($"{endpoint} as {role?.ToWireName() ?? "anonymous"}: {(int)response.StatusCode}, expected {(expected == HttpStatusCode.OK ? "allowed" : ((int)expected).ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+                }
+            }
+        }
+
+        Assert.Empty(failures);
+    }
+
+    [Theory(Timeout = 30000)]
+    [InlineData("Bearer fo_00000000_notavalidtokenatallnotavalidtokenatall0000")]
+    [InlineData("Bearer garbage")]
+    [InlineData("Basic YWRtaW46YWRtaW4=")]
+    public async Task BadCredentials_Return401ProblemWithChallenge(string header)
+    {
+        using var client = new HttpClient { BaseAddress = _host.Address };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/runs");
+        request.Headers.TryAddWithoutValidation("Authorization", header);
+        using HttpResponseMessage response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task RevokedToken_Returns401()
+    {
+        using HttpClient admin = _host.Client();
+        using HttpResponseMessage created = await admin.PostAsync("/api/tokens", new StringContent("{\"name\":\"temp\",\"role\":\"viewer\"}", Encoding.UTF8, "application/json"));
+        string secret = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("secret").GetString()!;
+        using var client = new HttpClient { BaseAddress = _host.Address };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
+        HttpStatusCode before = (await client.GetAsync("/api/runs")).StatusCode;
+        using HttpResponseMessage revoked = await admin.DeleteAsync("/api/tokens/temp");
+        HttpStatusCode after = (await client.GetAsync("/api/runs")).StatusCode;
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, before);
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, after);
+    }
+}
+
+/// <summary>Failed authentications are limited per client IP.</summary>
+public sealed class AuthRateLimitTests
+{
+    [Fact(Timeout = 60000)]
+    public async Task FailedAttempts_PastTheLimit_Return429EvenForAValidToken()
+    {
+        await using ServerHost host = await ServerHost.StartAsync(failedAuthLimit: 5, bigTargets: 1);
+        using var anonymous = new HttpClient { BaseAddress = host.Address };
+        var statuses = new List<HttpStatusCode>();
+        for (int i = 0; i < 6; i++)
+        {
+            statuses.Add((await anonymous.GetAsync("/api/runs")).StatusCode);
+        }
+
+        using HttpClient valid = host.Client(ApiRole.Viewer);
+        using HttpResponseMessage blocked = await valid.GetAsync("/api/runs");
+        HttpStatusCode health = (await anonymous.GetAsync("/healthz")).StatusCode;
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5).Append(HttpStatusCode.TooManyRequests), statuses);
+        Assert.Equal(HttpStatusCode.TooManyRequests, blocked.StatusCode);
+        Assert.True(blocked.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal(HttpStatusCode.OK, health);
+    }
+}
