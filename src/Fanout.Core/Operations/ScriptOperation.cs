@@ -5,13 +5,14 @@ namespace Fanout.Operations;
 
 /// <summary>
 /// Uploads a local script to a temporary path on each target, makes it executable, runs it with
-/// arguments and removes it (SPEC X1 <c>script</c>). A script with a <c>#!</c> line is executed
-/// directly; one without is run by <c>sh</c>. Success and errors are as for <see cref="CommandOperation"/>.
+/// arguments and removes it (SPEC X1 <c>script</c>). A script with a <c>#!</c> line is run by the
+/// interpreter that line names (with its one optional argument, as the kernel would); one without
+/// is run by <c>sh</c>. Success and errors are as for <see cref="CommandOperation"/>.
 /// </summary>
 public sealed class ScriptOperation : IOperation
 {
     private readonly ReadOnlyMemory<byte> _content;
-    private readonly bool _hasShebang;
+    private readonly IReadOnlyList<string> _interpreter;
 
     /// <summary>Creates the operation from script text already in memory.</summary>
     /// <param name="scriptName">The script's file name, used in the temporary path and in <see cref="Name"/>.</param>
@@ -22,7 +23,7 @@ public sealed class ScriptOperation : IOperation
         ArgumentException.ThrowIfNullOrEmpty(scriptName);
         ScriptName = Path.GetFileName(scriptName);
         _content = content;
-        _hasShebang = content.Length >= 2 && content.Span[0] == (byte)'#' && content.Span[1] == (byte)'!';
+        _interpreter = InterpreterOf(content.Span);
         Arguments = arguments ?? [];
         Name = "script " + ScriptName;
     }
@@ -64,12 +65,12 @@ public sealed class ScriptOperation : IOperation
                 await session.UploadAsync(content, remotePath, 0x1C0 /* 0700 */, cancellationToken).ConfigureAwait(false);
             }
 
-            var argv = new List<string>(Arguments.Count + 2);
-            if (!_hasShebang)
-            {
-                argv.Add("sh");
-            }
-
+            // The interpreter is started with the script as its argument rather than exec'ing the
+            // freshly written file: exec of a file another process may still hold open for writing
+            // (a fork of this process inherits the descriptor until its own exec) fails with
+            // ETXTBSY "Text file busy" at random under load.
+            var argv = new List<string>(Arguments.Count + _interpreter.Count + 1);
+            argv.AddRange(_interpreter);
             argv.Add(remotePath);
             argv.AddRange(Arguments);
             return await CommandOperation.RunAsync(session, new CommandSpec { Argv = argv }, context, cancellationToken).ConfigureAwait(false);
@@ -78,6 +79,25 @@ public sealed class ScriptOperation : IOperation
         {
             await RemoveAsync(session, remotePath, context.TimeProvider).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The interpreter argv from a <c>#!</c> line (path plus at most one argument, like Linux), else <c>sh</c>.</summary>
+    internal static IReadOnlyList<string> InterpreterOf(ReadOnlySpan<byte> content)
+    {
+        if (content.Length < 2 || content[0] != (byte)'#' || content[1] != (byte)'!')
+        {
+            return ["sh"];
+        }
+
+        int end = content.IndexOf((byte)'\n');
+        string line = System.Text.Encoding.UTF8.GetString(end < 0 ? content[2..] : content[2..end]).Trim();
+        if (line.Length == 0)
+        {
+            return ["sh"];
+        }
+
+        int space = line.IndexOfAny([' ', '\t']);
+        return space < 0 ? [line] : [line[..space], line[(space + 1)..].Trim()];
     }
 
     private async Task RemoveAsync(ISession session, string remotePath, TimeProvider time)
