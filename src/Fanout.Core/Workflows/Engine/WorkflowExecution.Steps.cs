@@ -332,12 +332,12 @@ internal sealed partial class WorkflowExecution
             Tags = selection.Tags,
             Patterns = selection.Patterns,
             Groups = selection.Groups,
-            Limit = selection.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         try
         {
             TargetSet set = Selector.Select(inventory, criteria);
-            return set.Count == 0 ? (null, "the step's target selection matches no target") : (set, null);
+            IReadOnlyList<Target> chosen = selection.Limit is { } limit ? [.. set.Take(limit)] : set; // `limit: N` caps the count
+            return chosen.Count == 0 ? (null, "the step's target selection matches no target") : (chosen, null);
         }
         catch (SelectionException e)
         {
