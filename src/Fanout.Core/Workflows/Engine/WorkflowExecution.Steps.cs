@@ -66,7 +66,11 @@ internal sealed partial class WorkflowExecution
         StepState state = dependency is null ? StepState.NotRun : StepState.Skipped;
         foreach (RuntimeStep s in Flatten(step).Reverse())
         {
-            if (!s.State.IsFinal())
+            if (!s.State.IsFinal() && _restored.TryGetValue(s.Path, out WorkflowStepRecord? record) && StepStateExtensions.ParseWireName(record.State).IsDone() && s.Children.Count == 0)
+            {
+                Restore(s, record); // done in the earlier run: keep it done
+            }
+            else if (!s.State.IsFinal())
             {
                 _ = Complete(s, state, new StepResult { Path = s.Path, State = state, SkipReason = reason }, CancellationToken.None);
             }
@@ -163,6 +167,17 @@ internal sealed partial class WorkflowExecution
         if (node.Kind == "main" && _restored.TryGetValue(node.Path, out WorkflowStepRecord? record) && StepStateExtensions.ParseWireName(record.State).IsDone())
         {
             Restore(node, record);
+            return;
+        }
+
+        if (node.Kind == "main" && _refused.Contains(node.Path))
+        {
+            await Complete(node, StepState.Failed, new StepResult
+            {
+                Path = node.Path,
+                State = StepState.Failed,
+                Error = "it was running when the run stopped and is not marked idempotent; confirm running it again (--yes)",
+            }, ct).ConfigureAwait(false);
             return;
         }
 
