@@ -72,7 +72,12 @@ internal sealed partial class WorkflowExecution
             }
             else if (!s.State.IsFinal())
             {
-                _ = Complete(s, state, new StepResult { Path = s.Path, State = state, SkipReason = reason }, CancellationToken.None);
+                // The scheduler's callback is synchronous; the write is awaited before the run finishes.
+                Task writing = Complete(s, state, new StepResult { Path = s.Path, State = state, SkipReason = reason }, CancellationToken.None);
+                lock (_background)
+                {
+                    _background.Add(writing);
+                }
             }
         }
     }
