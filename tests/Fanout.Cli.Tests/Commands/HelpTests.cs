@@ -11,6 +11,8 @@ public sealed class HelpTests : IDisposable
     [InlineData("exec", new[] { "exec", "--help" })]
     [InlineData("script", new[] { "script", "--help" })]
     [InlineData("targets", new[] { "targets", "--help" })]
+    [InlineData("run", new[] { "run", "--help" })]
+    [InlineData("approve", new[] { "approve", "--help" })]
     public async Task Help_Command_MatchesSnapshot(string name, string[] args)
     {
         (int exit, string stdout, _) = await _cli.RunAsync(args);
