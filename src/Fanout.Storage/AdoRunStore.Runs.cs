@@ -15,12 +15,8 @@ internal abstract partial class AdoRunStore
     private static readonly string[] AttemptNames =
         ["run_id", "target", "attempt", "state", "exit_code", "wave", "started_at", "ended_at", "stdout", "stderr", "stdout_log", "stderr_log", "error"];
 
-    private const string UpsertAttemptSql =
-        "INSERT INTO target_attempts (run_id, target, attempt, state, exit_code, wave, started_at, ended_at, stdout, stderr, stdout_log, stderr_log, error) " +
-        "VALUES (@run_id, @target, @attempt, @state, @exit_code, @wave, @started_at, @ended_at, @stdout, @stderr, @stdout_log, @stderr_log, @error) " +
-        "ON CONFLICT (run_id, target, attempt) DO UPDATE SET state = excluded.state, exit_code = excluded.exit_code, wave = excluded.wave, " +
-        "started_at = COALESCE(excluded.started_at, target_attempts.started_at), ended_at = excluded.ended_at, stdout = excluded.stdout, " +
-        "stderr = excluded.stderr, stdout_log = excluded.stdout_log, stderr_log = excluded.stderr_log, error = excluded.error";
+    private const string UpsertAttemptSql = "INSERT INTO target_attempts (run_id, target, attempt, state, exit_code, wave, started_at, ended_at, stdout, stderr, stdout_log, stderr_log, error) " +
+        "VALUES (@run_id, @target, @attempt, @state, @exit_code, @wave, @started_at, @ended_at, @stdout, @stderr, @stdout_log, @stderr_log, @error) " + AttemptConflictUpdate;
 
     /// <inheritdoc/>
     public Task CreateRunAsync(RunRecord run, IReadOnlyList<RunTargetRecord> targets, CancellationToken cancellationToken) =>
@@ -66,13 +62,10 @@ internal abstract partial class AdoRunStore
         return WithConnectionAsync(async connection =>
         {
             await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteManyAsync(connection, tx, UpsertAttemptSql, AttemptNames, batch.Attempts, a => [
-                a.RunId, a.Target, a.Attempt, a.State.ToWireName(), a.ExitCode, a.Wave, ToDbOrNull(a.StartedAt), ToDbOrNull(a.EndedAt),
-                a.Stdout, a.Stderr, a.StdoutLog, a.StderrLog, a.Error], cancellationToken).ConfigureAwait(false);
-            await ExecuteManyAsync(connection, tx,
-                "INSERT INTO run_events (run_id, sequence, type, ts, payload) VALUES (@run_id, @sequence, @type, @ts, @payload) ON CONFLICT (run_id, sequence) DO NOTHING",
-                ["run_id", "sequence", "type", "ts", "payload"], batch.Events, e => [e.RunId, e.Sequence, e.Type, ToDb(e.Timestamp), e.Payload],
-                cancellationToken).ConfigureAwait(false);
+            await UpsertAttemptsAsync(connection, tx, batch.Attempts, cancellationToken).ConfigureAwait(false);
+            await InsertEventsAsync(connection, tx, batch.Events, cancellationToken).ConfigureAwait(false);
+            await ExecuteManyAsync(connection, tx, "DELETE FROM target_attempts WHERE run_id = @run_id AND target = @target AND attempt = @attempt",
+                ["run_id", "target", "attempt"], batch.DeleteAttempts, d => [batch.RunId, d.Target, d.Attempt], cancellationToken).ConfigureAwait(false);
             if (batch.Counts is { } c)
             {
                 await UpdateCountsAsync(connection, tx, batch.RunId, c, cancellationToken).ConfigureAwait(false);
@@ -82,6 +75,25 @@ internal abstract partial class AdoRunStore
             return 0;
         }, cancellationToken);
     }
+
+    /// <summary>Inserts or updates attempt rows in order (a later row for the same key wins; a missing start time keeps the stored one).</summary>
+    protected virtual Task UpsertAttemptsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<TargetAttemptRecord> attempts, CancellationToken cancellationToken) =>
+        ExecuteManyAsync(connection, tx, UpsertAttemptSql, AttemptNames, attempts, a => [
+            a.RunId, a.Target, a.Attempt, a.State.ToWireName(), a.ExitCode, a.Wave, ToDbOrNull(a.StartedAt), ToDbOrNull(a.EndedAt),
+            a.Stdout, a.Stderr, a.StdoutLog, a.StderrLog, a.Error], cancellationToken);
+
+    /// <summary>Appends events, ignoring sequences already stored.</summary>
+    protected virtual Task InsertEventsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken) =>
+        ExecuteManyAsync(connection, tx,
+            "INSERT INTO run_events (run_id, sequence, type, ts, payload) VALUES (@run_id, @sequence, @type, @ts, @payload) ON CONFLICT (run_id, sequence) DO NOTHING",
+            ["run_id", "sequence", "type", "ts", "payload"], events, e => [e.RunId, e.Sequence, e.Type, ToDb(e.Timestamp), e.Payload],
+            cancellationToken);
+
+    /// <summary>The UPDATE part shared by every attempt upsert.</summary>
+    protected const string AttemptConflictUpdate =
+        "ON CONFLICT (run_id, target, attempt) DO UPDATE SET state = excluded.state, exit_code = excluded.exit_code, wave = excluded.wave, " +
+        "started_at = COALESCE(excluded.started_at, target_attempts.started_at), ended_at = excluded.ended_at, stdout = excluded.stdout, " +
+        "stderr = excluded.stderr, stdout_log = excluded.stdout_log, stderr_log = excluded.stderr_log, error = excluded.error";
 
     private static Task<int> UpdateCountsAsync(DbConnection connection, DbTransaction tx, string runId, RunCounts c, CancellationToken cancellationToken) =>
         ExecAsync(connection, tx,

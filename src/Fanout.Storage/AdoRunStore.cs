@@ -34,6 +34,9 @@ internal abstract partial class AdoRunStore : IRunStore
     /// <summary>The schema folder under <c>Schema/</c>: <c>sqlite</c> or <c>postgres</c>.</summary>
     protected abstract string SchemaFolder { get; }
 
+    /// <summary>The folder of this dialect's migrations (for tests and diagnostics).</summary>
+    internal string SchemaFolderName => SchemaFolder;
+
     /// <summary>DDL creating the version table when missing.</summary>
     protected abstract string CreateVersionTableSql { get; }
 
@@ -55,12 +58,23 @@ internal abstract partial class AdoRunStore : IRunStore
         await ExecAsync(connection, null, CreateVersionTableSql, cancellationToken).ConfigureAwait(false);
         await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await LockForMigrationAsync(connection, tx, cancellationToken).ConfigureAwait(false);
-        await using DbCommand read = Command(connection, tx, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
-        int current = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-        int version = current;
+        // Apply every shipped migration not applied yet — not only those above the highest applied
+        // version — so a migration added on a parallel line of work (a lower number that lands
+        // later) is never skipped.
+        var applied = new HashSet<int>();
+        await using (DbCommand read = Command(connection, tx, "SELECT version FROM schema_version"))
+        await using (DbDataReader rows = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                applied.Add(Convert.ToInt32(rows.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        int version = applied.Count == 0 ? 0 : applied.Max();
         foreach ((int v, string sql) in LoadMigrations(SchemaFolder))
         {
-            if (v <= current)
+            if (applied.Contains(v))
             {
                 continue;
             }
@@ -70,7 +84,7 @@ internal abstract partial class AdoRunStore : IRunStore
             Param(mark, "v", v);
             Param(mark, "at", ToDb(Now));
             await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            version = v;
+            version = Math.Max(version, v);
         }
 
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);

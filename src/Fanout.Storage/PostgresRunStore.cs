@@ -23,7 +23,21 @@ internal sealed class PostgresRunStore : AdoRunStore
     /// <summary>Connects with <paramref name="connectionString"/> and migrates the schema.</summary>
     public static async Task<PostgresRunStore> OpenAsync(string connectionString, string location, string logDirectory, TimeProvider timeProvider, OwnerProbe? owner, CancellationToken cancellationToken)
     {
-        var store = new PostgresRunStore(NpgsqlDataSource.Create(connectionString), location, logDirectory, timeProvider, owner);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.Options))
+        {
+            // The same durability class as SQLite's synchronous=NORMAL: a commit is visible at once and survives
+            // a crash of fanout (what resume needs); only a crash of the database server may lose the last
+            // few milliseconds of commits. It removes a WAL flush from every group commit of "started" rows.
+            // A URL with ?Options=... (e.g. "-c synchronous_commit=on") overrides it.
+            builder.Options = "-c synchronous_commit=off";
+        }
+
+        // The store's statements are few and repeated: prepare them automatically, and skip the DISCARD ALL
+        // on every pooled open (the store never leaves session state behind).
+        builder.MaxAutoPrepare = builder.MaxAutoPrepare == 0 ? 32 : builder.MaxAutoPrepare;
+        builder.NoResetOnClose = true;
+        var store = new PostgresRunStore(NpgsqlDataSource.Create(builder.ConnectionString), location, logDirectory, timeProvider, owner);
         try
         {
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
@@ -76,6 +90,65 @@ internal sealed class PostgresRunStore : AdoRunStore
 
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // One statement per batch (arrays unnested server-side) instead of one per row: far less work for the server.
+    // A statement may not update the same row twice, so rows for one key are merged first (the later wins).
+    protected override async Task UpsertAttemptsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Runs.TargetAttemptRecord> attempts, CancellationToken cancellationToken)
+    {
+        if (attempts.Count == 0)
+        {
+            return;
+        }
+
+        var merged = new Dictionary<(string, string, int), Runs.TargetAttemptRecord>();
+        foreach (Runs.TargetAttemptRecord a in attempts)
+        {
+            merged[(a.RunId, a.Target, a.Attempt)] = merged.TryGetValue((a.RunId, a.Target, a.Attempt), out Runs.TargetAttemptRecord? earlier)
+                ? a with { StartedAt = a.StartedAt ?? earlier.StartedAt }
+                : a;
+        }
+
+        var rows = merged.Values.ToList();
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO target_attempts (run_id, target, attempt, state, exit_code, wave, started_at, ended_at, stdout, stderr, stdout_log, stderr_log, error) " +
+            "SELECT * FROM UNNEST(@run_id::text[], @target::text[], @attempt::int[], @state::text[], @exit_code::int[], @wave::int[], " +
+            "@started_at::timestamptz[], @ended_at::timestamptz[], @stdout::text[], @stderr::text[], @stdout_log::text[], @stderr_log::text[], @error::text[]) " +
+            AttemptConflictUpdate,
+            (NpgsqlConnection)connection, (NpgsqlTransaction)tx);
+        command.Parameters.Add(new NpgsqlParameter("run_id", rows.Select(r => r.RunId).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("target", rows.Select(r => r.Target).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("attempt", rows.Select(r => r.Attempt).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("state", rows.Select(r => Runs.AttemptStateExtensions.ToWireName(r.State)).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("exit_code", rows.Select(r => r.ExitCode).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("wave", rows.Select(r => r.Wave).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("started_at", rows.Select(r => r.StartedAt?.UtcDateTime).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("ended_at", rows.Select(r => r.EndedAt?.UtcDateTime).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("stdout", rows.Select(r => r.Stdout).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("stderr", rows.Select(r => r.Stderr).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("stdout_log", rows.Select(r => r.StdoutLog).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("stderr_log", rows.Select(r => r.StderrLog).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("error", rows.Select(r => r.Error).ToArray()));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task InsertEventsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Runs.RunEventRecord> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO run_events (run_id, sequence, type, ts, payload) " +
+            "SELECT * FROM UNNEST(@run_id::text[], @sequence::bigint[], @type::text[], @ts::timestamptz[], @payload::text[]) ON CONFLICT (run_id, sequence) DO NOTHING",
+            (NpgsqlConnection)connection, (NpgsqlTransaction)tx);
+        command.Parameters.Add(new NpgsqlParameter("run_id", events.Select(e => e.RunId).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("sequence", events.Select(e => e.Sequence).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("type", events.Select(e => e.Type).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("ts", events.Select(e => e.Timestamp.UtcDateTime).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("payload", events.Select(e => e.Payload).ToArray()));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();

@@ -107,4 +107,30 @@ public abstract partial class RunStoreTests
         Assert.Equal(new RunCounts(4, 4, 0, 0, 0, 0, 0), run.Counts);
         Assert.Equal(3, await store.GetLastSequenceAsync("r", CancellationToken.None));
     }
+
+    [Fact(Timeout = 30000)]
+    public async Task Recorder_Lookahead_ClaimsNextTargetsDurably_DeletesClaimsThatNeverStarted()
+    {
+        IRunStore store = await OpenAsync();
+        string[] names = ["a", "b", "c", "d", "e"];
+        await store.CreateRunAsync(NewRun("r"), Targets(names), CancellationToken.None);
+        var recorder = new RunRecorder(store, "r", names.Length, new RunRecorderOptions { StartLookahead = 2 }, Time, plannedOrder: names);
+
+        await recorder.MarkStartedAsync("a", 1, 1, CancellationToken.None);
+        IReadOnlyList<TargetAttemptRecord> durable = await store.GetAttemptsAsync("r", null, CancellationToken.None);
+        await recorder.MarkStartedAsync("b", 1, 1, CancellationToken.None); // claimed with a: no wait for a write
+        recorder.Post(Finished("a", TargetState.Succeeded, 1));
+        recorder.Post(Finished("b", TargetState.Succeeded, 2));
+        await recorder.CompleteAsync(new BatchResult
+        {
+            RunId = "r", Operation = "exec", StartedAt = T0, EndedAt = T0.AddSeconds(1),
+            Outcomes = [.. names.Select(n => Outcome(n, n is "a" or "b" ? TargetState.Succeeded : TargetState.NotRun))],
+        }, null, CancellationToken.None);
+        await recorder.DisposeAsync();
+
+        Assert.Equal(["a:running", "b:running", "c:running"], durable.Select(a => $"{a.Target}:{a.State.ToWireName()}"));
+        IReadOnlyList<TargetAttemptRecord> rows = await store.GetAttemptsAsync("r", null, CancellationToken.None);
+        Assert.Equal(["a:1:succeeded", "b:1:succeeded", "c:0:not-run", "d:0:not-run", "e:0:not-run"], rows.Select(a => $"{a.Target}:{a.Attempt}:{a.State.ToWireName()}"));
+        Assert.Equal(T0, rows[1].StartedAt);
+    }
 }

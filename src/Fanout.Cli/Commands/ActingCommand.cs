@@ -6,6 +6,7 @@ using Fanout.Inventory;
 using Fanout.Operations;
 using Fanout.Selection;
 using Fanout.Transports.Local;
+using Fanout.Transports.Ssh;
 using Spectre.Console;
 
 namespace Fanout.Cli.Commands;
@@ -35,7 +36,8 @@ internal sealed class ActingCommand
         ParseResult parsed,
         string commandName,
         Func<CancellationToken, Task<OperationOrError>> createOperation,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool destructive = false)
     {
         TextWriter error = _context.Console.Error;
         SelectionCriteria criteria = _selectors.GetCriteria(parsed);
@@ -71,6 +73,20 @@ internal sealed class ActingCommand
 
         await using var storeScope = store.ConfigureAwait(false);
         Runs.RunService service = _context.GetRunService(store);
+
+        (SshTransportOptions? sshOptions, string? sshError) = _options.Ssh.Get(parsed);
+        if (sshOptions is null)
+        {
+            return await UsageAsync(commandName, sshError!).ConfigureAwait(false);
+        }
+
+        if (service.Transports.TryGet(TransportNames.Ssh) is null)
+        {
+            var ssh = new SshTransport(sshOptions, _context.Time);
+            service.Transports.Register(ssh);
+            service.Transports.Register(new DeviceTransport(ssh));
+        }
+
         TargetSet targets;
         try
         {
@@ -101,7 +117,7 @@ internal sealed class ActingCommand
             return ExitCodes.Success;
         }
 
-        if (criteria.All && !parsed.GetValue(_options.Yes))
+        if ((criteria.All || destructive) && !parsed.GetValue(_options.Yes))
         {
             if (!_context.Console.IsInteractive)
             {

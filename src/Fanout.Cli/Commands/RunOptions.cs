@@ -101,6 +101,8 @@ internal sealed class RunOptions
         });
     }
 
+    public SshCliOptions Ssh { get; } = new();
+
     public void AddTo(Command command)
     {
         foreach (Option option in new Option[]
@@ -111,6 +113,8 @@ internal sealed class RunOptions
         {
             command.Options.Add(option);
         }
+
+        Ssh.AddTo(command);
     }
 
     public ExecutionOptions GetExecutionOptions(ParseResult parsed) => new()

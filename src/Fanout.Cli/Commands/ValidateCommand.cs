@@ -7,6 +7,7 @@ namespace Fanout.Cli.Commands;
 /// <summary>
 /// <c>fanout validate FILE…</c>: parses and validates workflow files and prints one
 /// <c>file:line:col: error|warning: message</c> line per finding (SPEC W17). Exit 2 on any error, else 0.
+/// Notification channels are checked against Fanout's config file (an unconfigured one is a warning).
 /// </summary>
 internal static class ValidateCommand
 {
@@ -22,12 +23,18 @@ internal static class ValidateCommand
     private static async Task<int> RunAsync(CliContext context, string[] files, CancellationToken cancellationToken)
     {
         TextWriter output = context.Console.Out;
+        if (await CliConfig.LoadAsync(context, "validate").ConfigureAwait(false) is not { } config)
+        {
+            return ExitCodes.UsageError;
+        }
+
+        WorkflowValidationOptions options = CliConfig.ValidationOptions(config);
         bool anyError = false;
         foreach (string file in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
             string path = Path.IsPathRooted(file) ? file : Path.Combine(context.CurrentDirectory, file);
-            var result = WorkflowValidator.ValidateFile(path);
+            var result = WorkflowValidator.ValidateFile(path, options);
             foreach (Diagnostic diagnostic in result.Diagnostics)
             {
                 // Positions name the file as the user wrote it, not the resolved absolute path.

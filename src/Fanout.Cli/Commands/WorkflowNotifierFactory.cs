@@ -1,3 +1,4 @@
+using Fanout.Configuration;
 using Fanout.Workflows.Notifications;
 
 namespace Fanout.Cli.Commands;
@@ -5,11 +6,13 @@ namespace Fanout.Cli.Commands;
 /// <summary>The notifier workflow runs use: the channels of Fanout's config file when configured, else nothing.</summary>
 internal static class WorkflowNotifierFactory
 {
-    // The channel configuration (webhook/command, slack/email mapping) comes with the notifications helper's
-    // config file; until it is merged, runs send nothing (validation already warns about unconfigured channels).
+    /// <remarks>
+    /// An invalid config does not stop a run here (notifications never fail a run); <c>fanout validate</c> reports it.
+    /// The notifier lives as long as the process, so its HTTP client is not disposed early.
+    /// </remarks>
     public static INotifier Create(CliContext context)
     {
-        _ = context;
-        return NullNotifier.Instance;
+        FanoutConfigResult result = FanoutConfigLoader.Load(context.GetEnvironmentVariable, context.CurrentDirectory);
+        return result.Config.Channels.Count == 0 ? NullNotifier.Instance : new ChannelNotifier(result.Config, context.Time);
     }
 }

@@ -8,4 +8,7 @@ public static class TransportNames
 
     /// <summary>An in-process SSH client (SPEC S2).</summary>
     public const string Ssh = "ssh";
+
+    /// <summary>Network devices driven through an interactive SSH shell (spec S4).</summary>
+    public const string Device = "device";
 }

@@ -6,6 +6,7 @@ namespace Fanout.Runs;
 
 internal sealed partial class RunRecorder
 {
+
     private async Task WriteLoopAsync()
     {
         var starts = new List<StartRequest>();
@@ -55,13 +56,14 @@ internal sealed partial class RunRecorder
     {
         while (events.Count < _options.MaxBatch * 4 && _queue.Reader.TryRead(out object? item))
         {
-            if (item is StartRequest s)
+            switch (item)
             {
-                starts.Add(s);
-            }
-            else
-            {
-                events.Add((RunEvent)item);
+                case StartRequest s:
+                    starts.Add(s);
+                    break;
+                default:
+                    events.Add((RunEvent)item);
+                    break;
             }
         }
     }
@@ -69,12 +71,21 @@ internal sealed partial class RunRecorder
     private async Task FlushAsync(List<StartRequest> starts, List<RunEvent> events)
     {
         var attempts = new List<TargetAttemptRecord>(starts.Count + events.Count);
-        attempts.AddRange(starts.Select(s => s.Attempt));
+        attempts.AddRange(starts.SelectMany(s => s.Claims.Prepend(s.Attempt)));
         var records = new List<RunEventRecord>(events.Count);
         foreach (RunEvent e in events)
         {
             long sequence = e.Sequence > 0 ? e.Sequence + _sequenceOffset : _lastSequence + 1;
             _lastSequence = Math.Max(_lastSequence, sequence);
+            if (e is TargetStarted s)
+            {
+                // Progress-only: its attempt row (written before the attempt ran) already records the start,
+                // so it is not stored as an event (one row less per target; stored sequences have gaps, as a
+                // slow ProgressTracker reader's do).
+                _waves[s.Target] = s.Wave;
+                continue;
+            }
+
             records.Add(new RunEventRecord(RunId, sequence, e.GetType().Name, e.Timestamp.ToUniversalTime(), RunEventPayload.Serialize(e, (int)sequence)));
             if (ToAttempt(e) is { } attempt)
             {

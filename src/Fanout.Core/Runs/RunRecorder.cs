@@ -31,13 +31,18 @@ internal sealed partial class RunRecorder : IAsyncDisposable
     private readonly Task _writer;
     private readonly Task _lease;
     private readonly long _sequenceOffset;
+    private readonly IReadOnlyList<string> _planned;
+    private readonly Dictionary<string, Task> _claimed = new(StringComparer.Ordinal); // target → the write that claims it
+    private int _nextClaim;
     private readonly int _total;
     private long _lastSequence;
     private Exception? _failure;
 
     internal RunRecorder(IRunStore store, string runId, int total, RunRecorderOptions? options, TimeProvider? timeProvider,
-        IReadOnlyDictionary<string, int>? attemptOffsets = null, long sequenceOffset = 0, IReadOnlyDictionary<string, TargetState>? completed = null)
+        IReadOnlyDictionary<string, int>? attemptOffsets = null, long sequenceOffset = 0, IReadOnlyDictionary<string, TargetState>? completed = null,
+        IReadOnlyList<string>? plannedOrder = null)
     {
+        _planned = plannedOrder ?? [];
         _store = store;
         RunId = runId;
         _total = total;
@@ -71,7 +76,7 @@ internal sealed partial class RunRecorder : IAsyncDisposable
     /// <exception cref="FanoutException">The store failed; the attempt must not run unrecorded.</exception>
     public async ValueTask MarkStartedAsync(string target, int attempt, int wave, CancellationToken cancellationToken)
     {
-        var request = new StartRequest(new TargetAttemptRecord
+        var row = new TargetAttemptRecord
         {
             RunId = RunId,
             Target = target,
@@ -79,13 +84,48 @@ internal sealed partial class RunRecorder : IAsyncDisposable
             State = AttemptState.Running,
             Wave = wave,
             StartedAt = _time.GetUtcNow(),
-        });
-        if (!_queue.Writer.TryWrite(request))
+        };
+        Task claim;
+        lock (_claimed)
         {
-            throw new FanoutException($"the recorder of run {RunId} is closed");
+            if (attempt == 1 && _claimed.TryGetValue(target, out Task? claimedBy))
+            {
+                // Already claimed as running by an earlier start's write: nothing more to write now (its start
+                // time arrives with its outcome), only to be sure that write has committed.
+                claim = claimedBy;
+            }
+            else
+            {
+                var request = new StartRequest(row);
+                request.Claims.AddRange(ClaimAhead(target, request.Done.Task));
+                if (!_queue.Writer.TryWrite(request))
+                {
+                    throw new FanoutException($"the recorder of run {RunId} is closed");
+                }
+
+                claim = request.Done.Task;
+            }
         }
 
-        await request.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await claim.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // Claims the next first attempts in selection order (called under the _claimed lock). A claim is a durable
+    // "running" row written before the target can start; claims of targets that never start are deleted at completion.
+    private List<TargetAttemptRecord> ClaimAhead(string starting, Task write)
+    {
+        _claimed[starting] = write;
+        var claims = new List<TargetAttemptRecord>();
+        while (claims.Count < _options.StartLookahead && _nextClaim < _planned.Count)
+        {
+            string next = _planned[_nextClaim++];
+            if (_claimed.TryAdd(next, write))
+            {
+                claims.Add(new TargetAttemptRecord { RunId = RunId, Target = next, Attempt = 1 + AttemptOffset(next), State = AttemptState.Running });
+            }
+        }
+
+        return claims;
     }
 
     /// <summary>Queues an event for the next batch. Never blocks.</summary>
@@ -117,10 +157,14 @@ internal sealed partial class RunRecorder : IAsyncDisposable
         }
 
         var missing = result.Outcomes.Where(o => !_finals.ContainsKey(o.Target)).Select(ToFinalAttempt).ToList();
-        if (missing.Count > 0)
+        var unstartedClaims = new List<(string, int)>();
+        lock (_claimed)
         {
-            await _store.WriteAsync(new RunWriteBatch { RunId = RunId, Attempts = missing }, cancellationToken).ConfigureAwait(false);
+            var attempted = result.Outcomes.Where(o => o.Attempts > 0).Select(o => o.Target).ToHashSet(StringComparer.Ordinal);
+            unstartedClaims.AddRange(_claimed.Keys.Where(t => !attempted.Contains(t)).Select(t => (t, 1 + AttemptOffset(t))));
         }
+
+        await _store.WriteAsync(new RunWriteBatch { RunId = RunId, Attempts = missing, DeleteAttempts = unstartedClaims }, cancellationToken).ConfigureAwait(false);
 
         RunStatus final = status ?? StatusOf(result);
         await _store.FinishRunAsync(RunId, final, result.EndedAt, Counts(), result.StopReason, cancellationToken).ConfigureAwait(false);
@@ -173,6 +217,8 @@ internal sealed partial class RunRecorder : IAsyncDisposable
 
     private sealed record StartRequest(TargetAttemptRecord Attempt)
     {
+        public List<TargetAttemptRecord> Claims { get; } = [];
+
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

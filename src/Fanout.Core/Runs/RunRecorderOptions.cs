@@ -15,6 +15,12 @@ public sealed class RunRecorderOptions
     /// <summary>How often the lease is renewed. The default value is 10 s (a third of <see cref="LeaseDuration"/>).</summary>
     public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How many upcoming first attempts (in selection order) are claimed as <c>running</c> in the same transaction as
+    /// a start, so that their own starts need no write. 0 writes each start alone. The default value is 64.
+    /// </summary>
+    public int StartLookahead { get; set; } = 64;
+
     /// <summary>Characters of each output stream stored in the attempt row; longer output goes to a log file. The default value is 65,536.</summary>
     public int StoredOutputCap { get; set; } = 64 * 1024;
 }

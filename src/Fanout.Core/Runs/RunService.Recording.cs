@@ -65,7 +65,8 @@ public sealed partial class RunService
             total = resume.Selection.Count;
         }
 
-        var recorder = new RunRecorder(store, runId, total, _recorderOptions, _time, resume?.AttemptOffsets, resume?.LastSequence ?? 0, resume?.Completed);
+        var recorder = new RunRecorder(store, runId, total, _recorderOptions, _time, resume?.AttemptOffsets, resume?.LastSequence ?? 0, resume?.Completed,
+            [.. request.Targets.Select(t => t.Name)]);
         await using (recorder.ConfigureAwait(false))
         {
             ProgressTracker tracker = progress ?? new ProgressTracker(_time);

@@ -9,6 +9,9 @@ public sealed record RunWriteBatch
     /// <summary>Attempt rows to insert or replace (keyed by run, target and attempt).</summary>
     public IReadOnlyList<TargetAttemptRecord> Attempts { get; init; } = [];
 
+    /// <summary>Attempt rows to delete (claims for targets that never started), by target and attempt number.</summary>
+    public IReadOnlyList<(string Target, int Attempt)> DeleteAttempts { get; init; } = [];
+
     /// <summary>Events to append; an event whose sequence is already stored is ignored.</summary>
     public IReadOnlyList<RunEventRecord> Events { get; init; } = [];
 
@@ -16,5 +19,5 @@ public sealed record RunWriteBatch
     public RunCounts? Counts { get; init; }
 
     /// <summary>Whether the batch writes nothing.</summary>
-    public bool IsEmpty => Attempts.Count == 0 && Events.Count == 0 && Counts is null;
+    public bool IsEmpty => Attempts.Count == 0 && Events.Count == 0 && DeleteAttempts.Count == 0 && Counts is null;
 }

@@ -13,6 +13,10 @@ public sealed class HelpTests : IDisposable
     [InlineData("targets", new[] { "targets", "--help" })]
     [InlineData("run", new[] { "run", "--help" })]
     [InlineData("approve", new[] { "approve", "--help" })]
+    [InlineData("workflows", new[] { "workflows", "--help" })]
+    [InlineData("templates", new[] { "templates", "--help" })]
+    [InlineData("create", new[] { "create", "--help" })]
+    [InlineData("template-generate", new[] { "template", "generate", "--help" })]
     public async Task Help_Command_MatchesSnapshot(string name, string[] args)
     {
         (int exit, string stdout, _) = await _cli.RunAsync(args);

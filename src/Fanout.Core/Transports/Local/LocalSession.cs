@@ -7,7 +7,7 @@ using Fanout.Output;
 namespace Fanout.Transports.Local;
 
 /// <summary>A session on this machine: every command is a new process with the target's environment.</summary>
-internal sealed class LocalSession : ISession
+internal sealed partial class LocalSession : ISession
 {
     private const int BufferSize = 16 * 1024;
 

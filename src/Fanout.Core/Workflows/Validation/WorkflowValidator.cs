@@ -125,7 +125,9 @@ public static partial class WorkflowValidator
                     Error(p.Position, $"parameter name '{p.Name}' must be letters, digits and '_' (templates read it as .{p.Name})");
                 }
 
-                if (BuiltInNames.Contains(p.Name))
+                // 'environment' is the one built-in a workflow may declare: -e sets it, and declaring it adds a type,
+                // a default and validation (the binder already treats -e as a value for a declared 'environment').
+                if (BuiltInNames.Contains(p.Name) && p.Name != "environment")
                 {
                     Error(p.Position, $"parameter name '{p.Name}' is reserved (built-in template name)");
                 }

@@ -1,0 +1,23 @@
+namespace Fanout.Configuration;
+
+/// <summary>
+/// Fanout's own configuration file (docs/config.md): notification channels, the workflows directory and the user
+/// templates directory. Loaded by <see cref="FanoutConfigLoader"/>; paths are absolute.
+/// </summary>
+public sealed record FanoutConfig
+{
+    /// <summary>The file the configuration came from, or null when none exists (all defaults).</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Where <c>fanout workflows</c> looks for workflow files. The default value is <c>./workflows</c> (current directory).</summary>
+    public required string WorkflowsDirectory { get; init; }
+
+    /// <summary>
+    /// Where user templates live. The default value is <c>$XDG_CONFIG_HOME/fanout/templates</c>, else
+    /// <c>~/.config/fanout/templates</c>; null when neither <c>XDG_CONFIG_HOME</c> nor <c>HOME</c> is set.
+    /// </summary>
+    public string? TemplatesDirectory { get; init; }
+
+    /// <summary>Notification channels by name (case-sensitive). The default value is empty.</summary>
+    public IReadOnlyDictionary<string, NotificationChannel> Channels { get; init; } = new Dictionary<string, NotificationChannel>(StringComparer.Ordinal);
+}

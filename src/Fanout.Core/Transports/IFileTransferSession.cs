@@ -1,0 +1,33 @@
+namespace Fanout.Transports;
+
+/// <summary>
+/// A session that can inspect and write a file tree on its target (used by sync, spec S3).
+/// Implemented by SSH sessions (over the session's own connection) and local sessions (plain file copies).
+/// Every path argument is relative to <c>root</c>, uses '/' and never contains '..'.
+/// </summary>
+internal interface IFileTransferSession
+{
+    /// <summary>Lists <paramref name="root"/> recursively (or just <paramref name="only"/> entries of it); empty when root does not exist.</summary>
+    /// <exception cref="TransportException">Root exists but is not a directory, or listing failed.</exception>
+    Task<IReadOnlyList<FileEntry>> ListAsync(string root, IReadOnlyList<string>? only, CancellationToken cancellationToken);
+
+    /// <summary>SHA-256 (lowercase hex) of the given regular files.</summary>
+    Task<IReadOnlyDictionary<string, string>> HashAsync(string root, IReadOnlyList<string> paths, CancellationToken cancellationToken);
+
+    /// <summary>Creates root and writes the items in order (directories before their contents), keeping modes.</summary>
+    Task WriteAsync(string root, IReadOnlyList<FileEntry> items, CancellationToken cancellationToken);
+
+    /// <summary>Removes the given entries (directories with their contents).</summary>
+    Task DeleteAsync(string root, IReadOnlyList<string> paths, CancellationToken cancellationToken);
+}
+
+/// <summary>Kind of a file-tree entry.</summary>
+internal enum FileEntryKind
+{
+    File,
+    Directory,
+    Symlink,
+}
+
+/// <summary>One entry of a file tree: for writes, <see cref="SourcePath"/> names the local file to copy.</summary>
+internal sealed record FileEntry(string Path, FileEntryKind Kind, long Size, UnixFileMode Mode, string? LinkTarget = null, string? SourcePath = null);

@@ -1,0 +1,70 @@
+using Fanout.Core.Tests.Transports.Ssh;
+
+namespace Fanout.Cli.Tests.Commands;
+
+[Collection(SshdCollection.Name)]
+public sealed class SshCommandsTests(SshdFixture f) : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private string[] Ssh => ["--ssh-config", f.SshConfig, "--known-hosts", f.KnownHosts, "--kex", "curve25519-sha256", "--connect-timeout", "5s"];
+
+    private string Inventory(int count = 3) => _cli.WriteFile("inventory.yaml",
+        "targets:\n" + string.Concat(Enumerable.Range(1, count).Select(i => $"  web-{i:00}: {{ transport: ssh, provider: svc, groups: [web] }}\n")) +
+        $"providers:\n  svc:\n    start: echo start {{{{ .target.name }}}} >> {_cli.Directory}/svc.log\n    stop: echo stop {{{{ .target.name }}}} >> {_cli.Directory}/svc.log\n");
+
+    [Fact(Timeout = 60000)]
+    public async Task Exec_OverSshTargets_RunsOnEveryTargetAsJson()
+    {
+        string inv = Inventory();
+
+        var (exit, stdout, stderr) = await _cli.RunAsync(["exec", "-i", inv, "--all", "--yes", "-o", "json", .. Ssh, "echo", "hi from $(hostname)"]);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal(3, stdout.Split("\"state\": \"succeeded\"").Length - 1 + stdout.Split("\"state\":\"succeeded\"").Length - 1);
+        Assert.Contains("hi from", stdout);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Exec_UnknownHostKeyWithoutFlag_TargetsFailNamingTheKey()
+    {
+        string inv = Inventory(1);
+        string emptyKnown = _cli.WriteFile("known_hosts", "");
+
+        var (exit, stdout, _) = await _cli.RunAsync(["exec", "-i", inv, "--all", "--yes", "-o", "json", "--ssh-config", f.SshConfig, "--known-hosts", emptyKnown, "true"]);
+        var (accepted, _, _) = await _cli.RunAsync(["exec", "-i", inv, "--all", "--yes", "--ssh-config", f.SshConfig, "--known-hosts", emptyKnown, "--accept-new-host-keys", "true"]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("not known", stdout);
+        Assert.Equal(0, accepted);
+        Assert.Contains("ssh-ed25519", File.ReadAllText(emptyKnown));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Stop_WithoutTerminalOrYes_RefusesAndRunsNothing()
+    {
+        string inv = Inventory(2);
+
+        var (exit, _, stderr) = await _cli.RunAsync(["stop", "-i", inv, "--pattern", "web-01"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--yes", stderr);
+        Assert.False(File.Exists(Path.Combine(_cli.Directory, "svc.log")));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task StartAndStop_WithProvider_RunOnControllerPerTarget()
+    {
+        string inv = Inventory(2);
+
+        var (started, _, e1) = await _cli.RunAsync(["start", "-i", inv, "--all", "--yes"]);
+        var (stopped, _, e2) = await _cli.RunAsync(["stop", "-i", inv, "--pattern", "web-02", "--yes"]);
+
+        Assert.True(started == 0, e1);
+        Assert.True(stopped == 0, e2);
+        string[] log = File.ReadAllLines(Path.Combine(_cli.Directory, "svc.log"));
+        Assert.Equal(["start web-01", "start web-02", "stop web-02"], log.Order().ToArray());
+    }
+}
