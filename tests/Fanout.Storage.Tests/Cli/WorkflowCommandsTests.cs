@@ -122,6 +122,14 @@ public sealed class WorkflowCommandsTests : IDisposable
         using (run)
         {
             await waitForLine("slow: running");
+            using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            {
+                while (!File.Exists(marker))
+                {
+                    await Task.Delay(10, deadline.Token); // the step's process has started once it made its marker
+                }
+            }
+
             run.Kill(); // SIGKILL
             await run.WaitForExitAsync();
             await using IRunStore store = await StoreFactory.OpenAsync(Store, CancellationToken.None);
