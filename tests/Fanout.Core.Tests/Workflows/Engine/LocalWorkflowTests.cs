@@ -198,6 +198,37 @@ public sealed class LocalWorkflowTests : IDisposable
     }
 
     [Fact(Timeout = 30000)]
+    public async Task RunAsync_OverallTimeout_StopsTheRunAndStillRunsFailureHooks()
+    {
+        WorkflowRunResult result = await RunLocalAsync("""
+            name: overall
+            steps:
+              - {name: slow, command: sleep 20}
+              - {name: never, command: echo never}
+            on_failure: [{name: cleanup, command: echo cleaned}]
+            """, options: new WorkflowRunnerOptions { Timeout = TimeSpan.FromSeconds(1) });
+
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Contains("timed out after", result.Error);
+        result.Step("never", StepState.NotRun);
+        Assert.Equal("cleaned", result.Step("on_failure/cleanup", StepState.Succeeded).Output);
+        Assert.True(result.Duration < TimeSpan.FromSeconds(15));
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task RunAsync_Cancelled_ReportsCancelledWithoutThrowing()
+    {
+        using var cts = new CancellationTokenSource();
+        var workflow = Parse("name: c\nsteps: [{name: slow, command: sleep 20}, {name: next, command: echo next}]");
+        var options = new WorkflowRunnerOptions { OnStepEvent = e => { if (e.State == StepState.Running) { cts.CancelAfter(200); } } };
+
+        WorkflowRunResult result = await new WorkflowRunner(options).RunAsync(new WorkflowRunRequest { Workflow = workflow }, cts.Token);
+
+        Assert.Equal(RunStatus.Cancelled, result.Status);
+        Assert.NotEqual(StepState.Succeeded, result.Step("next")?.State ?? StepState.NotRun);
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task RunAsync_SeveralStepsOnOneHost_ReuseOneSession()
     {
         var transport = new FakeTransport("local");
