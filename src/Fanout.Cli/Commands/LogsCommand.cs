@@ -15,7 +15,7 @@ internal static class LogsCommand
     {
         var command = new Command("logs", "Print the output of a recorded run's targets");
         var runId = new Argument<string>("RUN_ID") { Description = "The run id" };
-        var target = new Option<string?>("--target", "-t") { Description = "Only this target", HelpName = "TARGET" };
+        var target = new Option<string?>("--target", "-t", "--step") { Description = "Only this target (for workflow runs: --step STEP_PATH)", HelpName = "TARGET" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing targets as they finish until the run ends" };
         command.Arguments.Add(runId);
         command.Options.Add(target);

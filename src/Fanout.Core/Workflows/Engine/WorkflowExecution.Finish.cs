@@ -11,10 +11,18 @@ namespace Fanout.Workflows.Engine;
 internal sealed partial class WorkflowExecution
 {
     private readonly List<RunMetricRecord> _metrics = [];
+    private readonly List<Task> _background = [];
 
     private async Task<WorkflowRunResult> FinishAsync(RunStatus status, string? error, DateTimeOffset startedAt, long start, bool rolledBack)
     {
         TimeSpan duration = _time.GetElapsedTime(start);
+        Task[] background;
+        lock (_background)
+        {
+            background = [.. _background];
+        }
+
+        await Task.WhenAll(background).ConfigureAwait(false);
         foreach (RuntimeStep leaf in MainLeaves.Where(l => !l.State.IsFinal()))
         {
             StepState state = status == RunStatus.Cancelled ? StepState.Cancelled : StepState.NotRun;

@@ -123,6 +123,8 @@ internal sealed partial class WorkflowExecution
         Emit(node, state, "restored from the earlier run");
     }
 
+    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
+
     private async Task RestoreAsync(CancellationToken ct)
     {
         if (_workflowStore is null)
@@ -143,9 +145,7 @@ internal sealed partial class WorkflowExecution
                 bool confirmed = _options.ConfirmRerun is { } confirm && await confirm(leaf.Path, ct).ConfigureAwait(false);
                 if (!confirmed)
                 {
-                    _restored[leaf.Path] = r with { State = StepState.Failed.ToWireName() };
-                    _stop = true;
-                    _failure = $"step '{leaf.Path}' was running when the run stopped and is not marked idempotent; confirm running it again (--yes)";
+                    _refused.Add(leaf.Path);
                 }
             }
         }

@@ -66,9 +66,18 @@ internal sealed partial class WorkflowExecution
         StepState state = dependency is null ? StepState.NotRun : StepState.Skipped;
         foreach (RuntimeStep s in Flatten(step).Reverse())
         {
-            if (!s.State.IsFinal())
+            if (!s.State.IsFinal() && _restored.TryGetValue(s.Path, out WorkflowStepRecord? record) && StepStateExtensions.ParseWireName(record.State).IsDone() && s.Children.Count == 0)
             {
-                _ = Complete(s, state, new StepResult { Path = s.Path, State = state, SkipReason = reason }, CancellationToken.None);
+                Restore(s, record); // done in the earlier run: keep it done
+            }
+            else if (!s.State.IsFinal())
+            {
+                // The scheduler's callback is synchronous; the write is awaited before the run finishes.
+                Task writing = Complete(s, state, new StepResult { Path = s.Path, State = state, SkipReason = reason }, CancellationToken.None);
+                lock (_background)
+                {
+                    _background.Add(writing);
+                }
             }
         }
     }
@@ -163,6 +172,17 @@ internal sealed partial class WorkflowExecution
         if (node.Kind == "main" && _restored.TryGetValue(node.Path, out WorkflowStepRecord? record) && StepStateExtensions.ParseWireName(record.State).IsDone())
         {
             Restore(node, record);
+            return;
+        }
+
+        if (node.Kind == "main" && _refused.Contains(node.Path))
+        {
+            await Complete(node, StepState.Failed, new StepResult
+            {
+                Path = node.Path,
+                State = StepState.Failed,
+                Error = "it was running when the run stopped and is not marked idempotent; confirm running it again (--yes)",
+            }, ct).ConfigureAwait(false);
             return;
         }
 
@@ -332,12 +352,12 @@ internal sealed partial class WorkflowExecution
             Tags = selection.Tags,
             Patterns = selection.Patterns,
             Groups = selection.Groups,
-            Limit = selection.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         try
         {
             TargetSet set = Selector.Select(inventory, criteria);
-            return set.Count == 0 ? (null, "the step's target selection matches no target") : (set, null);
+            IReadOnlyList<Target> chosen = selection.Limit is { } limit ? [.. set.Take(limit)] : set; // `limit: N` caps the count
+            return chosen.Count == 0 ? (null, "the step's target selection matches no target") : (chosen, null);
         }
         catch (SelectionException e)
         {
