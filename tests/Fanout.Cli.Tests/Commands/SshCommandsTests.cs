@@ -67,4 +67,30 @@ public sealed class SshCommandsTests(SshdFixture f) : IDisposable
         string[] log = File.ReadAllLines(Path.Combine(_cli.Directory, "svc.log"));
         Assert.Equal(["start web-01", "start web-02", "stop web-02"], log.Order().ToArray());
     }
+
+    /// <summary>Used to hang in-process (the unchanged second run's empty tar stream never got its EOF).</summary>
+    [Fact(Timeout = 90000)]
+    public async Task Sync_OverSshTwice_CopiesThenSkipsEverything()
+    {
+        string inv = Inventory(3);
+        string src = Path.Combine(_cli.Directory, "src");
+        Directory.CreateDirectory(Path.Combine(src, "conf"));
+        File.WriteAllText(Path.Combine(src, "conf", "app.ini"), "x=1\n");
+        File.WriteAllBytes(Path.Combine(src, "empty"), []);
+        string dest = Path.Combine(f.Dir, "cli-sync-" + Guid.NewGuid().ToString("N"));
+        string[] args = ["sync", src, dest, "-i", inv, "--pattern", "web-01", "--yes", "-o", "json", "--timeout", "20s", .. Ssh];
+
+        var (first, out1, err1) = await _cli.RunAsync(args);
+        string copied = Path.Combine(dest, "conf", "app.ini");
+        var old = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(copied, old); // an unchanged file is skipped, so this mark survives the second run
+        var (second, out2, err2) = await _cli.RunAsync(args);
+
+        Assert.True(first == 0, err1 + out1);
+        Assert.True(second == 0, err2 + out2);
+        Assert.Equal("x=1\n", File.ReadAllText(Path.Combine(dest, "conf", "app.ini")));
+        Assert.True(File.Exists(Path.Combine(dest, "empty")));
+        Assert.Equal(old, File.GetLastWriteTimeUtc(copied));
+        Assert.Contains("\"succeeded\": 1", out2);
+    }
 }
