@@ -18,11 +18,12 @@ internal sealed class CliScheduleLauncher(CliContext context, IRunStore store) :
         }
 
         RunDefinition definition;
-        Runs.RunService service = context.GetRunService(store);
+        Runs.RunService service;
         Inventory.TargetSet targets;
         try
         {
             definition = RunDefinition.FromJson(schedule.Definition);
+            service = context.GetRunService(store, definition.Ssh?.ToOptions());
             targets = await service.SelectTargetsAsync(definition.Inventory, definition.Selection, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is FanoutException or FormatException)

@@ -42,7 +42,11 @@ internal static class RunCommand
         }
 
         command.Arguments.Add(file);
-        command.SetAction((parsed, ct) => RunAsync(context, parsed, new WorkflowInvocation
+        var ssh = new SshCliOptions();
+        ssh.AddTo(command);
+        command.SetAction((parsed, ct) => ssh.Get(parsed) is not ({ } sshOptions, _)
+            ? StoreAction.ErrorAsync(context, "run", ssh.Get(parsed).Error!)
+            : RunAsync(context, parsed, new WorkflowInvocation
         {
             File = parsed.GetValue(file)!,
             Set = parsed.GetValue(set) ?? [],
@@ -52,6 +56,7 @@ internal static class RunCommand
             Parallel = parsed.GetValue(parallel),
             ContinueOnError = parsed.GetValue(continueOnError),
             Timeout = parsed.GetValue(timeout),
+            Ssh = Runs.RecordedSshOptions.From(sshOptions),
         }, parsed.GetValue(dryRun), parsed.GetValue(progress), parsed.GetValue(yes), parsed.GetValue(output) ?? "text", resumeRunId: null, ct));
         return command;
     }
@@ -157,6 +162,7 @@ internal static class RunCommand
         {
             Store = store,
             Inventory = inventory,
+            Transports = CliTransports.Create(invocation.Ssh?.ToOptions(), context.Time),
             TimeProvider = context.Time,
             MaxParallel = invocation.Parallel,
             ContinueOnError = invocation.ContinueOnError,

@@ -93,4 +93,46 @@ public sealed class SshCommandsTests(SshdFixture f) : IDisposable
         Assert.Equal(old, File.GetLastWriteTimeUtc(copied));
         Assert.Contains("\"succeeded\": 1", out2);
     }
+
+    /// <summary>resume/retry run an ssh run again with the recorded SSH settings (ssh-config, known-hosts, kex) and the CLI's transports.</summary>
+    [Theory(Timeout = 90000)]
+    [InlineData("retry")]
+    [InlineData("resume")]
+    public async Task Continue_FailedSshTarget_RunsAgainWithRecordedSshSettings(string verb)
+    {
+        string inv = Inventory(2);
+        string lockDir = Path.Combine(_cli.Directory, "lock");
+        string log = Path.Combine(_cli.Directory, "runs.log");
+
+        // Exactly one of the two targets gets the lock and fails; the retry then succeeds.
+        var (exit, stdout, stderr) = await _cli.RunAsync(["exec", "-i", inv, "--all", "--yes", "-o", "json", .. Ssh, $"echo run >> {log}; if mkdir {lockDir} 2>/dev/null; then exit 1; fi"]);
+        string runId = System.Text.RegularExpressions.Regex.Match(stdout, "\"runId\": ?\"([^\"]+)\"").Groups[1].Value;
+        var (retried, out2, err2) = await _cli.RunAsync(verb == "retry" ? ["retry", runId, "--failed"] : ["resume", runId]);
+
+        Assert.True(exit == 1, stderr + stdout);
+        Assert.NotEqual("", runId);
+        Assert.True(retried == 0, err2 + out2);
+        Assert.Equal(3, File.ReadAllLines(log).Length);
+    }
+
+    /// <summary>A workflow step with targets: over ssh aliases (used to fail with "unknown transport 'ssh'").</summary>
+    [Fact(Timeout = 90000)]
+    public async Task Run_WorkflowStepWithSshTargets_RunsOnEachTarget()
+    {
+        string inv = Inventory(2);
+        string log = Path.Combine(_cli.Directory, "wf.log");
+        string workflow = _cli.WriteFile("wf.yaml", $"""
+            name: ssh-steps
+            steps:
+              - name: hello
+                command: echo hi >> {log}
+                targets:
+                  pattern: web-0*
+            """);
+
+        var (exit, stdout, stderr) = await _cli.RunAsync(["run", workflow, "-i", inv, "--yes", .. Ssh]);
+
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Equal(["hi", "hi"], File.ReadAllLines(log));
+    }
 }
