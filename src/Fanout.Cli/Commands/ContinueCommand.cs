@@ -59,7 +59,7 @@ internal static class ContinueCommand
             return await StoreAction.ErrorAsync(context, "resume", $"run {run.RunId} has no recorded workflow definition; it cannot be resumed").ConfigureAwait(false);
         }
 
-        return await RunCommand.RunAsync(context, parsed, invocation, dryRun: false, progress: false, yes, output == "json" ? "json" : "text", run.RunId, ct).ConfigureAwait(false);
+        return await RunCommand.RunAsync(context, parsed, invocation, dryRun: false, progress: false, yes, output == "json" ? "json" : "text", run.RunId, ssh: null, ct).ConfigureAwait(false);
     }
 
     private static bool IsAlive(int pid)

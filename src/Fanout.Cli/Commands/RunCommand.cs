@@ -44,9 +44,10 @@ internal static class RunCommand
         command.Arguments.Add(file);
         var ssh = new SshCliOptions();
         ssh.AddTo(command);
-        command.SetAction((parsed, ct) => ssh.Get(parsed) is not ({ } sshOptions, _)
-            ? StoreAction.ErrorAsync(context, "run", ssh.Get(parsed).Error!)
-            : RunAsync(context, parsed, new WorkflowInvocation
+        command.SetAction((parsed, ct) =>
+        {
+            (Transports.Ssh.SshTransportOptions? sshOptions, string? sshError) = ssh.Get(parsed);
+            return sshOptions is null ? StoreAction.ErrorAsync(context, "run", sshError!) : RunAsync(context, parsed, new WorkflowInvocation
         {
             File = parsed.GetValue(file)!,
             Set = parsed.GetValue(set) ?? [],
@@ -57,11 +58,12 @@ internal static class RunCommand
             ContinueOnError = parsed.GetValue(continueOnError),
             Timeout = parsed.GetValue(timeout),
             Ssh = Runs.RecordedSshOptions.From(sshOptions),
-        }, parsed.GetValue(dryRun), parsed.GetValue(progress), parsed.GetValue(yes), parsed.GetValue(output) ?? "text", resumeRunId: null, ct));
+        }, parsed.GetValue(dryRun), parsed.GetValue(progress), parsed.GetValue(yes), parsed.GetValue(output) ?? "text", resumeRunId: null, sshOptions, ct);
+        });
         return command;
     }
 
-    internal static async Task<int> RunAsync(CliContext context, ParseResult parsed, WorkflowInvocation invocation, bool dryRun, bool progress, bool yes, string output, string? resumeRunId, CancellationToken ct)
+    internal static async Task<int> RunAsync(CliContext context, ParseResult parsed, WorkflowInvocation invocation, bool dryRun, bool progress, bool yes, string output, string? resumeRunId, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct)
     {
         TextWriter err = context.Console.Error;
         string name = resumeRunId is null ? "run" : "resume";
@@ -145,11 +147,11 @@ internal static class RunCommand
 
         await using (store.ConfigureAwait(false))
         {
-            return await ExecuteAsync(context, store, workflow, binding, invocation with { File = Path.GetFullPath(path), Inventory = [.. sources.Select(s => Path.IsPathRooted(s) ? s : Path.GetFullPath(Path.Combine(context.CurrentDirectory, s)))] }, inventory, timeout, progress, yes, output, resumeRunId, ct).ConfigureAwait(false);
+            return await ExecuteAsync(context, store, workflow, binding, invocation with { File = Path.GetFullPath(path), Inventory = [.. sources.Select(s => Path.IsPathRooted(s) ? s : Path.GetFullPath(Path.Combine(context.CurrentDirectory, s)))] }, inventory, timeout, progress, yes, output, resumeRunId, ssh, ct).ConfigureAwait(false);
         }
     }
 
-    private static async Task<int> ExecuteAsync(CliContext context, IRunStore store, WorkflowDefinition workflow, ParameterBindingResult binding, WorkflowInvocation invocation, Inventory.Inventory? inventory, TimeSpan? timeout, bool progress, bool yes, string output, string? resumeRunId, CancellationToken ct)
+    private static async Task<int> ExecuteAsync(CliContext context, IRunStore store, WorkflowDefinition workflow, ParameterBindingResult binding, WorkflowInvocation invocation, Inventory.Inventory? inventory, TimeSpan? timeout, bool progress, bool yes, string output, string? resumeRunId, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct)
     {
         TextWriter err = context.Console.Error;
         string name = resumeRunId is null ? "run" : "resume";
@@ -162,7 +164,8 @@ internal static class RunCommand
         {
             Store = store,
             Inventory = inventory,
-            Transports = CliTransports.Create(invocation.Ssh?.ToOptions(), context.Time),
+            // A fresh run uses the live options (with any password); a resume the recorded, secret-free ones.
+            Transports = CliTransports.Create(ssh ?? invocation.Ssh?.ToOptions(), context.Time),
             TimeProvider = context.Time,
             MaxParallel = invocation.Parallel,
             ContinueOnError = invocation.ContinueOnError,
