@@ -72,20 +72,13 @@ internal sealed class ActingCommand
         }
 
         await using var storeScope = store.ConfigureAwait(false);
-        Runs.RunService service = _context.GetRunService(store);
-
         (SshTransportOptions? sshOptions, string? sshError) = _options.Ssh.Get(parsed);
         if (sshOptions is null)
         {
             return await UsageAsync(commandName, sshError!).ConfigureAwait(false);
         }
 
-        if (service.Transports.TryGet(TransportNames.Ssh) is null)
-        {
-            var ssh = new SshTransport(sshOptions, _context.Time);
-            service.Transports.Register(ssh);
-            service.Transports.Register(new DeviceTransport(ssh));
-        }
+        Runs.RunService service = _context.GetRunService(store, sshOptions);
 
         TargetSet targets;
         try
@@ -138,7 +131,9 @@ internal sealed class ActingCommand
             Operation = operation,
             Targets = targets,
             Options = options,
-            Definition = Runs.RunDefinition.Describe(operation, CliStore.Absolute(sources, _context), criteria, options),
+            Definition = Runs.RunDefinition.Describe(operation, CliStore.Absolute(sources, _context), criteria, options) is { } definition
+                ? definition with { Ssh = Runs.RecordedSshOptions.From(sshOptions) }
+                : null,
         };
         return await ExecuteAndReportAsync(service, request, format, quiet, outputDir, cancellationToken).ConfigureAwait(false);
     }

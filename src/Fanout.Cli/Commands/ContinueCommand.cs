@@ -24,9 +24,8 @@ internal static class ContinueCommand
                 return await ResumeWorkflowAsync(context, parsed, workflowRun, parsed.GetValue(yes), parsed.GetValue(options.Output) ?? "table", ct).ConfigureAwait(false);
             }
 
-            Runs.RunService service = context.GetRunService(store);
-            ContinuationPlan plan = await service.PlanResumeAsync(parsed.GetValue(runId)!, ct).ConfigureAwait(false);
-            return await RunAsync(context, service, plan, "resume", options, parsed, ct).ConfigureAwait(false);
+            ContinuationPlan plan = await context.GetRunService(store).PlanResumeAsync(parsed.GetValue(runId)!, ct).ConfigureAwait(false);
+            return await RunAsync(context, WithRecordedSsh(context, store, plan), plan, "resume", options, parsed, ct).ConfigureAwait(false);
         }, ct));
         return command;
     }
@@ -60,7 +59,7 @@ internal static class ContinueCommand
             return await StoreAction.ErrorAsync(context, "resume", $"run {run.RunId} has no recorded workflow definition; it cannot be resumed").ConfigureAwait(false);
         }
 
-        return await RunCommand.RunAsync(context, parsed, invocation, dryRun: false, progress: false, yes, output == "json" ? "json" : "text", run.RunId, ct).ConfigureAwait(false);
+        return await RunCommand.RunAsync(context, parsed, invocation, dryRun: false, progress: false, yes, output == "json" ? "json" : "text", run.RunId, ssh: null, ct).ConfigureAwait(false);
     }
 
     private static bool IsAlive(int pid)
@@ -103,8 +102,8 @@ internal static class ContinueCommand
             RetrySelection selection = parsed.GetValue(failed) ? RetrySelection.Failed : parsed.GetValue(notRun) ? RetrySelection.NotRun : RetrySelection.AllUnsuccessful;
             return StoreAction.RunAsync(parsed, context, "retry", async store =>
             {
-                Runs.RunService service = context.GetRunService(store);
-                ContinuationPlan plan = await service.PlanRetryAsync(parsed.GetValue(runId)!, selection, ct).ConfigureAwait(false);
+                ContinuationPlan plan = await context.GetRunService(store).PlanRetryAsync(parsed.GetValue(runId)!, selection, ct).ConfigureAwait(false);
+                Runs.RunService service = WithRecordedSsh(context, store, plan);
                 if (plan.Request is { } request)
                 {
                     plan = plan with { Request = request with { RunId = service.NewRunId() } };
@@ -115,6 +114,10 @@ internal static class ContinueCommand
         });
         return command;
     }
+
+    /// <summary>The run service for executing a continuation: SSH connects as the recorded run did.</summary>
+    private static Runs.RunService WithRecordedSsh(CliContext context, IRunStore store, ContinuationPlan plan) =>
+        context.GetRunService(store, plan.Request?.Definition?.Ssh?.ToOptions());
 
     private static async Task<int> RunAsync(CliContext context, Runs.RunService service, ContinuationPlan plan, string name, RenderOptions options, ParseResult parsed, CancellationToken ct)
     {

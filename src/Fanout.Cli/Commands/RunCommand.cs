@@ -42,7 +42,12 @@ internal static class RunCommand
         }
 
         command.Arguments.Add(file);
-        command.SetAction((parsed, ct) => RunAsync(context, parsed, new WorkflowInvocation
+        var ssh = new SshCliOptions();
+        ssh.AddTo(command);
+        command.SetAction((parsed, ct) =>
+        {
+            (Transports.Ssh.SshTransportOptions? sshOptions, string? sshError) = ssh.Get(parsed);
+            return sshOptions is null ? StoreAction.ErrorAsync(context, "run", sshError!) : RunAsync(context, parsed, new WorkflowInvocation
         {
             File = parsed.GetValue(file)!,
             Set = parsed.GetValue(set) ?? [],
@@ -52,11 +57,13 @@ internal static class RunCommand
             Parallel = parsed.GetValue(parallel),
             ContinueOnError = parsed.GetValue(continueOnError),
             Timeout = parsed.GetValue(timeout),
-        }, parsed.GetValue(dryRun), parsed.GetValue(progress), parsed.GetValue(yes), parsed.GetValue(output) ?? "text", resumeRunId: null, ct));
+            Ssh = Runs.RecordedSshOptions.From(sshOptions),
+        }, parsed.GetValue(dryRun), parsed.GetValue(progress), parsed.GetValue(yes), parsed.GetValue(output) ?? "text", resumeRunId: null, sshOptions, ct);
+        });
         return command;
     }
 
-    internal static async Task<int> RunAsync(CliContext context, ParseResult parsed, WorkflowInvocation invocation, bool dryRun, bool progress, bool yes, string output, string? resumeRunId, CancellationToken ct)
+    internal static async Task<int> RunAsync(CliContext context, ParseResult parsed, WorkflowInvocation invocation, bool dryRun, bool progress, bool yes, string output, string? resumeRunId, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct)
     {
         TextWriter err = context.Console.Error;
         string name = resumeRunId is null ? "run" : "resume";
@@ -140,11 +147,11 @@ internal static class RunCommand
 
         await using (store.ConfigureAwait(false))
         {
-            return await ExecuteAsync(context, store, workflow, binding, invocation with { File = Path.GetFullPath(path), Inventory = [.. sources.Select(s => Path.IsPathRooted(s) ? s : Path.GetFullPath(Path.Combine(context.CurrentDirectory, s)))] }, inventory, timeout, progress, yes, output, resumeRunId, ct).ConfigureAwait(false);
+            return await ExecuteAsync(context, store, workflow, binding, invocation with { File = Path.GetFullPath(path), Inventory = [.. sources.Select(s => Path.IsPathRooted(s) ? s : Path.GetFullPath(Path.Combine(context.CurrentDirectory, s)))] }, inventory, timeout, progress, yes, output, resumeRunId, ssh, ct).ConfigureAwait(false);
         }
     }
 
-    private static async Task<int> ExecuteAsync(CliContext context, IRunStore store, WorkflowDefinition workflow, ParameterBindingResult binding, WorkflowInvocation invocation, Inventory.Inventory? inventory, TimeSpan? timeout, bool progress, bool yes, string output, string? resumeRunId, CancellationToken ct)
+    private static async Task<int> ExecuteAsync(CliContext context, IRunStore store, WorkflowDefinition workflow, ParameterBindingResult binding, WorkflowInvocation invocation, Inventory.Inventory? inventory, TimeSpan? timeout, bool progress, bool yes, string output, string? resumeRunId, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct)
     {
         TextWriter err = context.Console.Error;
         string name = resumeRunId is null ? "run" : "resume";
@@ -157,6 +164,8 @@ internal static class RunCommand
         {
             Store = store,
             Inventory = inventory,
+            // A fresh run uses the live options (with any password); a resume the recorded, secret-free ones.
+            Transports = CliTransports.Create(ssh ?? invocation.Ssh?.ToOptions(), context.Time),
             TimeProvider = context.Time,
             MaxParallel = invocation.Parallel,
             ContinueOnError = invocation.ContinueOnError,

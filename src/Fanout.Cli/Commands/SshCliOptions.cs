@@ -12,7 +12,7 @@ internal sealed class SshCliOptions
 
     public Option<string[]> KnownHosts { get; } = new("--known-hosts") { Description = "known_hosts file(s); new keys go to the first (default ~/.ssh/known_hosts)", HelpName = "FILE", AllowMultipleArgumentsPerToken = false };
 
-    public Option<string?> Kex { get; } = new("--kex") { Description = "Key exchange algorithms in order of preference, e.g. curve25519-sha256 (much cheaper than the default)", HelpName = "ALG[,ALG]" };
+    public Option<string?> Kex { get; } = new("--kex") { Description = "Offer only these key exchange algorithms, in this order (default: curve25519-sha256 first, post-quantum hybrids later; e.g. mlkem768x25519-sha256 to prefer post-quantum)", HelpName = "ALG[,ALG]" };
 
     public Option<TimeSpan?> ConnectTimeout { get; } = new("--connect-timeout")
     {

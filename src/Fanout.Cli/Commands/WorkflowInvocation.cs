@@ -25,4 +25,7 @@ internal sealed record WorkflowInvocation
     public bool ContinueOnError { get; init; }
 
     public string? Timeout { get; init; }
+
+    /// <summary>SSH settings for steps with targets (no secrets); <see langword="null"/> for the defaults.</summary>
+    public Runs.RecordedSshOptions? Ssh { get; init; }
 }

@@ -49,6 +49,9 @@ public sealed record RunDefinition
     /// <summary>The execution options.</summary>
     public RecordedOptions Options { get; init; } = new();
 
+    /// <summary>The SSH settings of the run (no secrets), or <see langword="null"/> when none were recorded (the defaults).</summary>
+    public RecordedSshOptions? Ssh { get; init; }
+
     /// <summary>Describes <paramref name="operation"/> run over a selection, or returns <see langword="null"/> for an operation that cannot be rebuilt from a record.</summary>
     public static RunDefinition? Describe(IOperation operation, IReadOnlyList<string> inventory, SelectionCriteria selection, Execution.ExecutionOptions options)
     {

@@ -7,12 +7,28 @@ namespace Fanout.Transports.Ssh;
 /// Builds the command line sent in the SSH exec request. The remote login shell first prints its
 /// pid (sshd makes it a session and process-group leader) and then <c>exec</c>s the real command,
 /// so the pid names the process group to kill on timeout or cancel.
+/// A command that gets input first reads exactly one sentinel byte (see <see cref="InputSentinel"/>).
 /// </summary>
 internal static partial class RemoteCommand
 {
+    /// <summary>
+    /// The byte sent before any input and swallowed remotely by <c>dd bs=1 count=1</c> (which reads
+    /// exactly one byte, unlike <c>head -c1</c>). SSH.NET's channel input stream sends the channel
+    /// EOF on dispose only when at least one byte was written; without the sentinel an empty input
+    /// (an unchanged tree's tar stream, an empty upload or stdin) left the remote command waiting
+    /// for input forever.
+    /// </summary>
+    public static ReadOnlySpan<byte> InputSentinel => "\n"u8;
+
     public static string Wrap(CommandSpec spec, bool withInput = false)
     {
+        bool input = spec.StandardInput is not null || withInput;
         var sb = new StringBuilder("echo $$; ");
+        if (input)
+        {
+            sb.Append("dd bs=1 count=1 of=/dev/null 2>/dev/null; ");
+        }
+
         foreach ((string key, string value) in spec.Environment)
         {
             if (!EnvName().IsMatch(key))
@@ -42,7 +58,7 @@ internal static partial class RemoteCommand
             throw new ArgumentException("The command has neither Argv nor ShellCommand.", nameof(spec));
         }
 
-        if (spec.StandardInput is null && !withInput)
+        if (!input)
         {
             // No input: stdin is /dev/null, so a command reading it ends instead of waiting for an EOF.
             sb.Append(" </dev/null");

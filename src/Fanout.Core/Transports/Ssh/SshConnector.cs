@@ -298,17 +298,29 @@ internal sealed class SshConnector
 
     private static void ApplyKex(ConnectionInfo info, IReadOnlyList<string> preferred)
     {
-        if (preferred.Count == 0)
-        {
-            return;
-        }
-
-        var keep = preferred.Where(info.KeyExchangeAlgorithms.ContainsKey).Select(k => (k, info.KeyExchangeAlgorithms[k])).ToList();
+        IReadOnlyList<string> order = KexOrder(preferred, [.. info.KeyExchangeAlgorithms.Keys]);
+        var keep = order.Select(k => (k, info.KeyExchangeAlgorithms[k])).ToList();
         info.KeyExchangeAlgorithms.Clear();
         foreach ((string name, var factory) in keep)
         {
             info.KeyExchangeAlgorithms.Add(name, factory);
         }
+    }
+
+    /// <summary>
+    /// The key exchange offer: exactly the preferred names when given (unsupported ones dropped);
+    /// otherwise <see cref="SshTransportOptions.DefaultKexPreference"/> first, then every other
+    /// supported algorithm (post-quantum hybrids included) in SSH.NET's order.
+    /// </summary>
+    internal static IReadOnlyList<string> KexOrder(IReadOnlyList<string> preferred, IReadOnlyList<string> supported)
+    {
+        if (preferred.Count > 0)
+        {
+            return [.. preferred.Where(supported.Contains).Distinct(StringComparer.Ordinal)];
+        }
+
+        var first = SshTransportOptions.DefaultKexPreference.Where(supported.Contains).ToList();
+        return [.. first, .. supported.Where(k => !first.Contains(k))];
     }
 
     private static void PreferKnownHostKeyTypes(ConnectionInfo info, IReadOnlyList<string> knownTypes)

@@ -57,21 +57,19 @@ internal sealed partial class SshSession : IFileTransferSession
 
     public async Task WriteAsync(string root, IReadOnlyList<FileEntry> items, CancellationToken cancellationToken)
     {
+        if (items.Count == 0)
+        {
+            await RunScriptAsync($"mkdir -p {Q(root)}", (byte[]?)null, $"create {root}", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         string script = $"mkdir -p {Q(root)} && tar -x -p --no-same-owner -C {Q(root)} -f -";
         await RunScriptAsync(script, async (channel, ct) =>
         {
-            var stdin = new CountingStream(channel);
-            await Task.Factory.StartNew(() => WriteTar(stdin, items, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
-
-            // Pad to tar's record size (20 blocks): tar then sees the end-of-archive blocks in a full
-            // record and exits on its own, instead of depending on the channel EOF, which SSH.NET
-            // 2026 did not always deliver under load (tar then waited forever).
-            int pad = (int)((RecordSize - (stdin.Written % RecordSize)) % RecordSize);
-            channel.Write(new byte[pad], 0, pad);
+            // Blocking writes (SSH.NET's channel stream waits for the remote window) on a thread of their own.
+            await Task.Factory.StartNew(() => WriteTar(channel, items, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }, $"write files under {root}", cancellationToken).ConfigureAwait(false);
     }
-
-    private const int RecordSize = 20 * 512;
 
     /// <summary>Writes the archive synchronously: SSH.NET's channel stream only has blocking writes.</summary>
     private static void WriteTar(Stream stdin, IReadOnlyList<FileEntry> items, CancellationToken ct)

@@ -126,10 +126,11 @@ internal sealed partial class SshSession : ISession
             return; // the command finished before its input could be sent (e.g. `true`)
         }
 
-        // Disposing the stream sends EOF. Synchronous Dispose on purpose: with DisposeAsync the data
-        // and the EOF did not always reach the server (tar kept waiting).
+        // Disposing the stream sends the channel EOF, but SSH.NET only does so when at least one byte
+        // was written: the sentinel (swallowed remotely, see RemoteCommand.Wrap) guarantees that.
         try
         {
+            stdin.Write(RemoteCommand.InputSentinel);
             await input(stdin, cancellationToken).ConfigureAwait(false);
             stdin.Flush();
         }

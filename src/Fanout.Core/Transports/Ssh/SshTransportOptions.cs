@@ -15,8 +15,17 @@ public sealed class SshTransportOptions
     /// <value>The default is <see langword="false"/>: unknown keys are refused. A changed key is always refused.</value>
     public bool AcceptNewHostKeys { get; set; }
 
+    /// <summary>
+    /// The key exchange order offered when neither <see cref="KexAlgorithms"/> nor the ssh config names one:
+    /// <c>curve25519-sha256</c>, <c>curve25519-sha256@libssh.org</c>, <c>ecdh-sha2-nistp256/384/521</c>, followed
+    /// by every other algorithm SSH.NET supports (the post-quantum hybrids included). SSH.NET's own order puts the
+    /// post-quantum hybrids first, which costs the client ~60 ms CPU per connection.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultKexPreference { get; } =
+        ["curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521"];
+
     /// <summary>Key exchange algorithms in order of preference; only these are offered.</summary>
-    /// <value>The default is empty: SSH.NET's own list (post-quantum hybrid first). <c>curve25519-sha256</c> is much cheaper.</value>
+    /// <value>The default is empty: <see cref="DefaultKexPreference"/> first, then SSH.NET's other algorithms. Name a post-quantum hybrid (e.g. <c>mlkem768x25519-sha256</c>) to prefer it.</value>
     public IList<string> KexAlgorithms { get; set; } = [];
 
     /// <summary>Time allowed for TCP connect, handshake and authentication, distinct from a command's timeout.</summary>
