@@ -30,7 +30,7 @@ internal sealed partial class WorkflowRunService : IHostedService
     private readonly TimeProvider _time;
     private readonly ILogger<WorkflowRunService> _logger;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<RunStatus>> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _awaiting = new(StringComparer.Ordinal);
 
     public WorkflowRunService(IRunStore store, InventoryCache inventory, ServerOptions options, ServerMetrics metrics, AuditLog audit, TimeProvider time, ILogger<WorkflowRunService> logger)
@@ -49,7 +49,8 @@ internal sealed partial class WorkflowRunService : IHostedService
     /// Resolves, validates and binds a workflow; on success <see cref="WorkflowPreparation.Workflow"/> is set, else
     /// <see cref="WorkflowPreparation.Errors"/> (field → messages) and the diagnostics with their positions.
     /// </summary>
-    public WorkflowPreparation Prepare(string? file, IReadOnlyDictionary<string, JsonElement>? parameters, string? environment, string field = "file")
+    /// <param name="trusted">True for a path an admin recorded (a workflow schedule): it may be absolute and lie outside the workflows directory.</param>
+    public WorkflowPreparation Prepare(string? file, IReadOnlyDictionary<string, JsonElement>? parameters, string? environment, string field = "file", bool trusted = false)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(file))
@@ -60,7 +61,7 @@ internal sealed partial class WorkflowRunService : IHostedService
 
         string dir = Path.GetFullPath(_options.WorkflowsDirectory);
         string full = Path.GetFullPath(Path.Combine(dir, file));
-        if (!full.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        if (!trusted && !full.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
             errors[field] = [$"workflow file '{file}' is outside the server's workflows directory"];
             return new WorkflowPreparation { Errors = errors };
@@ -72,7 +73,7 @@ internal sealed partial class WorkflowRunService : IHostedService
             return new WorkflowPreparation { Errors = errors };
         }
 
-        string relative = Path.GetRelativePath(dir, full);
+        string relative = full.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? Path.GetRelativePath(dir, full) : full;
         WorkflowParseResult validated = WorkflowValidator.ValidateFile(full);
         List<DiagnosticDocument> diagnostics = [.. validated.Diagnostics.Select(d => d with { Position = d.Position with { File = relative } })
             .Select(d => new DiagnosticDocument(d.IsError ? "error" : "warning", d.Position.Line, d.Position.Column, d.Message, d.ToString()))];
@@ -197,14 +198,19 @@ internal sealed partial class WorkflowRunService : IHostedService
         }
     }
 
-    private async Task RunAsync(WorkflowRunner runner, WorkflowRunRequest request, string runId, string actor)
+    /// <summary>The final status of a run this server started, once it ends; null when it is not running here.</summary>
+    public Task<RunStatus>? Completion(string runId) => _running.GetValueOrDefault(runId);
+
+    private async Task<RunStatus> RunAsync(WorkflowRunner runner, WorkflowRunRequest request, string runId, string actor)
     {
+        RunStatus status = RunStatus.Failed;
         DateTimeOffset started = _time.GetUtcNow();
         _audit.Post(new AuditEntry { Timestamp = started, Actor = actor, Action = "workflow.start", BatchId = runId, Detail = request.Workflow.Name });
         string detail;
         try
         {
             WorkflowRunResult result = await runner.RunAsync(request, _stopping.Token);
+            status = result.Status;
             detail = result.Status.ToWireName();
             if (_store is IWorkflowStore workflows)
             {
@@ -226,6 +232,7 @@ internal sealed partial class WorkflowRunService : IHostedService
 
         _audit.Post(new AuditEntry { Timestamp = _time.GetUtcNow(), Actor = actor, Action = "workflow.finish", BatchId = runId, DurationMs = (_time.GetUtcNow() - started).TotalMilliseconds, Detail = detail });
         _running.TryRemove(runId, out _);
+        return status;
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
