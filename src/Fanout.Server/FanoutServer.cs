@@ -82,9 +82,11 @@ public static class FanoutServer
         builder.Services.AddSingleton<BatchStatusReader>();
         builder.Services.AddSingleton<BatchEventStream>();
         builder.Services.AddSingleton<ServerScheduleLauncher>();
+        builder.Services.AddSingleton<WorkflowRunService>();
         // Start order = stop order reversed: the audit writer starts first and stops last, after the queue has drained.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BatchQueue>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkflowRunService>());
         if (options.RunScheduler)
         {
             builder.Services.AddHostedService<SchedulerService>();
@@ -124,6 +126,7 @@ public static class FanoutServer
         RunEndpoints.Map(app);
         ScheduleEndpoints.Map(app);
         WorkflowEndpoints.Map(app);
+        WorkflowRunEndpoints.Map(app);
         TokenEndpoints.Map(app);
         AuditEndpoints.Map(app);
     }

@@ -32,6 +32,10 @@ public sealed class AuthTests : IAsyncLifetime
         ["DELETE /api/schedules/{name}"] = ApiRole.Admin,
         ["GET /api/workflows/"] = ApiRole.Viewer,
         ["POST /api/workflows/validate"] = ApiRole.Viewer,
+        ["POST /api/workflows/run"] = ApiRole.Operator,
+        ["POST /api/workflows/plan"] = ApiRole.Viewer,
+        ["POST /api/runs/{id}/steps/{step}/approve"] = ApiRole.Operator,
+        ["POST /api/runs/{id}/steps/{step}/reject"] = ApiRole.Operator,
         ["GET /api/tokens/"] = ApiRole.Admin,
         ["POST /api/tokens/"] = ApiRole.Admin,
         ["DELETE /api/tokens/{name}"] = ApiRole.Admin,
@@ -64,7 +68,8 @@ public sealed class AuthTests : IAsyncLifetime
         {
             string method = endpoint[..endpoint.IndexOf(' ', StringComparison.Ordinal)];
             string path = endpoint[(method.Length + 1)..].Replace("{documentName}", "v1", StringComparison.Ordinal)
-                .Replace("{id}", "no-such-batch", StringComparison.Ordinal).Replace("{name}", "no-such-name", StringComparison.Ordinal);
+                .Replace("{id}", "no-such-batch", StringComparison.Ordinal).Replace("{name}", "no-such-name", StringComparison.Ordinal)
+                .Replace("{step}", "no-such-step", StringComparison.Ordinal);
             ApiRole? required = Expected[endpoint];
             foreach (ApiRole? role in new ApiRole?[] { null, ApiRole.Viewer, ApiRole.Operator, ApiRole.Admin })
             {

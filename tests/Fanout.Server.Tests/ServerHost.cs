@@ -42,7 +42,7 @@ internal sealed class ServerHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ServerHost> StartAsync(int maxConcurrentBatches = 4, int queueCapacity = 100, int failedAuthLimit = 1000, int bigTargets = 1001)
+    public static async Task<ServerHost> StartAsync(int maxConcurrentBatches = 4, int queueCapacity = 100, int failedAuthLimit = 1000, int bigTargets = 1001, bool withProvider = false)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("fanout-server-").FullName;
         var inventory = new StringBuilder("defaults:\n  transport: local\ntargets:\n");
@@ -56,8 +56,19 @@ internal sealed class ServerHost : IAsyncDisposable
             inventory.Append($"  n{i:D4}: {{}}\n");
         }
 
+        if (withProvider)
+        {
+            // p01 uses a stand-in lifecycle provider whose commands write marker files into the host's directory.
+            inventory.Append("  p01: { provider: marker }\n");
+        }
+
         inventory.Append("groups:\n  web: { targets: [t01, t02, t03] }\n  db: { targets: [t04, t05] }\n");
         inventory.Append("  big: { targets: [").AppendJoin(", ", Enumerable.Range(0, bigTargets).Select(i => $"n{i:D4}")).Append("] }\n");
+        if (withProvider)
+        {
+            inventory.Append($"providers:\n  marker:\n    start: touch {dir}/started-{{{{ .target.name }}}}\n    stop: touch {dir}/stopped-{{{{ .target.name }}}}\n");
+        }
+
         string inventoryPath = Path.Combine(dir, "inventory.yaml");
         await File.WriteAllTextAsync(inventoryPath, inventory.ToString());
         IRunStore store = await StoreFactory.OpenAsync(Path.Combine(dir, "fanout.db"), CancellationToken.None);

@@ -7,6 +7,7 @@ using Fanout.Server.Auth;
 using Fanout.Server.Http;
 using Fanout.Server.Inventory;
 using Fanout.Server.Observability;
+using Fanout.Server.Workflows;
 
 namespace Fanout.Server.Batches;
 
@@ -41,12 +42,17 @@ internal static class BatchEndpoints
         time.GetUtcNow().ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
     private static async Task<IResult> CreateAsync(HttpContext http, InventoryCache inventory, ServerOptions options, BatchQueue queue,
-        AuditLog audit, ServerMetrics metrics, TimeProvider time, CancellationToken cancellationToken)
+        AuditLog audit, ServerMetrics metrics, TimeProvider time, WorkflowRunService workflows, CancellationToken cancellationToken)
     {
         (BatchRequest? request, IResult? problem) = await JsonBody.ReadAsync<BatchRequest>(http.Request, cancellationToken);
         if (problem is not null)
         {
             return problem;
+        }
+
+        if (request!.Action is { Type: "workflow" } workflowAction)
+        {
+            return await CreateWorkflowAsync(http, request, workflowAction, workflows, audit, cancellationToken);
         }
 
         Fanout.Inventory.Inventory current;
@@ -98,6 +104,34 @@ internal static class BatchEndpoints
         await audit.WriteAsync(caller.Name, "batch.create", batchId, $"{plan.ActionType}: {plan.ActionSummary}", plan.Targets.Count, cancellationToken);
         var ids = Enumerable.Range(1, plan.Targets.Count).Select(i => BatchStatusReader.ExecutionId(batchId, i)).ToList();
         return Results.Created($"/api/executions/batch/{batchId}", new BatchCreated(batchId, ids));
+    }
+
+    /// <summary>
+    /// A workflow batch: <c>action.value</c> names the workflow file, <c>action.parameters</c> its parameter values. It runs
+    /// like <c>POST /api/workflows/run</c>; its steps select their own targets, so the batch names none.
+    /// </summary>
+    private static async Task<IResult> CreateWorkflowAsync(HttpContext http, BatchRequest request, ActionRequest action, WorkflowRunService workflows, AuditLog audit, CancellationToken cancellationToken)
+    {
+        if (request.TargetNodeIds is not null || request.TargetGroupIds is not null || request.Selector is not null || request.Options is not null)
+        {
+            return Problems.Validation("action.type", "a workflow batch selects its targets in the workflow's steps (targets:): leave targetNodeIds, targetGroupIds, selector and options out");
+        }
+
+        WorkflowPreparation prepared = workflows.Prepare(action.Value, action.Parameters, environment: null, field: "action.value");
+        if (prepared.Workflow is null)
+        {
+            return WorkflowRunEndpoints.Invalid(prepared);
+        }
+
+        Caller caller = Caller.Of(http);
+        (string? runId, IReadOnlyList<string> problems) = await workflows.StartAsync(prepared, caller.Name, cancellationToken);
+        if (runId is null)
+        {
+            return Problems.Validation("action.value", string.Join("; ", problems), new Dictionary<string, object?> { ["problems"] = problems });
+        }
+
+        await audit.WriteAsync(caller.Name, "batch.create", runId, $"workflow: {prepared.Workflow.Name} ({prepared.File})", cancellationToken: cancellationToken);
+        return Results.Created($"/api/runs/{runId}", new BatchCreated(runId, []));
     }
 
     /// <summary>429 with the queue status, or 503 while the server stops.</summary>

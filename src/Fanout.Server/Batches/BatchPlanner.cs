@@ -22,15 +22,15 @@ internal static class BatchPlanner
 {
     private static readonly string[] ActionTypes = ["command", "script", "task", "workflow"];
 
-    /// <summary>The built-in task names <c>action.type = task</c> accepts. None yet: lifecycle tasks need the lifecycle providers (SPEC L1).</summary>
-    public static IReadOnlyList<string> Tasks { get; } = [];
+    /// <summary>The built-in task names <c>action.type = task</c> accepts: the lifecycle actions of the targets' providers (SPEC L1).</summary>
+    public static IReadOnlyList<string> Tasks { get; } = ["start", "stop", "restart", "status"];
 
     public static BatchPlan? Plan(BatchRequest request, Fanout.Inventory.Inventory inventory, ServerOptions server, IReadOnlyList<string> sources,
         Problems.ErrorSet errors, out IReadOnlyList<string> unknownNodes, out IReadOnlyList<string> unknownGroups)
     {
         unknownNodes = [];
         unknownGroups = [];
-        (IOperation? operation, string actionType, string summary) = PlanAction(request.Action, errors);
+        (IOperation? operation, string actionType, string summary) = PlanAction(request.Action, inventory, errors);
         ExecutionOptions? options = PlanOptions(request.Options, errors);
 
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -94,6 +94,17 @@ internal static class BatchPlanner
             errors.Add("targets", "the request selects no targets; nothing was run");
         }
 
+        if (operation is LifecycleOperation lifecycle)
+        {
+            foreach (Target target in targets)
+            {
+                if (lifecycle.Validate(target) is { } problem)
+                {
+                    errors.Add("action.value", $"task '{lifecycle.Name}': {problem}");
+                }
+            }
+        }
+
         if (targets.Count > server.MaxTargetsPerBatch)
         {
             errors.Add("targets", $"the request selects {targets.Count} targets; at most {server.MaxTargetsPerBatch} are allowed per batch");
@@ -120,7 +131,7 @@ internal static class BatchPlanner
         Excludes = s.Excludes ?? [],
     };
 
-    private static (IOperation?, string, string) PlanAction(ActionRequest? action, Problems.ErrorSet errors)
+    private static (IOperation?, string, string) PlanAction(ActionRequest? action, Fanout.Inventory.Inventory inventory, Problems.ErrorSet errors)
     {
         if (action is null)
         {
@@ -159,12 +170,17 @@ internal static class BatchPlanner
                 IReadOnlyList<string> args = ListParameter(parameters, "args", errors);
                 return (new ScriptOperation(name, Encoding.UTF8.GetBytes(action.Value), args), type, $"script {name}");
             case "task":
-                errors.Add("action.value", Tasks.Count == 0
-                    ? $"task '{action.Value}' is not available: this server has no built-in tasks (lifecycle tasks need lifecycle providers, SPEC L1)"
-                    : $"unknown task '{action.Value}': available tasks are {string.Join(", ", Tasks)}");
-                return (null, type, action.Value);
+                Unknown(parameters, [], errors);
+                if (!Tasks.Contains(action.Value))
+                {
+                    errors.Add("action.value", $"unknown task '{action.Value}': available tasks are {string.Join(", ", Tasks)}");
+                    return (null, type, action.Value);
+                }
+
+                return (new LifecycleOperation(Enum.Parse<LifecycleAction>(action.Value, ignoreCase: true), inventory.Providers), type, $"task {action.Value}");
             default:
-                errors.Add("action.type", "workflow engine not available: workflow batches cannot run on this server yet");
+                // Workflow batches are run by WorkflowRunService before planning (BatchEndpoints).
+                errors.Add("action.type", "workflow actions are not planned as target batches");
                 return (null, type, action.Value);
         }
     }

@@ -3,14 +3,15 @@ using System.Globalization;
 using System.Text;
 using Fanout.Execution;
 using Fanout.Runs;
+using Fanout.Workflows.Engine;
 
 namespace Fanout.Server.Observability;
 
 /// <summary>
 /// The figures <c>/metrics</c> exposes in the Prometheus text format (SPEC A6), all fed by what this server really does:
 /// batches by final status, targets by final state, target and batch durations, running targets and batches, the queue
-/// depth, open HTTP connections and SSE streams, and rejected authentications. Workflow metrics are not exposed until the
-/// workflow engine feeds them.
+/// depth, open HTTP connections and SSE streams, rejected authentications, the latest workflow metrics (SPEC W16) recorded
+/// by the workflow runs this server started, and the workflow steps waiting for approval.
 /// </summary>
 internal sealed class ServerMetrics
 {
@@ -24,9 +25,24 @@ internal sealed class ServerMetrics
     private long _connections;
     private long _streams;
     private long _authFailures;
+    private readonly ConcurrentDictionary<(string Name, string Labels), RunMetricRecord> _workflow = new();
 
     /// <summary>Reads the queue depth when metrics are rendered.</summary>
     public Func<int> QueueDepth { get; set; } = () => 0;
+
+    /// <summary>Reads the number of workflow steps waiting for approval when metrics are rendered.</summary>
+    public Func<int> ApprovalsPending { get; set; } = () => 0;
+
+    /// <summary>Keeps the metric values a finished workflow run recorded: counters add up across runs, gauges keep the latest value.</summary>
+    public void WorkflowMetricsRecorded(IReadOnlyList<RunMetricRecord> metrics)
+    {
+        foreach (RunMetricRecord metric in metrics)
+        {
+            string name = PrometheusName(metric.Name);
+            _workflow.AddOrUpdate((name, metric.Labels), metric with { Name = name }, (_, old) =>
+                metric.Type == "counter" && old.Type == "counter" ? old with { Value = old.Value + metric.Value } : metric with { Name = name });
+        }
+    }
 
     public void TargetStarted() => Interlocked.Increment(ref _targetsRunning);
 
@@ -84,6 +100,18 @@ internal sealed class ServerMetrics
         Gauge(text, "fanout_sse_streams_open", "Open Server-Sent Events streams.", Interlocked.Read(ref _streams));
         text.Append("# HELP fanout_auth_failures_total Requests rejected for a missing, unknown or revoked token.\n# TYPE fanout_auth_failures_total counter\n");
         text.Append(CultureInfo.InvariantCulture, $"fanout_auth_failures_total {Interlocked.Read(ref _authFailures)}\n");
+        Gauge(text, "fanout_approvals_pending", "Workflow steps waiting for manual approval.", ApprovalsPending());
+        foreach (IGrouping<string, RunMetricRecord> family in _workflow.Values.GroupBy(m => m.Name, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            // A recorded "histogram" is one observed value per run, exposed as the latest value (a gauge).
+            string type = family.All(m => m.Type == "counter") ? "counter" : "gauge";
+            text.Append(CultureInfo.InvariantCulture, $"# HELP {family.Key} Workflow metric recorded by workflow runs (latest value per label set).\n# TYPE {family.Key} {type}\n");
+            foreach (RunMetricRecord m in family.OrderBy(m => m.Labels, StringComparer.Ordinal))
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{family.Key}{LabelText(m.Labels)} {m.Value.ToString("R", CultureInfo.InvariantCulture)}\n");
+            }
+        }
+
         return text.ToString();
     }
 
@@ -94,6 +122,42 @@ internal sealed class ServerMetrics
         {
             text.Append(CultureInfo.InvariantCulture, $"{name}{{{label}=\"{key}\"}} {value}\n");
         }
+    }
+
+    /// <summary>A valid Prometheus metric name: characters outside [a-zA-Z0-9_:] become '_', a leading digit gets a '_'.</summary>
+    public static string PrometheusName(string name)
+    {
+        var clean = new StringBuilder(name.Length + 1);
+        foreach (char c in name)
+        {
+            clean.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or ':' ? c : '_');
+        }
+
+        if (clean.Length == 0 || char.IsAsciiDigit(clean[0]))
+        {
+            clean.Insert(0, '_');
+        }
+
+        return clean.ToString();
+    }
+
+    /// <summary><c>a=1,b=x</c> → <c>{a="1",b="x"}</c> with label names cleaned and values escaped.</summary>
+    private static string LabelText(string labels)
+    {
+        if (string.IsNullOrEmpty(labels))
+        {
+            return string.Empty;
+        }
+
+        IEnumerable<string> pairs = labels.Split(',').Select(pair =>
+        {
+            int eq = pair.IndexOf('=', StringComparison.Ordinal);
+            string key = PrometheusName(eq < 0 ? pair : pair[..eq]).Replace(":", "_", StringComparison.Ordinal);
+            string value = eq < 0 ? string.Empty : pair[(eq + 1)..];
+            value = value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+            return $"{key}=\"{value}\"";
+        });
+        return "{" + string.Join(',', pairs) + "}";
     }
 
     private static void Gauge(StringBuilder text, string name, string help, long value) =>

@@ -1,19 +1,26 @@
+using System.Text.Json;
 using Fanout.Inventory;
 using Fanout.Runs;
 using Fanout.Server.Audit;
 using Fanout.Server.Batches;
 using Fanout.Server.Observability;
+using Fanout.Server.Workflows;
 
 namespace Fanout.Server.Schedules;
 
 /// <summary>Fires schedules through the server's execution queue, so scheduled runs show up as batches (status, SSE, metrics, audit).</summary>
-internal sealed class ServerScheduleLauncher(RunService runs, BatchQueue queue, AuditLog audit, ServerMetrics metrics, TimeProvider time) : IScheduleLauncher
+internal sealed class ServerScheduleLauncher(RunService runs, BatchQueue queue, AuditLog audit, ServerMetrics metrics, TimeProvider time, WorkflowRunService workflows, IRunStore store) : IScheduleLauncher
 {
     public async Task<ScheduleLaunchResult> LaunchAsync(ScheduleRecord schedule, Action<string> started, CancellationToken cancellationToken)
     {
+        if (schedule.Kind == "workflow")
+        {
+            return await LaunchWorkflowAsync(schedule, started, cancellationToken);
+        }
+
         if (schedule.Kind != "exec")
         {
-            return new ScheduleLaunchResult(null, $"error: workflow engine not available (schedule '{schedule.Name}' runs {schedule.Definition})");
+            return new ScheduleLaunchResult(null, $"error: schedule '{schedule.Name}' has unknown kind '{schedule.Kind}'");
         }
 
         RunDefinition definition;
@@ -49,5 +56,39 @@ internal sealed class ServerScheduleLauncher(RunService runs, BatchQueue queue, 
         await audit.WriteAsync(actor, "batch.create", batchId, $"schedule {schedule.Name}: {definition.DisplayName}", targets.Count, cancellationToken);
         RunStatus status = await batch.Completion;
         return new ScheduleLaunchResult(batchId, status.ToWireName());
+    }
+
+    /// <summary>A workflow schedule (<c>fanout schedule add FILE</c>): runs the recorded file with its parameters through the workflow engine.</summary>
+    private async Task<ScheduleLaunchResult> LaunchWorkflowAsync(ScheduleRecord schedule, Action<string> started, CancellationToken cancellationToken)
+    {
+        Dictionary<string, JsonElement>? parameters;
+        try
+        {
+            parameters = schedule.Parameters is null ? null : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(schedule.Parameters);
+        }
+        catch (JsonException e)
+        {
+            return new ScheduleLaunchResult(null, $"error: the schedule's parameters are not valid JSON: {e.Message}");
+        }
+
+        WorkflowPreparation prepared = workflows.Prepare(schedule.Definition, parameters, schedule.Environment, trusted: true);
+        if (prepared.Workflow is null)
+        {
+            return new ScheduleLaunchResult(null, "error: " + string.Join("; ", prepared.Errors.SelectMany(e => e.Value)));
+        }
+
+        string actor = $"schedule:{schedule.Name}";
+        (string? runId, IReadOnlyList<string> problems) = await workflows.StartAsync(prepared, actor, cancellationToken);
+        if (runId is null)
+        {
+            return new ScheduleLaunchResult(null, "error: " + string.Join("; ", problems));
+        }
+
+        started(runId);
+        await audit.WriteAsync(actor, "workflow.run", runId, $"schedule {schedule.Name}: workflow {prepared.Workflow.Name}", cancellationToken: cancellationToken);
+        // Completion is null only when the run already ended: the store has its status then.
+        RunStatus status = workflows.Completion(runId) is { } completion ? await completion
+            : (await store.GetRunAsync(runId, cancellationToken))?.Status ?? RunStatus.Failed;
+        return new ScheduleLaunchResult(runId, status.ToWireName());
     }
 }

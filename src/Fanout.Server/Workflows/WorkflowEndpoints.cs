@@ -10,8 +10,7 @@ namespace Fanout.Server.Workflows;
 
 /// <summary>
 /// SPEC A4 workflows: list the workflow files of <see cref="ServerOptions.WorkflowsDirectory"/> and validate a workflow with
-/// the same validator as <c>fanout validate</c>. Running workflows answers 400 "workflow engine not available" (batch
-/// action type <c>workflow</c>) until the engine lands.
+/// the same validator as <c>fanout validate</c>. Running, planning and approving are in <see cref="WorkflowRunEndpoints"/>.
 /// </summary>
 internal static class WorkflowEndpoints
 {

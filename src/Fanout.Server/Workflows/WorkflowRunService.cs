@@ -1,0 +1,273 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Fanout.Diagnostics;
+using Fanout.Runs;
+using Fanout.Security;
+using Fanout.Server.Audit;
+using Fanout.Server.Inventory;
+using Fanout.Server.Observability;
+using Fanout.Workflows;
+using Fanout.Workflows.Engine;
+using Fanout.Workflows.Model;
+using Fanout.Workflows.Parameters;
+using Fanout.Workflows.Planning;
+using Fanout.Workflows.Validation;
+
+namespace Fanout.Server.Workflows;
+
+/// <summary>
+/// Runs workflow files of <see cref="ServerOptions.WorkflowsDirectory"/> in the background through the
+/// <see cref="WorkflowRunner"/> with the server's store (recorded like <c>fanout run</c>, so <c>fanout history/show</c>,
+/// <c>fanout approve</c> and <c>fanout resume</c> see the runs). On shutdown running workflows are cancelled and awaited.
+/// </summary>
+internal sealed partial class WorkflowRunService : IHostedService
+{
+    private readonly IRunStore _store;
+    private readonly InventoryCache _inventory;
+    private readonly ServerOptions _options;
+    private readonly ServerMetrics _metrics;
+    private readonly AuditLog _audit;
+    private readonly TimeProvider _time;
+    private readonly ILogger<WorkflowRunService> _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<string, Task<RunStatus>> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _awaiting = new(StringComparer.Ordinal);
+
+    public WorkflowRunService(IRunStore store, InventoryCache inventory, ServerOptions options, ServerMetrics metrics, AuditLog audit, TimeProvider time, ILogger<WorkflowRunService> logger)
+    {
+        _store = store;
+        _inventory = inventory;
+        _options = options;
+        _metrics = metrics;
+        _audit = audit;
+        _time = time;
+        _logger = logger;
+        metrics.ApprovalsPending = () => _awaiting.Count;
+    }
+
+    /// <summary>
+    /// Resolves, validates and binds a workflow; on success <see cref="WorkflowPreparation.Workflow"/> is set, else
+    /// <see cref="WorkflowPreparation.Errors"/> (field → messages) and the diagnostics with their positions.
+    /// </summary>
+    /// <param name="trusted">True for a path an admin recorded (a workflow schedule): it may be absolute and lie outside the workflows directory.</param>
+    public WorkflowPreparation Prepare(string? file, IReadOnlyDictionary<string, JsonElement>? parameters, string? environment, string field = "file", bool trusted = false)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(file))
+        {
+            errors[field] = ["a workflow file (a name in the server's workflows directory) is required"];
+            return new WorkflowPreparation { Errors = errors };
+        }
+
+        string dir = Path.GetFullPath(_options.WorkflowsDirectory);
+        string full = Path.GetFullPath(Path.Combine(dir, file));
+        if (!trusted && !full.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            errors[field] = [$"workflow file '{file}' is outside the server's workflows directory"];
+            return new WorkflowPreparation { Errors = errors };
+        }
+
+        if (!File.Exists(full))
+        {
+            errors[field] = [$"no workflow file '{file}' in the server's workflows directory"];
+            return new WorkflowPreparation { Errors = errors };
+        }
+
+        string relative = full.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? Path.GetRelativePath(dir, full) : full;
+        WorkflowParseResult validated = WorkflowValidator.ValidateFile(full);
+        List<DiagnosticDocument> diagnostics = [.. validated.Diagnostics.Select(d => d with { Position = d.Position with { File = relative } })
+            .Select(d => new DiagnosticDocument(d.IsError ? "error" : "warning", d.Position.Line, d.Position.Column, d.Message, d.ToString()))];
+        if (validated.HasErrors)
+        {
+            errors[field] = [.. diagnostics.Where(d => d.Severity == "error").Select(d => d.Text)];
+            return new WorkflowPreparation { Errors = errors, Diagnostics = diagnostics };
+        }
+
+        var set = new List<string>();
+        foreach ((string key, JsonElement value) in parameters ?? new Dictionary<string, JsonElement>())
+        {
+            string? text = value.ValueKind switch
+            {
+                JsonValueKind.String => Escape(value.GetString()!),
+                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+                JsonValueKind.Array when value.EnumerateArray().All(v => v.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False) =>
+                    string.Join(',', value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? Escape(v.GetString()!) : v.GetRawText())),
+                _ => null,
+            };
+            if (text is null)
+            {
+                errors[$"parameters.{key}"] = [$"parameter '{key}' must be a string, number, boolean or a list of them"];
+                continue;
+            }
+
+            set.Add($"{key}={text}");
+        }
+
+        if (errors.Count > 0)
+        {
+            return new WorkflowPreparation { Errors = errors, Diagnostics = diagnostics };
+        }
+
+        WorkflowDefinition workflow = validated.Workflow!;
+        ParameterBindingResult binding = ParameterBinder.Bind(workflow, new ParameterInputs { Set = set, Environment = environment },
+            path => throw new FanoutException($"parameter files are not read by the server ({path})"));
+        if (!binding.Success)
+        {
+            errors["parameters"] = [.. binding.Errors.Select(e => SecretMasker.Apply(e, binding.SecretValues))];
+            return new WorkflowPreparation { Errors = errors, Diagnostics = diagnostics };
+        }
+
+        return new WorkflowPreparation { Workflow = workflow, Binding = binding, FullPath = full, File = relative, Set = set, Environment = environment, Diagnostics = diagnostics };
+
+        static string Escape(string s) => s.Replace(",", "\\,", StringComparison.Ordinal);
+    }
+
+    /// <summary>The plan of a prepared workflow (masked) as text, mermaid or dot.</summary>
+    public static string Plan(WorkflowPreparation prepared, string format)
+    {
+        WorkflowPlan plan = WorkflowPlanner.Build(prepared.Workflow!, prepared.Binding!.Values);
+        string text = format switch
+        {
+            "mermaid" => PlanRenderer.ToMermaid(plan),
+            "dot" => PlanRenderer.ToDot(plan),
+            _ => PlanRenderer.ToText(plan),
+        };
+        return SecretMasker.Apply(text, prepared.Binding.SecretValues);
+    }
+
+    /// <summary>Checks rules and prerequisites, then starts the run in the background; returns the run id, or the problems (nothing started).</summary>
+    public async Task<(string? RunId, IReadOnlyList<string> Problems)> StartAsync(WorkflowPreparation prepared, string actor, CancellationToken cancellationToken)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return (null, ["the server is shutting down"]);
+        }
+
+        WorkflowDefinition workflow = prepared.Workflow!;
+        Fanout.Inventory.Inventory? inventory = null;
+        if (Flatten(workflow.Steps).Any(s => s.Targets is not null))
+        {
+            try
+            {
+                inventory = await _inventory.GetAsync(cancellationToken);
+            }
+            catch (Fanout.Inventory.InventoryException e)
+            {
+                return (null, [$"the server's inventory cannot be loaded: {e.Message}"]);
+            }
+        }
+
+        string runId = WorkflowRunner.NewRunId(_time);
+        var runner = new WorkflowRunner(new WorkflowRunnerOptions
+        {
+            Store = _store,
+            Inventory = inventory,
+            TimeProvider = _time,
+            Logger = _logger,
+            OnStepEvent = OnStepEvent,
+        });
+        var request = new WorkflowRunRequest
+        {
+            Workflow = workflow,
+            Parameters = prepared.Binding!.Values,
+            SecretValues = prepared.Binding.SecretValues,
+            RunId = runId,
+            Actor = actor,
+            Definition = JsonSerializer.Serialize(new { kind = "workflow", file = prepared.FullPath, set = prepared.Set, environment = prepared.Environment, inventory = _inventory.Sources }),
+        };
+        IReadOnlyList<string> problems = await runner.CheckAsync(request, cancellationToken);
+        if (problems.Count > 0)
+        {
+            return (null, problems);
+        }
+
+        _running[runId] = Task.Run(() => RunAsync(runner, request, runId, actor), CancellationToken.None);
+        return (runId, []);
+
+        void OnStepEvent(WorkflowStepEvent e)
+        {
+            string key = runId + "\n" + e.Path;
+            if (e.State == StepState.AwaitingApproval)
+            {
+                _awaiting[key] = 0;
+            }
+            else
+            {
+                _awaiting.TryRemove(key, out _);
+            }
+        }
+    }
+
+    /// <summary>The final status of a run this server started, once it ends; null when it is not running here.</summary>
+    public Task<RunStatus>? Completion(string runId) => _running.GetValueOrDefault(runId);
+
+    private async Task<RunStatus> RunAsync(WorkflowRunner runner, WorkflowRunRequest request, string runId, string actor)
+    {
+        RunStatus status = RunStatus.Failed;
+        DateTimeOffset started = _time.GetUtcNow();
+        _audit.Post(new AuditEntry { Timestamp = started, Actor = actor, Action = "workflow.start", BatchId = runId, Detail = request.Workflow.Name });
+        string detail;
+        try
+        {
+            WorkflowRunResult result = await runner.RunAsync(request, _stopping.Token);
+            status = result.Status;
+            detail = result.Status.ToWireName();
+            if (_store is IWorkflowStore workflows)
+            {
+                _metrics.WorkflowMetricsRecorded(await workflows.GetMetricsAsync(runId, CancellationToken.None));
+            }
+        }
+        catch (Exception e) when (e is FanoutException or IOException or InvalidOperationException)
+        {
+            detail = "failed: " + e.Message;
+            Log.Failed(_logger, runId, e);
+        }
+        finally
+        {
+            foreach (string key in _awaiting.Keys.Where(k => k.StartsWith(runId + "\n", StringComparison.Ordinal)))
+            {
+                _awaiting.TryRemove(key, out _);
+            }
+        }
+
+        _audit.Post(new AuditEntry { Timestamp = _time.GetUtcNow(), Actor = actor, Action = "workflow.finish", BatchId = runId, DurationMs = (_time.GetUtcNow() - started).TotalMilliseconds, Detail = detail });
+        _running.TryRemove(runId, out _);
+        return status;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_running.Values).WaitAsync(cancellationToken);
+    }
+
+    private static IEnumerable<WorkflowStep> Flatten(IEnumerable<WorkflowStep> steps) => steps.SelectMany(s => Flatten(s.Steps).Prepend(s));
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "Workflow run {RunId} could not run")]
+        public static partial void Failed(ILogger logger, string runId, Exception exception);
+    }
+}
+
+/// <summary>A workflow resolved, validated and bound (or why not).</summary>
+internal sealed record WorkflowPreparation
+{
+    public WorkflowDefinition? Workflow { get; init; }
+
+    public ParameterBindingResult? Binding { get; init; }
+
+    public string? FullPath { get; init; }
+
+    public string? File { get; init; }
+
+    public IReadOnlyList<string> Set { get; init; } = [];
+
+    public string? Environment { get; init; }
+
+    public IDictionary<string, string[]> Errors { get; init; } = new Dictionary<string, string[]>();
+
+    public IReadOnlyList<DiagnosticDocument> Diagnostics { get; init; } = [];
+}

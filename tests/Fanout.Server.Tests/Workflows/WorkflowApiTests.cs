@@ -1,0 +1,191 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Fanout.Runs;
+using Fanout.Security;
+using Fanout.Workflows.Engine;
+
+namespace Fanout.Server.Tests.Workflows;
+
+/// <summary>Workflows over the API (SPEC A4, W14): run, plan, approve/reject, workflow and task batch actions, metrics.</summary>
+public sealed class WorkflowApiTests : IAsyncLifetime
+{
+    private const string Hello = """
+        name: hello
+        parameters: [{name: who}]
+        steps:
+          - {name: greet, command: "echo hi {{ .who }}"}
+        metrics:
+          custom_metrics:
+            - {name: steps_ok, type: gauge, value: ".succeeded_steps"}
+        """;
+
+    private const string Gated = """
+        name: gated
+        steps:
+          - {name: build, command: echo build}
+          - {name: gate, manual_approval: true}
+          - {name: after, command: echo after}
+        """;
+
+    private ServerHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await ServerHost.StartAsync(bigTargets: 1, withProvider: true);
+        string dir = Path.Combine(_host.Directory, "workflows");
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, "hello.yaml"), Hello);
+        await File.WriteAllTextAsync(Path.Combine(dir, "gated.yaml"), Gated);
+        await File.WriteAllTextAsync(Path.Combine(dir, "bad.yaml"), "name: bad\nsteps:\n  - {name: s, comand: echo}\n");
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact(Timeout = 60000)]
+    public async Task Run_RecordsTheRunInHistory_AndExposesItsMetrics()
+    {
+        string runId = await StartAsync("/api/workflows/run", new { file = "hello.yaml", parameters = new { who = "api" } }, "runId");
+        RunRecord run = await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
+        IReadOnlyList<RunRecord> history = await _host.Store.QueryRunsAsync(new RunQuery { Kind = "workflow", Name = "hello" }, CancellationToken.None);
+        string metrics = await WaitForMetricAsync("\nsteps_ok{");
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("operator", run.Actor);
+        Assert.Contains(history, r => r.RunId == runId);
+        Assert.Contains("\nsteps_ok{workflow=\"hello\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE fanout_approvals_pending gauge", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Approve_UnblocksTheWaitingRun_AndIsAudited()
+    {
+        string runId = await StartAsync("/api/workflows/run", new { file = "gated.yaml" }, "runId");
+        await WaitPendingAsync(runId);
+        string pending = await WaitForMetricAsync("fanout_approvals_pending 1");
+        using HttpClient operatorClient = _host.Client(ApiRole.Operator);
+        using HttpResponseMessage approved = await operatorClient.PostAsJsonAsync($"/api/runs/{runId}/steps/gate/approve", new { comment = "ship it" });
+        RunRecord run = await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
+        using HttpResponseMessage again = await operatorClient.PostAsJsonAsync($"/api/runs/{runId}/steps/gate/approve", new { comment = "twice" });
+        using HttpResponseMessage noStep = await operatorClient.PostAsJsonAsync($"/api/runs/{runId}/steps/nope/approve", new { });
+        using HttpResponseMessage noRun = await operatorClient.PostAsJsonAsync("/api/runs/no-such-run/steps/gate/approve", new { });
+        IReadOnlyList<ApprovalRecord> approvals = await ((IWorkflowStore)_host.Store).GetApprovalsAsync(runId, CancellationToken.None);
+        JsonElement audit = await _host.GetJsonAsync($"/api/audit?batchId={runId}");
+
+        Assert.Contains("fanout_approvals_pending 1", pending, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, noStep.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, noRun.StatusCode);
+        ApprovalRecord gate = Assert.Single(approvals);
+        Assert.Equal(("approved", "operator", "ship it"), (gate.Status, gate.Actor, gate.Comment));
+        Assert.Contains("workflow.approve", audit.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Reject_FailsTheWaitingRun()
+    {
+        string runId = await StartAsync("/api/workflows/run", new { file = "gated.yaml" }, "runId");
+        await WaitPendingAsync(runId);
+        using HttpClient operatorClient = _host.Client(ApiRole.Operator);
+        using HttpResponseMessage rejected = await operatorClient.PostAsJsonAsync($"/api/runs/{runId}/steps/gate/reject", new { comment = "not today" });
+        RunRecord run = await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
+        IReadOnlyList<WorkflowStepRecord> steps = await ((IWorkflowStore)_host.Store).GetStepsAsync(runId, CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.OK, rejected.StatusCode);
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.DoesNotContain(steps, s => s.Path == "after" && s.State == "succeeded");
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task WorkflowBatchAction_RunsTheWorkflow()
+    {
+        string runId = await StartAsync("/api/executions/batch", new { action = new { type = "workflow", value = "hello.yaml", parameters = new { who = "batch" } } }, "batchId");
+        RunRecord run = await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("workflow", run.Kind);
+        Assert.Contains("batch", run.Parameters ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task TaskAction_RunsTheTargetsProvider()
+    {
+        string batchId = await _host.CreateBatchAsync(new { targetNodeIds = new[] { "p01" }, action = new { type = "task", value = "start" } });
+        JsonElement status = await _host.WaitFinishedAsync(batchId);
+
+        Assert.Equal("succeeded", status.GetProperty("runStatus").GetString());
+        Assert.True(File.Exists(Path.Combine(_host.Directory, "started-p01")));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task BadWorkflow_Returns400WithPositions_AndEscapingPathsAreRefused()
+    {
+        using HttpClient client = _host.Client(ApiRole.Operator);
+        using HttpResponseMessage bad = await client.PostAsJsonAsync("/api/workflows/run", new { file = "bad.yaml" });
+        using HttpResponseMessage escape = await client.PostAsJsonAsync("/api/workflows/run", new { file = "../inventory.yaml" });
+        using HttpResponseMessage plan = await client.PostAsJsonAsync("/api/workflows/plan", new { file = "gated.yaml", format = "mermaid" });
+        JsonElement badBody = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement;
+        string escapeBody = await escape.Content.ReadAsStringAsync();
+        JsonElement planBody = JsonDocument.Parse(await plan.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        JsonElement diagnostic = badBody.GetProperty("diagnostics")[0];
+        Assert.Equal(3, diagnostic.GetProperty("line").GetInt32());
+        Assert.StartsWith("bad.yaml:3:", diagnostic.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("bad.yaml:3:", badBody.GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, escape.StatusCode);
+        Assert.Contains("outside the server's workflows directory", escapeBody, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, plan.StatusCode);
+        Assert.Contains("gate", planBody.GetProperty("plan").GetString(), StringComparison.Ordinal);
+    }
+
+    private async Task<string> StartAsync(string path, object body, string idField)
+    {
+        using HttpClient client = _host.Client(ApiRole.Operator);
+        using HttpResponseMessage response = await client.PostAsJsonAsync(path, body);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty(idField).GetString()!;
+    }
+
+    private async Task<RunRecord> WaitAsync(string runId, Func<RunRecord, bool> done)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        while (true)
+        {
+            if (await _host.Store.GetRunAsync(runId, deadline.Token) is { } run && done(run))
+            {
+                return run;
+            }
+
+            await Task.Delay(25, deadline.Token);
+        }
+    }
+
+    private async Task WaitPendingAsync(string runId)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        while ((await ((IWorkflowStore)_host.Store).GetApprovalsAsync(runId, deadline.Token)).All(a => a.Status != "pending"))
+        {
+            await Task.Delay(25, deadline.Token);
+        }
+    }
+
+    private async Task<string> WaitForMetricAsync(string text)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        using HttpClient client = _host.Client(ApiRole.Viewer);
+        while (true)
+        {
+            string metrics = await client.GetStringAsync("/metrics", deadline.Token);
+            if (metrics.Contains(text, StringComparison.Ordinal))
+            {
+                return metrics;
+            }
+
+            await Task.Delay(25, deadline.Token);
+        }
+    }
+}
