@@ -22,15 +22,15 @@ internal sealed class CliContext
     /// <summary>Set to true by the Ctrl-C handler when the run was interrupted (exit 130).</summary>
     public Func<bool> WasInterrupted { get; init; } = () => false;
 
-    /// <summary>The run service with every transport (see <see cref="CliTransports"/>), SSH configured by <paramref name="ssh"/>.</summary>
+    /// <summary>The run service with every transport (see <see cref="Transports.BuiltInTransports"/>), SSH configured by <paramref name="ssh"/>.</summary>
     public RunService GetRunService(IRunStore? store = null, Transports.Ssh.SshTransportOptions? ssh = null)
     {
         if (RunService is { } injected)
         {
-            CliTransports.AddMissing(injected.Transports, ssh, Time);
+            Transports.BuiltInTransports.AddMissing(injected.Transports, ssh, Time);
             return injected;
         }
 
-        return new RunService(CliTransports.Create(ssh, Time), Time, store: store);
+        return new RunService(Transports.BuiltInTransports.Create(ssh, Time), Time, store: store);
     }
 }

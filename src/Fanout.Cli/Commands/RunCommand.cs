@@ -165,7 +165,7 @@ internal static class RunCommand
             Store = store,
             Inventory = inventory,
             // A fresh run uses the live options (with any password); a resume the recorded, secret-free ones.
-            Transports = CliTransports.Create(ssh ?? invocation.Ssh?.ToOptions(), context.Time),
+            Transports = Transports.BuiltInTransports.Create(ssh ?? invocation.Ssh?.ToOptions(), context.Time),
             TimeProvider = context.Time,
             MaxParallel = invocation.Parallel,
             ContinueOnError = invocation.ContinueOnError,

@@ -27,14 +27,14 @@ public sealed partial class RunService
     private readonly RunRecorderOptions _recorderOptions;
 
     /// <summary>Creates the service.</summary>
-    /// <param name="transports">The transports targets may name. The default value has the local transport.</param>
+    /// <param name="transports">The transports targets may name. The default value is <see cref="BuiltInTransports.Create"/> (local, ssh, device).</param>
     /// <param name="timeProvider">The clock. The default value is <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">The logger. The default value logs nothing.</param>
     /// <param name="store">Where runs are recorded (SPEC H1), or <see langword="null"/> to record nothing.</param>
     /// <param name="recorderOptions">How the recorder batches writes and keeps its lease. The default value is <see cref="RunRecorderOptions"/>' defaults.</param>
     public RunService(TransportRegistry? transports = null, TimeProvider? timeProvider = null, ILogger? logger = null, IRunStore? store = null, RunRecorderOptions? recorderOptions = null)
     {
-        Transports = transports ?? new TransportRegistry().Register(new LocalTransport());
+        Transports = transports ?? BuiltInTransports.Create(timeProvider: timeProvider);
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         Store = store;

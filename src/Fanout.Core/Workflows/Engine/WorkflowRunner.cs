@@ -72,7 +72,7 @@ public sealed class WorkflowRunner
             return Masked(problems, request);
         }
 
-        TransportRegistry transports = _options.Transports ?? new TransportRegistry().Register(new LocalTransport());
+        TransportRegistry transports = _options.Transports ?? BuiltInTransports.Create(timeProvider: _options.TimeProvider);
         await using var sessions = new SessionScope(transports, _options.Logger);
         IStepExecutor executor = _options.StepExecutor ?? new TransportStepExecutor(transports, sessions, _options.TimeProvider ?? TimeProvider.System, Logger);
         foreach (Prerequisite prerequisite in workflow.Prerequisites)
@@ -102,7 +102,7 @@ public sealed class WorkflowRunner
         ArgumentNullException.ThrowIfNull(request);
         TimeProvider time = _options.TimeProvider ?? TimeProvider.System;
         string runId = request.RunId ?? NewRunId(time);
-        TransportRegistry transports = _options.Transports ?? new TransportRegistry().Register(new LocalTransport());
+        TransportRegistry transports = _options.Transports ?? BuiltInTransports.Create(timeProvider: _options.TimeProvider);
         await using var sessions = new SessionScope(transports, _options.Logger);
         IStepExecutor executor = _options.StepExecutor ?? new TransportStepExecutor(transports, sessions, time, Logger);
         WorkflowRecorder? recorder = _options.Store is { } store ? new WorkflowRecorder(store, runId, request.SecretValues, time, _options.LeaseRenewInterval) : null;
