@@ -37,30 +37,26 @@ internal sealed record ResultDocument
     /// <summary>Loads the document of <paramref name="runId"/>, or <see langword="null"/> when unknown. Outputs are read in full from log files.</summary>
     public static async Task<ResultDocument?> LoadAsync(IRunStore store, string runId, CancellationToken cancellationToken)
     {
-        if (await store.GetRunAsync(runId, cancellationToken) is not { } run)
+        if (await StoredResults.LoadTargetsAsync(store, runId, cancellationToken) is not (RunRecord run, IReadOnlyList<StoredTarget> stored))
         {
             return null;
         }
 
-        IReadOnlyList<RunTargetRecord> selection = await store.GetRunTargetsAsync(runId, cancellationToken);
-        var attempts = (await store.GetAttemptsAsync(runId, null, cancellationToken)).GroupBy(a => a.Target, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        var targets = new List<ResultTarget>(selection.Count);
-        foreach (RunTargetRecord t in selection)
+        // The same rows as `fanout export`; only a live run shows its running and queued targets as such.
+        bool final = run.Status.IsFinal();
+        var targets = new List<ResultTarget>(stored.Count);
+        foreach (StoredTarget t in stored)
         {
-            if (!attempts.TryGetValue(t.Target, out List<TargetAttemptRecord>? list) || list.Count == 0)
+            if (t.Last is not { } last)
             {
-                targets.Add(new ResultTarget(t.Target, run.Status.IsFinal() ? "not-run" : "queued", null, 0, t.Wave, null, 0, string.Empty, string.Empty, null));
+                targets.Add(new ResultTarget(t.Target, final ? "not-run" : "queued", null, 0, t.Wave, null, 0, string.Empty, string.Empty, null));
                 continue;
             }
 
-            TargetAttemptRecord last = list[^1];
-            DateTimeOffset? first = list.Where(a => a.Attempt > 0).Select(a => a.StartedAt).FirstOrDefault(s => s is not null);
-            string state = last.State == AttemptState.Running ? (run.Status.IsFinal() ? "cancelled" : "running") : last.State.ToWireName();
-            double duration = first is { } f && last.EndedAt is { } e && e > f ? (e - f).TotalMilliseconds : 0;
-            targets.Add(new ResultTarget(t.Target, state, last.ExitCode, list.Count(a => a.Attempt > 0), last.Wave == 0 ? t.Wave : last.Wave, first, duration,
-                Full(last.Stdout, last.StdoutLog), Full(last.Stderr, last.StderrLog),
-                last.State == AttemptState.Running && run.Status.IsFinal() ? last.Error ?? "the run stopped while this target was running" : last.Error));
+            bool running = last.State == AttemptState.Running;
+            string state = running ? (final ? "cancelled" : "running") : last.State.ToWireName();
+            targets.Add(new ResultTarget(t.Target, state, last.ExitCode, t.Attempts, t.Wave, t.StartedAt, t.Duration.TotalMilliseconds,
+                t.Stdout, t.Stderr, running && final ? last.Error ?? StoredResults.StoppedWhileRunning : last.Error));
         }
 
         int Count(string s) => targets.Count(t => t.State == s);
@@ -104,9 +100,6 @@ internal sealed record ResultDocument
 
     private static string Quote(string? cell) =>
         cell is null ? string.Empty : cell.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
-
-    private static string Full(string? stored, string? logFile) =>
-        logFile is not null && File.Exists(logFile) ? File.ReadAllText(logFile) : stored ?? string.Empty;
 }
 
 /// <summary>X9 summary.</summary>
