@@ -162,6 +162,43 @@ public sealed class StoreCommandsTests : IDisposable
         FanoutProcess.Result add = await Fanout("schedule", "add", "--exec", $"echo $FANOUT_TARGET >> {marks}", "-i", _inventory, "--all", "--cron", "*/1 * * * * *", "--name", "tick");
         Assert.True(add.ExitCode == 0, add.Stderr);
 
+        (JsonElement run, int exitCode, string stdout, string stderr) = await ServeUntilSucceededRunAsync();
+
+        Assert.True(exitCode == 0, $"serve exited {exitCode}: {stderr}");
+        Assert.Contains("fanout serve: stopped", stdout, StringComparison.Ordinal);
+        Assert.Equal(3, run.GetProperty("succeeded").GetInt32());
+        FanoutProcess.Result show = await Fanout("show", run.GetProperty("runId").GetString()!);
+        Assert.Contains("Actor      schedule:tick", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains("t000", File.ReadAllText(marks), StringComparison.Ordinal);
+        JsonElement schedule = JsonDocument.Parse((await Fanout("schedule", "list", "-o", "json")).Stdout).RootElement.GetProperty("schedules")[0];
+        Assert.NotEqual(JsonValueKind.Null, schedule.GetProperty("lastFireAt").ValueKind);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Serve_FiresWorkflowSchedule_RunsThroughTheEngine()
+    {
+        string marks = Path.Combine(_dir, "wf-served.txt");
+        string workflow = Path.Combine(_dir, "tick.yaml");
+        File.WriteAllText(workflow, $$$"""
+            name: tick
+            steps:
+              - name: mark
+                command: echo {{ .greeting }} >> {{{marks}}}
+            """);
+        FanoutProcess.Result add = await Fanout("schedule", "add", workflow, "--set", "greeting=hello", "--cron", "*/1 * * * * *", "--name", "wf-tick");
+        Assert.True(add.ExitCode == 0, add.Stderr);
+
+        (JsonElement run, int exitCode, string _, string stderr) = await ServeUntilSucceededRunAsync();
+
+        Assert.True(exitCode == 0, $"serve exited {exitCode}: {stderr}");
+        Assert.Equal("workflow", run.GetProperty("kind").GetString());
+        Assert.Equal("tick", run.GetProperty("name").GetString());
+        Assert.Contains("hello", File.ReadAllText(marks), StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts <c>fanout serve</c>, waits (at most 60 s) for a succeeded run in history, then stops it with SIGTERM.</summary>
+    private async Task<(JsonElement Run, int ExitCode, string Stdout, string Stderr)> ServeUntilSucceededRunAsync()
+    {
         using Process serve = FanoutProcess.Start(_dir, "serve", "--store", _store, "--poll-interval", "200ms", "--urls", "http://127.0.0.1:0");
         serve.StandardInput.Close();
         Task<string> stdout = serve.StandardOutput.ReadToEndAsync();
@@ -207,13 +244,6 @@ public sealed class StoreCommandsTests : IDisposable
             }
         }
 
-        Assert.True(serve.ExitCode == 0, $"serve exited {serve.ExitCode}: {await stderr}");
-        Assert.Contains("fanout serve: stopped", await stdout, StringComparison.Ordinal);
-        Assert.Equal(3, run.GetProperty("succeeded").GetInt32());
-        FanoutProcess.Result show = await Fanout("show", run.GetProperty("runId").GetString()!);
-        Assert.Contains("Actor      schedule:tick", show.Stdout, StringComparison.Ordinal);
-        Assert.Contains("t000", File.ReadAllText(marks), StringComparison.Ordinal);
-        JsonElement schedule = JsonDocument.Parse((await Fanout("schedule", "list", "-o", "json")).Stdout).RootElement.GetProperty("schedules")[0];
-        Assert.NotEqual(JsonValueKind.Null, schedule.GetProperty("lastFireAt").ValueKind);
+        return (run, serve.ExitCode, await stdout, await stderr);
     }
 }
