@@ -21,7 +21,7 @@ internal sealed partial class ExecutionRun
                 EndedAt = ended,
                 Outcomes = _outcomes[s]!,
                 WaveCount = _waveEnds.Length,
-                Cancelled = _cancelled,
+                Cancelled = RunCancelled,
                 StopReason = _stopReason,
                 Rollbacks = rollbacks,
             };

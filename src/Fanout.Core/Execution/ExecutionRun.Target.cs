@@ -73,7 +73,7 @@ internal sealed partial class ExecutionRun
 
             Attempt result = await RunAttemptAsync(slot, operation, target, new AttemptContext(this, index, target, attempt, wave)).ConfigureAwait(false);
             bool last = result.State is TargetState.Succeeded or TargetState.Skipped or TargetState.Cancelled
-                || !result.Retryable || attempt > Options.Retries || _cancelled;
+                || !result.Retryable || attempt > Options.Retries || RunCancelled;
             if (last)
             {
                 Finish(step, index, result.ToOutcome(target.Name, attempt, wave, TimeOf(firstStart), Time.GetElapsedTime(firstStart)));
@@ -151,7 +151,7 @@ internal sealed partial class ExecutionRun
             return new Attempt(TargetState.TimedOut, result, $"timed out after {Format(Options.Timeout)}", true);
         }
 
-        if (_cancelled && (ownCancellation || result is not null))
+        if (RunCancelled && (ownCancellation || result is not null))
         {
             return new Attempt(TargetState.Cancelled, result, CancelReason, false);
         }
@@ -177,7 +177,7 @@ internal sealed partial class ExecutionRun
         if (outcome.State is TargetState.Failed or TargetState.TimedOut or TargetState.Cancelled)
         {
             Interlocked.Increment(ref _stepFailures);
-            if (_failFast && !_cancelled)
+            if (_failFast && !RunCancelled)
             {
                 Stop($"fail-fast: {outcome.Target} {outcome.State.ToWireName()}");
             }
@@ -234,7 +234,7 @@ internal sealed partial class ExecutionRun
             {
                 if (Volatile.Read(ref outcomes[i]) is null)
                 {
-                    string reason = _stopReason ?? (_cancelled ? CancelReason : "stopped");
+                    string reason = _stopReason ?? (RunCancelled ? CancelReason : "stopped");
                     Finish(s, i, new TargetOutcome { Target = _targets[i].Name, State = TargetState.NotRun, Wave = WaveOf(i), Error = "not run: " + reason });
                 }
             }

@@ -82,6 +82,17 @@ internal sealed partial class ExecutionRun
 
     public ILogger Logger { get; }
 
+    /// <summary>
+    /// Whether the run is being cancelled. Read from the token as well as the flag: cancellation
+    /// callbacks run last-registered-first, so an operation's own token (registered later) wakes it
+    /// — possibly on another thread — before <see cref="OnCancelled"/> has set the flag, and its
+    /// outcome must still be classified as cancelled, not failed.
+    /// </summary>
+    private bool RunCancelled => _cancelled || (_runCts?.IsCancellationRequested ?? false);
+
+    /// <summary>Whether scheduling has stopped (fail-fast, max-fail-percent, cancellation, overall timeout).</summary>
+    private bool Stopping => _stop || RunCancelled;
+
     private string CancelReason => _overallTimedOut ? "overall timeout" : "cancelled";
 
     /// <summary>Runs every wave and returns one result per step.</summary>
@@ -109,7 +120,7 @@ internal sealed partial class ExecutionRun
             });
 
             int waveStart = 0;
-            for (int w = 0; w < _waveEnds.Length && !_stop && !forced; w++)
+            for (int w = 0; w < _waveEnds.Length && !Stopping && !forced; w++)
             {
                 if (w > 0 && Options.BatchWait > TimeSpan.Zero && !await BatchWaitAsync(runCts.Token).ConfigureAwait(false))
                 {
@@ -153,7 +164,7 @@ internal sealed partial class ExecutionRun
         try
         {
             await Task.Delay(Options.BatchWait, Time, token).ConfigureAwait(false);
-            return !_stop;
+            return !Stopping;
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -175,7 +186,7 @@ internal sealed partial class ExecutionRun
         });
 
         bool completed = true;
-        for (int s = 0; s < _steps.Length && !_stop; s++)
+        for (int s = 0; s < _steps.Length && !Stopping; s++)
         {
             _stepFailures = 0;
             if (!await RunStepAsync(s, wave, start, end).ConfigureAwait(false))
@@ -201,7 +212,7 @@ internal sealed partial class ExecutionRun
     private void ApplyWavePolicies(int step, int wave, int waveSize)
     {
         int failures = Volatile.Read(ref _stepFailures);
-        if (failures == 0 || _cancelled)
+        if (failures == 0 || RunCancelled)
         {
             return;
         }
@@ -244,7 +255,7 @@ internal sealed partial class ExecutionRun
 
     private async Task WorkerAsync(WorkerSlot slot, int step, int wave, int end)
     {
-        while (!_stop)
+        while (!Stopping)
         {
             int index = Interlocked.Increment(ref _next) - 1;
             if (index >= end)
