@@ -87,34 +87,27 @@ internal abstract partial class AdoRunStore
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<ScheduleRecord>> GetSchedulesAsync(CancellationToken cancellationToken) =>
-        WithConnectionAsync<IReadOnlyList<ScheduleRecord>>(async connection =>
-        {
-            await using DbCommand command = Command(connection, null, $"SELECT {ScheduleColumns} FROM schedules ORDER BY name");
-            var list = new List<ScheduleRecord>();
-            await using DbDataReader r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        QueryAsync(
+            $"SELECT {ScheduleColumns} FROM schedules ORDER BY name",
+            [],
+            r => new ScheduleRecord
             {
-                list.Add(new ScheduleRecord
-                {
-                    Name = r.GetString(0),
-                    Kind = r.GetString(1),
-                    Definition = r.GetString(2),
-                    Cron = r.GetString(3),
-                    TimeZone = r.GetString(4),
-                    Selectors = ReadString(r, 5),
-                    Parameters = ReadString(r, 6),
-                    Environment = ReadString(r, 7),
-                    Options = ReadString(r, 8),
-                    AllowOverlap = Convert.ToBoolean(r.GetValue(9), System.Globalization.CultureInfo.InvariantCulture),
-                    CreatedAt = ReadTime(r, 10),
-                    LastFireAt = ReadTimeOrNull(r, 11),
-                    LastRunId = ReadString(r, 12),
-                    LastResult = ReadString(r, 13),
-                });
-            }
-
-            return list;
-        }, cancellationToken);
+                Name = r.GetString(0),
+                Kind = r.GetString(1),
+                Definition = r.GetString(2),
+                Cron = r.GetString(3),
+                TimeZone = r.GetString(4),
+                Selectors = ReadString(r, 5),
+                Parameters = ReadString(r, 6),
+                Environment = ReadString(r, 7),
+                Options = ReadString(r, 8),
+                AllowOverlap = Convert.ToBoolean(r.GetValue(9), System.Globalization.CultureInfo.InvariantCulture),
+                CreatedAt = ReadTime(r, 10),
+                LastFireAt = ReadTimeOrNull(r, 11),
+                LastRunId = ReadString(r, 12),
+                LastResult = ReadString(r, 13),
+            },
+            cancellationToken);
 
     /// <inheritdoc/>
     public Task<bool> DeleteScheduleAsync(string name, CancellationToken cancellationToken) => WithConnectionAsync(async connection =>

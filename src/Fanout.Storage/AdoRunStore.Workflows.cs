@@ -152,23 +152,4 @@ internal abstract partial class AdoRunStore : IWorkflowStore
             [("r", runId)],
             r => new RunMetricRecord(r.GetString(0), r.GetString(1), r.GetString(2), Convert.ToDouble(r.GetValue(3), System.Globalization.CultureInfo.InvariantCulture)),
             cancellationToken);
-
-    private Task<IReadOnlyList<T>> QueryAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<DbDataReader, T> read, CancellationToken cancellationToken) =>
-        WithConnectionAsync<IReadOnlyList<T>>(async connection =>
-        {
-            await using DbCommand command = Command(connection, null, sql);
-            foreach ((string name, object? value) in parameters)
-            {
-                Param(command, name, value);
-            }
-
-            var list = new List<T>();
-            await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                list.Add(read(reader));
-            }
-
-            return list;
-        }, cancellationToken);
 }

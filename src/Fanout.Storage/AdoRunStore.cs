@@ -198,4 +198,24 @@ internal abstract partial class AdoRunStore : IRunStore
 
         return run.OwnerPid is { } pid && string.Equals(run.OwnerHost, _owner.HostName, StringComparison.OrdinalIgnoreCase) && !_owner.IsAlive(pid);
     }
+
+    /// <summary>Runs a query and maps every row with <paramref name="read"/> — the one reader loop of the store.</summary>
+    private Task<IReadOnlyList<T>> QueryAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<DbDataReader, T> read, CancellationToken cancellationToken) =>
+        WithConnectionAsync<IReadOnlyList<T>>(async connection =>
+        {
+            await using DbCommand command = Command(connection, null, sql);
+            foreach ((string name, object? value) in parameters)
+            {
+                Param(command, name, value);
+            }
+
+            var list = new List<T>();
+            await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(read(reader));
+            }
+
+            return list;
+        }, cancellationToken);
 }
