@@ -104,7 +104,7 @@ internal sealed class ActingCommand
             if (document)
             {
                 DateTimeOffset now = _context.Time.GetUtcNow();
-                WriteDocument(format, new BatchResult { RunId = service.NewRunId(), Operation = operation.Name, StartedAt = now, EndedAt = now, Outcomes = [] });
+                await WriteDocumentAsync(format, new BatchResult { RunId = service.NewRunId(), Operation = operation.Name, StartedAt = now, EndedAt = now, Outcomes = [] }).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;
@@ -160,7 +160,7 @@ internal sealed class ActingCommand
 
         if (document)
         {
-            WriteDocument(format, result);
+            await WriteDocumentAsync(format, result).ConfigureAwait(false);
             if (!quiet)
             {
                 await error.WriteLineAsync(SummaryRenderer.Totals(result)).ConfigureAwait(false);
@@ -224,11 +224,11 @@ internal sealed class ActingCommand
         }
     }
 
-    private void WriteDocument(string format, BatchResult result)
+    private async Task WriteDocumentAsync(string format, BatchResult result)
     {
         if (format == "json")
         {
-            ResultWriter.WriteJson(_context.Console.Out, result);
+            await ResultWriter.WriteJsonAsync(_context.Console.Out, result).ConfigureAwait(false);
         }
         else
         {

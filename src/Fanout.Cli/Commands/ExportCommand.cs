@@ -33,7 +33,7 @@ internal static class ExportCommand
 
                 if (f == "json")
                 {
-                    ResultWriter.WriteJson(context.Console.Out, result);
+                    await ResultWriter.WriteJsonAsync(context.Console.Out, result, ct).ConfigureAwait(false);
                 }
                 else
                 {

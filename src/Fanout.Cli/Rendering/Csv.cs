@@ -34,6 +34,10 @@ internal static class Csv
 
     public static string Format(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? string.Empty;
 
+    public static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static string Format(bool value) => value ? "true" : "false";
+
     public static string Format(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
 
     public static string Format(DateTimeOffset? value) => value?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture) ?? string.Empty;

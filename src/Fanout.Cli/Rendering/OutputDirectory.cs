@@ -1,21 +1,31 @@
 using Fanout.Execution;
+using Fanout.Output;
 
 namespace Fanout.Cli.Rendering;
 
-/// <summary>Writes each target's complete output to <c>DIR/&lt;target&gt;.stdout</c> and <c>.stderr</c> (like pssh <c>-o</c>/<c>-e</c>).</summary>
+/// <summary>
+/// Writes each target's complete output to <c>DIR/&lt;target&gt;.stdout</c> and <c>.stderr</c> (like pssh <c>-o</c>/<c>-e</c>):
+/// the exact bytes (from the spill file when the output was longer than the in-memory window), under
+/// a reversibly escaped name (<see cref="OutputFileName"/>).
+/// </summary>
 internal static class OutputDirectory
 {
     public static async Task WriteAsync(string directory, TargetOutcome outcome)
     {
         string name = FileName(outcome.Target);
-        await File.WriteAllTextAsync(Path.Combine(directory, name + ".stdout"), outcome.Stdout.ReadAll()).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(directory, name + ".stderr"), outcome.Stderr.ReadAll()).ConfigureAwait(false);
+        await WriteAsync(Path.Combine(directory, name + ".stdout"), outcome.Stdout).ConfigureAwait(false);
+        await WriteAsync(Path.Combine(directory, name + ".stderr"), outcome.Stderr).ConfigureAwait(false);
     }
 
-    /// <summary>The target name made safe as a file name: path separators and NUL become <c>_</c>.</summary>
-    public static string FileName(string target)
+    /// <summary>The target name made safe as a file name (<see cref="OutputFileName.Escape"/>): <c>a/b</c> → <c>a%2Fb</c>.</summary>
+    public static string FileName(string target) => OutputFileName.Escape(target);
+
+    private static async Task WriteAsync(string path, CapturedOutput output)
     {
-        string name = target.Replace('/', '_').Replace('\\', '_').Replace('\0', '_');
-        return name is "." or ".." ? "_" + name : name;
+        var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024, FileOptions.Asynchronous);
+        await using (file.ConfigureAwait(false))
+        {
+            await output.CopyToAsync(file).ConfigureAwait(false);
+        }
     }
 }

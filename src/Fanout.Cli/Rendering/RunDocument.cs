@@ -16,7 +16,8 @@ internal sealed record RunDocument
 
     public required RunSummaryDocument Summary { get; init; }
 
-    public required IReadOnlyList<TargetDocument> Targets { get; init; }
+    /// <summary>One document per target, made as the document is written (a target's text is not held for the whole run).</summary>
+    public required IEnumerable<TargetDocument> Targets { get; init; }
 
     /// <summary>Added field: how many waves the selection was split into.</summary>
     public int WaveCount { get; init; }
@@ -35,7 +36,7 @@ internal sealed record RunDocument
         StartedAt = result.StartedAt.ToUniversalTime(),
         EndedAt = result.EndedAt.ToUniversalTime(),
         Summary = RunSummaryDocument.From(result),
-        Targets = result.Outcomes.Select(TargetDocument.From).ToList(),
+        Targets = result.Outcomes.Select(TargetDocument.From),
         WaveCount = result.WaveCount,
         StopReason = result.StopReason,
         Rollbacks = result.Rollbacks.Count == 0 ? null : result.Rollbacks.Select(r => new RollbackDocument(r.Target, r.Succeeded, r.Error)).ToList(),
@@ -69,6 +70,18 @@ internal sealed record TargetDocument(
     string Stderr,
     string? Error)
 {
+    /// <summary>Added field: whether <c>stdout</c> is not byte-for-byte the output (the middle left out, or invalid UTF-8 replaced); the exact bytes are in --output-dir and the store's logs.</summary>
+    public bool StdoutTruncated { get; init; }
+
+    /// <summary>Added field: how many bytes the target wrote to stdout.</summary>
+    public long StdoutBytes { get; init; }
+
+    /// <summary>Added field: as <see cref="StdoutTruncated"/>, for stderr.</summary>
+    public bool StderrTruncated { get; init; }
+
+    /// <summary>Added field: how many bytes the target wrote to stderr.</summary>
+    public long StderrBytes { get; init; }
+
     public static TargetDocument From(TargetOutcome o) => new(
         o.Target,
         o.State.ToWireName(),
@@ -79,7 +92,13 @@ internal sealed record TargetDocument(
         Math.Round(o.Duration.TotalMilliseconds, 1),
         o.Stdout.Text,
         o.Stderr.Text,
-        o.Error);
+        o.Error)
+    {
+        StdoutTruncated = o.Stdout.Lossy,
+        StdoutBytes = o.Stdout.TotalBytes,
+        StderrTruncated = o.Stderr.Lossy,
+        StderrBytes = o.Stderr.TotalBytes,
+    };
 }
 
 /// <summary>One rollback of an atomic batch.</summary>

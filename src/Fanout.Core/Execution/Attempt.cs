@@ -13,6 +13,12 @@ internal readonly record struct Attempt(TargetState State, OperationResult? Resu
 {
     public int? ExitCode => Result?.ExitCode;
 
+    /// <summary>What the attempt printed when it ended without a result (timeout, cancel, lost connection).</summary>
+    public CapturedOutput? PartialStdout { get; init; }
+
+    /// <summary>What the attempt printed on stderr when it ended without a result.</summary>
+    public CapturedOutput? PartialStderr { get; init; }
+
     public TargetOutcome ToOutcome(string target, int attempts, int wave, DateTimeOffset startedAt, TimeSpan duration) => new()
     {
         Target = target,
@@ -22,8 +28,8 @@ internal readonly record struct Attempt(TargetState State, OperationResult? Resu
         Wave = wave,
         StartedAt = startedAt,
         Duration = duration,
-        Stdout = Result?.Stdout ?? CapturedOutput.Empty,
-        Stderr = Result?.Stderr ?? CapturedOutput.Empty,
+        Stdout = Result?.Stdout ?? PartialStdout ?? CapturedOutput.Empty,
+        Stderr = Result?.Stderr ?? PartialStderr ?? CapturedOutput.Empty,
         Error = Error,
         Data = Result?.Data,
     };

@@ -12,6 +12,7 @@ internal sealed class AttemptContext : OperationContext
     private readonly ExecutionRun _run;
     private readonly int _index;
     private readonly Target _target;
+    private readonly Dictionary<string, OutputCapture> _captures = new(StringComparer.Ordinal);
 
     public AttemptContext(ExecutionRun run, int index, Target target, int attempt, int wave)
     {
@@ -41,6 +42,28 @@ internal sealed class AttemptContext : OperationContext
         ExecutionRun run = _run;
         string target = _target.Name;
         int attempt = Attempt;
-        return new OutputCapture(run.Options.OutputCap, () => run.SpillPath(target, attempt, stream));
+        int cap = run.Options.OutputCap;
+        var capture = new OutputCapture(cap, () => run.SpillPath(target, attempt, stream), run.OutputBudget, Math.Min(cap / 4, OutputCapture.DefaultTail));
+        lock (_captures)
+        {
+            _captures[stream] = capture;
+        }
+
+        return capture;
+    }
+
+    /// <summary>
+    /// What the attempt's latest <c>stdout</c> and <c>stderr</c> captures hold: kept when the
+    /// operation ended without a result (timeout, cancel, lost connection), so output printed before
+    /// is never thrown away (SPEC X13).
+    /// </summary>
+    public (CapturedOutput Stdout, CapturedOutput Stderr) CompleteCaptures()
+    {
+        lock (_captures)
+        {
+            return (Complete("stdout"), Complete("stderr"));
+        }
+
+        CapturedOutput Complete(string stream) => _captures.TryGetValue(stream, out OutputCapture? c) ? c.Complete() : CapturedOutput.Empty;
     }
 }

@@ -51,8 +51,18 @@ public sealed record ExecutionOptions
     /// <summary>After cancellation, how long running targets get to stop before they are killed. The default value is 5 s.</summary>
     public TimeSpan CancellationGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Bytes of each output stream kept in memory per target. The default value is 1 MiB.</summary>
+    /// <summary>
+    /// Bytes of each output stream kept in memory per target attempt: the first bytes and (the last
+    /// quarter, at most 16 KiB) the last ones. A longer stream is written whole to a spill file as
+    /// it arrives. The default value is 64 KiB.
+    /// </summary>
     public int OutputCap { get; init; } = Output.OutputCapture.DefaultCap;
+
+    /// <summary>
+    /// Bytes of captured output all targets of the run may hold in memory together (SPEC X12). Once
+    /// spent, further output keeps less in memory and is read back from its spill file. The default value is 256 MiB.
+    /// </summary>
+    public long OutputBudget { get; init; } = Output.OutputBudget.DefaultBytes;
 
     /// <summary>Directory for output spilled beyond <see cref="OutputCap"/>; <see langword="null"/> uses a directory under the system temp path.</summary>
     public string? SpillDirectory { get; init; }
@@ -114,6 +124,11 @@ public sealed record ExecutionOptions
         if (OutputCap < 0)
         {
             errors.Add("output cap must not be negative");
+        }
+
+        if (OutputBudget < 0)
+        {
+            errors.Add("output budget must not be negative");
         }
 
         return errors;

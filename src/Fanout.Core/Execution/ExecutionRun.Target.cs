@@ -1,6 +1,7 @@
 using Fanout.Events;
 using Fanout.Inventory;
 using Fanout.Operations;
+using Fanout.Output;
 using Fanout.Transports;
 
 namespace Fanout.Execution;
@@ -71,7 +72,8 @@ internal sealed partial class ExecutionRun
                 Publish(new TargetStarted { RunId = RunId, Timestamp = TimeOf(start), Target = target.Name, Wave = wave, Attempt = attempt });
             }
 
-            Attempt result = await RunAttemptAsync(slot, operation, target, new AttemptContext(this, index, target, attempt, wave)).ConfigureAwait(false);
+            var context = new AttemptContext(this, index, target, attempt, wave);
+            Attempt result = await RunAttemptAsync(slot, operation, target, context).ConfigureAwait(false);
             bool last = result.State is TargetState.Succeeded or TargetState.Skipped or TargetState.Cancelled
                 || !result.Retryable || attempt > Options.Retries || RunCancelled;
             if (last)
@@ -135,7 +137,15 @@ internal sealed partial class ExecutionRun
             timedOut = slot.EndAttempt();
         }
 
-        return Classify(result, error, timedOut, token);
+        Attempt attempt = Classify(result, error, timedOut, token);
+        if (result is null)
+        {
+            // No result (timed out, cancelled, connection lost): keep what the target printed until then.
+            (CapturedOutput stdout, CapturedOutput stderr) = context.CompleteCaptures();
+            attempt = attempt with { PartialStdout = stdout, PartialStderr = stderr };
+        }
+
+        return attempt;
     }
 
     private Attempt Classify(OperationResult? result, Exception? error, bool timedOut, CancellationToken token)
@@ -267,7 +277,7 @@ internal sealed partial class ExecutionRun
     internal string SpillPath(string target, int attempt, string stream)
     {
         string root = Options.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "fanout", "spill");
-        return Path.Combine(root, SafeName(RunId), $"{SafeName(target)}.{attempt}.{SafeName(stream)}.log");
+        return Path.Combine(root, SafeName(RunId), $"{OutputFileName.Escape(target)}.{attempt}.{SafeName(stream)}.log");
     }
 
     private static string SafeName(string name)

@@ -68,6 +68,7 @@ internal sealed partial class ExecutionRun
             _outcomes[s] = new TargetOutcome?[targets.Count];
         }
 
+        OutputBudget = new Output.OutputBudget(options.OutputBudget);
         _startTimestamp = time.GetTimestamp();
         _startedAt = time.GetUtcNow();
     }
@@ -79,6 +80,9 @@ internal sealed partial class ExecutionRun
     public SessionCache Sessions { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>The run's memory budget for captured output (<see cref="ExecutionOptions.OutputBudget"/>).</summary>
+    public Output.OutputBudget OutputBudget { get; }
 
     public ILogger Logger { get; }
 

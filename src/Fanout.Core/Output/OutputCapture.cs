@@ -3,35 +3,58 @@ using System.Text;
 namespace Fanout.Output;
 
 /// <summary>
-/// Collects the bytes of one output stream. Keeps up to <c>cap</c> bytes in memory; once the
-/// stream grows past the cap, everything (including what was buffered) goes to a spill file
-/// so memory stays bounded however much a target prints. One writer at a time.
+/// Collects the bytes of one output stream (SPEC X12/X13). Memory holds a window — the first
+/// bytes (head) and, when a tail size is given, the last ones (tail) — reserved from the run's
+/// <see cref="OutputBudget"/>. As soon as the stream outgrows the window, the exact bytes
+/// (everything, from the first) are streamed to one spill file as they arrive, so nothing is
+/// lost and memory stays bounded however much a target prints. Writes may come from any thread
+/// (one at a time or not); <see cref="Complete"/> may be called more than once, also after a
+/// timeout or cancel, and returns what was captured up to then.
 /// </summary>
 public sealed class OutputCapture : IDisposable
 {
-    /// <summary>The default in-memory cap per stream: 1 MiB.</summary>
-    public const int DefaultCap = 1024 * 1024;
+    /// <summary>The default in-memory window per stream: 64 KiB.</summary>
+    public const int DefaultCap = 64 * 1024;
 
-    private readonly int _cap;
+    /// <summary>The default tail part of the window: 16 KiB.</summary>
+    public const int DefaultTail = 16 * 1024;
+
+    private readonly Lock _sync = new();
+    private readonly int _headWindow;
+    private readonly int _tailWindow;
     private readonly Func<string>? _spillPathFactory;
-    private byte[] _buffer = [];
-    private int _length;
-    private long _total;
+    private readonly OutputBudget _budget;
+    private byte[] _head = [];
+    private int _headLength;
+    private int _headReserved;
+    private bool _headFrozen;
+    private byte[]? _tail;
+    private long _tailWritten;
     private FileStream? _spill;
     private string? _spillPath;
+    private long _total;
+    private CapturedOutput? _completed;
+    private bool _disposed;
 
     /// <summary>Creates a capture.</summary>
-    /// <param name="cap">Bytes kept in memory. The default value is <see cref="DefaultCap"/>.</param>
-    /// <param name="spillPathFactory">Returns the path of the spill file when one is needed; <see langword="null"/> means output beyond the cap is counted but dropped.</param>
-    public OutputCapture(int cap = DefaultCap, Func<string>? spillPathFactory = null)
+    /// <param name="cap">Bytes of the in-memory window (head plus tail). The default value is <see cref="DefaultCap"/>.</param>
+    /// <param name="spillPathFactory">Returns the path of the spill file when one is needed; <see langword="null"/> means output beyond the window is counted but dropped.</param>
+    /// <param name="budget">The run's memory budget the window is reserved from; <see langword="null"/> for none.</param>
+    /// <param name="tail">How much of <paramref name="cap"/> keeps the last bytes. The default value is 0 (head only).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="cap"/> or <paramref name="tail"/> is negative, or <paramref name="tail"/> exceeds <paramref name="cap"/>.</exception>
+    public OutputCapture(int cap = DefaultCap, Func<string>? spillPathFactory = null, OutputBudget? budget = null, int tail = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cap);
-        _cap = cap;
+        ArgumentOutOfRangeException.ThrowIfNegative(tail);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(tail, cap);
+        _headWindow = cap - tail;
+        _tailWindow = tail;
         _spillPathFactory = spillPathFactory;
+        _budget = budget ?? OutputBudget.Unlimited;
     }
 
     /// <summary>How many bytes were written so far.</summary>
-    public long TotalBytes => _total;
+    public long TotalBytes => Interlocked.Read(ref _total);
 
     /// <summary>Appends bytes.</summary>
     public void Write(ReadOnlySpan<byte> data)
@@ -41,75 +64,183 @@ public sealed class OutputCapture : IDisposable
             return;
         }
 
-        _total += data.Length;
-        if (_spill is not null)
+        lock (_sync)
         {
-            _spill.Write(data);
-        }
+            if (_completed is not null || _disposed)
+            {
+                return; // the attempt is over; late bytes of a killed process are not part of it
+            }
 
-        int take = 0;
-        int room = _cap - _length;
-        if (room > 0)
-        {
-            take = Math.Min(room, data.Length);
-            EnsureCapacity(_length + take);
-            data[..take].CopyTo(_buffer.AsSpan(_length));
-            _length += take;
-        }
+            Interlocked.Add(ref _total, data.Length);
+            int take = FillHead(data);
+            ReadOnlySpan<byte> rest = data[take..];
+            if (rest.IsEmpty)
+            {
+                return;
+            }
 
-        if (_spill is null && _total > _cap && _spillPathFactory is not null)
-        {
-            _spillPath = _spillPathFactory();
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_spillPath))!);
-            _spill = new FileStream(_spillPath, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024);
-            // The memory buffer holds the first _cap bytes; the rest of this chunk follows them.
-            _spill.Write(_buffer, 0, _length);
-            _spill.Write(data[take..]);
+            // Bytes beyond the head: the head never grows again (order on disk is head, then the rest).
+            _headFrozen = true;
+            if (_tail is null && _tailWindow > 0)
+            {
+                int granted = _budget.Reserve(_tailWindow);
+                _tail = new byte[granted];
+            }
+
+            int tailSize = _tail?.Length ?? 0;
+            if (_spill is null && _spillPathFactory is not null && _tailWritten + rest.Length > tailSize)
+            {
+                OpenSpill();
+            }
+
+            _spill?.Write(rest);
+            AppendTail(rest);
         }
     }
 
     /// <summary>Appends text as UTF-8.</summary>
     public void Write(string text) => Write(Encoding.UTF8.GetBytes(text));
 
-    /// <summary>Finishes the capture and returns what it holds. The spill file is flushed and closed.</summary>
+    /// <summary>
+    /// Finishes the capture and returns what it holds: the window in memory, the exact bytes in the
+    /// spill file when there is one (flushed and closed). Later calls return the same result, and
+    /// bytes written after the first call are ignored.
+    /// </summary>
     public CapturedOutput Complete()
     {
-        _spill?.Dispose();
-        _spill = null;
-        if (_total == 0)
+        lock (_sync)
         {
-            return CapturedOutput.Empty;
-        }
-
-        int length = _length;
-        if (_total > _length)
-        {
-            // Do not cut a UTF-8 sequence in half: back up to the start of the last character.
-            while (length > 0 && (_buffer[length - 1] & 0xC0) == 0x80)
+            if (_completed is not null)
             {
-                length--;
+                return _completed;
             }
 
-            if (length > 0 && _buffer[length - 1] >= 0xC0)
+            _spill?.Dispose();
+            _spill = null;
+            if (_total == 0)
             {
-                length--;
+                _budget.Release(_headReserved);
+                _headReserved = 0;
+                _completed = CapturedOutput.Empty;
+                return _completed;
             }
-        }
 
-        return new CapturedOutput(Encoding.UTF8.GetString(_buffer, 0, length), _total, _spillPath);
+            // Keep exactly what was captured: no slack retained per target.
+            byte[] head = _head.Length == _headLength ? _head : _head.AsSpan(0, _headLength).ToArray();
+            _budget.Release(_headReserved - _headLength);
+            _headReserved = _headLength;
+            byte[] tail = LinearTail();
+            _budget.Release((_tail?.Length ?? 0) - tail.Length);
+            _tail = null;
+            _head = [];
+            _completed = new CapturedOutput(head, tail, _total, _spillPath, _headWindow, _tailWindow, _budget);
+            return _completed;
+        }
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _spill?.Dispose();
-
-    private void EnsureCapacity(int needed)
+    /// <summary>
+    /// Closes the spill file; later writes are ignored. What was captured stays available to
+    /// <see cref="Complete"/> (the executor completes an attempt's captures after a timeout or cancel).
+    /// </summary>
+    public void Dispose()
     {
-        if (needed <= _buffer.Length)
+        lock (_sync)
         {
+            _spill?.Dispose();
+            _spill = null;
+            _disposed = true;
+        }
+    }
+
+    private int FillHead(ReadOnlySpan<byte> data)
+    {
+        if (_headFrozen)
+        {
+            return 0;
+        }
+
+        int wanted = Math.Min(_headWindow - _headLength, data.Length);
+        if (wanted <= 0)
+        {
+            return 0;
+        }
+
+        int needed = _headLength + wanted;
+        if (needed > _head.Length)
+        {
+            int size = Math.Min(_headWindow, Math.Max(needed, Math.Max(256, _head.Length * 2)));
+            int granted = size > _headReserved ? _budget.Reserve(size - _headReserved) : 0;
+            _headReserved += granted;
+            size = Math.Min(size, _headReserved);
+            if (size > _head.Length)
+            {
+                Array.Resize(ref _head, size);
+            }
+
+            wanted = Math.Min(wanted, _head.Length - _headLength);
+        }
+
+        data[..wanted].CopyTo(_head.AsSpan(_headLength));
+        _headLength += wanted;
+        return wanted;
+    }
+
+    private void OpenSpill()
+    {
+        _spillPath = _spillPathFactory!();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_spillPath))!);
+        _spill = new FileStream(_spillPath, FileMode.Create, FileAccess.Write, FileShare.Read, 16 * 1024);
+
+        // Everything so far, in order: the head, then what the tail holds (it has not wrapped yet).
+        _spill.Write(_head, 0, _headLength);
+        if (_tail is not null && _tailWritten > 0)
+        {
+            _spill.Write(_tail, 0, (int)_tailWritten);
+        }
+    }
+
+    private void AppendTail(ReadOnlySpan<byte> data)
+    {
+        if (_tail is not { Length: > 0 } tail)
+        {
+            _tailWritten += data.Length;
             return;
         }
 
-        int size = Math.Min(_cap, Math.Max(needed, Math.Max(256, _buffer.Length * 2)));
-        Array.Resize(ref _buffer, size);
+        if (data.Length >= tail.Length)
+        {
+            // Only the last bytes matter; the slot at _tailWritten % size must hold the oldest of them.
+            ReadOnlySpan<byte> last = data[^tail.Length..];
+            _tailWritten += data.Length;
+            int position = (int)(_tailWritten % tail.Length);
+            last[..(tail.Length - position)].CopyTo(tail.AsSpan(position));
+            last[(tail.Length - position)..].CopyTo(tail);
+            return;
+        }
+
+        int start = (int)(_tailWritten % tail.Length);
+        int first = Math.Min(tail.Length - start, data.Length);
+        data[..first].CopyTo(tail.AsSpan(start));
+        data[first..].CopyTo(tail);
+        _tailWritten += data.Length;
+    }
+
+    private byte[] LinearTail()
+    {
+        if (_tail is not { Length: > 0 } tail || _tailWritten == 0)
+        {
+            return [];
+        }
+
+        if (_tailWritten <= tail.Length)
+        {
+            return tail.AsSpan(0, (int)_tailWritten).ToArray();
+        }
+
+        int start = (int)(_tailWritten % tail.Length);
+        var result = new byte[tail.Length];
+        tail.AsSpan(start).CopyTo(result);
+        tail.AsSpan(0, start).CopyTo(result.AsSpan(tail.Length - start));
+        return result;
     }
 }

@@ -53,6 +53,9 @@ public sealed record RecordedOptions
     /// <summary><see cref="ExecutionOptions.OutputCap"/>.</summary>
     public int OutputCap { get; init; } = Output.OutputCapture.DefaultCap;
 
+    /// <summary><see cref="ExecutionOptions.OutputBudget"/>.</summary>
+    public long OutputBudget { get; init; } = Output.OutputBudget.DefaultBytes;
+
     /// <summary>Captures <paramref name="options"/>.</summary>
     public static RecordedOptions From(ExecutionOptions options)
     {
@@ -75,6 +78,7 @@ public sealed record RecordedOptions
             Atomic = options.Atomic,
             CancellationGraceMs = options.CancellationGracePeriod.TotalMilliseconds,
             OutputCap = options.OutputCap,
+            OutputBudget = options.OutputBudget,
         };
     }
 
@@ -98,5 +102,6 @@ public sealed record RecordedOptions
         Atomic = Atomic,
         CancellationGracePeriod = TimeSpan.FromMilliseconds(CancellationGraceMs),
         OutputCap = OutputCap,
+        OutputBudget = OutputBudget,
     };
 }

@@ -8,7 +8,7 @@ internal static class RunLogPaths
 
     /// <summary>The log file of one stream (<c>stdout</c> or <c>stderr</c>) of one attempt.</summary>
     public static string AttemptLog(string logDirectory, string runId, string target, int attempt, string stream) =>
-        Path.Combine(RunDirectory(logDirectory, runId), $"{Sanitize(target)}.{attempt}.{stream}");
+        Path.Combine(RunDirectory(logDirectory, runId), $"{Output.OutputFileName.Escape(target)}.{attempt}.{stream}");
 
     /// <summary>Makes a name safe as one path segment (no separators, no <c>..</c>).</summary>
     public static string Sanitize(string name)

@@ -163,30 +163,29 @@ internal sealed partial class RunRecorder
         };
     }
 
-    // Keeps rows small: the stored text is capped; the complete stream goes to a log file when longer.
+    // Keeps rows small: the stored text is capped; the exact bytes of the stream go to a log file when
+    // they are longer than the cap, or cut, or not valid UTF-8 (the row holds text, the log the bytes).
     private (string? Text, string? Log) StoreOutput(CapturedOutput output, string target, int attempt, string stream)
     {
-        if (output.TotalBytes == 0 && output.Text.Length == 0)
+        if (output.TotalBytes == 0)
         {
             return (null, null);
         }
 
-        if (!output.Truncated && output.Text.Length <= _options.StoredOutputCap)
+        string text = output.Text;
+        if (text.Length <= _options.StoredOutputCap && !output.Lossy)
         {
-            return (output.Text, null);
+            return (text, null);
         }
 
         string path = RunLogPaths.AttemptLog(_store.LogDirectory, RunId, target, attempt, stream);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (output.SpillPath is { } spill && File.Exists(spill))
+        using (Stream source = output.OpenRead())
+        using (var log = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024))
         {
-            File.Copy(spill, path, overwrite: true);
-        }
-        else
-        {
-            File.WriteAllText(path, output.Text);
+            source.CopyTo(log);
         }
 
-        return (output.Text.Length <= _options.StoredOutputCap ? output.Text : output.Text[.._options.StoredOutputCap], path);
+        return (text.Length <= _options.StoredOutputCap ? text : text[.._options.StoredOutputCap], path);
     }
 }

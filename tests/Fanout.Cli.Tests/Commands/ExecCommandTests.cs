@@ -93,10 +93,10 @@ public sealed class ExecCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Success, exit);
         string[] lines = stdout.TrimEnd('\n').Split('\n');
-        Assert.Equal("target,state,exitCode,attempts,wave,startedAt,durationMs,stdout,stderr,error", lines[0]);
+        Assert.Equal("target,state,exitCode,attempts,wave,startedAt,durationMs,stdout,stderr,error,stdoutTruncated,stdoutBytes,stderrTruncated,stderrBytes", lines[0]);
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("node-01,succeeded,0,1,1,", lines[1], StringComparison.Ordinal);
-        Assert.EndsWith(",\"a,\"\"b\"\"\",,", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith(",\"a,\"\"b\"\"\",,,false,5,false,0", lines[1], StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 30000)]

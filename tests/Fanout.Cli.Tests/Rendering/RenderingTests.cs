@@ -56,11 +56,11 @@ public sealed class RenderingTests
     }
 
     [Fact]
-    public void ResultWriter_Json_RoundTripsStatesAndNulls()
+    public async Task ResultWriter_Json_RoundTripsStatesAndNulls()
     {
         var text = new StringWriter();
 
-        ResultWriter.WriteJson(text, Sample());
+        await ResultWriter.WriteJsonAsync(text, Sample());
 
         Snapshot.Verify("result-json", text.ToString());
     }

@@ -105,12 +105,27 @@ internal sealed partial class SshSession : ISession
             }
             catch (Exception ex) when (ex is SshException or ObjectDisposedException or IOException)
             {
+                // The connection dropped: what arrived before is kept (SPEC X13).
+                timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                DrainQuietly(pump);
                 throw new TransportException($"SSH command on {Target.Name} failed: {ex.Message}", ex);
             }
 
             timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             pump.Drain(final: true);
             return new CommandResult(command.ExitStatus, command.ExitSignal);
+        }
+    }
+
+    private static void DrainQuietly(OutputPump pump)
+    {
+        try
+        {
+            pump.Drain();
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or IOException or SshException)
+        {
+            // the channel's buffers are gone with the connection
         }
     }
 
