@@ -57,8 +57,8 @@ public sealed class ExecCommandTests : IDisposable
         Assert.Equal(1.0, summary.GetProperty("successRate").GetDouble());
         JsonElement first = root.GetProperty("targets")[0];
         Assert.Equal(
-            ["target", "state", "exitCode", "attempts", "wave", "startedAt", "durationMs", "stdout", "stderr", "error"],
-            first.EnumerateObject().Select(p => p.Name));
+            ["target", "state", "exitCode", "attempts", "wave", "startedAt", "durationMs", "stdout", "stderr", "error", "stdoutTruncated", "stdoutBytes", "stderrTruncated", "stderrBytes"],
+            first.EnumerateObject().Select(p => p.Name)); // the X9 fields in order, then the additions
         Assert.Equal("node-01", first.GetProperty("target").GetString());
         Assert.Equal("succeeded", first.GetProperty("state").GetString());
         Assert.Equal(0, first.GetProperty("exitCode").GetInt32());

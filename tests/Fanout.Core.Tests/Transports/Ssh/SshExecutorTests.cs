@@ -42,6 +42,55 @@ public sealed class SshExecutorTests(SshdFixture f)
     }
 
     [Fact(Timeout = 60000)]
+    public async Task ExecuteAsync_CommandTimeout_KeepsOutputPrintedBefore()
+    {
+        var executor = new BatchExecutor(new ExecutionOptions { Timeout = TimeSpan.FromSeconds(2) }, new TransportRegistry().Register(new SshTransport(Options(f, o => o.KillGracePeriod = TimeSpan.FromMilliseconds(300)))));
+
+        BatchResult result = await executor.ExecuteAsync(new CommandOperation(CommandSpec.Sh("echo before-timeout; echo err-line >&2; sleep 60")), [new Target { Name = "web-partial", Transport = TransportNames.Ssh }]);
+
+        TargetOutcome outcome = Assert.Single(result.Outcomes);
+        Assert.Equal(TargetState.TimedOut, outcome.State);
+        Assert.Equal("before-timeout\n", outcome.Stdout.Text);
+        Assert.Equal("err-line\n", outcome.Stderr.Text);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task ExecuteAsync_ConnectionDropped_KeepsOutputPrintedBefore()
+    {
+        // Killing the sshd process serving the session ($PPID of the command's shell) drops the connection.
+        var executor = new BatchExecutor(new ExecutionOptions { Timeout = TimeSpan.FromSeconds(30) }, new TransportRegistry().Register(new SshTransport(Options(f))));
+
+        BatchResult result = await executor.ExecuteAsync(new CommandOperation(CommandSpec.Sh("echo before-drop; sleep 1; kill -9 $PPID; sleep 30")), [new Target { Name = "web-drop", Transport = TransportNames.Ssh }]);
+
+        TargetOutcome outcome = Assert.Single(result.Outcomes);
+        Assert.NotEqual(TargetState.Succeeded, outcome.State);
+        Assert.Equal("before-drop\n", outcome.Stdout.Text);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task ExecuteAsync_RandomBinaryOutput_IsByteExactOverSsh()
+    {
+        byte[] data = new byte[300_000];
+        new Random(5).NextBytes(data);
+        string source = Path.Combine(f.Dir, "random-" + Guid.NewGuid().ToString("N") + ".bin");
+        File.WriteAllBytes(source, data);
+        string spill = Directory.CreateTempSubdirectory("fanout-ssh-spill-").FullName;
+        var executor = new BatchExecutor(new ExecutionOptions { SpillDirectory = spill }, new TransportRegistry().Register(new SshTransport(Options(f))));
+
+        BatchResult result = await executor.ExecuteAsync(new CommandOperation(CommandSpec.Sh($"cat {source}; head -c 1000 {source} >&2")), [new Target { Name = "web-binary", Transport = TransportNames.Ssh }]);
+
+        TargetOutcome outcome = Assert.Single(result.Outcomes);
+        Assert.Equal(TargetState.Succeeded, outcome.State);
+        using var stdout = new MemoryStream();
+        await outcome.Stdout.CopyToAsync(stdout);
+        Assert.Equal(data, stdout.ToArray());
+        using var stderr = new MemoryStream();
+        await outcome.Stderr.CopyToAsync(stderr);
+        Assert.Equal(data.AsSpan(0, 1000).ToArray(), stderr.ToArray());
+        Directory.Delete(spill, recursive: true);
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task ExecuteAsync_SyncToTwoTargetsSharingAHost_BothSucceed()
     {
         string src = Directory.CreateTempSubdirectory("fanout-exec-sync-").FullName;
