@@ -36,7 +36,7 @@ internal static class UiEndpoints
     public static void Map(WebApplication app)
     {
         app.MapRazorComponents<App>().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer), new UiPageAttribute()).ExcludeFromDescription();
-        app.MapPost(SignInPath, SignInAsync).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost("/session", SignInAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/signout", SignOutAsync).WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer)).ExcludeFromDescription();
         app.MapGet("/ui/assets/{name}", Asset).AllowAnonymous().ExcludeFromDescription();
     }
@@ -55,7 +55,9 @@ internal static class UiEndpoints
         {
             limiter.RecordFailure(ip);
             metrics.AuthFailed();
-            return Page(string.IsNullOrWhiteSpace(token) ? "Enter an API token." : "This token is unknown or revoked.", returnUrl, StatusCodes.Status401Unauthorized);
+            return string.IsNullOrWhiteSpace(token)
+                ? Page("Enter an API token.", returnUrl, StatusCodes.Status400BadRequest)
+                : Page("This token is unknown or revoked.", returnUrl, StatusCodes.Status401Unauthorized);
         }
 
         sessions.Issue(http, token!.Trim());
