@@ -166,5 +166,4 @@ public sealed class SyncOperation : IOperation
         text.Append(System.Globalization.CultureInfo.InvariantCulture, $"would skip {skipped} unchanged file{(skipped == 1 ? "" : "s")}\n");
         return text.ToString();
     }
-    }
 }
