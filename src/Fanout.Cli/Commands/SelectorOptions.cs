@@ -86,7 +86,7 @@ internal sealed class SelectorOptions
             await context.Console.Error.WriteLineAsync($"fanout {commandName}: warning: {warning}").ConfigureAwait(false);
         }
 
-        bool strict = parsed.GetValue(Strict) || (parsed.GetResult(Strict) is null && StrictByConfig(context));
+        bool strict = parsed.GetValue(Strict) || (parsed.GetResult(Strict) is null or { Implicit: true } && StrictByConfig(context));
         if (!strict)
         {
             return null;
