@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Fanout.Execution;
 
@@ -82,6 +83,10 @@ internal sealed record TargetDocument(
     /// <summary>Added field: how many bytes the target wrote to stderr.</summary>
     public long StderrBytes { get; init; }
 
+    /// <summary>Added field: operation-specific figures (sync: <c>filesCopied</c>, <c>filesSkipped</c>, <c>filesDeleted</c>, <c>bytesCopied</c>); absent when the operation has none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, JsonElement>? Data { get; init; }
+
     public static TargetDocument From(TargetOutcome o) => new(
         o.Target,
         o.State.ToWireName(),
@@ -98,7 +103,33 @@ internal sealed record TargetDocument(
         StdoutBytes = o.Stdout.TotalBytes,
         StderrTruncated = o.Stderr.Lossy,
         StderrBytes = o.Stderr.TotalBytes,
+        Data = ToJson(o.Data),
     };
+
+    private static Dictionary<string, JsonElement>? ToJson(IReadOnlyDictionary<string, object?>? data)
+    {
+        if (data is null || data.Count == 0)
+        {
+            return null;
+        }
+
+        var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach ((string key, object? value) in data)
+        {
+            result[key] = value switch
+            {
+                null => JsonSerializer.SerializeToElement((string?)null, CliJsonContext.Default.String),
+                bool b => JsonSerializer.SerializeToElement(b, CliJsonContext.Default.Boolean),
+                int i => JsonSerializer.SerializeToElement((long)i, CliJsonContext.Default.Int64),
+                long l => JsonSerializer.SerializeToElement(l, CliJsonContext.Default.Int64),
+                double d => JsonSerializer.SerializeToElement(d, CliJsonContext.Default.Double),
+                JsonElement e => e,
+                _ => JsonSerializer.SerializeToElement(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture), CliJsonContext.Default.String),
+            };
+        }
+
+        return result;
+    }
 }
 
 /// <summary>One rollback of an atomic batch.</summary>
