@@ -7,7 +7,6 @@ namespace Fanout.Cli.Rendering;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
-[JsonSerializable(typeof(RunDocument))]
 [JsonSerializable(typeof(TargetsDocument))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
