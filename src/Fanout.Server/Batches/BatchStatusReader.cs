@@ -19,11 +19,14 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
     {
         BatchState? live = queue.Find(batchId);
         (BatchPhase Phase, IReadOnlyList<BatchState.TargetView> Targets)? snapshot = live?.Snapshot();
+        bool stopAfterWave = live?.StopAfterWaveRequested ?? false;
         if (live is { SequenceOffset: 0 } && snapshot is { Phase: not BatchPhase.Finished } fresh)
         {
             // A new batch of this server: memory holds every target.
+            int[] ends = Fanout.Execution.WavePlanner.Plan(live.Request.Options.BatchSizes, fresh.Targets.Count);
             return BatchStatusDocument.Build(batchId, fresh.Phase == BatchPhase.Queued ? "queued" : "running", null,
-                [.. fresh.Targets.Select(t => Execution(batchId, t.Ordinal, t))], states, page, pageSize);
+                [.. fresh.Targets.Select(t => Execution(batchId, t.Ordinal, WaveOf(ends, t.Ordinal), t))], states, page, pageSize)
+                with { StopAfterWaveRequested = stopAfterWave };
         }
 
         if (await store.GetRunAsync(batchId, cancellationToken) is not { } run)
@@ -44,10 +47,10 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
             RunStatus.Failed => "failed",
             _ => "cancelled",
         };
-        string? runStatus = resumed is not null ? RunStatus.Running.ToWireName() : run.Status.ToWireName();
+        string runStatus = resumed is not null ? RunStatus.Running.ToWireName() : run.Status.ToWireName();
         if (resumed is null && _ended.TryGetValue(batchId, out EndedRun? cached) && cached.Matches(run))
         {
-            return BatchStatusDocument.Build(batchId, batchStatus, runStatus, cached.Rows, states, page, pageSize);
+            return BatchStatusDocument.Build(batchId, batchStatus, runStatus, cached.Rows, states, page, pageSize) with { StopAfterWaveRequested = stopAfterWave };
         }
 
         IReadOnlyList<RunTargetRecord> selection = await store.GetRunTargetsAsync(batchId, cancellationToken);
@@ -57,18 +60,20 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
         for (int i = 0; i < selection.Count; i++)
         {
             string name = selection[i].Target;
+            int wave = Math.Max(1, selection[i].Wave);
             if (resumed is not null && resumed.TryGetValue(name, out BatchState.TargetView? view))
             {
-                stored.Add(Execution(batchId, i + 1, view));
+                stored.Add(Execution(batchId, i + 1, wave, view));
             }
             else if (!latest.TryGetValue(name, out TargetAttemptRecord? a))
             {
-                stored.Add(new ExecutionDocument(ExecutionId(batchId, i + 1), name, running ? "queued" : "not-run", null, null, null, null, null));
+                stored.Add(new ExecutionDocument(ExecutionId(batchId, i + 1), name, running ? "queued" : "not-run", null, null, null, null, null, wave, 0, null));
             }
             else
             {
                 double? duration = a.StartedAt is { } start && a.EndedAt is { } end ? ResultDocuments.Milliseconds(end - start) : null;
-                stored.Add(new ExecutionDocument(ExecutionId(batchId, i + 1), name, ResultDocuments.StateOf(a.State, running), a.ExitCode, duration, a.Stdout, a.Stderr, a.Error));
+                stored.Add(new ExecutionDocument(ExecutionId(batchId, i + 1), name, ResultDocuments.StateOf(a.State, running), a.ExitCode, duration,
+                    a.Stdout, a.Stderr, a.Error, a.Wave == 0 ? wave : Math.Max(1, a.Wave), a.Attempt, a.StartedAt));
             }
         }
 
@@ -82,12 +87,25 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
             _ended[batchId] = new EndedRun(run.Status, run.EndedAt, run.ResumeCount, stored);
         }
 
-        return BatchStatusDocument.Build(batchId, batchStatus, runStatus, stored, states, page, pageSize);
+        return BatchStatusDocument.Build(batchId, batchStatus, runStatus, stored, states, page, pageSize) with { StopAfterWaveRequested = stopAfterWave };
     }
 
-    private static ExecutionDocument Execution(string batchId, int ordinal, BatchState.TargetView t) =>
+    private static ExecutionDocument Execution(string batchId, int ordinal, int wave, BatchState.TargetView t) =>
         new(ExecutionId(batchId, ordinal), t.Name, t.State, t.Outcome?.ExitCode, t.Outcome is { } o ? ResultDocuments.Milliseconds(o.Duration) : null,
-            t.Outcome?.Stdout.Text, t.Outcome?.Stderr.Text, t.Outcome?.Error);
+            t.Outcome?.Stdout.Text, t.Outcome?.Stderr.Text, t.Outcome?.Error, wave, t.Outcome?.Attempts ?? (t.StartedAt is null ? 0 : 1), t.Outcome?.StartedAt ?? t.StartedAt);
+
+    private static int WaveOf(int[] ends, int ordinal)
+    {
+        for (int w = 0; w < ends.Length; w++)
+        {
+            if (ordinal <= ends[w])
+            {
+                return w + 1;
+            }
+        }
+
+        return Math.Max(1, ends.Length);
+    }
 
     private sealed record EndedRun(RunStatus Status, DateTimeOffset? EndedAt, int ResumeCount, IReadOnlyList<ExecutionDocument> Rows)
     {
