@@ -11,6 +11,10 @@ namespace Fanout.Documents;
 [JsonSerializable(typeof(HistoryDocument))]
 [JsonSerializable(typeof(BatchStatusDocument))]
 [JsonSerializable(typeof(DateTimeOffset))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(double))]
 internal sealed partial class DocumentJsonContext : JsonSerializerContext
 {
 }

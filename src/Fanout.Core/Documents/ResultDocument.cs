@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Fanout.Documents;
@@ -107,6 +108,10 @@ internal sealed record ResultTarget
     public required string Stderr { get; init; }
 
     public required string? Error { get; init; }
+
+    /// <summary>Added field: operation-specific figures (sync: <c>filesCopied</c>, <c>filesSkipped</c>, <c>filesDeleted</c>, <c>bytesCopied</c>); absent when the operation has none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, JsonElement>? Data { get; init; }
 }
 
 /// <summary>One rollback of an atomic batch.</summary>

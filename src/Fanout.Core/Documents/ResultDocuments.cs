@@ -43,7 +43,33 @@ internal static class ResultDocuments
         Stdout = o.Stdout.Text,
         Stderr = o.Stderr.Text,
         Error = o.Error,
+        Data = DataOf(o.Data),
     };
+
+    private static Dictionary<string, JsonElement>? DataOf(IReadOnlyDictionary<string, object?>? data)
+    {
+        if (data is null || data.Count == 0)
+        {
+            return null;
+        }
+
+        var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach ((string key, object? value) in data)
+        {
+            result[key] = value switch
+            {
+                null => JsonSerializer.SerializeToElement((string?)null, DocumentJsonContext.Default.String),
+                bool b => JsonSerializer.SerializeToElement(b, DocumentJsonContext.Default.Boolean),
+                int i => JsonSerializer.SerializeToElement((long)i, DocumentJsonContext.Default.Int64),
+                long l => JsonSerializer.SerializeToElement(l, DocumentJsonContext.Default.Int64),
+                double d => JsonSerializer.SerializeToElement(d, DocumentJsonContext.Default.Double),
+                JsonElement e => e,
+                _ => JsonSerializer.SerializeToElement(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture), DocumentJsonContext.Default.String),
+            };
+        }
+
+        return result;
+    }
 
     /// <summary>
     /// The document of stored run <paramref name="runId"/>, or <see langword="null"/> when unknown; outputs are read in full
