@@ -107,7 +107,7 @@ internal sealed class ActingCommand
             if (document)
             {
                 DateTimeOffset now = _context.Time.GetUtcNow();
-                await WriteDocumentAsync(format, new BatchResult { RunId = service.NewRunId(), Operation = operation.Name, StartedAt = now, EndedAt = now, Outcomes = [] }).ConfigureAwait(false);
+                WriteDocument(format, new BatchResult { RunId = service.NewRunId(), Operation = operation.Name, StartedAt = now, EndedAt = now, Outcomes = [] });
             }
 
             return ExitCodes.Success;
@@ -172,7 +172,7 @@ internal sealed class ActingCommand
 
         if (document)
         {
-            await WriteDocumentAsync(format, result).ConfigureAwait(false);
+            WriteDocument(format, result);
             if (!quiet)
             {
                 await error.WriteLineAsync(SummaryRenderer.Totals(result)).ConfigureAwait(false);
@@ -236,11 +236,11 @@ internal sealed class ActingCommand
         }
     }
 
-    private async Task WriteDocumentAsync(string format, BatchResult result)
+    private void WriteDocument(string format, BatchResult result)
     {
         if (format == "json")
         {
-            await ResultWriter.WriteJsonAsync(_context.Console.Out, result).ConfigureAwait(false);
+            ResultWriter.WriteJson(_context.Console.Out, result);
         }
         else
         {

@@ -56,11 +56,11 @@ public sealed class RenderingTests
     }
 
     [Fact]
-    public async Task ResultWriter_Json_RoundTripsStatesAndNulls()
+    public void ResultWriter_Json_RoundTripsStatesAndNulls()
     {
         var text = new StringWriter();
 
-        await ResultWriter.WriteJsonAsync(text, Sample());
+        ResultWriter.WriteJson(text, Sample());
 
         Snapshot.Verify("result-json", text.ToString());
     }
