@@ -29,6 +29,10 @@ internal sealed record RunDocument
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<RollbackDocument>? Rollbacks { get; init; }
 
+    /// <summary>True when the target was rolled back, false when its rollback failed, null when none ran for it.</summary>
+    public static bool? RolledBack(BatchResult result, string target) =>
+        result.Rollbacks.FirstOrDefault(r => r.Target == target) is { } r ? r.Succeeded : null;
+
     public static RunDocument From(BatchResult result) => new()
     {
         RunId = result.RunId,
@@ -36,7 +40,7 @@ internal sealed record RunDocument
         StartedAt = result.StartedAt.ToUniversalTime(),
         EndedAt = result.EndedAt.ToUniversalTime(),
         Summary = RunSummaryDocument.From(result),
-        Targets = result.Outcomes.Select(TargetDocument.From).ToList(),
+        Targets = result.Outcomes.Select(o => TargetDocument.From(o) with { RolledBack = RolledBack(result, o.Target) }).ToList(),
         WaveCount = result.WaveCount,
         StopReason = result.StopReason,
         Rollbacks = result.Rollbacks.Count == 0 ? null : result.Rollbacks.Select(r => new RollbackDocument(r.Target, r.Succeeded, r.Error)).ToList(),
@@ -73,6 +77,10 @@ internal sealed record TargetDocument(
     /// <summary>Added field: operation-specific figures (sync: <c>filesCopied</c>, <c>filesSkipped</c>, <c>filesDeleted</c>, <c>bytesCopied</c>); absent when the operation has none.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, JsonElement>? Data { get; init; }
+
+    /// <summary>Added field: after an atomic batch failed, true when this target was rolled back, false when its rollback failed; absent when no rollback ran for it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? RolledBack { get; init; }
 
     public static TargetDocument From(TargetOutcome o) => new(
         o.Target,
