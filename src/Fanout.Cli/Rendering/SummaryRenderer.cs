@@ -141,7 +141,7 @@ internal static class SummaryRenderer
 
                 if (rollbacks)
                 {
-                    cells.Add(RunDocument.RolledBack(result, o.Target) switch
+                    cells.Add(Fanout.Documents.ResultDocuments.RolledBack(result, o.Target) switch
                     {
                         true => new Markup("[yellow]rolled back[/]"),
                         false => new Markup("[red]rollback failed[/]"),
