@@ -199,7 +199,7 @@ internal static class RunCommand
             }
         }
 
-        Task<WorkflowRunResult> running = runner.RunAsync(request, ct);
+        Task<WorkflowRunResult> running = context.GetRunService(store).ExecuteWorkflowAsync(runner, request, ct);
         if (live)
         {
             await display.RunLiveAsync(context.Console.CreateAnsiConsole(err), running, CancellationToken.None).ConfigureAwait(false);
