@@ -322,7 +322,12 @@
       dirty = viewDirty = true;
     }
     async function finish() {
-      const doc = await loadAll();
+      // The end event can arrive a moment before the status document says the run ended: read until it does.
+      let doc = await loadAll();
+      for (let i = 0; i < 40 && doc && (doc.status === 'running' || doc.status === 'queued'); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        doc = await loadAll();
+      }
       status = doc?.status ?? status; ended = ended || Date.now();
       dirty = viewDirty = true;
       const el = $('#summary'); el.hidden = false;
@@ -452,7 +457,7 @@
       } else {
         body.innerHTML = entries.map((a) => `<section class="attempt" aria-label="Attempt ${a.attempt}"><h3>Attempt ${a.attempt}: ${stateHtml(a.state)} · exit code ${a.exitCode ?? '–'}</h3>` +
           (a.error ? `<p class="field-error">${esc(a.error)}</p>` : '') +
-          `<h4>stdout</h4><pre tabindex="0" aria-label="stdout">${esc(a.stdout)}</pre><h4>stderr</h4><pre tabindex="0" aria-label="stderr">${esc(a.stderr)}</pre></section>`).join('');
+          `<h4>stdout</h4><pre tabindex="0" role="region" aria-label="stdout">${esc(a.stdout)}</pre><h4>stderr</h4><pre tabindex="0" role="region" aria-label="stderr">${esc(a.stderr)}</pre></section>`).join('');
       }
       if (r && (r.state === 'queued' || r.state === 'running') && outDialog.open) setTimeout(() => { if (outDialog.open) showOutput(name); }, 1000);
     }
