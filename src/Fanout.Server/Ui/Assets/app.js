@@ -480,6 +480,16 @@
       if (res.ok) location.reload();
     });
 
+    // Workflow approvals: each button is POST /api/runs/{id}/steps/{step}/approve|reject with the comment.
+    $$('[data-approve], [data-reject]').forEach((b) => b.addEventListener('click', async () => {
+      const step = b.dataset.approve ?? b.dataset.reject;
+      const decision = b.dataset.approve !== undefined ? 'approve' : 'reject';
+      const comment = $(`[data-comment="${CSS.escape(step)}"]`)?.value || undefined;
+      const res = await act(`/api/runs/${encodeURIComponent(id)}/steps/${encodeURIComponent(step)}/${decision}`, comment ? { comment } : undefined,
+        (j) => `Step ${j.step} ${j.decision} by ${j.actor}.`);
+      if (res.ok) setTimeout(() => location.reload(), 500);
+    }));
+
     // Renders are coalesced: events only mark the page dirty; at most 10 renders a second.
     setInterval(render, 100);
     setInterval(() => { if (!ended && (status === 'running' || status === 'queued')) { dirty = true; } }, 1000);
@@ -500,5 +510,17 @@
     })();
   }
 
-  document.addEventListener('DOMContentLoaded', () => { executionsPage(); newExecutionDialog(); runPage(); });
+  function workflowsPage() {
+    const button = $('#run-workflow');
+    if (!button) return;
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      const res = await api('POST', '/api/workflows/run', { file: button.dataset.file });
+      if (res.status === 201) { location.href = '/runs/' + encodeURIComponent(res.json.runId); return; }
+      button.disabled = false;
+      const el = $('#run-workflow-error'); el.hidden = false; el.textContent = res.json?.detail ?? `The server answered ${res.status}.`; el.focus?.();
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', () => { executionsPage(); newExecutionDialog(); runPage(); workflowsPage(); });
 })();
