@@ -171,7 +171,7 @@ public sealed class WorkflowRunner
 
             var execution = new WorkflowExecution(request, _options, runId, executor, new WorkflowPublisher(runId, tracker, recorder, state, time, request.SecretValues))
             {
-                CompletedUnits = completed,
+                Resume = new ResumeState { CompletedUnits = completed },
             };
             WorkflowRunResult result;
             try
