@@ -41,6 +41,7 @@ internal static class FanoutApp
             CleanupCommand.Create(context),
             ContinueCommand.CreateRetry(context),
             ContinueCommand.CreateResume(context),
+            CancelCommand.Create(context),
             ScheduleCommand.Create(context),
             ServeCommand.Create(context),
             TokenCommand.Create(context),
