@@ -131,6 +131,10 @@ internal sealed record ResultTarget
     /// <summary>Added field: how many bytes the target wrote to stderr.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? StderrBytes { get; init; }
+
+    /// <summary>Added field: after an atomic batch failed, true when this target was rolled back, false when its rollback failed; absent when no rollback ran for it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? RolledBack { get; init; }
 }
 
 /// <summary>One rollback of an atomic batch.</summary>
