@@ -34,7 +34,11 @@ public interface IRunStore : IAsyncDisposable
     /// <returns>False when the run does not exist or is still running under a live owner.</returns>
     Task<bool> ReopenRunAsync(string runId, string ownerHost, int ownerPid, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken);
 
-    /// <summary>Reads history, newest first. Running runs whose owner died are reported (and stored) as <see cref="RunStatus.Interrupted"/>.</summary>
+    /// <summary>
+    /// Reads history, newest first. Running runs whose owner died are reported (and stored) as <see cref="RunStatus.Interrupted"/>.
+    /// The records of a list leave out the run's definition (<see cref="RunRecord.Selectors"/>, <see cref="RunRecord.Options"/>,
+    /// <see cref="RunRecord.Parameters"/>, <see cref="RunRecord.Operation"/> are <see langword="null"/>): read one run with <see cref="GetRunAsync"/> for them.
+    /// </summary>
     Task<IReadOnlyList<RunRecord>> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken);
 
     /// <summary>Reads one run (with interruption detection), or <see langword="null"/> when unknown.</summary>

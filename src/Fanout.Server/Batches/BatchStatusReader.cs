@@ -100,7 +100,7 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
             Page = page,
             PageSize = pageSize,
             Matching = matching.Count,
-            Executions = [.. matching.Skip((page - 1) * pageSize).Take(pageSize)
+            Executions = [.. Http.Paging.Slice(matching, page, pageSize)
                 .Select(r => new ExecutionDocument(ExecutionId(batchId, r.Ordinal), r.Name, r.State, r.ExitCode, r.DurationMs, r.Stdout, r.Stderr, r.Error))],
         };
     }

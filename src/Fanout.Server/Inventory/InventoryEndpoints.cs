@@ -16,7 +16,7 @@ internal static class InventoryEndpoints
     }
 
     /// <summary>Nodes whose name or host contains <paramref name="search"/> (case-insensitive), optionally only those with <paramref name="tag"/> (<c>KEY</c> or <c>KEY=VALUE</c>) or in <paramref name="group"/>.</summary>
-    private static async Task<IResult> NodesAsync(string? search, string? tag, string? group, int? page, int? pageSize, InventoryCache cache, ServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> NodesAsync(string? search, string? tag, string? group, int? page, int? pageSize, InventoryCache cache, SecretVars secrets, ServerOptions options, CancellationToken cancellationToken)
     {
         var errors = new Problems.ErrorSet();
         Paging.Check(page, pageSize, options, errors);
@@ -49,12 +49,17 @@ internal static class InventoryEndpoints
 
         if (!string.IsNullOrEmpty(group))
         {
+            if (inventory.FindGroup(group) is null)
+            {
+                return Problems.Validation("group", $"unknown group '{group}'");
+            }
+
             nodes = nodes.Where(t => t.Groups.Contains(group));
         }
 
         var matching = nodes.ToList();
         return Results.Ok(new NodesPage(matching.Count, page ?? 1, pageSize ?? Paging.DefaultPageSize,
-            [.. Paging.Slice(matching, page, pageSize).Select(t => new NodeDocument(t.Name, t.Host, t.Port, t.User, t.Transport, t.Groups, t.Tags, t.Vars))]));
+            [.. Paging.Slice(matching, page, pageSize).Select(t => new NodeDocument(t.Name, t.Host, t.Port, t.User, t.Transport, t.Groups, t.Tags, secrets.Mask(t.Vars)))]));
     }
 
     private static async Task<IResult> GroupsAsync(string? search, int? page, int? pageSize, InventoryCache cache, ServerOptions options, CancellationToken cancellationToken)
