@@ -70,10 +70,20 @@ public static class FanoutServer
         // ASP.NET Core's request lines carry the raw query string (credentials sent in a URL); RequestLog writes them redacted.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict; // numbers are numbers (and so in the OpenAPI)
+        });
         builder.Services.AddSingleton<IProblemDetailsWriter, ProblemWriter>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi(openApi => openApi.AddOperationTransformer(JsonRequestBody.DescribeAsync));
+        builder.Services.AddOpenApi(openApi =>
+        {
+            openApi.AddDocumentTransformer(OpenApiContract.DescribeDocumentAsync);
+            openApi.AddOperationTransformer(JsonRequestBody.DescribeAsync);
+            openApi.AddOperationTransformer(OpenApiContract.DescribeOperationAsync);
+            openApi.AddSchemaTransformer(OpenApiContract.DescribeSchemaAsync);
+        });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(metrics);

@@ -11,6 +11,8 @@ internal static class JsonBody
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.Strict, // "parallel": "5" is a wrong type, as the OpenAPI document says
+
     };
 
     /// <summary>

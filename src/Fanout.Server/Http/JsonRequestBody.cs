@@ -25,11 +25,19 @@ internal static class JsonRequestBody
             return;
         }
 
+        // A named component (BatchRequest, TokenRequest, …), so a generated client has a type per body.
         OpenApiSchema schema = await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken);
+        IOpenApiSchema named = schema;
+        if (context.Document is { } document)
+        {
+            document.AddComponent(body.Type.Name, schema);
+            named = new OpenApiSchemaReference(body.Type.Name, document);
+        }
+
         operation.RequestBody = new OpenApiRequestBody
         {
             Required = !body.Optional,
-            Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) { ["application/json"] = new() { Schema = schema } },
+            Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) { ["application/json"] = new() { Schema = named } },
         };
     }
 }

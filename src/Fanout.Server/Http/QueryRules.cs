@@ -61,7 +61,7 @@ internal static class QueryRules
             kept[name] = values;
         }
 
-        if (kept.Count != query.Count)
+        if (errors.Count == 0 && kept.Count != query.Count)
         {
             context.Request.Query = new QueryCollection(kept);
         }

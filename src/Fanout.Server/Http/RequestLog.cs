@@ -21,14 +21,15 @@ internal sealed partial class RequestLog(RequestDelegate next, ILogger<RequestLo
     public async Task InvokeAsync(HttpContext context)
     {
         long start = Stopwatch.GetTimestamp();
+        string path = context.Request.Path.Value ?? "/";
+        string query = Redact(context.Request.QueryString.Value); // as sent: later stages may rewrite the query
         try
         {
             await next(context);
         }
         finally
         {
-            Log.Request(logger, context.Request.Method, context.Request.Path.Value ?? "/", Redact(context.Request.QueryString.Value),
-                context.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            Log.Request(logger, context.Request.Method, path, query, context.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
     }
 
