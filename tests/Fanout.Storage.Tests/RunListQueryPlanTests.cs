@@ -45,7 +45,7 @@ public sealed class RunListQueryPlanTests : IAsyncLifetime
     {
         { 1, null, null }, { 2, null, null }, { 3, null, null }, { 4, null, null }, { 5, null, null }, { 20, null, null }, { 1000, null, null },
         { 1, "failed", null }, { 4, "failed", null }, { 100, "failed", null },
-        { 1, null, "exec" }, { 3, "succeeded", "workflow" },
+        { 1, null, "exec" }, { 4, null, "workflow" }, { 3, "succeeded", "workflow" },
     };
 
     [Theory(Timeout = 60000)]
@@ -79,7 +79,8 @@ public sealed class RunListQueryPlanTests : IAsyncLifetime
 
         string text = string.Join(" | ", plan);
         Assert.DoesNotContain("TEMP B-TREE", text, StringComparison.Ordinal);
-        Assert.Contains(status is null ? "USING INDEX ix_runs_started_run" : "USING INDEX ix_runs_status_started", text, StringComparison.Ordinal);
+        Assert.Contains("USING INDEX ix_runs_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("SCAN runs |", text + " |", StringComparison.Ordinal); // a scan only through an index
     }
 
     [Fact(Timeout = 60000)]
