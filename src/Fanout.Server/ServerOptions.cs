@@ -63,6 +63,9 @@ public sealed record ServerOptions
     /// <summary>How long shutdown waits for running batches to stop and be recorded. The default value is 30 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a web UI session lasts without a request (sliding expiry). The default value is 30 minutes.</summary>
+    public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Every problem with the options, all at once (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -96,6 +99,7 @@ public sealed record ServerOptions
 
         Check(SchedulerPollInterval > TimeSpan.Zero, "the scheduler poll interval must be positive");
         Check(ShutdownTimeout > TimeSpan.Zero, "the shutdown timeout must be positive");
+        Check(SessionIdleTimeout > TimeSpan.Zero, "the session idle timeout must be positive");
         return errors;
 
         void Check(bool ok, string message)

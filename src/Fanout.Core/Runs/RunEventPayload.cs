@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Fanout.Events;
 using Fanout.Execution;
+using Fanout.Workflows.Engine;
 
 namespace Fanout.Runs;
 
@@ -13,7 +14,7 @@ internal static class RunEventPayload
     {
         RunStarted s => Write(new { s.Operation, s.Total, s.WaveCount, s.MaxConcurrency }),
         WaveStarted w => Write(new { w.Wave, w.WaveCount, Targets = w.Targets.Count }),
-        TargetStarted t => Write(new { t.Target, t.Wave, t.Attempt }),
+        TargetStarted t => Write(new { t.Target, t.Wave, t.Attempt, t.Step }),
         TargetRetrying r => Write(new { r.Target, r.Attempt, DelayMs = r.Delay.TotalMilliseconds, r.Error, r.ExitCode }),
         TargetFinished f => Finished(f.Outcome),
         WaveFinished w => Write(new { w.Wave, w.Failed }),
@@ -26,6 +27,25 @@ internal static class RunEventPayload
             f.Result.Cancelled,
             f.Result.StopReason,
         }),
+        StepStarted s => Write(new { s.Path, s.Attempt, s.Targets, s.Message }),
+        StepFinished s => Write(new
+        {
+            s.Path,
+            State = s.State.ToWireName(),
+            s.Attempts,
+            s.ExitCode,
+            DurationMs = Math.Round(s.Duration.TotalMilliseconds, 3),
+            s.Error,
+            s.SkipReason,
+            s.Targets,
+            FailedTargets = s.FailedTargets.Count,
+            Failed = s.FailedTargets.Take(20),
+            s.Restored,
+        }),
+        ApprovalRequested a => Write(new { a.Path }),
+        ApprovalDecided a => Write(new { a.Path, a.Approved, a.Detail }),
+        BreakerOpened b => Write(new { b.Name, b.Path, b.Failures }),
+        RollbackStarted r => Write(new { r.Reason }),
         _ => Write(new { Sequence = sequence }),
     };
 

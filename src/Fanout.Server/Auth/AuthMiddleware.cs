@@ -4,6 +4,8 @@ using Fanout.Security;
 using Fanout.Server.Audit;
 using Fanout.Server.Http;
 using Fanout.Server.Observability;
+using Fanout.Server.Ui;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Fanout.Server.Auth;
@@ -14,10 +16,12 @@ namespace Fanout.Server.Auth;
 /// request is throttled (429 with <c>Retry-After</c>) when its credential, or its client address, failed too often in the
 /// last minute. Endpoints marked <see cref="AllowAnonymousAttribute"/> (only <c>/healthz</c>) are open; endpoints without a
 /// <see cref="RequiresRoleAttribute"/> need admin, so a new endpoint is closed by default. CORS preflights never get here
-/// (<see cref="BrowserSafety"/> answers them).
+/// (<see cref="BrowserSafety"/> answers them). The web UI's session cookie (<see cref="UiSession"/>) carries a token too: it
+/// is checked the same way, and a state-changing request made with it must also carry the page's antiforgery token. A web UI
+/// page (<see cref="UiPageAttribute"/>) without a valid session redirects to the sign-in page instead of answering 401.
 /// </summary>
 internal sealed partial class AuthMiddleware(RequestDelegate next, ITokenStore tokens, FailedAuthLimiter limiter, AuditLog audit, ServerMetrics metrics,
-    TimeProvider time, ILogger<AuthMiddleware> logger)
+    UiSession sessions, IAntiforgery antiforgery, TimeProvider time, ILogger<AuthMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -31,13 +35,42 @@ internal sealed partial class AuthMiddleware(RequestDelegate next, ITokenStore t
         // Routing's own rejection endpoints (405) are not route endpoints: any valid token may see their answer.
         ApiRole required = endpoint.Metadata.GetMetadata<RequiresRoleAttribute>()?.Role ?? (endpoint is RouteEndpoint ? ApiRole.Admin : ApiRole.Viewer);
         string? token = BearerToken(context.Request);
+        DateTimeOffset sessionExpires = default;
+        bool fromSession = token is null && context.Request.Headers.Authorization.Count == 0
+            && (token = sessions.TokenOf(context.Request, out sessionExpires)) is not null;
         (ApiTokenRecord? record, string reason) = token is null
             ? (null, "a bearer token is required (Authorization: Bearer TOKEN)")
-            : await FindAsync(token, context.RequestAborted);
+            : await CheckAsync(tokens, token, time.GetUtcNow(), context.RequestAborted);
+        bool page = endpoint.Metadata.GetMetadata<UiPageAttribute>() is not null;
+        if (record is null && page)
+        {
+            // A browser without a (valid) session: to the sign-in page, back here afterwards.
+            if (fromSession)
+            {
+                UiSession.End(context);
+            }
+
+            context.Response.Redirect(UiEndpoints.SignInPath + "?returnUrl=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
+            return;
+        }
+
         if (record is null)
         {
             await RefuseAsync(context, token, reason);
             return;
+        }
+
+        if (fromSession)
+        {
+            if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
+                && !await antiforgery.IsRequestValidAsync(context))
+            {
+                await Problems.Status(StatusCodes.Status400BadRequest, "Antiforgery token missing or invalid",
+                    "a request made with the web UI's session must carry the page's antiforgery token (header RequestVerificationToken); reload the page").ExecuteAsync(context);
+                return;
+            }
+
+            sessions.Slide(context, token!, sessionExpires);
         }
 
         var caller = new Caller(record.Name, record.Role) { TokenPrefix = record.Prefix };
@@ -54,9 +87,31 @@ internal sealed partial class AuthMiddleware(RequestDelegate next, ITokenStore t
         await next(context);
     }
 
+    /// <summary>The valid (known, unrevoked, unexpired) token record for <paramref name="token"/>: one check for bearer tokens, sessions and sign-in.</summary>
+    public static async Task<ApiTokenRecord?> FindAsync(ITokenStore tokens, string token, CancellationToken cancellationToken) =>
+        (await CheckAsync(tokens, token, DateTimeOffset.UtcNow, cancellationToken)).Record;
+
     /// <summary>Whether the token with lookup prefix <paramref name="prefix"/> is still accepted (not revoked, not expired).</summary>
     public static async Task<bool> IsStillValidAsync(ITokenStore tokens, string prefix, DateTimeOffset now, CancellationToken cancellationToken) =>
         await tokens.FindTokenByPrefixAsync(prefix, cancellationToken) is { } record && record.IsActiveAt(now);
+
+    /// <summary>The token's record when it is accepted at <paramref name="now"/>, else why not.</summary>
+    private static async Task<(ApiTokenRecord? Record, string Reason)> CheckAsync(ITokenStore tokens, string token, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (ApiTokens.PrefixOf(token) is not { } prefix)
+        {
+            return (null, "the bearer token is not a Fanout token");
+        }
+
+        ApiTokenRecord? record = await tokens.FindTokenByPrefixAsync(prefix, cancellationToken);
+        if (record is null || !ApiTokens.Matches(token, record.Hash))
+        {
+            return (null, "the bearer token is unknown");
+        }
+
+        return record.IsActiveAt(now) ? (record, string.Empty)
+            : (null, record.RevokedAt is not null ? "the bearer token was revoked" : $"the bearer token expired at {record.ExpiresAt:O}");
+    }
 
     private async Task RefuseAsync(HttpContext context, string? token, string reason)
     {
@@ -83,24 +138,6 @@ internal sealed partial class AuthMiddleware(RequestDelegate next, ITokenStore t
         audit.Refused(context, StatusCodes.Status401Unauthorized, reason);
         context.Response.Headers.WWWAuthenticate = "Bearer";
         await Problems.Status(StatusCodes.Status401Unauthorized, "Unauthorized", reason).ExecuteAsync(context);
-    }
-
-    private async Task<(ApiTokenRecord? Record, string Reason)> FindAsync(string token, CancellationToken cancellationToken)
-    {
-        if (ApiTokens.PrefixOf(token) is not { } prefix)
-        {
-            return (null, "the bearer token is not a Fanout token");
-        }
-
-        ApiTokenRecord? record = await tokens.FindTokenByPrefixAsync(prefix, cancellationToken);
-        if (record is null || !ApiTokens.Matches(token, record.Hash))
-        {
-            return (null, "the bearer token is unknown");
-        }
-
-        DateTimeOffset now = time.GetUtcNow();
-        return record.IsActiveAt(now) ? (record, string.Empty)
-            : (null, record.RevokedAt is not null ? "the bearer token was revoked" : $"the bearer token expired at {record.ExpiresAt:O}");
     }
 
     private static string? BearerToken(HttpRequest request)

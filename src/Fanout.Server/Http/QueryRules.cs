@@ -20,7 +20,8 @@ internal static class QueryRules
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         IQueryCollection query = context.Request.Query;
-        if (query.Count == 0 || context.GetEndpoint() is not RouteEndpoint endpoint)
+        // Minimal API endpoints (their handler is known); web UI pages read their own query (returnUrl, filters).
+        if (query.Count == 0 || context.GetEndpoint() is not RouteEndpoint endpoint || endpoint.Metadata.GetMetadata<MethodInfo>() is null)
         {
             return errors;
         }
