@@ -19,13 +19,18 @@ internal static class RunEventPayload
         TargetFinished f => Finished(f.Outcome),
         WaveFinished w => Write(new { w.Wave, w.Failed }),
         TargetRolledBack b => Write(new { b.Outcome.Target, b.Outcome.Succeeded, b.Outcome.Error }),
+        // Counts of this execution; failed = failed + timed-out as in history, cancelled/not-run targets counted apart.
         RunFinished f => Write(new
         {
             f.Result.Total,
             Succeeded = f.Result.Count(TargetState.Succeeded),
-            Failed = f.Result.Total - f.Result.Count(TargetState.Succeeded) - f.Result.Count(TargetState.Skipped),
+            Failed = f.Result.Count(TargetState.Failed) + f.Result.Count(TargetState.TimedOut),
             f.Result.Cancelled,
             f.Result.StopReason,
+            TimedOut = f.Result.Count(TargetState.TimedOut),
+            CancelledTargets = f.Result.Count(TargetState.Cancelled),
+            NotRun = f.Result.Count(TargetState.NotRun),
+            Skipped = f.Result.Count(TargetState.Skipped),
         }),
         StepStarted s => Write(new { s.Path, s.Attempt, s.Targets, s.Message }),
         StepFinished s => Write(new

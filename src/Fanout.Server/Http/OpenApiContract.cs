@@ -135,7 +135,7 @@ internal static class OpenApiContract
         }
 
         Type type = context.JsonTypeInfo.Type;
-        if (context.JsonPropertyInfo is null && type.Namespace?.StartsWith("Fanout.Server", StringComparison.Ordinal) == true
+        if (context.JsonPropertyInfo is null && (type.Namespace?.StartsWith("Fanout.Server", StringComparison.Ordinal) == true || type.Namespace == "Fanout.Documents")
             && context.JsonTypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object)
         {
             foreach (System.Text.Json.Serialization.Metadata.JsonPropertyInfo p in context.JsonTypeInfo.Properties)

@@ -268,6 +268,26 @@ public sealed class HardeningTests(HardenedServer server) : IClassFixture<Harden
         Assert.DoesNotContain("passwd.yaml", listed, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task CsvExport_NeutralisesFormulasAndStripsNuls()
+    {
+        string id = await Host.CreateBatchAsync(new
+        {
+            targetNodeIds = new[] { "t01" },
+            action = new { type = "command", value = "printf 'a\\000b'; printf '=HYPERLINK(\"http://evil\",\"x\")' >&2; exit 3" },
+        });
+        await Host.WaitFinishedAsync(id);
+        using HttpClient viewer = Host.Client(ApiRole.Viewer);
+        string csv = await viewer.GetStringAsync($"/api/runs/{id}/export?format=csv");
+        string json = await viewer.GetStringAsync($"/api/runs/{id}/export?format=json");
+
+        Assert.DoesNotContain('\0', csv);
+        Assert.Contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\"", csv, StringComparison.Ordinal);
+        Assert.Contains(",ab,", csv, StringComparison.Ordinal);
+        Assert.Contains(",3,", csv, StringComparison.Ordinal); // numbers stay numbers
+        Assert.Contains("=HYPERLINK", JsonDocument.Parse(json).RootElement.GetProperty("targets")[0].GetProperty("stderr").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 30000)]
     public async Task ServerPaths_AreShownRelativeToTheirRoots()
     {
