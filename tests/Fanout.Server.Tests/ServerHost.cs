@@ -46,7 +46,7 @@ internal sealed class ServerHost : IAsyncDisposable
     /// <param name="extraTargets">More lines of the inventory's <c>targets:</c> mapping (indented by two spaces).</param>
     /// <param name="logs">Receives the server's log lines (none are kept otherwise).</param>
     public static async Task<ServerHost> StartAsync(int maxConcurrentBatches = 4, int queueCapacity = 100, int failedAuthLimit = 1000, int bigTargets = 1001, bool withProvider = false,
-        Func<ServerOptions, ServerOptions>? tune = null, string? extraTargets = null, ILoggerProvider? logs = null)
+        Action<ILoggingBuilder>? logging = null, Func<ServerOptions, ServerOptions>? tune = null, string? extraTargets = null, ILoggerProvider? logs = null)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("fanout-server-").FullName;
         var inventory = new StringBuilder("defaults:\n  transport: local\ntargets:\n");
@@ -99,6 +99,7 @@ internal sealed class ServerHost : IAsyncDisposable
         WebApplication app = FanoutServer.Build(options, store, configure: b =>
         {
             b.Logging.ClearProviders();
+            logging?.Invoke(b.Logging);
             if (logs is not null)
             {
                 b.Logging.AddProvider(logs);

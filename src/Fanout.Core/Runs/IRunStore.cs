@@ -35,6 +35,16 @@ public interface IRunStore : IAsyncDisposable
     Task<bool> ReopenRunAsync(string runId, string ownerHost, int ownerPid, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Asks the process that owns a running run to cancel it (SPEC A9): stores a cancel request that the owner polls
+    /// (<see cref="GetCancelRequestAsync"/>). Works from any process; the request is cleared when the run is resumed.
+    /// </summary>
+    /// <returns>False when the run is unknown or has already ended (nothing to cancel).</returns>
+    Task<bool> RequestCancelAsync(string runId, string actor, CancellationToken cancellationToken);
+
+    /// <summary>The pending cancel request of a run, or <see langword="null"/>; a primary-key lookup, cheap enough to poll every second.</summary>
+    Task<CancelRequest?> GetCancelRequestAsync(string runId, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Reads history, newest first. Running runs whose owner died are reported (and stored) as <see cref="RunStatus.Interrupted"/>.
     /// The records of a list leave out the run's definition (<see cref="RunRecord.Selectors"/>, <see cref="RunRecord.Options"/>,
     /// <see cref="RunRecord.Parameters"/>, <see cref="RunRecord.Operation"/> are <see langword="null"/>): read one run with <see cref="GetRunAsync"/> for them.
