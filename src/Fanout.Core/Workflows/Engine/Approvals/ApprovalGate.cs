@@ -52,7 +52,6 @@ internal sealed class ApprovalGate
         {
             using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
             Task<(bool, string)?> polling = store is null ? Task.FromResult<(bool, string)?>(null) : PollApprovalAsync(store, node.Path, done.Token);
-            // With a distinct approver required, the starter's own terminal does not ask: someone else decides (fanout approve, the API).
             Task<bool?> prompt = _options.ApprovalPrompt is { } ask ? ask(node.Path, done.Token) : Task.FromResult<bool?>(null);
             (bool, string)? decision = null;
             var pending = new List<Task> { polling, prompt };
