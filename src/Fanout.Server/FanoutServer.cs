@@ -8,6 +8,7 @@ using Fanout.Server.Observability;
 using Fanout.Server.Runs;
 using Fanout.Server.Schedules;
 using Fanout.Server.Tokens;
+using Fanout.Server.Ui;
 using Fanout.Server.Workflows;
 using Microsoft.AspNetCore.Hosting;
 
@@ -83,6 +84,8 @@ public static class FanoutServer
         builder.Services.AddSingleton<BatchEventStream>();
         builder.Services.AddSingleton<ServerScheduleLauncher>();
         builder.Services.AddSingleton<WorkflowRunService>();
+        builder.Services.AddSingleton<ExecutionList>();
+        UiEndpoints.AddUi(builder.Services);
         // Start order = stop order reversed: the audit writer starts first and stops last, after the queue has drained.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BatchQueue>());
@@ -98,6 +101,7 @@ public static class FanoutServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<AuthMiddleware>();
+        app.UseAntiforgery();
         app.Use(async (context, next) =>
         {
             // Every log entry of a batch request carries its batch id (SPEC A6).
@@ -129,5 +133,12 @@ public static class FanoutServer
         WorkflowRunEndpoints.Map(app);
         TokenEndpoints.Map(app);
         AuditEndpoints.Map(app);
+        ExecutionList.Map(app);
+        app.MapGet("/api/me", (HttpContext http) => Results.Ok(new MeDocument(Caller.Of(http).Name, Caller.Of(http).Role.ToWireName())))
+            .WithTags("Auth").WithName("GetMe").Produces<MeDocument>().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
+        UiEndpoints.Map(app);
     }
 }
+
+/// <summary><c>GET /api/me</c>: who the caller is (token name) and its role.</summary>
+internal sealed record MeDocument(string Name, string Role);

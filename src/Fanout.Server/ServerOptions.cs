@@ -36,6 +36,9 @@ public sealed class ServerOptions
     /// <summary>How long shutdown waits for running batches to stop and be recorded. The default value is 30 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a web UI session lasts without a request (sliding expiry). The default value is 30 minutes.</summary>
+    public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Every problem with the options, all at once (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -60,6 +63,7 @@ public sealed class ServerOptions
         Check(MaxPageSize >= 1, "the largest page size must be at least 1");
         Check(SchedulerPollInterval > TimeSpan.Zero, "the scheduler poll interval must be positive");
         Check(ShutdownTimeout > TimeSpan.Zero, "the shutdown timeout must be positive");
+        Check(SessionIdleTimeout > TimeSpan.Zero, "the session idle timeout must be positive");
         return errors;
 
         void Check(bool ok, string message)

@@ -40,7 +40,26 @@ public sealed class AuthTests : IAsyncLifetime
         ["POST /api/tokens/"] = ApiRole.Admin,
         ["DELETE /api/tokens/{name}"] = ApiRole.Admin,
         ["GET /api/audit"] = ApiRole.Viewer,
+        ["GET /api/executions"] = ApiRole.Viewer,
+        ["POST /api/executions/batch/{id}/stop-after-batch"] = ApiRole.Operator,
+        ["GET /api/me"] = ApiRole.Viewer,
+        // The web UI (docs/ui.md): pages need a session (anonymous browsers are redirected to /signin, see UiPages).
+        ["GET /"] = ApiRole.Viewer,
+        ["POST /"] = ApiRole.Viewer,
+        ["GET /executions"] = ApiRole.Viewer,
+        ["POST /executions"] = ApiRole.Viewer,
+        ["GET /runs/{Id}"] = ApiRole.Viewer,
+        ["POST /runs/{Id}"] = ApiRole.Viewer,
+        ["GET /_framework/opaque-redirect"] = ApiRole.Viewer,
+        ["GET /signin"] = null,
+        ["POST /signin"] = null,
+        ["POST /session"] = null,
+        ["POST /signout"] = ApiRole.Viewer,
+        ["GET /ui/assets/{name}"] = null,
     };
+
+    /// <summary>Web UI pages: an anonymous request is redirected to the sign-in page instead of getting 401.</summary>
+    private static readonly HashSet<string> UiPages = ["GET /", "POST /", "GET /executions", "POST /executions", "GET /runs/{Id}", "POST /runs/{Id}", "GET /_framework/opaque-redirect"];
 
     private ServerHost _host = null!;
 
@@ -77,7 +96,8 @@ public sealed class AuthTests : IAsyncLifetime
                 using var request = new HttpRequestMessage(new HttpMethod(method), path);
                 if (method is "POST")
                 {
-                    request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+                    // The web UI's sign-in takes a form post; every other POST takes JSON.
+                    request.Content = endpoint == "POST /session" ? new FormUrlEncodedContent([]) : new StringContent("{}", Encoding.UTF8, "application/json");
                 }
 
                 using HttpResponseMessage response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
@@ -85,7 +105,9 @@ public sealed class AuthTests : IAsyncLifetime
                     : role is null ? HttpStatusCode.Unauthorized
                     : role < required ? HttpStatusCode.Forbidden
                     : HttpStatusCode.OK;
-                bool ok = expected == HttpStatusCode.OK
+                bool ok = role is null && UiPages.Contains(endpoint)
+                    ? response.RequestMessage!.RequestUri!.AbsolutePath == "/signin"
+                    : expected == HttpStatusCode.OK
                     ? response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
                     : response.StatusCode == expected;
                 if (!ok)

@@ -31,6 +31,11 @@ internal static class BatchEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
+        group.MapPost("/{id}/stop-after-batch", StopAfterBatchAsync).WithName("StopBatchAfterWave")
+            .Produces<BatchStopping>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(new RequiresRoleAttribute(ApiRole.Operator));
         group.MapPost("/{id}/cancel", CancelAsync).WithName("CancelBatch")
             .Produces<BatchCancelled>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -167,6 +172,28 @@ internal static class BatchEndpoints
     private static Task EventsAsync(string id, HttpContext http, BatchEventStream stream, CancellationToken cancellationToken) =>
         stream.WriteAsync(id, http, cancellationToken);
 
+    /// <summary>"Stop after this batch" (seeds/002): the running wave finishes, later waves do not start; the run ends cancelled and resumable.</summary>
+    private static async Task<IResult> StopAfterBatchAsync(string id, HttpContext http, BatchQueue queue, IRunStore store, AuditLog audit, CancellationToken cancellationToken)
+    {
+        Caller caller = Caller.Of(http);
+        if (queue.Find(id) is { } batch)
+        {
+            if (!batch.RequestStopAfterWave())
+            {
+                return Problems.Conflict($"batch {id} has already ended or is being cancelled");
+            }
+
+            await audit.WriteAsync(caller.Name, "batch.stop-after-wave", id, "stop after the current batch", cancellationToken: cancellationToken);
+            return Results.Accepted($"/api/executions/batch/{id}", new BatchStopping(id, true));
+        }
+
+        return await store.GetRunAsync(id, cancellationToken) is { } run
+            ? Problems.Conflict(run.Status == RunStatus.Running
+                ? $"run {id} is running in another process (pid {run.OwnerPid} on {run.OwnerHost}); stop it there"
+                : $"batch {id} has already ended ({run.Status.ToWireName()})")
+            : Problems.NotFound($"no batch with id '{id}'");
+    }
+
     private static async Task<IResult> CancelAsync(string id, HttpContext http, BatchQueue queue, IRunStore store, AuditLog audit, CancellationToken cancellationToken)
     {
         Caller caller = Caller.Of(http);
@@ -197,6 +224,9 @@ internal sealed record BatchCreated(string BatchId, IReadOnlyList<string> Execut
 
 /// <summary>Body of <c>POST /api/executions/batch/{id}/cancel</c>: how many target executions were cancelled.</summary>
 internal sealed record BatchCancelled(string BatchId, int Cancelled);
+
+/// <summary>Body of <c>POST /api/executions/batch/{id}/stop-after-batch</c>.</summary>
+internal sealed record BatchStopping(string BatchId, bool StopAfterWave);
 
 /// <summary>The queue status sent with a 429.</summary>
 internal sealed record QueueStatus(int Queued, int Capacity, int Running);

@@ -49,6 +49,9 @@ internal sealed partial class BatchQueue : IHostedService
 
     public bool IsStopping => _stopping;
 
+    /// <summary>Every batch of this server that is queued or running (the executions list shows the queued ones before the store does).</summary>
+    public IReadOnlyCollection<BatchState> Live => (IReadOnlyCollection<BatchState>)_live.Values;
+
     /// <summary>The queued or running batch with this id, or <see langword="null"/>.</summary>
     public BatchState? Find(string batchId) => _live.GetValueOrDefault(batchId);
 

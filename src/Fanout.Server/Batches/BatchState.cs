@@ -24,6 +24,8 @@ internal sealed class BatchState
     private long _lastSequence;
     private bool _started;
     private bool _cancelRequested;
+    private bool _stopAfterWave;
+    private int _waveCount;
 
     public BatchState(string batchId, string actor, RunRequest request, DateTimeOffset acceptedAt, long sequenceOffset, AuditLog audit, ServerMetrics metrics)
     {
@@ -70,6 +72,37 @@ internal sealed class BatchState
             {
                 return _cancelRequested;
             }
+        }
+    }
+
+    /// <summary>Whether "stop after this batch" was asked for (and the batch has not yet stopped for it).</summary>
+    public bool StopAfterWaveRequested
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _stopAfterWave;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stops the batch when its current wave (batch of <c>batchSize</c>) ends: the running wave finishes, later waves do not
+    /// start (their targets end <c>not-run</c> and the run is stored cancelled, so <c>fanout resume</c> continues it).
+    /// False when the batch already ended or is cancelled.
+    /// </summary>
+    public bool RequestStopAfterWave()
+    {
+        lock (_lock)
+        {
+            if (Phase == BatchPhase.Finished || _cancelRequested)
+            {
+                return false;
+            }
+
+            _stopAfterWave = true;
+            return true;
         }
     }
 
@@ -126,9 +159,17 @@ internal sealed class BatchState
                     _started = true;
                     cancel = _cancelRequested;
                     break;
+                case WaveStarted w:
+                    _waveCount = w.WaveCount;
+                    break;
+                case WaveFinished w when _stopAfterWave && !_cancelRequested && w.Wave < _waveCount:
+                    // Inline, like the RunStarted case: the executor sees it before it starts the next wave.
+                    _cancelRequested = true;
+                    cancel = true;
+                    break;
                 case TargetStarted s when _index.TryGetValue(s.Target, out int i):
                     _slots[i].Running = true;
-                    _slots[i].StartedAt ??= s.Timestamp;
+                    _slots[i].StartedAt = s.Timestamp;
                     if (s.Attempt <= 1)
                     {
                         _metrics.TargetStarted();
@@ -200,7 +241,7 @@ internal sealed class BatchState
             for (int i = 0; i < _slots.Length; i++)
             {
                 TargetSlot s = _slots[i];
-                views[i] = new TargetView(i + 1, s.Name, s.Outcome?.State.ToWireName() ?? (s.Running ? "running" : "queued"), s.Outcome);
+                views[i] = new TargetView(i + 1, s.Name, s.Outcome?.State.ToWireName() ?? (s.Running ? "running" : "queued"), s.Outcome, s.StartedAt);
             }
 
             return (Phase, views);
@@ -208,7 +249,7 @@ internal sealed class BatchState
     }
 
     /// <summary>A target as a status page shows it: <c>queued</c>, <c>running</c> or a final state.</summary>
-    public sealed record TargetView(int Ordinal, string Name, string State, TargetOutcome? Outcome);
+    public sealed record TargetView(int Ordinal, string Name, string State, TargetOutcome? Outcome, DateTimeOffset? StartedAt = null);
 
     private sealed class TargetSlot(string name)
     {

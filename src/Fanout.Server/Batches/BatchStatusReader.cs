@@ -24,9 +24,11 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
             if (phase != BatchPhase.Finished)
             {
                 string status = phase == BatchPhase.Queued ? "queued" : "running";
+                int[] ends = Fanout.Execution.WavePlanner.Plan(live.Request.Options.BatchSizes, targets.Count);
                 var rows = targets.Select(t => new Row(t.Ordinal, t.Name, t.State, t.Outcome?.ExitCode,
-                    t.Outcome is { } o ? o.Duration.TotalMilliseconds : null, t.Outcome?.Stdout.Text, t.Outcome?.Stderr.Text, t.Outcome?.Error)).ToList();
-                return Build(batchId, status, null, rows, states, page, pageSize);
+                    t.Outcome is { } o ? o.Duration.TotalMilliseconds : null, t.Outcome?.Stdout.Text, t.Outcome?.Stderr.Text, t.Outcome?.Error,
+                    WaveOf(ends, t.Ordinal), t.Outcome?.Attempts ?? (t.StartedAt is null ? 0 : 1), t.Outcome?.StartedAt ?? t.StartedAt)).ToList();
+                return Build(batchId, status, null, rows, states, page, pageSize) with { StopAfterWaveRequested = live.StopAfterWaveRequested };
             }
         }
 
@@ -57,13 +59,13 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
             string name = selection[i].Target;
             if (!latest.TryGetValue(name, out TargetAttemptRecord? a))
             {
-                stored.Add(new Row(i + 1, name, running ? "queued" : "not-run", null, null, null, null, null));
+                stored.Add(new Row(i + 1, name, running ? "queued" : "not-run", null, null, null, null, null, Math.Max(1, selection[i].Wave), 0, null));
                 continue;
             }
 
             string state = a.State == AttemptState.Running ? (running ? "running" : "cancelled") : a.State.ToWireName();
             double? duration = a.StartedAt is { } s && a.EndedAt is { } e ? (e - s).TotalMilliseconds : null;
-            stored.Add(new Row(i + 1, name, state, a.ExitCode, duration, a.Stdout, a.Stderr, a.Error));
+            stored.Add(new Row(i + 1, name, state, a.ExitCode, duration, a.Stdout, a.Stderr, a.Error, Math.Max(1, a.Wave == 0 ? selection[i].Wave : a.Wave), a.Attempt, a.StartedAt));
         }
 
         if (run.Status.IsFinal())
@@ -76,7 +78,53 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
             _ended[batchId] = new EndedRun(run.Status, run.EndedAt, run.ResumeCount, stored);
         }
 
-        return Build(batchId, batchStatus, run.Status.ToWireName(), stored, states, page, pageSize);
+        return Build(batchId, batchStatus, run.Status.ToWireName(), stored, states, page, pageSize)
+            with { StopAfterWaveRequested = queue.Find(batchId)?.StopAfterWaveRequested ?? false };
+    }
+
+    private static int WaveOf(int[] ends, int ordinal)
+    {
+        for (int w = 0; w < ends.Length; w++)
+        {
+            if (ordinal <= ends[w])
+            {
+                return w + 1;
+            }
+        }
+
+        return Math.Max(1, ends.Length);
+    }
+
+    /// <summary>Per-wave counts and state, in wave order.</summary>
+    private static (List<WaveDocument> Waves, int Current) Waves(IReadOnlyList<Row> rows)
+    {
+        int count = rows.Count == 0 ? 0 : rows.Max(r => r.Wave);
+        int[,] c = new int[count + 1, 5]; // queued, running, succeeded, failed, not-run
+        foreach (Row r in rows)
+        {
+            int k = r.State switch { "queued" => 0, "running" => 1, "succeeded" or "skipped" => 2, "not-run" => 4, _ => 3 };
+            c[r.Wave, k]++;
+        }
+
+        var waves = new List<WaveDocument>(count);
+        int current = 0;
+        for (int w = 1; w <= count; w++)
+        {
+            int total = c[w, 0] + c[w, 1] + c[w, 2] + c[w, 3] + c[w, 4];
+            string state = c[w, 1] > 0 || (c[w, 0] > 0 && c[w, 0] < total && c[w, 4] == 0) ? "running"
+                : c[w, 0] == total ? "pending"
+                : c[w, 4] == total ? "not-run"
+                : c[w, 0] > 0 ? "running"
+                : c[w, 3] > 0 || c[w, 4] > 0 ? "failed" : "complete";
+            if (current == 0 && state is "running" or "pending")
+            {
+                current = w;
+            }
+
+            waves.Add(new WaveDocument(w, total, c[w, 0], c[w, 1], c[w, 2], c[w, 3], c[w, 4], state));
+        }
+
+        return (waves, current == 0 ? count : current);
     }
 
     private static BatchStatusDocument Build(string batchId, string status, string? runStatus, IReadOnlyList<Row> rows, IReadOnlySet<string>? states, int page, int pageSize)
@@ -88,6 +136,7 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
         }
 
         int finished = rows.Count - c[0] - c[1];
+        (List<WaveDocument> waves, int current) = Waves(rows);
         var matching = states is null ? rows : rows.Where(r => states.Contains(r.State)).ToList();
         return new BatchStatusDocument
         {
@@ -101,7 +150,9 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
             PageSize = pageSize,
             Matching = matching.Count,
             Executions = [.. matching.Skip((page - 1) * pageSize).Take(pageSize)
-                .Select(r => new ExecutionDocument(ExecutionId(batchId, r.Ordinal), r.Name, r.State, r.ExitCode, r.DurationMs, r.Stdout, r.Stderr, r.Error))],
+                .Select(r => new ExecutionDocument(ExecutionId(batchId, r.Ordinal), r.Name, r.State, r.ExitCode, r.DurationMs, r.Stdout, r.Stderr, r.Error, r.Wave, r.Attempts, r.StartedAt))],
+            Waves = waves,
+            CurrentWave = current,
         };
     }
 
@@ -110,5 +161,5 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
         public bool Matches(RunRecord run) => run.Status == Status && run.EndedAt == EndedAt && run.ResumeCount == ResumeCount;
     }
 
-    private sealed record Row(int Ordinal, string Name, string State, int? ExitCode, double? DurationMs, string? Stdout, string? Stderr, string? Error);
+    private sealed record Row(int Ordinal, string Name, string State, int? ExitCode, double? DurationMs, string? Stdout, string? Stderr, string? Error, int Wave, int Attempts, DateTimeOffset? StartedAt);
 }

@@ -1,0 +1,499 @@
+// Fanout web UI script (docs/ui.md). Pages are rendered on the server; this script makes their live parts live over the
+// same JSON API and SSE streams every client uses. No framework, no build step: one file served from the assembly.
+'use strict';
+(() => {
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+  const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+
+  // The page's antiforgery token (rendered in the sign-out form): every state-changing API call made with the session carries it.
+  const antiforgery = () => $('input[name="__RequestVerificationToken"]')?.value ?? '';
+
+  async function api(method, url, body) {
+    const headers = { Accept: 'application/json' };
+    if (method !== 'GET') headers.RequestVerificationToken = antiforgery();
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+    if (res.status === 401) { location.href = '/signin?returnUrl=' + encodeURIComponent(location.pathname + location.search); }
+    let json = null;
+    const type = res.headers.get('content-type') || '';
+    if (type.includes('json')) { try { json = await res.json(); } catch { json = null; } }
+    return { ok: res.ok, status: res.status, json, headers: res.headers };
+  }
+
+  // Polite announcements, at most one every 5 s (progress must not chatter on every event).
+  let lastAnnounce = 0; let pendingAnnounce = null;
+  function announce(text, urgent) {
+    const now = Date.now();
+    const el = $('#announcer');
+    if (!el) return;
+    if (urgent || now - lastAnnounce > 5000) { el.textContent = text; lastAnnounce = now; pendingAnnounce = null; } else { pendingAnnounce = text; }
+  }
+  setInterval(() => { if (pendingAnnounce && Date.now() - lastAnnounce > 5000) announce(pendingAnnounce, true); }, 1000);
+
+  const ICONS = { succeeded: '✅', complete: '✅', failed: '❌', 'timed-out': '❌', running: '🔄', queued: '⏳', pending: '⏳', cancelled: '⛔', interrupted: '⛔', 'not-run': '⏭', skipped: '⏭', 'awaiting-approval': '✋' };
+  const icon = (s) => ICONS[s] ?? '•';
+  const stateHtml = (s) => `<span class="state state-${esc(s)}"><span aria-hidden="true">${icon(s)}</span> ${esc(s)}</span>`;
+  function duration(ms) {
+    if (ms == null || isNaN(ms)) return '';
+    const s = Math.max(0, ms) / 1000;
+    if (s < 10) return s.toFixed(1) + ' s';
+    if (s < 60) return Math.floor(s) + ' s';
+    if (s < 3600) return Math.floor(s / 60) + ' min ' + Math.floor(s % 60) + ' s';
+    return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
+  }
+  const time = (iso) => iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '';
+
+  // A table whose body shows only the rows in view (fixed row height), with spacer rows above and below: 10,000 rows cost
+  // the DOM of ~40. getRow(i) returns the row or undefined (not loaded yet); ensure(from, to) loads what is missing.
+  class VirtualTable {
+    constructor(scroll, table, { rowHeight = 36, columns, getRow, renderRow, ensure }) {
+      Object.assign(this, { scroll, table, rowHeight, columns, getRow, renderRow, ensure });
+      this.tbody = table.tBodies[0];
+      this.total = 0; this.frame = 0;
+      scroll.addEventListener('scroll', () => this.schedule(), { passive: true });
+      window.addEventListener('resize', () => this.schedule());
+    }
+    setTotal(n) { this.total = n; this.table.setAttribute('aria-rowcount', String(n + 1)); this.schedule(); }
+    schedule() { if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.render(); }); }
+    render() {
+      const head = this.table.tHead ? this.table.tHead.offsetHeight : 0;
+      const view = this.scroll.clientHeight || 600;
+      const top = Math.max(0, this.scroll.scrollTop - head);
+      const first = Math.max(0, Math.floor(top / this.rowHeight) - 10);
+      const last = Math.min(this.total, Math.ceil((top + view) / this.rowHeight) + 10);
+      if (this.ensure) this.ensure(first, last);
+      let html = `<tr class="spacer" aria-hidden="true"><td colspan="${this.columns}" style="height:${first * this.rowHeight}px"></td></tr>`;
+      for (let i = first; i < last; i++) {
+        const row = this.getRow(i);
+        html += row ? this.renderRow(row, i).replace('<tr', `<tr aria-rowindex="${i + 2}"`) : `<tr aria-rowindex="${i + 2}" class="loading"><td colspan="${this.columns}">Loading…</td></tr>`;
+      }
+      html += `<tr class="spacer" aria-hidden="true"><td colspan="${this.columns}" style="height:${(this.total - last) * this.rowHeight}px"></td></tr>`;
+      // Keep keyboard focus on the same control across re-renders.
+      const focused = document.activeElement && this.tbody.contains(document.activeElement) ? document.activeElement.dataset.target : null;
+      this.tbody.innerHTML = html;
+      if (focused) { const again = this.tbody.querySelector(`[data-target="${CSS.escape(focused)}"]`); if (again) again.focus(); }
+    }
+  }
+
+  // ---------- Executions page ----------
+  function executionsPage() {
+    const table = $('#exec-table');
+    if (!table) return;
+    const pageSize = Number(table.dataset.pageSize) || 100;
+    const query = new URLSearchParams();
+    for (const k of ['kind', 'state']) if (table.dataset[k]) query.set(k, table.dataset[k]);
+    if (table.dataset.q) query.set('search', table.dataset.q);
+    const pages = new Map(); const loading = new Set();
+    const vt = new VirtualTable($('#exec-scroll'), table, {
+      columns: 8,
+      getRow: (i) => pages.get(Math.floor(i / pageSize))?.[i % pageSize],
+      ensure: (from, to) => { for (let p = Math.floor(from / pageSize); p <= Math.floor(Math.max(from, to - 1) / pageSize); p++) if (!pages.has(p)) load(p); },
+      renderRow: (r) => `<tr class="state-${esc(r.state)}"><td><a href="/runs/${encodeURIComponent(r.runId)}">${esc(r.runId)}</a></td><td>${esc(r.kind)}</td>` +
+        `<td class="name" title="${esc(r.name)}">${esc(r.name)}</td><td>${stateHtml(r.state)}</td><td>${r.done}/${r.total} targets</td>` +
+        `<td>${esc(r.startedBy)}</td><td>${time(r.startedAt)}</td><td>${duration(r.durationMs)}</td></tr>`,
+    });
+    async function load(p) {
+      if (loading.has(p)) return;
+      loading.add(p);
+      try {
+        const res = await api('GET', `/api/executions?${query}&page=${p + 1}&pageSize=${pageSize}`);
+        if (res.ok) {
+          pages.set(p, res.json.runs);
+          if (res.json.total !== vt.total) { vt.setTotal(res.json.total); $('#exec-summary').textContent = `${res.json.total} execution${res.json.total === 1 ? '' : 's'}`; }
+          vt.schedule();
+        }
+      } finally { loading.delete(p); }
+    }
+    // The first page came with the HTML; fetch it as data and render virtually from now on.
+    vt.total = Number(table.dataset.total) || 0;
+    load(0);
+    // Live: new runs appear and progress moves. The visible pages are re-read every 2 s while the page is shown.
+    setInterval(() => {
+      if (document.hidden) return;
+      const head = table.tHead.offsetHeight; const sc = $('#exec-scroll');
+      const first = Math.floor(Math.max(0, sc.scrollTop - head) / vt.rowHeight); const last = first + Math.ceil(sc.clientHeight / vt.rowHeight) + 1;
+      for (let p = Math.floor(first / pageSize); p <= Math.floor(last / pageSize); p++) load(p);
+    }, 2000);
+  }
+
+  // ---------- New execution dialog ----------
+  function newExecutionDialog() {
+    const dialog = $('#new-exec');
+    const opener = $('#new-execution');
+    if (!dialog || !opener) return;
+    const selectedNodes = new Set(); const selectedGroups = new Set();
+    let groups = []; let groupMembers = new Map(); let loaded = false; let confirmed = false;
+    const field = (id) => $('#' + id);
+    opener.addEventListener('click', async () => {
+      dialog.showModal();
+      field('target-search').focus();
+      if (!loaded) { loaded = true; await Promise.all([loadGroups(), loadWorkflows(), searchNodes()]); }
+    });
+    $$('[data-close]', dialog).forEach((b) => b.addEventListener('click', () => dialog.close()));
+    dialog.addEventListener('close', () => opener.focus());
+
+    async function loadGroups() {
+      const res = await api('GET', '/api/inventory/groups?pageSize=1000');
+      groups = res.ok ? res.json.groups : [];
+      const byName = new Map(groups.map((g) => [g.name, g]));
+      const members = (name, seen = new Set()) => {
+        if (seen.has(name)) return [];
+        seen.add(name);
+        const g = byName.get(name);
+        return g ? [...g.targets, ...g.children.flatMap((c) => members(c, seen))] : [];
+      };
+      groupMembers = new Map(groups.map((g) => [g.name, new Set(members(g.name))]));
+      field('group-list').innerHTML = groups.map((g, i) =>
+        `<div class="check"><input type="checkbox" id="g-${i}" value="${esc(g.name)}"><label for="g-${i}">${esc(g.name)}</label> <span class="note">(${g.targetCount} targets)</span></div>`).join('') || '<p class="note">No groups.</p>';
+      $$('input', field('group-list')).forEach((cb) => cb.addEventListener('change', () => { cb.checked ? selectedGroups.add(cb.value) : selectedGroups.delete(cb.value); update(); }));
+    }
+    async function loadWorkflows() {
+      const res = await api('GET', '/api/workflows');
+      const list = res.ok ? (res.json.workflows ?? []) : [];
+      field('workflow').innerHTML = list.map((w) => `<option value="${esc(w.file)}">${esc(w.name ?? w.file)}${w.valid === false ? ' (invalid)' : ''}</option>`).join('');
+    }
+    let searchTimer = 0; let searchSeq = 0;
+    const nodeQuery = () => {
+      const q = new URLSearchParams();
+      if (field('target-search').value.trim()) q.set('search', field('target-search').value.trim());
+      if (field('target-tag').value.trim()) q.set('tag', field('target-tag').value.trim());
+      return q;
+    };
+    async function searchNodes() {
+      const seq = ++searchSeq;
+      const res = await api('GET', `/api/inventory/nodes?${nodeQuery()}&pageSize=200`);
+      if (seq !== searchSeq || !res.ok) return;
+      const list = field('node-list');
+      list.innerHTML = res.json.nodes.map((n, i) =>
+        `<div class="check"><input type="checkbox" id="n-${i}" value="${esc(n.name)}"${selectedNodes.has(n.name) ? ' checked' : ''}><label for="n-${i}">${esc(n.name)}</label></div>`).join('') || '<p class="note">No node matches.</p>';
+      $$('input', list).forEach((cb) => cb.addEventListener('change', () => { cb.checked ? selectedNodes.add(cb.value) : selectedNodes.delete(cb.value); update(); }));
+      field('node-note').textContent = res.json.total > res.json.nodes.length ? `Showing ${res.json.nodes.length} of ${res.json.total} matching nodes; "Select all" takes all ${res.json.total}.` : `${res.json.total} matching node${res.json.total === 1 ? '' : 's'}.`;
+    }
+    const debounced = () => { clearTimeout(searchTimer); searchTimer = setTimeout(searchNodes, 300); };
+    field('target-search').addEventListener('input', debounced);
+    field('target-tag').addEventListener('input', debounced);
+    field('select-all').addEventListener('click', async () => {
+      for (let page = 1; ; page++) {
+        const res = await api('GET', `/api/inventory/nodes?${nodeQuery()}&page=${page}&pageSize=1000`);
+        if (!res.ok) break;
+        res.json.nodes.forEach((n) => selectedNodes.add(n.name));
+        if (page * 1000 >= res.json.total) break;
+      }
+      $$('input', field('node-list')).forEach((cb) => { cb.checked = true; });
+      update();
+    });
+    field('clear-selection').addEventListener('click', () => {
+      selectedNodes.clear(); selectedGroups.clear();
+      $$('input[type=checkbox]', dialog).forEach((cb) => { cb.checked = false; });
+      update();
+    });
+    const actionType = () => field('action-type').value;
+    field('action-type').addEventListener('change', () => {
+      $$('[data-action]', dialog).forEach((el) => { el.hidden = el.dataset.action !== actionType(); });
+      update();
+    });
+    field('batch-size').addEventListener('change', () => { field('batch-custom').hidden = field('batch-size').value !== 'custom'; if (!field('batch-custom').hidden) field('batch-custom').focus(); update(); });
+    for (const id of ['command', 'script', 'batch-custom', 'parallel', 'timeout', 'retries', 'workflow', 'task', 'failure-policy']) field(id).addEventListener('input', update);
+
+    function targets() {
+      const all = new Set(selectedNodes);
+      for (const g of selectedGroups) for (const t of groupMembers.get(g) ?? []) all.add(t);
+      return all;
+    }
+    // SPEC X3 wave planning, as Fanout.Execution.WavePlanner does it: N, N% (of all, at least 1), a list whose last entry repeats; 0 = the rest.
+    function waves(spec, total) {
+      if (total === 0) return 0;
+      if (!spec || spec === '0') return 1;
+      const sizes = String(spec).split(',').map((s) => s.trim()).filter(Boolean);
+      if (sizes.some((s) => !/^\d+%?$/.test(s))) return null;
+      let done = 0, entry = 0, count = 0;
+      while (done < total) {
+        const s = sizes[Math.min(entry++, sizes.length - 1)];
+        let n = s.endsWith('%') ? Math.max(1, Math.floor(parseInt(s, 10) * total / 100)) : parseInt(s, 10);
+        if (n <= 0) n = total - done;
+        done = Math.min(total, done + n); count++;
+      }
+      return count;
+    }
+    const batchSpec = () => field('batch-size').value === 'custom' ? field('batch-custom').value.trim() : field('batch-size').value;
+    const actionValue = () => ({ command: field('command').value.trim(), script: field('script').value, workflow: field('workflow').value, task: field('task').value })[actionType()];
+    function update() {
+      confirmed = false; field('confirm').hidden = true;
+      const n = targets().size;
+      field('target-count').textContent = `${n} target${n === 1 ? '' : 's'} selected`;
+      const k = waves(batchSpec(), n);
+      field('estimated-batches').textContent = k === null ? 'Estimated batches: – (batch size not understood)' : `Estimated batches: ${k}`;
+      const needsTargets = actionType() !== 'workflow';
+      field('run').disabled = !(actionValue() && (!needsTargets || n > 0));
+    }
+
+    const ERROR_FIELDS = { 'action.value': 'err-action', 'action.type': 'err-action', 'action': 'err-action', 'options.parallel': 'err-parallel', 'options.batchSize': 'err-batch', 'options.timeout': 'err-timeout', targetNodeIds: 'err-targets', targetGroupIds: 'err-targets', '': 'err-targets' };
+    function showErrors(problem, status) {
+      $$('.field-error', dialog).forEach((e) => { e.hidden = true; e.textContent = ''; });
+      $$('[aria-invalid]', dialog).forEach((e) => e.removeAttribute('aria-invalid'));
+      const errors = problem?.errors ?? {};
+      let first = null;
+      for (const [key, messages] of Object.entries(errors)) {
+        const id = ERROR_FIELDS[key] ?? (key.startsWith('options.') ? 'err-form' : 'err-form');
+        const el = field(id);
+        el.hidden = false; el.textContent += (el.textContent ? ' ' : '') + messages.join(' ');
+        const input = { 'err-action': field(actionType() === 'task' ? 'task' : actionType()), 'err-parallel': field('parallel'), 'err-batch': field('batch-size'), 'err-timeout': field('timeout') }[id];
+        if (input) input.setAttribute('aria-invalid', 'true');
+        first ??= input ?? el;
+      }
+      if (!Object.keys(errors).length) {
+        const el = field('err-form'); el.hidden = false; el.textContent = problem?.detail ?? `The server answered ${status}.`; first = el;
+      }
+      first?.focus?.();
+    }
+    const DESTRUCTIVE = /\b(rm\s+-[a-z]*[rf]|mkfs|dd\s+if=|shutdown|reboot|halt|poweroff|drop\s+(table|database)|truncate|kill\s+-9)\b/i;
+    async function submit() {
+      const type = actionType();
+      const n = targets().size;
+      const value = actionValue();
+      if (!confirmed && (n >= 100 || (type !== 'workflow' && DESTRUCTIVE.test(value)) || (type === 'task' && value !== 'status'))) {
+        field('confirm-text').textContent = `Run ${type} “${value}” on ${n} target${n === 1 ? '' : 's'}${DESTRUCTIVE.test(value) ? ' — this looks destructive' : ''}?`;
+        field('confirm').hidden = false; field('confirm-run').focus();
+        return;
+      }
+      let body;
+      if (type === 'workflow') {
+        body = { action: { type, value } };
+      } else {
+        const options = { parallel: Number(field('parallel').value), retries: Number(field('retries').value), failurePolicy: field('failure-policy').value };
+        const timeout = field('timeout').value.trim();
+        if (timeout) options.timeout = /^\d+$/.test(timeout) ? Number(timeout) : timeout;
+        const spec = batchSpec();
+        if (spec && spec !== '0') options.batchSize = /^\d+$/.test(spec) ? Number(spec) : spec;
+        body = { targetNodeIds: [...selectedNodes], targetGroupIds: [...selectedGroups], action: { type, value }, options };
+      }
+      field('run').disabled = true;
+      const res = await api('POST', '/api/executions/batch', body);
+      if (res.status === 201) { location.href = '/runs/' + encodeURIComponent(res.json.batchId); return; }
+      update();
+      showErrors(res.json, res.status);
+    }
+    field('new-exec-form').addEventListener('submit', (e) => { e.preventDefault(); if (!field('run').disabled) submit(); });
+    field('confirm-run').addEventListener('click', () => { confirmed = true; field('confirm').hidden = true; submit(); });
+    field('confirm-back').addEventListener('click', () => { field('confirm').hidden = true; field('run').focus(); });
+    update();
+  }
+
+  // ---------- Run page ----------
+  function runPage() {
+    const section = $('#run');
+    if (!section) return;
+    const id = section.dataset.run;
+    const started = Number(section.dataset.started) || Date.now();
+    let ended = Number(section.dataset.ended) || 0;
+    let status = section.dataset.status;
+    const rows = []; const byName = new Map();
+    let view = []; let dirty = true; let viewDirty = true;
+    const vt = new VirtualTable($('#targets-scroll'), $('#targets'), {
+      columns: 7,
+      getRow: (i) => view[i],
+      renderRow: (r) => `<tr class="state-${esc(r.state)}"><td><button type="button" class="link expand" aria-expanded="false" data-target="${esc(r.nodeId)}">${esc(r.nodeId)}</button></td>` +
+        `<td>${stateHtml(r.state)}</td><td>${r.exitCode ?? ''}</td><td>${duration(r.durationMs)}</td><td>${r.attempts ?? 0}</td><td>${r.wave ?? ''}</td>` +
+        `<td class="err">${esc(firstLine(r.error || r.stderr))}</td></tr>`,
+    });
+    const firstLine = (t) => (t ? String(t).split('\n')[0] : '');
+
+    async function loadAll() {
+      for (let page = 1; ; page++) {
+        const res = await api('GET', `/api/executions/batch/${encodeURIComponent(id)}?page=${page}&pageSize=1000`);
+        if (!res.ok) return null;
+        const doc = res.json;
+        if (page === 1) { rows.length = 0; byName.clear(); }
+        for (const e of doc.executions) { byName.set(e.nodeId, rows.length); rows.push(Object.assign(e, { order: rows.length })); }
+        if (page * 1000 >= doc.total) { status = doc.status; return doc; }
+      }
+    }
+    const row = (name) => rows[byName.get(name)];
+    function onEvent(name, data) {
+      if (name === 'target-started') {
+        const r = row(data.target); if (r) { r.state = 'running'; r.attempts = data.attempt; r.startedAtMs = Date.now(); r.wave = data.wave || r.wave; }
+      } else if (name === 'target-finished') {
+        const r = row(data.target);
+        if (r) Object.assign(r, { state: data.state, exitCode: data.exitCode, attempts: data.attempts, durationMs: data.durationMs, error: data.error, wave: data.wave || r.wave });
+      } else if (name === 'batch-finished') {
+        finish();
+      }
+      dirty = viewDirty = true;
+    }
+    async function finish() {
+      const doc = await loadAll();
+      status = doc?.status ?? status; ended = ended || Date.now();
+      dirty = viewDirty = true;
+      const el = $('#summary'); el.hidden = false;
+      const c = doc?.counts ?? {};
+      const bad = (c.failed ?? 0) + (c.timedOut ?? 0) + (c.cancelled ?? 0) + (c.notRun ?? 0);
+      el.className = 'summary-box ' + (bad ? 'warn' : 'ok');
+      el.textContent = bad ? `⚠ Finished with ${bad} target${bad === 1 ? '' : 's'} not succeeded (${c.failed ?? 0} failed, ${c.timedOut ?? 0} timed out, ${c.cancelled ?? 0} cancelled, ${c.notRun ?? 0} not run) of ${doc?.total}.`
+        : `✅ All ${doc?.total} targets succeeded.`;
+      announce(el.textContent, true);
+      $$('#cancel-run, #stop-after-batch').forEach((b) => { b.disabled = true; });
+    }
+
+    function counts() {
+      const c = { queued: 0, running: 0, succeeded: 0, failed: 0, 'timed-out': 0, cancelled: 0, 'not-run': 0, skipped: 0 };
+      for (const r of rows) c[r.state] = (c[r.state] ?? 0) + 1;
+      return c;
+    }
+    function waveStates() {
+      const w = new Map();
+      for (const r of rows) {
+        const k = r.wave || 1;
+        if (!w.has(k)) w.set(k, { total: 0, queued: 0, running: 0, ok: 0, bad: 0, notRun: 0 });
+        const x = w.get(k); x.total++;
+        if (r.state === 'queued') x.queued++; else if (r.state === 'running') x.running++; else if (r.state === 'succeeded' || r.state === 'skipped') x.ok++; else if (r.state === 'not-run') x.notRun++; else x.bad++;
+      }
+      return [...w.entries()].sort((a, b) => a[0] - b[0]).map(([n, x]) => {
+        const state = x.running > 0 || (x.queued > 0 && x.queued < x.total && x.notRun === 0) ? 'running' : x.queued === x.total ? 'pending' : x.notRun === x.total ? 'not-run' : x.queued > 0 ? 'running' : (x.bad > 0 || x.notRun > 0) ? 'failed' : 'complete';
+        return { wave: n, total: x.total, state };
+      });
+    }
+    function render() {
+      if (!dirty) return;
+      dirty = false;
+      const c = counts(); const total = rows.length;
+      const done = total - c.queued - c.running;
+      const pct = total ? Math.round(1000 * done / total) / 10 : (status === 'queued' || status === 'running' ? 0 : 100);
+      const bar = $('#progress');
+      bar.setAttribute('aria-valuenow', String(pct)); bar.setAttribute('aria-valuetext', `${pct}% (${done} of ${total} targets)`);
+      $('.fill', bar).style.width = pct + '%';
+      $('#progress-text').textContent = `${pct}% · ${done}/${total} targets`;
+      for (const [k, v] of Object.entries(c)) { const el = $(`[data-count="${k}"]`); if (el) el.textContent = String(v); }
+      const finished = !(status === 'queued' || status === 'running') || ended;
+      $('#run-state').innerHTML = `<span aria-hidden="true">${icon(status)}</span> ${esc(status)}`;
+      $('#run-state').className = 'state state-' + status;
+      const elapsed = (ended || Date.now()) - started;
+      $('#elapsed').textContent = duration(elapsed);
+      $('#eta').textContent = finished ? 'done' : done > 0 ? duration(elapsed / done * (total - done)) : '–';
+      const waves = waveStates();
+      const current = waves.find((w) => w.state === 'running' || w.state === 'pending')?.wave ?? waves.length;
+      $('#wave-heading').innerHTML = `<strong>${finished ? 'Processed' : 'Processing'} batch ${current} of ${waves.length}</strong>`;
+      const shown = waves.length > 50 ? waves.filter((w) => Math.abs(w.wave - current) <= 20 || w.wave === 1 || w.wave === waves.length) : waves;
+      $('#wave-list').innerHTML = shown.map((w) => `<li class="wave wave-${w.state}" data-wave="${w.wave}"><span aria-hidden="true">${icon(w.state)}</span> Batch ${w.wave}: ${w.state} (${w.total})</li>`).join('');
+      announce(`Progress ${pct}%: ${done} of ${total} targets, batch ${current} of ${waves.length}`);
+      if (viewDirty) { viewDirty = false; rebuildView(); }
+      vt.schedule();
+      timeline();
+    }
+    const filterState = $('#t-state'); const sortBy = $('#t-sort'); const search = $('#t-search');
+    function rebuildView() {
+      const s = filterState.value; const q = search.value.trim().toLowerCase(); const sort = sortBy.value;
+      view = rows.filter((r) => (!s || r.state === s) && (!q || r.nodeId.toLowerCase().includes(q)));
+      const rank = { failed: 0, 'timed-out': 1, cancelled: 2, running: 3, queued: 4, 'not-run': 5, skipped: 6, succeeded: 7 };
+      if (sort === 'name') view.sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+      else if (sort === 'state') view.sort((a, b) => (rank[a.state] ?? 9) - (rank[b.state] ?? 9) || a.order - b.order);
+      else if (sort === 'duration') view.sort((a, b) => (b.durationMs ?? -1) - (a.durationMs ?? -1));
+      vt.setTotal(view.length);
+      $('#targets-summary').textContent = `${view.length} of ${rows.length} targets`;
+    }
+    for (const el of [filterState, sortBy]) el.addEventListener('change', () => { viewDirty = dirty = true; });
+    let searchTimer = 0;
+    search.addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => { viewDirty = dirty = true; }, 300); });
+
+    // Gantt: one bar per target when they fit, else rows aggregating consecutive targets (min start, max end); colours by wave.
+    let lastTimeline = 0;
+    function timeline() {
+      const now = Date.now();
+      if (now - lastTimeline < 1000 && !ended) return;
+      lastTimeline = now;
+      const box = $('#timeline');
+      const spans = rows.map((r) => {
+        const s = r.startedAt ? Date.parse(r.startedAt) : r.startedAtMs;
+        const e = s ? (r.durationMs != null && r.state !== 'running' ? s + r.durationMs : now) : null;
+        return { s, e, wave: r.wave || 1, bad: !['succeeded', 'skipped', 'running', 'queued'].includes(r.state) };
+      });
+      const known = spans.filter((x) => x.s);
+      if (!known.length) { box.innerHTML = '<p class="note">Nothing has run yet.</p>'; return; }
+      const t0 = Math.min(...known.map((x) => x.s)); const t1 = Math.max(...known.map((x) => x.e));
+      const width = Math.max(1, t1 - t0);
+      const maxRows = 60; const per = Math.max(1, Math.ceil(spans.length / maxRows));
+      let svg = '';
+      const h = 8; let y = 0;
+      for (let i = 0; i < spans.length; i += per) {
+        const group = spans.slice(i, i + per).filter((x) => x.s);
+        if (group.length) {
+          const s = Math.min(...group.map((x) => x.s)); const e = Math.max(...group.map((x) => x.e));
+          const cls = group.some((x) => x.bad) ? 'bad' : 'w' + (group[0].wave % 2);
+          svg += `<rect class="${cls}" x="${(100 * (s - t0) / width).toFixed(2)}%" y="${y}" width="${Math.max(0.3, 100 * (e - s) / width).toFixed(2)}%" height="${h - 2}"></rect>`;
+        }
+        y += h;
+      }
+      box.setAttribute('aria-label', `Timeline: ${known.length} targets ran over ${duration(t1 - t0)}${per > 1 ? `, ${per} targets per row` : ''}`);
+      box.innerHTML = `<svg width="100%" height="${y}" aria-hidden="true" focusable="false">${svg}</svg><p class="note">${duration(t1 - t0)} from first start to last end${per > 1 ? ` · each row aggregates ${per} targets` : ''}</p>`;
+    }
+
+    // Output of one target: the stored attempts (stdout, stderr, exit code), re-read while it runs.
+    const outDialog = $('#output-dialog');
+    let opener = null;
+    $('#targets').addEventListener('click', async (e) => {
+      const btn = e.target.closest('button.expand');
+      if (!btn) return;
+      opener = btn; btn.setAttribute('aria-expanded', 'true');
+      const name = btn.dataset.target;
+      $('#output-title').textContent = 'Output of ' + name;
+      outDialog.showModal();
+      await showOutput(name);
+    });
+    outDialog.addEventListener('close', () => { opener?.setAttribute('aria-expanded', 'false'); opener?.focus(); });
+    $$('[data-close]', outDialog).forEach((b) => b.addEventListener('click', () => outDialog.close()));
+    async function showOutput(name) {
+      const body = $('#output-body');
+      body.innerHTML = '<p>Loading…</p>';
+      const res = await api('GET', `/api/runs/${encodeURIComponent(id)}/logs?target=${encodeURIComponent(name)}`);
+      const entries = res.ok ? res.json.attempts ?? [] : [];
+      const r = row(name);
+      if (!entries.length) {
+        body.innerHTML = `<p>${r && (r.state === 'queued' || r.state === 'running') ? 'No output yet: the target has not finished.' : 'No output was recorded.'}</p>`;
+      } else {
+        body.innerHTML = entries.map((a) => `<section class="attempt" aria-label="Attempt ${a.attempt}"><h3>Attempt ${a.attempt}: ${stateHtml(a.state)} · exit code ${a.exitCode ?? '–'}</h3>` +
+          (a.error ? `<p class="field-error">${esc(a.error)}</p>` : '') +
+          `<h4>stdout</h4><pre tabindex="0" aria-label="stdout">${esc(a.stdout)}</pre><h4>stderr</h4><pre tabindex="0" aria-label="stderr">${esc(a.stderr)}</pre></section>`).join('');
+      }
+      if (r && (r.state === 'queued' || r.state === 'running') && outDialog.open) setTimeout(() => { if (outDialog.open) showOutput(name); }, 1000);
+    }
+
+    // Actions: each is the API endpoint of the same name.
+    const result = $('#action-result');
+    const act = async (url, body, message) => {
+      const res = await api('POST', url, body);
+      result.textContent = res.ok ? message(res.json) : (res.json?.detail ?? `The server answered ${res.status}.`);
+      return res;
+    };
+    $('#cancel-run')?.addEventListener('click', () => act(`/api/executions/batch/${encodeURIComponent(id)}/cancel`, undefined, (j) => `Cancelling: ${j.cancelled} target executions cancelled.`));
+    $('#stop-after-batch')?.addEventListener('click', () => act(`/api/executions/batch/${encodeURIComponent(id)}/stop-after-batch`, undefined, () => 'The run stops when the current batch ends.'));
+    $('#retry-failed')?.addEventListener('click', async () => {
+      const res = await act(`/api/runs/${encodeURIComponent(id)}/retry?select=failed`, undefined, (j) => `Retrying in run ${j.batchId}.`);
+      if (res.ok && res.json?.batchId) location.href = '/runs/' + encodeURIComponent(res.json.batchId);
+    });
+    $('#resume-run')?.addEventListener('click', async () => {
+      const res = await act(`/api/runs/${encodeURIComponent(id)}/resume`, undefined, (j) => `Resuming run ${j.batchId}.`);
+      if (res.ok) location.reload();
+    });
+
+    // Renders are coalesced: events only mark the page dirty; at most 10 renders a second.
+    setInterval(render, 100);
+    setInterval(() => { if (!ended && (status === 'running' || status === 'queued')) { dirty = true; } }, 1000);
+    (async () => {
+      const doc = await loadAll();
+      dirty = viewDirty = true;
+      if (!doc) return;
+      if (doc.status === 'queued' || doc.status === 'running') {
+        ended = 0;
+        const source = new EventSource(`/api/executions/batch/${encodeURIComponent(id)}/events`);
+        for (const name of ['run-started', 'wave-started', 'target-started', 'target-retrying', 'target-finished', 'wave-finished', 'batch-finished']) {
+          source.addEventListener(name, (e) => { let data = {}; try { data = JSON.parse(e.data); } catch { } onEvent(name, data); if (name === 'batch-finished') source.close(); });
+        }
+        source.addEventListener('run-started', () => { status = 'running'; });
+      } else {
+        finish();
+      }
+    })();
+  }
+
+  document.addEventListener('DOMContentLoaded', () => { executionsPage(); newExecutionDialog(); runPage(); });
+})();

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Reflection;
+using Fanout.Security;
+using Fanout.Server.Audit;
+using Fanout.Server.Auth;
+using Fanout.Server.Observability;
+using Fanout.Server.Ui.Components;
+using Fanout.Server.Ui.Components.Pages;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Fanout.Server.Ui;
+
+/// <summary>
+/// The web UI (SPEC U, docs/ui.md) inside <c>fanout serve</c>: Razor components rendered on the server (static SSR) at
+/// <c>/</c>, the sign-in and sign-out form posts, and the UI's stylesheet and script. Live parts of a page are driven by
+/// the script over the same JSON API and SSE streams every other client uses: the UI has no capability the API lacks.
+/// </summary>
+internal static class UiEndpoints
+{
+    public const string SignInPath = "/signin";
+
+    public static void AddUi(IServiceCollection services)
+    {
+        services.AddRazorComponents();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "fanout_antiforgery";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+        });
+        services.AddSingleton<UiSession>();
+    }
+
+    public static void Map(WebApplication app)
+    {
+        app.MapRazorComponents<App>().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer), new UiPageAttribute()).ExcludeFromDescription();
+        app.MapPost("/session", SignInAsync).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost("/signout", SignOutAsync).WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer)).ExcludeFromDescription();
+        app.MapGet("/ui/assets/{name}", Asset).AllowAnonymous().ExcludeFromDescription();
+    }
+
+    private static async Task<IResult> SignInAsync(HttpContext http, [FromForm(Name = "token")] string? token, [FromForm(Name = "returnUrl")] string? returnUrl,
+        ITokenStore tokens, FailedAuthLimiter limiter, UiSession sessions, AuditLog audit, ServerMetrics metrics)
+    {
+        IPAddress ip = http.Connection.RemoteIpAddress ?? IPAddress.None;
+        if (limiter.IsBlocked(ip, out _))
+        {
+            return Page("Too many failed sign-ins from this address; wait a minute and try again.", returnUrl, StatusCodes.Status429TooManyRequests);
+        }
+
+        ApiTokenRecord? record = string.IsNullOrWhiteSpace(token) ? null : await AuthMiddleware.FindAsync(tokens, token.Trim(), http.RequestAborted);
+        if (record is null)
+        {
+            limiter.RecordFailure(ip);
+            metrics.AuthFailed();
+            return string.IsNullOrWhiteSpace(token)
+                ? Page("Enter an API token.", returnUrl, StatusCodes.Status400BadRequest)
+                : Page("This token is unknown or revoked.", returnUrl, StatusCodes.Status401Unauthorized);
+        }
+
+        sessions.Issue(http, token!.Trim());
+        await audit.WriteAsync(record.Name, "session.start", detail: "web UI sign-in", cancellationToken: http.RequestAborted);
+        return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+    }
+
+    private static async Task<IResult> SignOutAsync(HttpContext http, AuditLog audit)
+    {
+        UiSession.End(http);
+        await audit.WriteAsync(Caller.Of(http).Name, "session.end", detail: "web UI sign-out", cancellationToken: http.RequestAborted);
+        return Results.Redirect(SignInPath);
+    }
+
+    private static RazorComponentResult<SignIn> Page(string error, string? returnUrl, int status) =>
+        new(new { Error = error, ReturnUrl = returnUrl }) { StatusCode = status };
+
+    /// <summary>Only a path on this server: never redirect a sign-in elsewhere (open redirect).</summary>
+    public static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+
+    private static IResult Asset(string name)
+    {
+        string? type = Path.GetExtension(name) switch
+        {
+            ".css" => "text/css; charset=utf-8",
+            ".js" => "text/javascript; charset=utf-8",
+            ".svg" => "image/svg+xml",
+            _ => null,
+        };
+        Stream? stream = type is null ? null : typeof(UiEndpoints).Assembly.GetManifestResourceStream("Fanout.Ui." + name);
+        return stream is null ? Results.NotFound() : Results.Stream(stream, type, enableRangeProcessing: false);
+    }
+}
+
+/// <summary>Endpoint metadata of web UI pages: without a session they redirect to the sign-in page.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+internal sealed class UiPageAttribute : Attribute;

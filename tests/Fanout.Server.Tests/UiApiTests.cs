@@ -1,0 +1,103 @@
+using System.Net;
+using System.Text.Json;
+using Fanout.Security;
+
+namespace Fanout.Server.Tests;
+
+/// <summary>The API endpoints the web UI reads (SPEC U, docs/api.md): who am I, the executions list, waves in the status, stop after a batch.</summary>
+public sealed class UiApiTests : IAsyncLifetime
+{
+    private ServerHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await ServerHost.StartAsync(bigTargets: 25);
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact(Timeout = 60000)]
+    public async Task Me_NamesTheTokenAndItsRole()
+    {
+        JsonElement me = await _host.GetJsonAsync("/api/me", ApiRole.Viewer);
+        Assert.Equal("viewer", me.GetProperty("name").GetString());
+        Assert.Equal("viewer", me.GetProperty("role").GetString());
+        JsonElement admin = await _host.GetJsonAsync("/api/me", ApiRole.Admin);
+        Assert.Equal("admin", admin.GetProperty("role").GetString());
+    }
+
+    [Fact(Timeout = 90000)]
+    public async Task Executions_ListsEveryRunNewestFirst_WithProgress_AndFilters()
+    {
+        string first = await _host.CreateBatchAsync(new { targetGroupIds = new[] { "web" }, action = new { type = "command", value = "echo one" } });
+        await _host.WaitFinishedAsync(first);
+        string failing = await _host.CreateBatchAsync(new { targetNodeIds = new[] { "t04" }, action = new { type = "command", value = "exit 3" } });
+        await _host.WaitFinishedAsync(failing);
+        string running = await _host.CreateBatchAsync(new { targetNodeIds = new[] { "t01", "t02" }, action = new { type = "command", value = "sleep 30" }, options = new { parallel = 1 } });
+        await _host.WaitForAsync(running, s => s.GetProperty("counts").GetProperty("running").GetInt32() == 1);
+
+        JsonElement all = await _host.GetJsonAsync("/api/executions");
+        string[] ids = [.. all.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("runId").GetString()!)];
+        Assert.Equal([running, failing, first], ids);
+        JsonElement live = all.GetProperty("runs")[0];
+        Assert.Equal("running", live.GetProperty("state").GetString());
+        Assert.Equal(2, live.GetProperty("total").GetInt32());
+        Assert.Equal(0, live.GetProperty("done").GetInt32());
+        Assert.Equal("operator", live.GetProperty("startedBy").GetString());
+        JsonElement done = all.GetProperty("runs")[2];
+        Assert.Equal("succeeded", done.GetProperty("state").GetString());
+        Assert.Equal(3, done.GetProperty("done").GetInt32());
+        Assert.Equal("echo one", done.GetProperty("name").GetString());
+
+        JsonElement failed = await _host.GetJsonAsync("/api/executions?state=failed");
+        Assert.Equal([failing], failed.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("runId").GetString()));
+        JsonElement search = await _host.GetJsonAsync("/api/executions?search=ECHO");
+        Assert.Equal([first], search.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("runId").GetString()));
+        JsonElement paged = await _host.GetJsonAsync("/api/executions?page=2&pageSize=2");
+        Assert.Equal(3, paged.GetProperty("total").GetInt32());
+        Assert.Equal([first], paged.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("runId").GetString()));
+        Assert.Empty((await _host.GetJsonAsync("/api/executions?kind=workflow")).GetProperty("runs").EnumerateArray());
+
+        using HttpClient client = _host.Client(ApiRole.Viewer);
+        using HttpResponseMessage bad = await client.GetAsync("/api/executions?state=sleeping");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("state", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using HttpClient op = _host.Client(ApiRole.Operator);
+        (await op.PostAsync($"/api/executions/batch/{running}/cancel", null)).EnsureSuccessStatusCode();
+        await _host.WaitFinishedAsync(running);
+    }
+
+    [Fact(Timeout = 90000)]
+    public async Task StopAfterBatch_FinishesTheRunningWave_AndStartsNoOther()
+    {
+        string id = await _host.CreateBatchAsync(new
+        {
+            targetNodeIds = new[] { "t01", "t02", "t03", "t04", "t05" },
+            action = new { type = "command", value = "sleep 1" },
+            options = new { parallel = 2, batchSize = 2 },
+        });
+        JsonElement before = await _host.WaitForAsync(id, s => s.GetProperty("counts").GetProperty("running").GetInt32() > 0);
+        Assert.Equal(["running", "pending", "pending"], before.GetProperty("waves").EnumerateArray().Select(w => w.GetProperty("state").GetString()));
+        Assert.Equal(1, before.GetProperty("currentWave").GetInt32());
+
+        using HttpClient client = _host.Client(ApiRole.Operator);
+        using HttpResponseMessage stop = await client.PostAsync($"/api/executions/batch/{id}/stop-after-batch", null);
+        Assert.Equal(HttpStatusCode.Accepted, stop.StatusCode);
+        JsonElement end = await _host.WaitFinishedAsync(id);
+
+        Assert.Equal("cancelled", end.GetProperty("runStatus").GetString());
+        Assert.Equal(2, end.GetProperty("counts").GetProperty("succeeded").GetInt32());
+        JsonElement[] waves = [.. end.GetProperty("waves").EnumerateArray()];
+        Assert.Equal("complete", waves[0].GetProperty("state").GetString());
+        Assert.All(waves.Skip(1), w => Assert.Equal(0, w.GetProperty("succeeded").GetInt32()));
+        JsonElement t01 = end.GetProperty("executions").EnumerateArray().Single(e => e.GetProperty("nodeId").GetString() == "t01");
+        Assert.Equal(1, t01.GetProperty("wave").GetInt32());
+        Assert.Equal(1, t01.GetProperty("attempts").GetInt32());
+        Assert.Equal(JsonValueKind.String, t01.GetProperty("startedAt").ValueKind);
+        JsonElement t05 = end.GetProperty("executions").EnumerateArray().Single(e => e.GetProperty("nodeId").GetString() == "t05");
+        Assert.Equal(3, t05.GetProperty("wave").GetInt32());
+
+        using HttpResponseMessage again = await client.PostAsync($"/api/executions/batch/{id}/stop-after-batch", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        using HttpResponseMessage unknown = await client.PostAsync("/api/executions/batch/no-such-batch/stop-after-batch", null);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+}
