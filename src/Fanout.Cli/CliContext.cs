@@ -22,6 +22,9 @@ internal sealed class CliContext
     /// <summary>Set to true by the Ctrl-C handler when the run was interrupted (exit 130).</summary>
     public Func<bool> WasInterrupted { get; init; } = () => false;
 
+    /// <summary>The exit code of an interrupted run: 130 (Ctrl-C), 143 (SIGTERM) or 129 (SIGHUP).</summary>
+    public Func<int> InterruptExitCode { get; init; } = () => ExitCodes.Interrupted;
+
     /// <summary>The run service with every transport (see <see cref="Transports.BuiltInTransports"/>), SSH configured by <paramref name="ssh"/>.</summary>
     public RunService GetRunService(IRunStore? store = null, Transports.Ssh.SshTransportOptions? ssh = null)
     {

@@ -14,4 +14,10 @@ internal static class ExitCodes
 
     /// <summary>The run was interrupted with Ctrl-C (128 + SIGINT).</summary>
     public const int Interrupted = 130;
+
+    /// <summary>The run was stopped by SIGTERM (128 + 15): timeout(1), systemd, a CI cancel.</summary>
+    public const int Terminated = 143;
+
+    /// <summary>The run was stopped by SIGHUP (128 + 1): the terminal was closed.</summary>
+    public const int HangUp = 129;
 }

@@ -1,11 +1,11 @@
 using System.CommandLine;
+using Fanout.Cli.Interaction;
 using Fanout.Cli.Rendering;
 using Fanout.Events;
 using Fanout.Execution;
 using Fanout.Inventory;
 using Fanout.Operations;
 using Fanout.Selection;
-using Fanout.Transports.Local;
 using Fanout.Transports.Ssh;
 using Spectre.Console;
 
@@ -29,15 +29,13 @@ internal sealed class ActingCommand
         _options = options;
     }
 
-    /// <summary>Kills every process the local transport is running (the second Ctrl-C).</summary>
-    public static void KillRunningProcesses() => LocalTransport.KillAllRunning();
-
     public async Task<int> RunAsync(
         ParseResult parsed,
         string commandName,
         Func<CancellationToken, Task<OperationOrError>> createOperation,
         CancellationToken cancellationToken,
-        bool destructive = false)
+        bool destructive = false,
+        bool readOnly = false)
     {
         TextWriter error = _context.Console.Error;
         SelectionCriteria criteria = _selectors.GetCriteria(parsed);
@@ -94,6 +92,11 @@ internal sealed class ActingCommand
             return await UsageAsync(commandName, e.Message).ConfigureAwait(false);
         }
 
+        if (await _selectors.CheckAsync(parsed, _context, commandName, targets).ConfigureAwait(false) is { } strictError)
+        {
+            return await UsageAsync(commandName, strictError).ConfigureAwait(false);
+        }
+
         string format = parsed.GetValue(_options.Output) ?? "table";
         bool document = format is "json" or "csv";
         TextWriter progressWriter = document ? error : _context.Console.Out;
@@ -110,14 +113,23 @@ internal sealed class ActingCommand
             return ExitCodes.Success;
         }
 
-        if ((criteria.All || destructive) && !parsed.GetValue(_options.Yes))
+        if ((destructive || (criteria.All && !readOnly)) && !parsed.GetValue(_options.Yes))
         {
+            string what = Confirmation.Describe(parsed, commandName);
             if (!_context.Console.IsInteractive)
             {
-                return await UsageAsync(commandName, $"refusing to run {operation.Name} on all {targets.Count} targets without confirmation: pass --yes").ConfigureAwait(false);
+                string why = destructive
+                    ? $"refusing to run {what} on {Confirmation.Count(targets.Count)} without confirmation ({commandName} changes them)"
+                    : $"refusing to run {what} on all {Confirmation.Count(targets.Count)} without confirmation";
+                return await UsageAsync(commandName, why + ": pass --yes").ConfigureAwait(false);
             }
 
-            string? answer = _context.Console.Ask($"Run {operation.Name} on {targets.Count} targets? [y/N] ");
+            foreach (string line in Confirmation.Overview(targets))
+            {
+                await error.WriteLineAsync(line).ConfigureAwait(false);
+            }
+
+            string? answer = _context.Console.Ask($"Run {what} on {Confirmation.Count(targets.Count)}? [y/N] ");
             if (answer?.Trim().ToLowerInvariant() is not ("y" or "yes"))
             {
                 await error.WriteLineAsync("Not confirmed; nothing ran.").ConfigureAwait(false);
@@ -178,7 +190,7 @@ internal sealed class ActingCommand
 
         if (_context.WasInterrupted() || (cancellationToken.IsCancellationRequested && result.Cancelled))
         {
-            return ExitCodes.Interrupted;
+            return _context.InterruptExitCode();
         }
 
         return result.AllSucceeded && !result.RollbackPartiallyFailed ? ExitCodes.Success : ExitCodes.TargetsFailed;

@@ -219,8 +219,8 @@ internal static class RunCommand
         return result.Status switch
         {
             RunStatus.Succeeded => ExitCodes.Success,
-            RunStatus.Cancelled => ExitCodes.Interrupted,
-            _ when context.WasInterrupted() => ExitCodes.Interrupted,
+            RunStatus.Cancelled => context.WasInterrupted() ? context.InterruptExitCode() : ExitCodes.Interrupted,
+            _ when context.WasInterrupted() => context.InterruptExitCode(),
             _ => ExitCodes.TargetsFailed,
         };
     }

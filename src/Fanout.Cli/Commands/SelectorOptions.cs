@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fanout.Inventory;
 using Fanout.Selection;
 
 namespace Fanout.Cli.Commands;
@@ -52,8 +53,13 @@ internal sealed class SelectorOptions
 
     public Option<string[]> Exclude { get; } = new("--exclude")
     {
-        Description = "Leave out targets matching this glob or Ansible pattern. Repeatable",
+        Description = "Leave out the targets of this Ansible host pattern, the language of --limit (names, groups, globs, ~regex, web:db unions). Repeatable",
         HelpName = "PATTERN",
+    };
+
+    public Option<bool> Strict { get; } = new("--strict")
+    {
+        Description = "A selector part that matches nothing, or an empty selection, is an error (exit 2) instead of a warning (config default: strict)",
     };
 
     public void AddTo(Command command)
@@ -66,6 +72,38 @@ internal sealed class SelectorOptions
         command.Options.Add(Limit);
         command.Options.Add(All);
         command.Options.Add(Exclude);
+        command.Options.Add(Strict);
+    }
+
+    /// <summary>
+    /// Prints a warning on stderr for each selector part that matched nothing; returns an error
+    /// message when <c>--strict</c> (or the config's <c>strict: true</c>) turns that, or an empty selection, into a usage error.
+    /// </summary>
+    public async Task<string?> CheckAsync(ParseResult parsed, CliContext context, string commandName, TargetSet targets)
+    {
+        foreach (string warning in targets.Warnings)
+        {
+            await context.Console.Error.WriteLineAsync($"fanout {commandName}: warning: {warning}").ConfigureAwait(false);
+        }
+
+        bool strict = parsed.GetValue(Strict) || (parsed.GetResult(Strict) is null or { Implicit: true } && StrictByConfig(context));
+        if (!strict)
+        {
+            return null;
+        }
+
+        if (targets.Warnings.Count > 0)
+        {
+            return $"--strict: {targets.Warnings.Count} selector part{(targets.Warnings.Count == 1 ? "" : "s")} matched nothing; nothing ran";
+        }
+
+        return targets.Count == 0 ? "--strict: the selection is empty; nothing ran" : null;
+    }
+
+    private static bool StrictByConfig(CliContext context)
+    {
+        Configuration.FanoutConfigResult config = Configuration.FanoutConfigLoader.Load(context.GetEnvironmentVariable, context.CurrentDirectory);
+        return !config.HasErrors && config.Config.Strict;
     }
 
     public SelectionCriteria GetCriteria(ParseResult parsed) => new()

@@ -63,6 +63,12 @@ internal static class TargetsCommand
             return ExitCodes.UsageError;
         }
 
+        if (await selectors.CheckAsync(parsed, context, "targets", targets).ConfigureAwait(false) is { } strictError)
+        {
+            await error.WriteLineAsync("fanout targets: error: " + strictError).ConfigureAwait(false);
+            return ExitCodes.UsageError;
+        }
+
         TextWriter output = context.Console.Out;
         switch (format)
         {

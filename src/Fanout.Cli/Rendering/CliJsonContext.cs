@@ -9,6 +9,10 @@ namespace Fanout.Cli.Rendering;
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(RunDocument))]
 [JsonSerializable(typeof(TargetsDocument))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(double))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Fanout.Execution;
 
@@ -69,6 +70,10 @@ internal sealed record TargetDocument(
     string Stderr,
     string? Error)
 {
+    /// <summary>Added field: operation-specific figures (sync: <c>filesCopied</c>, <c>filesSkipped</c>, <c>filesDeleted</c>, <c>bytesCopied</c>); absent when the operation has none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, JsonElement>? Data { get; init; }
+
     public static TargetDocument From(TargetOutcome o) => new(
         o.Target,
         o.State.ToWireName(),
@@ -79,7 +84,35 @@ internal sealed record TargetDocument(
         Math.Round(o.Duration.TotalMilliseconds, 1),
         o.Stdout.Text,
         o.Stderr.Text,
-        o.Error);
+        o.Error)
+    {
+        Data = ToJson(o.Data),
+    };
+
+    private static Dictionary<string, JsonElement>? ToJson(IReadOnlyDictionary<string, object?>? data)
+    {
+        if (data is null || data.Count == 0)
+        {
+            return null;
+        }
+
+        var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach ((string key, object? value) in data)
+        {
+            result[key] = value switch
+            {
+                null => JsonSerializer.SerializeToElement((string?)null, CliJsonContext.Default.String),
+                bool b => JsonSerializer.SerializeToElement(b, CliJsonContext.Default.Boolean),
+                int i => JsonSerializer.SerializeToElement((long)i, CliJsonContext.Default.Int64),
+                long l => JsonSerializer.SerializeToElement(l, CliJsonContext.Default.Int64),
+                double d => JsonSerializer.SerializeToElement(d, CliJsonContext.Default.Double),
+                JsonElement e => e,
+                _ => JsonSerializer.SerializeToElement(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture), CliJsonContext.Default.String),
+            };
+        }
+
+        return result;
+    }
 }
 
 /// <summary>One rollback of an atomic batch.</summary>

@@ -65,20 +65,34 @@ internal static class SummaryRenderer
         List<TargetOutcome> rows = (all ? result.Outcomes : result.Outcomes.Where(o => o.State != TargetState.Succeeded)).Take(MaxRows).ToList();
         if (rows.Count > 0)
         {
+            bool data = rows.Any(o => o.Data is { Count: > 0 });
             var table = new Table().Border(TableBorder.Rounded)
                 .AddColumn("Target")
                 .AddColumn("State")
                 .AddColumn(new TableColumn("Exit").RightAligned())
-                .AddColumn(new TableColumn("Duration").RightAligned())
-                .AddColumn("Error");
+                .AddColumn(new TableColumn("Duration").RightAligned());
+            if (data)
+            {
+                table.AddColumn("Result");
+            }
+
+            table.AddColumn("Error");
             foreach (TargetOutcome o in rows)
             {
-                table.AddRow(
+                var cells = new List<Spectre.Console.Rendering.IRenderable>
+                {
                     new Text(o.Target),
                     new Markup($"[{StateStyle(o.State)}]{o.State.ToWireName()}[/]"),
                     new Text(o.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "-"),
                     new Text(o.Attempts == 0 ? "-" : Duration.Format(o.Duration)),
-                    new Text(FirstLine(o.Error)));
+                };
+                if (data)
+                {
+                    cells.Add(new Text(FormatData(o.Data)));
+                }
+
+                cells.Add(new Text(FirstLine(o.Error)));
+                table.AddRow(cells);
             }
 
             console.Write(table);
@@ -118,8 +132,31 @@ internal static class SummaryRenderer
             }
         }
 
-        string rate = (result.SuccessRate * 100).ToString("0.#", CultureInfo.InvariantCulture);
+        string rate = Percent(result.SuccessRate, result.Count(TargetState.Succeeded) < result.Total);
         return $"Total {result.Total}: {string.Join(", ", parts)} — success rate {rate}% (run {result.RunId}, {Duration.Format(result.EndedAt - result.StartedAt)})";
+    }
+
+    /// <summary>
+    /// A rate as a percentage with one decimal, rounded down, and with more decimals when a run with
+    /// failures would otherwise show 100.0%: failures are never rounded away (99.0%, 99.98%).
+    /// </summary>
+    public static string Percent(double rate, bool anyUnsuccessful)
+    {
+        double percent = rate * 100;
+        if (!anyUnsuccessful && percent >= 100)
+        {
+            return "100";
+        }
+
+        for (int digits = 1; ; digits++)
+        {
+            double scale = Math.Pow(10, digits);
+            double shown = Math.Floor((percent * scale) + 1e-9) / scale;
+            if (!anyUnsuccessful || shown < 100 || digits >= 6)
+            {
+                return shown.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            }
+        }
     }
 
     public static string StateStyle(TargetState state) => state switch
@@ -130,6 +167,42 @@ internal static class SummaryRenderer
         TargetState.Cancelled => "yellow",
         TargetState.NotRun => "grey",
         _ => "blue",
+    };
+
+    /// <summary>Operation figures in a cell: sync's as <c>3 copied, 1 skipped, 0 deleted, 12 B</c> (prefixed <c>dry run:</c>); others as <c>key=value</c>.</summary>
+    public static string FormatData(IReadOnlyDictionary<string, object?>? data)
+    {
+        if (data is null || data.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var parts = new List<string>();
+        var rest = new Dictionary<string, object?>(data, StringComparer.Ordinal);
+        foreach ((string key, string label) in new[] { ("filesCopied", "copied"), ("filesSkipped", "skipped"), ("filesDeleted", "deleted") })
+        {
+            if (rest.Remove(key, out object? value))
+            {
+                parts.Add($"{Convert.ToString(value, CultureInfo.InvariantCulture)} {label}");
+            }
+        }
+
+        if (rest.Remove("bytesCopied", out object? bytes) && bytes is not null)
+        {
+            parts.Add(FormatBytes(Convert.ToInt64(bytes, CultureInfo.InvariantCulture)));
+        }
+
+        bool dryRun = rest.Remove("dryRun", out object? dry) && dry is true;
+        parts.AddRange(rest.Select(kv => $"{kv.Key}={Convert.ToString(kv.Value, CultureInfo.InvariantCulture)}"));
+        return (dryRun ? "dry run: " : string.Empty) + string.Join(", ", parts);
+    }
+
+    private static string FormatBytes(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} B",
+        < 1024 * 1024 => (bytes / 1024.0).ToString("0.#", CultureInfo.InvariantCulture) + " KiB",
+        < 1024L * 1024 * 1024 => (bytes / 1024.0 / 1024).ToString("0.#", CultureInfo.InvariantCulture) + " MiB",
+        _ => (bytes / 1024.0 / 1024 / 1024).ToString("0.##", CultureInfo.InvariantCulture) + " GiB",
     };
 
     private static string FirstLine(string? text)

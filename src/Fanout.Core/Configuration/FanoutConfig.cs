@@ -18,6 +18,10 @@ public sealed record FanoutConfig
     /// </summary>
     public string? TemplatesDirectory { get; init; }
 
+    /// <summary>The default of <c>--strict</c>: a selector part that matches nothing, or an empty selection, is an error (exit 2) rather than a warning.</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool Strict { get; init; }
+
     /// <summary>Notification channels by name (case-sensitive). The default value is empty.</summary>
     public IReadOnlyDictionary<string, NotificationChannel> Channels { get; init; } = new Dictionary<string, NotificationChannel>(StringComparer.Ordinal);
 }

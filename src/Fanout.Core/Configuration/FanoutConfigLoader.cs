@@ -14,7 +14,7 @@ namespace Fanout.Configuration;
 /// </summary>
 public static partial class FanoutConfigLoader
 {
-    private static readonly string[] TopFields = ["notifications", "workflows_dir", "templates_dir"];
+    private static readonly string[] TopFields = ["notifications", "workflows_dir", "templates_dir", "strict"];
     private static readonly string[] NotificationFields = ["channels"];
     private static readonly string[] ChannelFields = ["type", "url", "headers", "timeout", "command"];
     private static readonly string[] ChannelTypes = ["webhook", "command"];
@@ -112,6 +112,11 @@ public static partial class FanoutConfigLoader
         if (yaml.String(f["workflows_dir"], "workflows_dir") is { Length: > 0 } workflows)
         {
             config = config with { WorkflowsDirectory = ResolvePath(workflows, baseDirectory, environment) };
+        }
+
+        if (yaml.Bool(f["strict"], "strict") is { } strict)
+        {
+            config = config with { Strict = strict };
         }
 
         if (yaml.String(f["templates_dir"], "templates_dir") is { Length: > 0 } templates)

@@ -22,6 +22,12 @@ public sealed class TargetSet : IReadOnlyList<Target>
         }
     }
 
+    /// <summary>
+    /// Warnings from the selection that produced this set: each selector part that matched no target
+    /// (a likely typo, SPEC T5). Empty when every part matched or the set was not selected.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <inheritdoc />
     public Target this[int index] => _targets[index];
 

@@ -61,14 +61,51 @@ internal sealed partial class AnsibleHostPatterns
         return result;
     }
 
+    /// <summary>
+    /// The parts of <paramref name="pattern"/> (as split by Ansible, without their <c>&amp;</c>/<c>!</c>)
+    /// that match no host or group of the inventory: the typos a warning names.
+    /// </summary>
+    public IReadOnlyList<string> UnmatchedParts(string pattern)
+    {
+        var unmatched = new List<string>();
+        foreach (string part in Split(pattern))
+        {
+            string p = part[0] is '&' or '!' ? part[1..] : part;
+            if (p.Length == 0 || _inventory.FindTarget(p) is not null || p == "all" || p == "*")
+            {
+                continue;
+            }
+
+            bool empty;
+            try
+            {
+                empty = MatchOne(p).Count == 0;
+            }
+            catch (SelectionException)
+            {
+                empty = true;
+            }
+
+            if (empty)
+            {
+                unmatched.Add(p);
+            }
+        }
+
+        return unmatched;
+    }
+
     /// <summary>Syntax errors in a pattern: empty parts, invalid <c>~</c> regexes.</summary>
-    public static IReadOnlyList<string> Validate(string pattern, TimeSpan regexTimeout)
+    /// <param name="pattern">The pattern.</param>
+    /// <param name="regexTimeout">The time limit of one <c>~regex</c> match.</param>
+    /// <param name="option">The option the pattern came from, named in the messages.</param>
+    public static IReadOnlyList<string> Validate(string pattern, TimeSpan regexTimeout, string option = "--limit")
     {
         var errors = new List<string>();
         List<string> parts = Split(pattern);
         if (parts.Count == 0)
         {
-            errors.Add($"empty --limit pattern '{pattern}'");
+            errors.Add($"empty {option} pattern '{pattern}'");
         }
 
         foreach (string part in parts)
@@ -76,11 +113,11 @@ internal sealed partial class AnsibleHostPatterns
             string p = part[0] is '&' or '!' ? part[1..] : part;
             if (p.Length == 0)
             {
-                errors.Add($"malformed --limit '{pattern}': '{part}' has nothing after '{part[0]}'");
+                errors.Add($"malformed {option} '{pattern}': '{part}' has nothing after '{part[0]}'");
             }
             else if (p[0] == '~' && !NameRegex.TryCreate(p[1..], pythonSyntax: true, regexTimeout, out _, out string? error))
             {
-                errors.Add($"malformed --limit '{pattern}': invalid host list pattern '{p}': {error}");
+                errors.Add($"malformed {option} '{pattern}': invalid host list pattern '{p}': {error}");
             }
         }
 

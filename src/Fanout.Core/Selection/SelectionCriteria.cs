@@ -27,7 +27,10 @@ public sealed record SelectionCriteria
     /// <summary><c>--all</c>: every target (still narrowed by the other selectors).</summary>
     public bool All { get; init; }
 
-    /// <summary><c>--exclude</c> shell globs on target names; a target matching any is dropped.</summary>
+    /// <summary>
+    /// <c>--exclude</c> patterns in the Ansible host-pattern language of <see cref="Limit"/> (names,
+    /// groups, globs, <c>~regex</c>, unions with ':' or ','); a target any of them selects is dropped.
+    /// </summary>
     public IReadOnlyList<string> Excludes { get; init; } = [];
 
     /// <summary>The time limit for one regular-expression match (<c>--regex</c> and <c>~</c> patterns).</summary>
@@ -61,9 +64,14 @@ public sealed record SelectionCriteria
             }
         }
 
-        foreach (string glob in Patterns.Concat(Excludes).Where(string.IsNullOrEmpty))
+        foreach (string glob in Patterns.Where(string.IsNullOrEmpty))
         {
             errors.Add($"empty glob pattern '{glob}'");
+        }
+
+        foreach (string exclude in Excludes)
+        {
+            errors.AddRange(AnsibleHostPatterns.Validate(exclude, RegexTimeout, "--exclude"));
         }
 
         foreach (string group in Groups.Where(string.IsNullOrWhiteSpace))

@@ -41,13 +41,14 @@ public static class Selector
             throw new SelectionException(errors);
         }
 
+        var patterns = new AnsibleHostPatterns(inventory, criteria.RegexTimeout);
         IEnumerable<Target> candidates = string.IsNullOrWhiteSpace(criteria.Limit)
             ? inventory.Targets
-            : new AnsibleHostPatterns(inventory, criteria.RegexTimeout).Evaluate(criteria.Limit);
+            : patterns.Evaluate(criteria.Limit);
 
         var tags = criteria.Tags.Select(t => TagFilter.TryParse(t, out TagFilter? f, out _) ? f! : throw new InvalidOperationException()).ToList();
         var globs = criteria.Patterns.Select(Glob.ToRegex).ToList();
-        var excludes = criteria.Excludes.Select(Glob.ToRegex).ToList();
+        var excluded = new HashSet<string>(criteria.Excludes.SelectMany(e => patterns.Evaluate(e)).Select(t => t.Name), StringComparer.Ordinal);
         var regexes = criteria.Regexes.Select(r => (Text: r, Regex: Create(r, criteria.RegexTimeout))).ToList();
 
         var selected = new List<Target>();
@@ -57,13 +58,51 @@ public static class Selector
                 && (globs.Count == 0 || globs.Any(g => g.IsMatch(target.Name)))
                 && (criteria.Groups.Count == 0 || groupMembers.Contains(target.Name))
                 && (regexes.Count == 0 || regexes.Any(r => IsMatch(r.Text, r.Regex, target.Name, criteria.RegexTimeout)))
-                && !excludes.Any(g => g.IsMatch(target.Name)))
+                && !excluded.Contains(target.Name))
             {
                 selected.Add(target);
             }
         }
 
-        return new TargetSet(selected);
+        return new TargetSet(selected) { Warnings = Unmatched(inventory, criteria, patterns, globs, regexes) };
+    }
+
+    /// <summary>A warning for each selector part that matches no target of the inventory (a likely typo), as Ansible warns.</summary>
+    private static List<string> Unmatched(
+        Fanout.Inventory.Inventory inventory,
+        SelectionCriteria criteria,
+        AnsibleHostPatterns patterns,
+        List<Regex> globs,
+        List<(string Text, Regex Regex)> regexes)
+    {
+        var warnings = new List<string>();
+        if (!string.IsNullOrWhiteSpace(criteria.Limit))
+        {
+            warnings.AddRange(patterns.UnmatchedParts(criteria.Limit).Select(p => $"--limit: '{p}' matches no target or group"));
+        }
+
+        for (int i = 0; i < globs.Count; i++)
+        {
+            if (!inventory.Targets.Any(t => globs[i].IsMatch(t.Name)))
+            {
+                warnings.Add($"--pattern '{criteria.Patterns[i]}' matches no target");
+            }
+        }
+
+        foreach ((string text, Regex regex) in regexes)
+        {
+            if (!inventory.Targets.Any(t => IsMatch(text, regex, t.Name, criteria.RegexTimeout)))
+            {
+                warnings.Add($"--regex '{text}' matches no target");
+            }
+        }
+
+        foreach (string exclude in criteria.Excludes)
+        {
+            warnings.AddRange(patterns.UnmatchedParts(exclude).Select(p => $"--exclude: '{p}' matches no target or group"));
+        }
+
+        return warnings;
     }
 
     private static Regex Create(string pattern, TimeSpan timeout) =>

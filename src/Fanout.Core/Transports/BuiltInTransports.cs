@@ -17,6 +17,16 @@ public static class BuiltInTransports
     public static TransportRegistry Create(SshTransportOptions? ssh = null, TimeProvider? timeProvider = null) =>
         AddMissing(new TransportRegistry(), ssh, timeProvider);
 
+    /// <summary>
+    /// The forced stop (second Ctrl-C): kills every process tree local sessions run and every remote
+    /// process group SSH sessions run, waiting at most <paramref name="bound"/> for the remote kills.
+    /// </summary>
+    public static async Task KillAllRunningAsync(TimeSpan bound)
+    {
+        LocalTransport.KillAllRunning();
+        await SshSession.KillAllRunningAsync(bound).ConfigureAwait(false);
+    }
+
     /// <summary>Registers whichever of local, ssh and device <paramref name="registry"/> lacks (a caller may bring its own).</summary>
     /// <returns><paramref name="registry"/>.</returns>
     public static TransportRegistry AddMissing(TransportRegistry registry, SshTransportOptions? ssh = null, TimeProvider? timeProvider = null)

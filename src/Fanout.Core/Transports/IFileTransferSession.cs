@@ -14,11 +14,24 @@ internal interface IFileTransferSession
     /// <summary>SHA-256 (lowercase hex) of the given regular files.</summary>
     Task<IReadOnlyDictionary<string, string>> HashAsync(string root, IReadOnlyList<string> paths, CancellationToken cancellationToken);
 
-    /// <summary>Creates root and writes the items in order (directories before their contents), keeping modes.</summary>
+    /// <summary>
+    /// Creates root and writes the items in order (directories before their contents), keeping modes.
+    /// Every file is written under its name plus <see cref="FileTransfer.TempSuffix"/> and renamed into place.
+    /// </summary>
     Task WriteAsync(string root, IReadOnlyList<FileEntry> items, CancellationToken cancellationToken);
 
     /// <summary>Removes the given entries (directories with their contents).</summary>
     Task DeleteAsync(string root, IReadOnlyList<string> paths, CancellationToken cancellationToken);
+}
+
+/// <summary>Names shared by every file-transfer session.</summary>
+internal static class FileTransfer
+{
+    /// <summary>
+    /// Suffix of the temporary name a file is written under before it is renamed into place, so a
+    /// crash never leaves a truncated file under its final name. Leftovers are removed by the next sync.
+    /// </summary>
+    public const string TempSuffix = ".fanout-tmp";
 }
 
 /// <summary>Kind of a file-tree entry.</summary>

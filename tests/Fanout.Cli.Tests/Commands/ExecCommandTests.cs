@@ -145,7 +145,8 @@ public sealed class ExecCommandTests : IDisposable
         (int exit, _, _) = await _cli.RunAsync(console, "exec", $"touch {_cli.Marker}", "-i", inventory, "--all");
 
         Assert.Equal(ExitCodes.Success, exit);
-        Assert.Equal("Run exec on 2 targets? [y/N] ", Assert.Single(console.Questions));
+        // Issue 10 item 5: the question names the command it will run.
+        Assert.Equal($"Run exec 'touch {_cli.Marker}' on 2 targets? [y/N] ", Assert.Single(console.Questions));
         Assert.True(File.Exists(_cli.Marker));
     }
 

@@ -49,6 +49,26 @@ internal sealed class LocalTree
     public static bool IsExcluded(IReadOnlyList<Regex> excludes, string relative) =>
         excludes.Any(r => r.IsMatch(relative) || r.IsMatch(relative.Split('/')[^1]));
 
+    /// <summary>Whether <paramref name="relative"/> or any directory above it is excluded: an excluded directory is kept with everything under it.</summary>
+    public static bool IsExcludedOrUnder(IReadOnlyList<Regex> excludes, string relative)
+    {
+        if (excludes.Count == 0)
+        {
+            return false;
+        }
+
+        int slash = -1;
+        while ((slash = relative.IndexOf('/', slash + 1)) >= 0)
+        {
+            if (IsExcluded(excludes, relative[..slash]))
+            {
+                return true;
+            }
+        }
+
+        return IsExcluded(excludes, relative);
+    }
+
     public static Regex Glob(string glob)
     {
         string pattern = "^" + Regex.Escape(glob.TrimEnd('/'))

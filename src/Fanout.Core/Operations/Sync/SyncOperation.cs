@@ -7,7 +7,8 @@ namespace Fanout.Operations;
 /// Pushes a file or directory tree to every target (spec S3) over the target's session: creates
 /// directories, keeps modes, skips files whose size and SHA-256 are unchanged, optionally deletes
 /// extras, honours excludes, and refuses symlinks that would escape the destination.
-/// Result data: <c>filesCopied</c>, <c>filesSkipped</c>, <c>filesDeleted</c>, <c>bytesCopied</c>.
+/// Result data: <c>filesCopied</c>, <c>filesSkipped</c>, <c>filesDeleted</c>, <c>bytesCopied</c>
+/// (and <c>dryRun</c> when <see cref="SyncOptions.DryRun"/> only reported them; its standard output then lists each entry).
 /// </summary>
 public sealed class SyncOperation : IOperation
 {
@@ -61,7 +62,7 @@ public sealed class SyncOperation : IOperation
 
     private async Task<OperationResult> SyncAsync(LocalTree tree, IFileTransferSession files, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string>? only = tree.SingleFile ? [tree.Entries[0].Path] : null;
+        IReadOnlyList<string>? only = tree.SingleFile ? [tree.Entries[0].Path, tree.Entries[0].Path + FileTransfer.TempSuffix] : null;
         var remote = (await files.ListAsync(tree.Root, only, cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.Path, StringComparer.Ordinal);
         var local = tree.Entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
 
@@ -99,17 +100,44 @@ public sealed class SyncOperation : IOperation
         }
 
         var deletes = new List<string>(replace);
+        var excludes = _options.Excludes.Select(LocalTree.Glob).ToList();
+        var extras = remote.Values.Where(r => !local.ContainsKey(r.Path)).OrderBy(r => r.Path, StringComparer.Ordinal).ToList();
+
+        // Leftovers of an interrupted earlier sync (files written under a temporary name) are always removed.
+        var leftovers = extras.Where(r => r.Kind == FileEntryKind.File && r.Path.EndsWith(FileTransfer.TempSuffix, StringComparison.Ordinal)
+            && !LocalTree.IsExcludedOrUnder(excludes, r.Path)).Select(r => r.Path).ToList();
+        int extraDeletes = 0;
         if (_options.Delete && !tree.SingleFile)
         {
-            var excludes = _options.Excludes.Select(LocalTree.Glob).ToList();
-            foreach (FileEntry extra in remote.Values.Where(r => !local.ContainsKey(r.Path)).OrderBy(r => r.Path, StringComparer.Ordinal))
+            foreach (FileEntry extra in extras)
             {
                 bool underDeleted = deletes.Any(d => extra.Path.StartsWith(d + "/", StringComparison.Ordinal));
-                if (!underDeleted && !LocalTree.IsExcluded(excludes, extra.Path))
+                if (!underDeleted && !leftovers.Contains(extra.Path) && !LocalTree.IsExcludedOrUnder(excludes, extra.Path))
                 {
                     deletes.Add(extra.Path);
+                    extraDeletes++;
                 }
             }
+        }
+
+        deletes.AddRange(leftovers.Where(l => !deletes.Any(d => l.StartsWith(d + "/", StringComparison.Ordinal))));
+        int copied = writes.Count(w => w.Kind == FileEntryKind.File);
+        var data = new Dictionary<string, object?>
+        {
+            ["filesCopied"] = copied,
+            ["filesSkipped"] = skipped,
+            ["filesDeleted"] = extraDeletes,
+            ["bytesCopied"] = writes.Where(w => w.Kind == FileEntryKind.File).Sum(w => w.Size),
+        };
+        if (_options.DryRun)
+        {
+            data["dryRun"] = true;
+            string plan = DescribePlan(writes, skipped, deletes.Skip(replace.Count).Take(extraDeletes).ToList());
+            return OperationResult.Succeeded() with
+            {
+                Stdout = new Output.CapturedOutput(plan, System.Text.Encoding.UTF8.GetByteCount(plan), null),
+                Data = data,
+            };
         }
 
         await files.DeleteAsync(tree.Root, deletes, cancellationToken).ConfigureAwait(false);
@@ -118,16 +146,24 @@ public sealed class SyncOperation : IOperation
             await files.WriteAsync(tree.Root, writes, cancellationToken).ConfigureAwait(false);
         }
 
-        int copied = writes.Count(w => w.Kind == FileEntryKind.File);
-        return OperationResult.Succeeded() with
+        return OperationResult.Succeeded() with { Data = data };
+    }
+
+    /// <summary>The dry-run report of one target: one line per file that would be copied or entry that would be deleted, and the skipped count.</summary>
+    private static string DescribePlan(IReadOnlyList<FileEntry> writes, int skipped, IReadOnlyList<string> deletes)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (FileEntry w in writes.Where(w => w.Kind != FileEntryKind.Directory))
         {
-            Data = new Dictionary<string, object?>
-            {
-                ["filesCopied"] = copied,
-                ["filesSkipped"] = skipped,
-                ["filesDeleted"] = deletes.Count - replace.Count,
-                ["bytesCopied"] = writes.Where(w => w.Kind == FileEntryKind.File).Sum(w => w.Size),
-            },
-        };
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"would copy {w.Path}{(w.Kind == FileEntryKind.Symlink ? " -> " + w.LinkTarget : $" ({w.Size} bytes)")}\n");
+        }
+
+        foreach (string d in deletes)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"would delete {d}\n");
+        }
+
+        text.Append(System.Globalization.CultureInfo.InvariantCulture, $"would skip {skipped} unchanged file{(skipped == 1 ? "" : "s")}\n");
+        return text.ToString();
     }
 }

@@ -17,6 +17,21 @@ public sealed class SyncOptions
     /// <value>The default is empty.</value>
     public IReadOnlyList<string> Excludes { get; init; } = [];
 
+    /// <summary>Whether nothing is written or deleted: each target only reports what would be copied, skipped and deleted.</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool DryRun { get; init; }
+
+    /// <summary>Whether a destination of <c>/</c> or a top-level system directory (<c>/etc</c>, <c>/usr</c>, …) is allowed.</summary>
+    /// <value>The default is <see langword="false"/>: such destinations are refused.</value>
+    public bool Force { get; init; }
+
+    /// <summary>The top-level directories a sync may only write to with <see cref="Force"/> (and <c>/</c> itself).</summary>
+    public static IReadOnlyList<string> ProtectedDestinations { get; } =
+    [
+        "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media", "/mnt", "/opt",
+        "/proc", "/root", "/run", "/sbin", "/snap", "/srv", "/sys", "/tmp", "/usr", "/var",
+    ];
+
     /// <summary>Returns every problem with these options (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -34,7 +49,19 @@ public sealed class SyncOptions
         {
             errors.Add($"Sync destination '{Destination}' must not contain '..'.");
         }
+        else if (!Force && IsProtected(Destination))
+        {
+            errors.Add($"Sync destination '{Destination}' is / or a top-level system directory: pass --force to write there.");
+        }
 
         return errors;
+    }
+
+    /// <summary>Whether <paramref name="destination"/> is <c>/</c> or one of <see cref="ProtectedDestinations"/> (ignoring repeated and trailing slashes and <c>.</c> parts).</summary>
+    public static bool IsProtected(string destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        string normalized = "/" + string.Join('/', destination.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != "."));
+        return ProtectedDestinations.Contains(normalized, StringComparer.Ordinal);
     }
 }

@@ -63,12 +63,21 @@ internal sealed partial class SshSession : IFileTransferSession
             return;
         }
 
+        // Files travel under a temporary name and are renamed into place once the archive is complete,
+        // so a connection or controller dying mid-stream never leaves a truncated file under its final name.
         string script = $"mkdir -p {Q(root)} && tar -x -p --no-same-owner -C {Q(root)} -f -";
         await RunScriptAsync(script, async (channel, ct) =>
         {
             // Blocking writes (SSH.NET's channel stream waits for the remote window) on a thread of their own.
             await Task.Factory.StartNew(() => WriteTar(channel, items, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }, $"write files under {root}", cancellationToken).ConfigureAwait(false);
+
+        var files = items.Where(i => i.Kind == FileEntryKind.File).ToList();
+        if (files.Count > 0)
+        {
+            byte[] pairs = Encoding.UTF8.GetBytes(string.Concat(files.Select(f => $"./{f.Path}{FileTransfer.TempSuffix}\0./{f.Path}\0")));
+            await RunScriptAsync($"cd {Q(root)} && xargs -0 -n 2 mv -f -T --", pairs, $"rename files into place under {root}", cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Writes the archive synchronously: SSH.NET's channel stream only has blocking writes.</summary>
@@ -83,7 +92,7 @@ internal sealed partial class SshSession : IFileTransferSession
                 FileEntryKind.Directory => TarEntryType.Directory,
                 FileEntryKind.Symlink => TarEntryType.SymbolicLink,
                 _ => TarEntryType.RegularFile,
-            }, item.Path)
+            }, item.Kind == FileEntryKind.File ? item.Path + FileTransfer.TempSuffix : item.Path)
             {
                 Mode = item.Mode,
             };

@@ -36,7 +36,22 @@ internal sealed partial class SshSession : ISession
         Func<Stream, CancellationToken, Task>? input = command.StandardInput is { } bytes
             ? async (s, ct) => await s.WriteAsync(bytes, ct).ConfigureAwait(false)
             : null;
-        return RunRawAsync(RemoteCommand.Wrap(command), input, d => stdout.Write(d), d => stderr.Write(d), cancellationToken);
+        return RunRawAsync(RemoteCommand.Wrap(WithTargetEnvironment(command)), input, d => stdout.Write(d), d => stderr.Write(d), cancellationToken);
+    }
+
+    /// <summary>
+    /// The target's <c>FANOUT_*</c> variables (the same as local processes get, SPEC S1) exported
+    /// before the command; the command's own environment wins.
+    /// </summary>
+    private CommandSpec WithTargetEnvironment(CommandSpec command)
+    {
+        var environment = new Dictionary<string, string>(Local.LocalEnvironment.For(Target), StringComparer.Ordinal);
+        foreach ((string key, string value) in command.Environment)
+        {
+            environment[key] = value;
+        }
+
+        return command with { Environment = environment };
     }
 
     public async Task UploadAsync(Stream content, string remotePath, int mode, CancellationToken cancellationToken)
@@ -87,6 +102,7 @@ internal sealed partial class SshSession : ISession
         using (command)
         {
             var pump = new OutputPump(command.OutputStream, command.ExtendedOutputStream, onStdout, onStderr);
+            using IDisposable tracked = Track(pump);
             using ITimer timer = _time.CreateTimer(_ => pump.Drain(), null, PumpInterval, PumpInterval);
             try
             {

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+
+namespace Fanout.Cli.Tests.Trust;
+
+/// <summary>The real built <c>fanout</c> executable, started as an operator or CI would start it (no terminal).</summary>
+internal sealed class FanoutExe : IDisposable
+{
+    private FanoutExe(Process process)
+    {
+        Process = process;
+        Stdout = process.StandardOutput.ReadToEndAsync();
+        Stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public Process Process { get; }
+
+    public Task<string> Stdout { get; }
+
+    public Task<string> Stderr { get; }
+
+    public static FanoutExe Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fanout.dll"));
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment.Remove("FANOUT_INVENTORY");
+        start.Environment["FANOUT_STORE"] = Path.Combine(workingDirectory, "runs.db");
+        start.Environment["XDG_CONFIG_HOME"] = Path.Combine(workingDirectory, ".config");
+        start.Environment.Remove("FANOUT_CONFIG");
+        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        Process process = Process.Start(start)!;
+        process.StandardInput.Close();
+        return new FanoutExe(process);
+    }
+
+    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string workingDirectory, params string[] args)
+    {
+        using FanoutExe fanout = Start(workingDirectory, null, args);
+        return await fanout.WaitAsync(TimeSpan.FromSeconds(120));
+    }
+
+    public async Task<(int Exit, string Stdout, string Stderr)> WaitAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        await Process.WaitForExitAsync(timeout.Token);
+        return (Process.ExitCode, await Stdout, await Stderr);
+    }
+
+    /// <summary>Whether a process with this PID exists (and is not a zombie).</summary>
+    public static bool IsAlive(int pid)
+    {
+        string status = $"/proc/{pid}/status";
+        try
+        {
+            return File.Exists(status) && !File.ReadAllText(status).Contains("State:\tZ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits until <paramref name="count"/> files matching <paramref name="pattern"/> hold a PID each; returns the PIDs.</summary>
+    public static async Task<List<int>> WaitForPidFilesAsync(string directory, string pattern, int count, TimeSpan limit)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var pids = Directory.GetFiles(directory, pattern)
+                .Select(f => int.TryParse(File.ReadAllText(f).Trim(), out int pid) ? pid : 0)
+                .Where(p => p > 0).ToList();
+            if (pids.Count >= count)
+            {
+                return pids;
+            }
+
+            if (watch.Elapsed > limit)
+            {
+                throw new TimeoutException($"only {pids.Count} of {count} pid files in {directory} after {limit}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: true);
+        }
+
+        Process.Dispose();
+    }
+}
