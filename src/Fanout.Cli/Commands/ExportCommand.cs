@@ -1,7 +1,5 @@
 using System.CommandLine;
-using Fanout.Cli.Rendering;
-using Fanout.Execution;
-using Fanout.Runs;
+using Fanout.Documents;
 
 namespace Fanout.Cli.Commands;
 
@@ -26,19 +24,12 @@ internal static class ExportCommand
             return StoreAction.RunAsync(parsed, context, "export", async store =>
             {
                 string id = parsed.GetValue(runId)!;
-                if (await StoredResults.LoadAsync(store, id, ct).ConfigureAwait(false) is not BatchResult result)
+                if (await ResultDocuments.LoadAsync(store, id, withRunFields: false, ct).ConfigureAwait(false) is not { } document)
                 {
                     return await StoreAction.ErrorAsync(context, "export", $"no run with id '{id}'").ConfigureAwait(false);
                 }
 
-                if (f == "json")
-                {
-                    ResultWriter.WriteJson(context.Console.Out, result);
-                }
-                else
-                {
-                    ResultWriter.WriteCsv(context.Console.Out, result);
-                }
+                await context.Console.Out.WriteAsync(f == "json" ? DocumentWriter.ToJson(document) : DocumentWriter.ToCsv(document)).ConfigureAwait(false);
 
                 await context.Console.Out.FlushAsync(ct).ConfigureAwait(false);
                 return ExitCodes.Success;

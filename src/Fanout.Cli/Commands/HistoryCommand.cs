@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
 using Fanout.Cli.Rendering;
+using Fanout.Documents;
 using Fanout.Runs;
 using Spectre.Console;
 
@@ -56,8 +56,7 @@ internal static class HistoryCommand
                 }, ct).ConfigureAwait(false);
                 if (format == "json")
                 {
-                    var doc = new HistoryDocument([.. runs.Select(HistoryRunDocument.From)]);
-                    await context.Console.Out.WriteLineAsync(JsonSerializer.Serialize(doc, StoreJsonContext.Default.HistoryDocument)).ConfigureAwait(false);
+                    await context.Console.Out.WriteAsync(DocumentWriter.ToJson(HistoryDocument.From(runs))).ConfigureAwait(false);
                     return ExitCodes.Success;
                 }
 
@@ -68,18 +67,18 @@ internal static class HistoryCommand
                 }
 
                 var table = new Table().Border(TableBorder.Rounded);
-                foreach (string column in new[] { "Run", "Kind", "Name", "Status", "Started", "Duration", "Targets", "OK", "Failed" })
+                foreach (string column in new[] { "Run", "Kind", "Name", "Status", "Started", "Duration", "Targets", "OK", "Failed", "Cancelled", "Not run" })
                 {
                     table.AddColumn(column);
                 }
 
+                // The same figures as the JSON document: Failed is failed + timed-out, cancelled and not-run targets have their own columns.
                 foreach (RunRecord r in runs)
                 {
+                    HistoryRun h = HistoryRun.From(r);
                     string duration = r.EndedAt is { } end ? Duration.Format(end - r.StartedAt) : "-";
-                    table.AddRow(Markup.Escape(r.RunId), Markup.Escape(r.Kind), Markup.Escape(r.Name), Markup.Escape(r.Status.ToWireName()), StoreAction.Time(r.StartedAt),
-                        duration, r.Counts.Total.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        r.Counts.Succeeded.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        (r.Counts.Total - r.Counts.Succeeded - r.Counts.Skipped).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    table.AddRow(Markup.Escape(h.RunId), Markup.Escape(h.Kind), Markup.Escape(h.Name), Markup.Escape(h.Status), StoreAction.Time(h.StartedAt),
+                        duration, Count(h.Total), Count(h.Succeeded), Count(h.Failed), Count(h.Cancelled), Count(h.NotRun));
                 }
 
                 context.Console.CreateAnsiConsole(context.Console.Out).Write(table);
@@ -88,4 +87,6 @@ internal static class HistoryCommand
         });
         return command;
     }
+
+    private static string Count(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -157,9 +157,14 @@ internal static class RunCommand
         string name = resumeRunId is null ? "run" : "resume";
         bool interactive = context.Console.IsInteractive;
         TimeSpan? typical = await TypicalDurationAsync(store, workflow.Name, ct).ConfigureAwait(false);
-        List<string> leaves = [.. Leaves(workflow.Steps, null)];
         bool live = context.Console.IsErrorTerminal && output == "text";
-        var display = new WorkflowProgress(workflow.Name, leaves, Paths(workflow.Steps, null), context.Time, typical, live || (!progress && output == "json") ? null : err);
+        bool plain = !live && (progress || output == "text");
+
+        // Events are the spine: the step tree, the live bar and the plain lines all follow the run's one event stream.
+        var tracker = new Events.ProgressTracker(context.Time);
+        var steps = new StepTree(Paths(workflow.Steps, null), Leaves(workflow.Steps, null), typical);
+        tracker.OnEvent(steps.OnEvent);
+        Task consumer = plain ? PrintAsync(tracker.ReadAllAsync(CancellationToken.None), new PlainProgressWriter(err)) : Task.CompletedTask;
         var options = new WorkflowRunnerOptions
         {
             Store = store,
@@ -171,7 +176,7 @@ internal static class RunCommand
             ContinueOnError = invocation.ContinueOnError,
             Timeout = timeout,
             Notifier = WorkflowNotifierFactory.Create(context),
-            OnStepEvent = display.OnEvent,
+            Progress = tracker,
             ConfirmRerun = (step, _) => Task.FromResult(yes || (interactive && Confirm(context, $"Step '{step}' was running when the run stopped and is not marked idempotent. Run it again? [y/N] "))),
             ApprovalPrompt = interactive ? (step, token) => Task.Run<bool?>(() => Confirm(context, $"Approve step '{step}'? [y/N] "), token) : null,
         };
@@ -202,7 +207,7 @@ internal static class RunCommand
         Task<WorkflowRunResult> running = runner.RunAsync(request, ct);
         if (live)
         {
-            await display.RunLiveAsync(context.Console.CreateAnsiConsole(err), running, CancellationToken.None).ConfigureAwait(false);
+            await new LiveProgressDisplay(tracker, context.Time, steps).RunAsync(context.Console.CreateAnsiConsole(err), running, CancellationToken.None).ConfigureAwait(false);
         }
 
         WorkflowRunResult result;
@@ -214,6 +219,15 @@ internal static class RunCommand
         {
             return await StoreAction.ErrorAsync(context, name, e.Message).ConfigureAwait(false);
         }
+        finally
+        {
+            if (!tracker.Snapshot().Finished)
+            {
+                consumer = Task.CompletedTask; // the run never started: no stream to finish reading
+            }
+        }
+
+        await consumer.ConfigureAwait(false);
 
         await WorkflowResultWriter.WriteAsync(context, result, output).ConfigureAwait(false);
         return result.Status switch
@@ -223,6 +237,14 @@ internal static class RunCommand
             _ when context.WasInterrupted() => context.InterruptExitCode(),
             _ => ExitCodes.TargetsFailed,
         };
+    }
+
+    private static async Task PrintAsync(IAsyncEnumerable<Events.RunEvent> events, PlainProgressWriter plain)
+    {
+        await foreach (Events.RunEvent e in events.ConfigureAwait(false))
+        {
+            plain.OnEvent(e);
+        }
     }
 
     private static bool Confirm(CliContext context, string question) =>

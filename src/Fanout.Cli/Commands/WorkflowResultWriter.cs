@@ -43,11 +43,27 @@ internal static class WorkflowResultWriter
         }
 
         TextWriter o = context.Console.Out;
-        foreach (StepResult s in result.Steps.Where(s => !string.IsNullOrWhiteSpace(s.Output) && s.State == StepState.Succeeded && !s.Restored))
+        foreach (StepResult s in result.Steps.Where(s => s.State == StepState.Succeeded && !s.Restored))
         {
-            foreach (string line in s.Output!.Split('\n'))
+            if (s.Targets > 0)
+            {
+                // A fan-out step: its tally, not a map of every target's output (fanout show / logs have those).
+                await o.WriteLineAsync($"{s.Path}: {s.Targets - s.FailedTargets.Count}/{s.Targets} targets succeeded{Rendering.StepTree.FailedList(s.FailedTargets)}").ConfigureAwait(false);
+                continue;
+            }
+
+            foreach (string line in (s.Output ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
                 await o.WriteLineAsync($"{s.Path}: {line.TrimEnd('\r')}").ConfigureAwait(false);
+            }
+        }
+
+        if (result.Outputs.Count > 0)
+        {
+            await o.WriteLineAsync("outputs:").ConfigureAwait(false);
+            foreach ((string key, object? value) in result.Outputs.OrderBy(k => k.Key, StringComparer.Ordinal))
+            {
+                await o.WriteLineAsync($"  {key} = {Short(value)}").ConfigureAwait(false);
             }
         }
 
@@ -80,5 +96,22 @@ internal static class WorkflowResultWriter
         {
             await context.Console.Error.WriteLineAsync("alert " + alert).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A captured value in one short line: text up to its first line break, maps and lists summarised, at most 60 characters.</summary>
+    internal static string Short(object? value)
+    {
+        string text = value switch
+        {
+            null => "null",
+            string v => v.Trim(),
+            IReadOnlyDictionary<string, object?> map => $"{map.Count} value(s): " + string.Join(", ", map.Select(k => $"{k.Key}={Short(k.Value)}")),
+            IReadOnlyList<object?> list => "[" + string.Join(", ", list.Select(Short)) + "]",
+            _ => TemplateValues.ToJson(value),
+        };
+        int end = text.IndexOfAny(['\r', '\n']);
+        bool cut = end >= 0;
+        text = cut ? text[..end] : text;
+        return text.Length > 60 ? text[..59] + "…" : cut ? text + " …" : text;
     }
 }

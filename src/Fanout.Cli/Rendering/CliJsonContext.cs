@@ -7,12 +7,7 @@ namespace Fanout.Cli.Rendering;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
-[JsonSerializable(typeof(RunDocument))]
 [JsonSerializable(typeof(TargetsDocument))]
-[JsonSerializable(typeof(string))]
-[JsonSerializable(typeof(bool))]
-[JsonSerializable(typeof(long))]
-[JsonSerializable(typeof(double))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

@@ -50,8 +50,11 @@ public sealed record WaveStarted : RunEvent
 /// <summary>An attempt on a target began.</summary>
 public sealed record TargetStarted : RunEvent
 {
-    /// <summary>The target name.</summary>
+    /// <summary>The target name (in a workflow run, <c>STEP/TARGET</c> for a fan-out step's target, the step path for a plain step).</summary>
     public required string Target { get; init; }
+
+    /// <summary>The workflow step the target belongs to, or <see langword="null"/> outside workflow runs.</summary>
+    public string? Step { get; init; }
 
     /// <summary>The wave number.</summary>
     public required int Wave { get; init; }
@@ -65,6 +68,9 @@ public sealed record TargetRetrying : RunEvent
 {
     /// <summary>The target name.</summary>
     public required string Target { get; init; }
+
+    /// <summary>The workflow step the target belongs to, or <see langword="null"/> outside workflow runs.</summary>
+    public string? Step { get; init; }
 
     /// <summary>The attempt that failed.</summary>
     public required int Attempt { get; init; }
@@ -84,6 +90,9 @@ public sealed record TargetFinished : RunEvent
 {
     /// <summary>The outcome.</summary>
     public required TargetOutcome Outcome { get; init; }
+
+    /// <summary>The workflow step the target belongs to, or <see langword="null"/> outside workflow runs.</summary>
+    public string? Step { get; init; }
 }
 
 /// <summary>A wave ended.</summary>

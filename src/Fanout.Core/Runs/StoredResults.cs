@@ -1,57 +1,8 @@
-using Fanout.Execution;
-using Fanout.Output;
-
 namespace Fanout.Runs;
 
-/// <summary>Rebuilds a run's result (the X9 shape) from the store: one outcome per recorded target, with full output from log files.</summary>
+/// <summary>Reads a stored run's targets with full output from log files (what <see cref="Documents.ResultDocuments.LoadAsync"/> builds the X9 document from).</summary>
 public static class StoredResults
 {
-    /// <summary>Loads the result of <paramref name="runId"/>, or <see langword="null"/> when the run is unknown.</summary>
-    /// <remarks>A target whose latest attempt is still <c>running</c> in a run that is not running any more is reported as cancelled; a target without attempts as not-run.</remarks>
-    public static async Task<BatchResult?> LoadAsync(IRunStore store, string runId, CancellationToken cancellationToken)
-    {
-        if (await LoadTargetsAsync(store, runId, cancellationToken).ConfigureAwait(false) is not (RunRecord run, IReadOnlyList<StoredTarget> targets))
-        {
-            return null;
-        }
-
-        var outcomes = new List<TargetOutcome>(targets.Count);
-        foreach (StoredTarget t in targets)
-        {
-            if (t.Last is not { } last)
-            {
-                outcomes.Add(new TargetOutcome { Target = t.Target, State = TargetState.NotRun, Wave = t.Wave });
-                continue;
-            }
-
-            outcomes.Add(new TargetOutcome
-            {
-                Target = t.Target,
-                State = last.State.ToTargetState(),
-                ExitCode = last.ExitCode,
-                Attempts = t.Attempts,
-                Wave = t.Wave,
-                StartedAt = t.StartedAt,
-                Duration = t.Duration,
-                Stdout = Output(t.Stdout),
-                Stderr = Output(t.Stderr),
-                Error = last.State == AttemptState.Running ? last.Error ?? StoppedWhileRunning : last.Error,
-            });
-        }
-
-        return new BatchResult
-        {
-            RunId = run.RunId,
-            Operation = run.Name,
-            StartedAt = run.StartedAt,
-            EndedAt = run.EndedAt ?? run.LeaseExpiresAt ?? run.StartedAt,
-            Outcomes = outcomes,
-            WaveCount = targets.Count == 0 ? 1 : targets.Max(t => t.Wave),
-            Cancelled = run.Status == RunStatus.Cancelled,
-            StopReason = run.StopReason,
-        };
-    }
-
     /// <summary>The error shown for a target whose attempt was still running when its run stopped.</summary>
     internal const string StoppedWhileRunning = "the run stopped while this target was running";
 
@@ -100,9 +51,4 @@ public static class StoredResults
     /// <summary>The complete text of a stored stream: the log file when there is one (and it still exists), else the stored text.</summary>
     public static string ReadFull(string? stored, string? logFile) =>
         logFile is not null && File.Exists(logFile) ? File.ReadAllText(logFile) : stored ?? string.Empty;
-
-    private static CapturedOutput Output(string text)
-    {
-        return text.Length == 0 ? CapturedOutput.Empty : new CapturedOutput(text, System.Text.Encoding.UTF8.GetByteCount(text), null);
-    }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Fanout.Documents;
 using Fanout.Inventory;
 using Fanout.Runs;
 using Fanout.Security;
@@ -153,9 +154,9 @@ internal static class BatchEndpoints
         if (status is not null)
         {
             states = [.. status.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
-            foreach (string s in states.Where(s => !BatchStatusReader.States.Contains(s)))
+            foreach (string s in states.Where(s => !StateCounts.States.Contains(s)))
             {
-                errors.Add("status", $"unknown state '{s}': expected {string.Join(", ", BatchStatusReader.States)}");
+                errors.Add("status", $"unknown state '{s}': expected {string.Join(", ", StateCounts.States)}");
             }
         }
 

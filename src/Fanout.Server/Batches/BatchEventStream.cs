@@ -43,7 +43,7 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
         metrics.StreamOpened();
         try
         {
-            var writer = new FrameWriter(http.Response, last, live?.Request.Targets.Count ?? run!.Counts.Total);
+            var writer = new SseFrameWriter(http.Response, last, live?.Request.Targets.Count ?? run!.Counts.Total);
             await http.Response.Body.FlushAsync(cancellationToken);
             if (live is not null)
             {
@@ -54,6 +54,7 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
                 }
 
                 await StreamLiveAsync(live, writer, cancellationToken);
+                await writer.FinishAsync(await live.Completion, cancellationToken);
             }
             else
             {
@@ -70,7 +71,7 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
         }
     }
 
-    private static async Task StreamLiveAsync(BatchState live, FrameWriter writer, CancellationToken cancellationToken)
+    private static async Task StreamLiveAsync(BatchState live, SseFrameWriter writer, CancellationToken cancellationToken)
     {
         int index = 0;
         while (true)
@@ -99,7 +100,7 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
         }
     }
 
-    private async Task StreamStoreAsync(string id, FrameWriter writer, CancellationToken cancellationToken)
+    private async Task StreamStoreAsync(string id, SseFrameWriter writer, CancellationToken cancellationToken)
     {
         long after = 0;
         while (true)
@@ -110,6 +111,7 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
             {
                 // One more read: events written between the last read and the final status.
                 await ReplayStoreAsync(id, writer, after, long.MaxValue, cancellationToken);
+                await writer.FinishAsync(run?.Status ?? RunStatus.Interrupted, cancellationToken);
                 return;
             }
 
@@ -118,10 +120,10 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
         }
     }
 
-    private Task ReplayStoreAsync(string id, FrameWriter writer, long upTo, CancellationToken cancellationToken) =>
+    private Task ReplayStoreAsync(string id, SseFrameWriter writer, long upTo, CancellationToken cancellationToken) =>
         ReplayStoreAsync(id, writer, 0, upTo, cancellationToken);
 
-    private async Task<long> ReplayStoreAsync(string id, FrameWriter writer, long after, long upTo, CancellationToken cancellationToken)
+    private async Task<long> ReplayStoreAsync(string id, SseFrameWriter writer, long after, long upTo, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -133,7 +135,8 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
                     return after;
                 }
 
-                await writer.WriteAsync(new LiveEvent(e.Sequence, LiveEvent.NameOf(e.Type), e.Payload, FinishedState(e)), cancellationToken);
+                (TargetState? state, string? target) = Finished(e);
+                await writer.WriteAsync(new LiveEvent(e.Sequence, LiveEvent.NameOf(e.Type), e.Payload, state, target), cancellationToken);
                 after = e.Sequence;
             }
 
@@ -144,73 +147,23 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
         }
     }
 
-    private static TargetState? FinishedState(RunEventRecord e)
+    private static (TargetState? State, string? Target) Finished(RunEventRecord e)
     {
         if (e.Type != "TargetFinished")
         {
-            return null;
+            return (null, null);
         }
 
         using var doc = JsonDocument.Parse(e.Payload);
+        JsonElement root = doc.RootElement;
+        string? target = root.TryGetProperty("target", out JsonElement t) ? t.GetString() : null;
         try
         {
-            return doc.RootElement.TryGetProperty("state", out JsonElement s) ? TargetStateExtensions.ParseWireName(s.GetString() ?? string.Empty) : TargetState.Failed;
+            return (root.TryGetProperty("state", out JsonElement s) ? TargetStateExtensions.ParseWireName(s.GetString() ?? string.Empty) : TargetState.Failed, target);
         }
         catch (FormatException)
         {
-            return TargetState.Failed;
-        }
-    }
-
-    /// <summary>Writes frames, skipping those at or before the client's last id, and keeps the progress counts.</summary>
-    private sealed class FrameWriter(HttpResponse response, long lastSent, int total)
-    {
-        private readonly int[] _counts = new int[6];
-
-        public int Total { get; set; } = total;
-
-        public async Task WriteAsync(LiveEvent e, CancellationToken cancellationToken)
-        {
-            if (e.Finished is { } state)
-            {
-                _counts[(int)state]++;
-            }
-
-            if (e.Sequence <= lastSent)
-            {
-                return;
-            }
-
-            var frame = new StringBuilder();
-            frame.Append(CultureInfo.InvariantCulture, $"id: {e.Sequence}\nevent: {e.Name}\ndata: {e.Payload}\n\n");
-            if (e.Finished is not null)
-            {
-                int completed = _counts.Sum();
-                double percent = Total == 0 ? 100 : Math.Round(100.0 * completed / Total, 1);
-                string progress = JsonSerializer.Serialize(new
-                {
-                    completed,
-                    total = Total,
-                    progress = percent,
-                    succeeded = _counts[(int)TargetState.Succeeded],
-                    failed = _counts[(int)TargetState.Failed],
-                    timedOut = _counts[(int)TargetState.TimedOut],
-                    cancelled = _counts[(int)TargetState.Cancelled],
-                    notRun = _counts[(int)TargetState.NotRun],
-                    skipped = _counts[(int)TargetState.Skipped],
-                });
-                frame.Append(CultureInfo.InvariantCulture, $"id: {e.Sequence}\nevent: progress\ndata: {progress}\n\n");
-            }
-
-            lastSent = e.Sequence;
-            await response.WriteAsync(frame.ToString(), cancellationToken);
-            await response.Body.FlushAsync(cancellationToken);
-        }
-
-        public async Task CommentAsync(string text, CancellationToken cancellationToken)
-        {
-            await response.WriteAsync($": {text}\n\n", cancellationToken);
-            await response.Body.FlushAsync(cancellationToken);
+            return (TargetState.Failed, target);
         }
     }
 }

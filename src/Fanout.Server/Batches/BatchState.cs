@@ -153,6 +153,7 @@ internal sealed class BatchState
             long sequence = e.Sequence > 0 ? e.Sequence + SequenceOffset : _lastSequence + 1;
             _lastSequence = Math.Max(_lastSequence, sequence);
             TargetState? finished = null;
+            string? finishedTarget = null;
             switch (e)
             {
                 case RunStarted:
@@ -182,6 +183,7 @@ internal sealed class BatchState
                     _slots[i].Outcome = f.Outcome;
                     _slots[i].Running = false;
                     finished = f.Outcome.State;
+                    finishedTarget = f.Outcome.Target;
                     _metrics.TargetFinished(f.Outcome, wasRunning);
                     _audit.Post(new AuditEntry
                     {
@@ -196,7 +198,7 @@ internal sealed class BatchState
                     break;
             }
 
-            _events.Add(new LiveEvent(sequence, LiveEvent.NameOf(e.GetType().Name), RunEventPayload.Serialize(e, (int)sequence), finished));
+            _events.Add(new LiveEvent(sequence, LiveEvent.NameOf(e.GetType().Name), RunEventPayload.Serialize(e, (int)sequence), finished, finishedTarget));
             changed = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }

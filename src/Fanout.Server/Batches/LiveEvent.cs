@@ -2,8 +2,8 @@ using Fanout.Execution;
 
 namespace Fanout.Server.Batches;
 
-/// <summary>One event of a batch as sent over SSE: the store's sequence number, the SSE event name and the stored JSON payload.</summary>
-internal sealed record LiveEvent(long Sequence, string Name, string Payload, TargetState? Finished)
+/// <summary>One event of a batch as sent over SSE: the store's sequence number, the SSE event name, the stored JSON payload, and for <c>target-finished</c> the target and its state.</summary>
+internal sealed record LiveEvent(long Sequence, string Name, string Payload, TargetState? Finished, string? Target = null)
 {
     /// <summary>The SSE event name for a stored event type: <c>TargetFinished</c> → <c>target-finished</c>, <c>RunFinished</c> → <c>batch-finished</c>.</summary>
     public static string NameOf(string type)

@@ -1,4 +1,5 @@
 using System.Text;
+using Fanout.Documents;
 using Fanout.Runs;
 using Fanout.Security;
 using Fanout.Server.Audit;
@@ -50,12 +51,11 @@ internal static class RunEndpoints
         }
 
         IReadOnlyList<RunRecord> runs = await store.QueryRunsAsync(new RunQuery { Limit = limit ?? 20, Status = parsed, Kind = kind, Name = name }, cancellationToken);
-        return Results.Ok(new HistoryDocument([.. runs.Select(r => new HistoryRun(r.RunId, r.Kind, r.Name, r.Status.ToWireName(), r.Actor, r.StartedAt, r.EndedAt,
-            r.Counts.Total, r.Counts.Succeeded, r.Counts.Failed + r.Counts.TimedOut + r.Counts.Cancelled + r.Counts.NotRun, r.ParentRunId))]));
+        return Results.Ok(HistoryDocument.From(runs));
     }
 
     private static async Task<IResult> ShowAsync(string id, IRunStore store, CancellationToken cancellationToken) =>
-        await ResultDocument.LoadAsync(store, id, cancellationToken) is { } document ? Results.Ok(document) : Problems.NotFound($"no run with id '{id}'");
+        await ResultDocuments.LoadAsync(store, id, withRunFields: true, cancellationToken) is { } document ? Results.Ok(document) : Problems.NotFound($"no run with id '{id}'");
 
     private static async Task<IResult> LogsAsync(string id, string? target, IRunStore store, CancellationToken cancellationToken)
     {
@@ -66,7 +66,7 @@ internal static class RunEndpoints
 
         IReadOnlyList<TargetAttemptRecord> attempts = await store.GetAttemptsAsync(id, new AttemptQuery { Target = target }, cancellationToken);
         return Results.Ok(new LogsDocument(id, [.. attempts.Where(a => a.Attempt > 0).Select(a => new LogEntry(a.Target, a.Attempt, a.State.ToWireName(), a.ExitCode,
-            a.StartedAt, a.EndedAt, ReadFull(a.Stdout, a.StdoutLog), ReadFull(a.Stderr, a.StderrLog), a.Error))]));
+            a.StartedAt, a.EndedAt, StoredResults.ReadFull(a.Stdout, a.StdoutLog), StoredResults.ReadFull(a.Stderr, a.StderrLog), a.Error))]));
     }
 
     private static async Task<IResult> ExportAsync(string id, string? format, IRunStore store, CancellationToken cancellationToken)
@@ -76,14 +76,15 @@ internal static class RunEndpoints
             return Problems.Validation("format", $"unknown format '{format}': expected json or csv");
         }
 
-        if (await ResultDocument.LoadAsync(store, id, cancellationToken) is not { } document)
+        if (await ResultDocuments.LoadAsync(store, id, withRunFields: false, cancellationToken) is not { } document)
         {
             return Problems.NotFound($"no run with id '{id}'");
         }
 
+        // The bytes of `fanout export` (one writer for every surface).
         return format == "csv"
-            ? Results.File(Encoding.UTF8.GetBytes(document.ToCsv()), "text/csv; charset=utf-8", $"{id}.csv")
-            : Results.File(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document, JsonBody.Options), "application/json", $"{id}.json");
+            ? Results.File(Encoding.UTF8.GetBytes(DocumentWriter.ToCsv(document)), "text/csv; charset=utf-8", $"{id}.csv")
+            : Results.File(Encoding.UTF8.GetBytes(DocumentWriter.ToJson(document)), "application/json", $"{id}.json");
     }
 
     private static async Task<IResult> RetryAsync(string id, string? select, HttpContext http, RunService runs, BatchQueue queue, AuditLog audit,
@@ -145,20 +146,26 @@ internal static class RunEndpoints
         }
 
         await audit.WriteAsync(caller.Name, action, batchId, newId ? $"retry of {id}" : $"resume of {id}", request.Targets.Count, cancellationToken);
-        var body = new BatchCreated(batchId, [.. Enumerable.Range(1, request.Targets.Count).Select(i => BatchStatusReader.ExecutionId(batchId, i))]);
+        // Execution ids number the run's whole selection: a resume runs some of its targets, under their own numbers.
+        IReadOnlyList<int> ordinals = request.Resume is { } resume
+            ? ExecutionOrdinals(resume.Selection, request.Targets)
+            : [.. Enumerable.Range(1, request.Targets.Count)];
+        var body = new BatchCreated(batchId, [.. ordinals.Select(i => BatchStatusReader.ExecutionId(batchId, i))]);
         return newId ? Results.Created($"/api/executions/batch/{batchId}", body) : Results.Accepted($"/api/executions/batch/{batchId}", body);
     }
 
-    private static string ReadFull(string? stored, string? logFile) =>
-        logFile is not null && File.Exists(logFile) ? File.ReadAllText(logFile) : stored ?? string.Empty;
+    /// <summary>The 1-based positions of <paramref name="targets"/> in a run's recorded <paramref name="selection"/>.</summary>
+    internal static IReadOnlyList<int> ExecutionOrdinals(IReadOnlyList<RunTargetRecord> selection, IReadOnlyList<Fanout.Inventory.Target> targets)
+    {
+        var ordinal = new Dictionary<string, int>(selection.Count, StringComparer.Ordinal);
+        for (int i = 0; i < selection.Count; i++)
+        {
+            ordinal.TryAdd(selection[i].Target, i + 1);
+        }
+
+        return [.. targets.Select(t => ordinal[t.Name])];
+    }
 }
-
-/// <summary>The H2 history document.</summary>
-internal sealed record HistoryDocument(IReadOnlyList<HistoryRun> Runs);
-
-/// <summary>One run in history (H2 fields plus actor and parent).</summary>
-internal sealed record HistoryRun(string RunId, string Kind, string Name, string Status, string Actor, DateTimeOffset StartedAt, DateTimeOffset? EndedAt,
-    int Total, int Succeeded, int Failed, string? ParentRunId);
 
 /// <summary>Every attempt of a run with its full output.</summary>
 internal sealed record LogsDocument(string RunId, IReadOnlyList<LogEntry> Attempts);

@@ -158,13 +158,15 @@ internal sealed partial class WorkflowRunService : IHostedService
         }
 
         string runId = WorkflowRunner.NewRunId(_time);
+        var progress = new Fanout.Events.ProgressTracker(_time, logger: _logger);
+        progress.OnEvent(OnEvent);
         var runner = new WorkflowRunner(new WorkflowRunnerOptions
         {
             Store = _store,
             Inventory = inventory,
             TimeProvider = _time,
             Logger = _logger,
-            OnStepEvent = OnStepEvent,
+            Progress = progress,
         });
         var request = new WorkflowRunRequest
         {
@@ -184,16 +186,19 @@ internal sealed partial class WorkflowRunService : IHostedService
         _running[runId] = Task.Run(() => RunAsync(runner, request, runId, actor), CancellationToken.None);
         return (runId, []);
 
-        void OnStepEvent(WorkflowStepEvent e)
+        void OnEvent(Fanout.Events.RunEvent e)
         {
-            string key = runId + "\n" + e.Path;
-            if (e.State == StepState.AwaitingApproval)
+            switch (e)
             {
-                _awaiting[key] = 0;
-            }
-            else
-            {
-                _awaiting.TryRemove(key, out _);
+                case Fanout.Events.ApprovalRequested requested:
+                    _awaiting[runId + "\n" + requested.Path] = 0;
+                    break;
+                case Fanout.Events.ApprovalDecided decided:
+                    _awaiting.TryRemove(runId + "\n" + decided.Path, out _);
+                    break;
+                case Fanout.Events.StepFinished finished:
+                    _awaiting.TryRemove(runId + "\n" + finished.Path, out _);
+                    break;
             }
         }
     }

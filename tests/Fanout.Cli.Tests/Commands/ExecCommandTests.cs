@@ -92,7 +92,8 @@ public sealed class ExecCommandTests : IDisposable
         (int exit, string stdout, _) = await _cli.RunAsync("exec", "printf 'a,\"b\"'", "-i", inventory, "--regex", "^node-0[12]$", "--output", "csv", "--quiet");
 
         Assert.Equal(ExitCodes.Success, exit);
-        string[] lines = stdout.TrimEnd('\n').Split('\n');
+        // RFC 4180 records end in CRLF, as in `fanout export` and the API's CSV (one writer).
+        string[] lines = stdout.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("target,state,exitCode,attempts,wave,startedAt,durationMs,stdout,stderr,error", lines[0]);
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("node-01,succeeded,0,1,1,", lines[1], StringComparison.Ordinal);

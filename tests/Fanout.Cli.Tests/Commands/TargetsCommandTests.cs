@@ -53,6 +53,6 @@ public sealed class TargetsCommandTests : IDisposable
         (int exit, string stdout, _) = await _cli.RunAsync("targets", "-i", inventory, "--group", "web", "--output", "csv");
 
         Assert.Equal(ExitCodes.Success, exit);
-        Assert.Equal("name,host,port,user,transport,groups,tags\nnode-01,node-01,,,local,web,env=prod\nnode-02,node-02,,,local,web,env=staging\n", stdout);
+        Assert.Equal("name,host,port,user,transport,groups,tags\r\nnode-01,node-01,,,local,web,env=prod\r\nnode-02,node-02,,,local,web,env=staging\r\n", stdout);
     }
 }

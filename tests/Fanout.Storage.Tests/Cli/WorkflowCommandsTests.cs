@@ -121,7 +121,7 @@ public sealed class WorkflowCommandsTests : IDisposable
         string runId;
         using (run)
         {
-            await waitForLine("slow: running");
+            await waitForLine("first: succeeded"); // plain lines: one per finished step
             using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
             {
                 while (!File.Exists(marker))

@@ -36,6 +36,9 @@ internal sealed class CircuitBreakerGate
 
     public string State => _state.State;
 
+    /// <summary>Consecutive failures counted.</summary>
+    public int Failures => _state.ConsecutiveFailures;
+
     public async Task LoadAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
@@ -82,7 +85,9 @@ internal sealed class CircuitBreakerGate
         }
     }
 
-    public async Task RecordAsync(bool success, CancellationToken ct)
+    /// <summary>Records the outcome of a step behind the breaker.</summary>
+    /// <returns>True when this failure opened the breaker (it was not open before).</returns>
+    public async Task<bool> RecordAsync(bool success, CancellationToken ct)
     {
         await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
@@ -101,8 +106,10 @@ internal sealed class CircuitBreakerGate
                 next = _state with { State = open ? Open : _state.State == Open ? Open : Closed, ConsecutiveFailures = failures, OpenedAt = open ? now : _state.OpenedAt };
             }
 
+            bool opened = next.State == Open && _state.State != Open;
             await SaveAsync(next, CancellationToken.None).ConfigureAwait(false);
             _ = ct;
+            return opened;
         }
         finally
         {

@@ -40,7 +40,11 @@ internal sealed record StepInvocation
 
     public double? MaxFailPercent { get; init; }
 
-    public Action<int, int>? OnProgress { get; init; }
+    /// <summary>Where the executor reports its targets' events (a main step's <see cref="StepTargetEvents.Tracker"/>); null: nowhere.</summary>
+    public Events.ProgressTracker? Progress { get; init; }
+
+    /// <summary>Wraps the step's operation (a main step records every start durably first); null: no wrapper.</summary>
+    public Func<Operations.IOperation, Operations.IOperation>? Wrap { get; init; }
 }
 
 /// <summary>What one attempt did.</summary>

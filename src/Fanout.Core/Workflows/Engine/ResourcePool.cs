@@ -22,6 +22,9 @@ internal sealed class ResourcePool
         _memory = memory;
     }
 
+    /// <summary>The most leaf steps running at once, or null for no cap.</summary>
+    public int? MaxParallel => _maxSlots;
+
     /// <summary>Completes at the next release.</summary>
     public Task Changed
     {

@@ -33,6 +33,12 @@ internal sealed class RuntimeStep
 
     public bool Restored { get; set; }
 
+    /// <summary>What the last attempt of a leaf did (its outcomes), once it ran.</summary>
+    public StepExecution? LastExecution { get; set; }
+
+    /// <summary>For a main leaf: the units it is recorded as (its path, or <c>PATH/TARGET</c> per fan-out target).</summary>
+    public IReadOnlyList<string> Units { get; set; } = [];
+
     public bool Satisfied => State is StepState.Succeeded or StepState.Skipped || FailureHandled;
 
     public static RuntimeStep Build(WorkflowStep step, string path, RuntimeStep? parent, string kind)

@@ -21,6 +21,12 @@ public sealed record StepResult
     /// <summary>Outputs per target of a fan-out step (masked); empty for plain steps.</summary>
     public IReadOnlyDictionary<string, string> TargetOutputs { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Targets of a fan-out step (0 for a plain step).</summary>
+    public int Targets { get; init; }
+
+    /// <summary>The targets of a fan-out step that did not succeed, in order (a step within <c>max_fail_percent</c> succeeds with some).</summary>
+    public IReadOnlyList<string> FailedTargets { get; init; } = [];
+
     /// <summary>Why it was skipped or short-circuited.</summary>
     public string? SkipReason { get; init; }
 

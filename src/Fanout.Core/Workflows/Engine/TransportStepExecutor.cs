@@ -52,22 +52,13 @@ internal sealed class TransportStepExecutor : IStepExecutor
                 Environment = invocation.Environment,
                 WorkingDirectory = invocation.WorkingDirectory,
             }, invocation.Path);
-        ProgressTracker? progress = null;
-        if (invocation.OnProgress is { } report && invocation.Targets is not null)
+        if (invocation.Wrap is { } wrap)
         {
-            progress = new ProgressTracker(_time);
-            int done = 0;
-            progress.OnEvent(e =>
-            {
-                if (e is TargetFinished)
-                {
-                    report(Interlocked.Increment(ref done), targets.Count);
-                }
-            });
+            operation = wrap(operation);
         }
 
         var executor = new BatchExecutor(options, _transports, _time, _logger);
-        BatchResult result = await executor.ExecuteAsync(operation, targets, _sessions, progress, invocation.RunId, cancellationToken).ConfigureAwait(false);
+        BatchResult result = await executor.ExecuteAsync(operation, targets, _sessions, invocation.Progress, invocation.RunId, cancellationToken).ConfigureAwait(false);
         return Summarize(invocation, result);
     }
 

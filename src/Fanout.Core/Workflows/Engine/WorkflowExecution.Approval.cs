@@ -9,11 +9,6 @@ internal sealed partial class WorkflowExecution
     {
         node.State = StepState.AwaitingApproval;
         DateTimeOffset requested = _time.GetUtcNow();
-        if (_recorder is not null)
-        {
-            await _recorder.SaveStepAsync(new WorkflowStepRecord { RunId = RunId, Path = node.Path, State = StepState.AwaitingApproval.ToWireName(), StartedAt = requested }, ct).ConfigureAwait(false);
-        }
-
         IWorkflowStore? store = _options.Store is null ? null : _workflowStore;
         if (store is null && _options.ApprovalPrompt is null)
         {
@@ -26,7 +21,8 @@ internal sealed partial class WorkflowExecution
             await store.SetRunStatusAsync(RunId, RunStatus.AwaitingApproval, ct).ConfigureAwait(false);
         }
 
-        Emit(node, StepState.AwaitingApproval, $"waiting for approval: fanout approve {RunId} {node.Path}");
+        _publisher.Publish(new Events.ApprovalRequested { RunId = RunId, Timestamp = requested, Path = node.Path });
+        await _publisher.FlushStateAsync().ConfigureAwait(false);
         await NotifyAsync("requires_approval", node.Path, $"step '{node.Path}' of workflow {_workflow.Name} waits for approval (fanout approve {RunId} {node.Path})", null, ct).ConfigureAwait(false);
         try
         {
@@ -56,6 +52,7 @@ internal sealed partial class WorkflowExecution
             await done.CancelAsync().ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
             decision ??= (false, "no approval decision could be made (no terminal and no store)");
+            _publisher.Publish(new Events.ApprovalDecided { RunId = RunId, Timestamp = _time.GetUtcNow(), Path = node.Path, Approved = decision.Value.Item1, Detail = Mask(decision.Value.Item2) });
             await AnnotateAsync("approval", "info", $"step '{node.Path}': {decision.Value.Item2}", ct).ConfigureAwait(false);
             return decision.Value;
         }

@@ -113,7 +113,6 @@ internal sealed partial class WorkflowExecution
             BatchSizes = step.Targets?.BatchSizes ?? [],
             Parallel = step.Targets?.Parallel,
             MaxFailPercent = step.Targets?.MaxFailPercent,
-            OnProgress = targets is null ? null : (done, total) => Emit(node, StepState.Running, null, done, total),
         }, null);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fanout.Execution;
 using Fanout.Expressions;
 using Fanout.Runs;
 using Fanout.Workflows.Model;
@@ -12,6 +13,9 @@ internal sealed partial class WorkflowExecution
 {
     private readonly List<RunMetricRecord> _metrics = [];
     private readonly List<Task> _background = [];
+
+    /// <summary>The run as a batch of units (every outcome published), once it finished: what the recorder completes with.</summary>
+    public BatchResult? Batch { get; private set; }
 
     private async Task<WorkflowRunResult> FinishAsync(RunStatus status, string? error, DateTimeOffset startedAt, long start, bool rolledBack)
     {
@@ -61,10 +65,17 @@ internal sealed partial class WorkflowExecution
             _ => $"workflow {_workflow.Name} {status.ToWireName()}: {masked}",
         };
         await NotifyAsync(status == RunStatus.Succeeded ? "completed" : "failed", null, summary, figures, CancellationToken.None).ConfigureAwait(false);
-        if (_recorder is not null)
+        Batch = new BatchResult
         {
-            await _recorder.FinishAsync(status, _time.GetUtcNow(), masked, CancellationToken.None).ConfigureAwait(false);
-        }
+            RunId = RunId,
+            Operation = _workflow.Name,
+            StartedAt = startedAt,
+            EndedAt = _time.GetUtcNow(),
+            Outcomes = _publisher.Outcomes,
+            Cancelled = status == RunStatus.Cancelled,
+            StopReason = masked,
+        };
+        _publisher.Publish(new Events.RunFinished { RunId = RunId, Timestamp = Batch.EndedAt, Result = Batch });
 
         List<StepResult> results;
         lock (_results)

@@ -35,6 +35,7 @@ internal sealed partial class WorkflowExecution
             return false;
         }
 
+        _publisher.Publish(new Events.RollbackStarted { RunId = RunId, Timestamp = _time.GetUtcNow(), Reason = Mask(why) });
         await AnnotateAsync("rollback", "warning", "rolling back: " + why, ct).ConfigureAwait(false);
         await CompensateAsync(_ => true, why, ct).ConfigureAwait(false);
         await RunHooksAsync(policy.Steps, "rollback", ct).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using Fanout.Events;
+using Fanout.Execution;
 using Fanout.Expressions;
 using Fanout.Runs;
 using Fanout.Workflows.Model;
@@ -10,11 +12,16 @@ internal sealed partial class WorkflowExecution
     private async Task MarkRunningAsync(RuntimeStep node, DateTimeOffset started, CancellationToken ct)
     {
         node.State = StepState.Running;
-        Emit(node, StepState.Running);
-        if (_recorder is not null)
+        _publisher.Publish(new StepStarted
         {
-            await _recorder.SaveStepAsync(new WorkflowStepRecord { RunId = RunId, Path = node.Path, State = StepState.Running.ToWireName(), StartedAt = started }, ct).ConfigureAwait(false);
-        }
+            RunId = RunId,
+            Timestamp = started,
+            Path = node.Path,
+            Attempt = node.Step.IsGroup ? 0 : 1,
+            Targets = node.Step.Targets is null || node.Kind != "main" ? 0 : node.Units.Count,
+        });
+        await _publisher.FlushStateAsync().ConfigureAwait(false);
+        _ = ct;
     }
 
     private async Task Succeed(RuntimeStep node, StepResult result, CancellationToken ct)
@@ -38,45 +45,47 @@ internal sealed partial class WorkflowExecution
             _results.Add(result);
         }
 
-        Emit(node, state, result.SkipReason ?? result.Error);
-        if (_recorder is not null)
+        int? order = null;
+        lock (_completed)
         {
-            int? order = null;
-            lock (_completed)
+            foreach ((RuntimeStep s, int n) in _completed)
             {
-                foreach ((RuntimeStep s, int n) in _completed)
+                if (s == node)
                 {
-                    if (s == node)
-                    {
-                        order = n;
-                    }
+                    order = n;
                 }
-            }
-
-            string? capture = state == StepState.Succeeded && node.Step.CaptureOutput is { } name && _outputs.TryGetValue(name, out object? value)
-                ? TemplateValues.ToJson(new Dictionary<string, object?> { ["name"] = name, ["value"] = value })
-                : null;
-            await _recorder.SaveStepAsync(new WorkflowStepRecord
-            {
-                RunId = RunId,
-                Path = node.Path,
-                State = state.ToWireName(),
-                Attempts = result.Attempts,
-                ExitCode = result.ExitCode,
-                StartedAt = result.StartedAt,
-                EndedAt = _time.GetUtcNow(),
-                Output = result.Output is { } o ? Cap(o) : null,
-                Capture = capture, // kept unmasked only in memory; stored values are masked by the recorder
-                SkipReason = result.SkipReason,
-                Error = result.Error,
-                Completion = order,
-            }, CancellationToken.None).ConfigureAwait(false);
-            if (node.Kind == "main" && node.Children.Count == 0 && !node.Step.IsGroup)
-            {
-                await _recorder.FinishLeafAsync(node.Path, state, result, CancellationToken.None).ConfigureAwait(false);
             }
         }
 
+        if (node.Kind == "main" && node.Children.Count == 0 && !node.Step.IsGroup)
+        {
+            FinishUnits(node, state, result);
+        }
+
+        // Stored values are masked: a resumed run sees captured secrets as ***.
+        string? capture = state == StepState.Succeeded && node.Step.CaptureOutput is { } name && _outputs.TryGetValue(name, out object? value)
+            ? Mask(TemplateValues.ToJson(new Dictionary<string, object?> { ["name"] = name, ["value"] = value }))
+            : null;
+        _publisher.Publish(new StepFinished
+        {
+            RunId = RunId,
+            Timestamp = _time.GetUtcNow(),
+            Path = node.Path,
+            State = state,
+            Attempts = result.Attempts,
+            ExitCode = result.ExitCode,
+            StartedAt = result.StartedAt,
+            Duration = result.Duration,
+            Error = MaskOrNull(result.Error),
+            SkipReason = MaskOrNull(result.SkipReason),
+            Targets = result.Targets,
+            FailedTargets = result.FailedTargets,
+            Output = MaskOrNull(result.Output),
+            Capture = capture,
+            Completion = order,
+            Main = node.Kind == "main",
+        });
+        await _publisher.FlushStateAsync().ConfigureAwait(false);
         _ = ct;
         if (node.Step.Metrics is { } metrics && node.Kind == "main")
         {
@@ -84,13 +93,42 @@ internal sealed partial class WorkflowExecution
         }
     }
 
-    private static string Cap(string text) => text.Length <= 64 * 1024 ? text : text[..(64 * 1024)];
+    /// <summary>Reports every unit of a main leaf that has no outcome yet (never started, or run by an executor that reports none).</summary>
+    private void FinishUnits(RuntimeStep node, StepState state, StepResult result)
+    {
+        TargetState final = state switch
+        {
+            StepState.Succeeded => TargetState.Succeeded,
+            StepState.Skipped => TargetState.Skipped,
+            StepState.TimedOut => TargetState.TimedOut,
+            StepState.Cancelled => TargetState.Cancelled,
+            StepState.NotRun => TargetState.NotRun,
+            _ => TargetState.Failed,
+        };
+        bool fanOut = node.Step.Targets is not null;
+        foreach (string unit in node.Units)
+        {
+            if (CompletedUnits.ContainsKey(unit) || _publisher.IsFinished(unit))
+            {
+                continue;
+            }
 
-    private Task RecordAttemptStartAsync(RuntimeStep node, int attempt, CancellationToken ct) =>
-        _recorder is null || node.Kind != "main" ? Task.CompletedTask : _recorder.StartAttemptAsync(node.Path, attempt, ct);
-
-    private Task RecordAttemptAsync(RuntimeStep node, int attempt, StepExecution execution, CancellationToken ct) =>
-        _recorder is null || node.Kind != "main" ? Task.CompletedTask : _recorder.FinishAttemptAsync(node.Path, attempt, execution, CancellationToken.None);
+            TargetOutcome? reported = node.LastExecution?.Outcomes.FirstOrDefault(o => (fanOut ? node.Path + "/" + o.Target : node.Path) == unit);
+            string stdout = fanOut ? reported?.Stdout.Text ?? string.Empty : node.LastExecution?.Stdout ?? string.Empty;
+            _publisher.Finish(new TargetOutcome
+            {
+                Target = unit,
+                State = reported?.State ?? final,
+                Attempts = reported is { Attempts: 0 } ? 0 : fanOut && reported is null ? 0 : result.Attempts,
+                ExitCode = reported?.ExitCode ?? (fanOut ? null : result.ExitCode),
+                Wave = 1,
+                StartedAt = result.StartedAt,
+                Duration = result.Duration,
+                Stdout = stdout.Length == 0 ? Output.CapturedOutput.Empty : new Output.CapturedOutput(Mask(stdout), stdout.Length, null),
+                Error = MaskOrNull(reported?.Error ?? (state == StepState.Succeeded ? null : result.Error ?? result.SkipReason)),
+            }, node.Path);
+        }
+    }
 
     private void Restore(RuntimeStep node, WorkflowStepRecord record)
     {
@@ -120,7 +158,18 @@ internal sealed partial class WorkflowExecution
             _results.Add(result);
         }
 
-        Emit(node, state, "restored from the earlier run");
+        _publisher.Publish(new StepFinished
+        {
+            RunId = RunId,
+            Timestamp = _time.GetUtcNow(),
+            Path = node.Path,
+            State = state,
+            Attempts = record.Attempts,
+            ExitCode = record.ExitCode,
+            SkipReason = "restored from the earlier run",
+            Output = record.Output,
+            Restored = true,
+        });
     }
 
     private readonly HashSet<string> _refused = new(StringComparer.Ordinal);

@@ -1,4 +1,6 @@
 using Fanout.Execution;
+using Fanout.Events;
+using Fanout.Runs;
 using Fanout.Inventory;
 using Fanout.Selection;
 using Fanout.Workflows.Model;
@@ -226,7 +228,10 @@ internal sealed partial class WorkflowExecution
         StepResult result = await RunAttemptsAsync(node, started, start, ct).ConfigureAwait(false);
         if (gate is not null && result.State is not StepState.Cancelled)
         {
-            await gate.RecordAsync(result.State == StepState.Succeeded, ct).ConfigureAwait(false);
+            if (await gate.RecordAsync(result.State == StepState.Succeeded, ct).ConfigureAwait(false))
+            {
+                _publisher.Publish(new BreakerOpened { RunId = RunId, Timestamp = _time.GetUtcNow(), Name = gate.Name, Path = node.Path, Failures = gate.Failures });
+            }
         }
 
         if (result.State == StepState.Succeeded)
@@ -256,7 +261,10 @@ internal sealed partial class WorkflowExecution
         ErrorHandling? defaults = _workflow.ErrorHandling;
         int attempts = step.Retry?.Attempts ?? (_workflow.ErrorHandling?.Strategy == ErrorStrategy.Retry ? defaults!.MaxRetries + 1 : 1);
         attempts = Math.Max(1, attempts);
+        bool main = node.Kind == "main";
         IReadOnlyList<Target>? targets = null;
+        IReadOnlyList<Target>? all = null;
+        var earlier = new List<TargetOutcome>();
         if (step.Targets is { } selection)
         {
             (targets, string? selectionError) = SelectTargets(selection);
@@ -264,55 +272,93 @@ internal sealed partial class WorkflowExecution
             {
                 return new StepResult { Path = node.Path, State = StepState.Failed, Error = selectionError, StartedAt = started };
             }
+
+            all = targets;
+            if (main && CompletedUnits.Count > 0)
+            {
+                // Resume: targets that completed before the run stopped are not run again (as exec resume does).
+                earlier.AddRange(targets.Where(t => CompletedUnits.ContainsKey(node.Path + "/" + t.Name)).Select(t => Earlier(t.Name, CompletedUnits[node.Path + "/" + t.Name])));
+                var done = earlier.Select(o => o.Target).ToHashSet(StringComparer.Ordinal);
+                targets = [.. targets.Where(t => !done.Contains(t.Name))];
+            }
         }
 
         var perTarget = new Dictionary<string, string>(StringComparer.Ordinal);
-        StepExecution? last = null;
-        int attempt = 0;
-        while (attempt < attempts)
+        foreach (TargetOutcome o in earlier)
         {
-            attempt++;
-            if (attempt > 1)
+            perTarget[o.Target] = o.Stdout.Text.Trim();
+        }
+
+        StepExecution? last = null;
+        StepTargetEvents? events = null;
+        int attempt = 0;
+        try
+        {
+            while (attempt < attempts)
             {
-                TimeSpan delay = step.Retry is { } r
-                    ? RetryDelay.Compute(r.Delay, r.Backoff, attempt - 1, r.MaxDelay, r.Jitter, Random.Shared)
-                    : defaults?.RetryDelay ?? TimeSpan.Zero;
-                Emit(node, StepState.Running, $"retry {attempt}/{attempts} in {Duration.Format(delay)}");
-                await RunHooksAsync(step.OnRetry, node.Path + "/on_retry", ct).ConfigureAwait(false);
-                if (delay > TimeSpan.Zero)
+                attempt++;
+                if (attempt > 1)
                 {
-                    await Task.Delay(delay, _time, ct).ConfigureAwait(false);
+                    TimeSpan delay = step.Retry is { } r
+                        ? RetryDelay.Compute(r.Delay, r.Backoff, attempt - 1, r.MaxDelay, r.Jitter, Random.Shared)
+                        : defaults?.RetryDelay ?? TimeSpan.Zero;
+                    _publisher.Publish(new StepStarted { RunId = RunId, Timestamp = _time.GetUtcNow(), Path = node.Path, Attempt = attempt, Targets = all?.Count ?? 0, Message = $"retry {attempt}/{attempts} in {Duration.Format(delay)}" });
+                    await RunHooksAsync(step.OnRetry, node.Path + "/on_retry", ct).ConfigureAwait(false);
+                    if (delay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(delay, _time, ct).ConfigureAwait(false);
+                    }
+                }
+
+                (StepInvocation? invocation, string? renderError) = Render(node, targets);
+                if (invocation is null)
+                {
+                    return new StepResult { Path = node.Path, State = StepState.Failed, Attempts = attempt, Error = renderError, StartedAt = started, Duration = _time.GetElapsedTime(start) };
+                }
+
+                events = main ? new StepTargetEvents(_publisher, node.Path, fanOut: step.Targets is not null, attempt, holdFailures: attempt < attempts, _time) : null;
+                invocation = invocation with { Progress = events?.Tracker, Wrap = events is null ? null : events.Wrap };
+                last = targets is { Count: 0 } ? new StepExecution { State = StepState.Succeeded } : await _executor.ExecuteAsync(invocation, ct).ConfigureAwait(false);
+                if (earlier.Count > 0)
+                {
+                    // Judge the step on all its targets: those of earlier runs and those run now.
+                    last = TransportStepExecutor.Summarize(invocation with { Targets = all }, new BatchResult
+                    {
+                        RunId = RunId,
+                        Operation = node.Path,
+                        StartedAt = started,
+                        EndedAt = _time.GetUtcNow(),
+                        Outcomes = [.. earlier, .. last.Outcomes],
+                        Cancelled = last.State == StepState.Cancelled,
+                    });
+                }
+
+                node.LastExecution = last;
+                foreach (TargetOutcome o in last.Outcomes.Where(_ => targets is not null))
+                {
+                    if (o.State != TargetState.NotRun || !perTarget.ContainsKey(o.Target))
+                    {
+                        perTarget[o.Target] = o.Stdout.ReadAll().Trim();
+                    }
+                }
+
+                if (last.State is StepState.Succeeded or StepState.Cancelled || attempt == attempts)
+                {
+                    break;
+                }
+
+                events = null; // its held failures run again
+                if (targets is not null)
+                {
+                    // A retry of a fan-out step runs again only on the targets that did not succeed.
+                    var failed = last.Outcomes.Where(o => o.State is not (TargetState.Succeeded or TargetState.Skipped)).Select(o => o.Target).ToHashSet(StringComparer.Ordinal);
+                    targets = [.. targets.Where(t => failed.Contains(t.Name))];
                 }
             }
-
-            (StepInvocation? invocation, string? renderError) = Render(node, targets);
-            if (invocation is null)
-            {
-                return new StepResult { Path = node.Path, State = StepState.Failed, Attempts = attempt, Error = renderError, StartedAt = started, Duration = _time.GetElapsedTime(start) };
-            }
-
-            await RecordAttemptStartAsync(node, attempt, ct).ConfigureAwait(false);
-            last = await _executor.ExecuteAsync(invocation, ct).ConfigureAwait(false);
-            await RecordAttemptAsync(node, attempt, last, ct).ConfigureAwait(false);
-            foreach (TargetOutcome o in last.Outcomes.Where(_ => targets is not null))
-            {
-                if (o.State != TargetState.NotRun || !perTarget.ContainsKey(o.Target))
-                {
-                    perTarget[o.Target] = o.Stdout.ReadAll().Trim();
-                }
-            }
-
-            if (last.State is StepState.Succeeded or StepState.Cancelled)
-            {
-                break;
-            }
-
-            if (targets is not null)
-            {
-                // A retry of a fan-out step runs again only on the targets that did not succeed.
-                var failed = last.Outcomes.Where(o => o.State is not (TargetState.Succeeded or TargetState.Skipped)).Select(o => o.Target).ToHashSet(StringComparer.Ordinal);
-                targets = [.. targets.Where(t => failed.Contains(t.Name))];
-            }
+        }
+        finally
+        {
+            events?.Release();
         }
 
         if (last!.State == StepState.Cancelled)
@@ -320,7 +366,7 @@ internal sealed partial class WorkflowExecution
             ct.ThrowIfCancellationRequested();
         }
 
-        string output = targets is null && step.Targets is null ? last.Stdout.Trim() : Parameters.SecretMasker.Apply(Expressions.TemplateValues.ToJson(perTarget.ToDictionary(k => k.Key, k => (object?)k.Value)), _secrets);
+        string output = step.Targets is null ? last.Stdout.Trim() : Parameters.SecretMasker.Apply(Expressions.TemplateValues.ToJson(perTarget.ToDictionary(k => k.Key, k => (object?)k.Value)), _secrets);
         if (step.CaptureOutput is { } name && last.State == StepState.Succeeded)
         {
             _outputs[name] = step.Targets is null ? last.Stdout.Trim() : perTarget.ToDictionary(k => k.Key, k => (object?)k.Value, StringComparer.Ordinal);
@@ -334,15 +380,32 @@ internal sealed partial class WorkflowExecution
             ExitCode = last.ExitCode,
             Output = Mask(output),
             TargetOutputs = perTarget.ToDictionary(k => k.Key, k => Mask(k.Value), StringComparer.Ordinal),
+            Targets = all?.Count ?? 0,
+            FailedTargets = all is null ? [] : [.. last.Outcomes.Where(o => o.State is not (TargetState.Succeeded or TargetState.Skipped)).Select(o => o.Target)],
             Error = MaskOrNull(last.State == StepState.TimedOut && step.Timeout is { } t && last.Error is null ? $"timed out after {Duration.Format(t)}" : last.Error),
             StartedAt = started,
             Duration = _time.GetElapsedTime(start),
         };
     }
 
-    private (IReadOnlyList<Target>? Targets, string? Error) SelectTargets(StepTargets selection)
+    /// <summary>The outcome a target of a fan-out step had in an earlier run of this run (resume).</summary>
+    private static TargetOutcome Earlier(string target, Runs.TargetAttemptRecord record) => new()
     {
-        if (_options.Inventory is not { } inventory)
+        Target = target,
+        State = record.State.ToTargetState(),
+        ExitCode = record.ExitCode,
+        Attempts = record.Attempt,
+        Wave = record.Wave,
+        StartedAt = record.StartedAt,
+        Stdout = record.Stdout is { } o ? new Output.CapturedOutput(o, o.Length, null) : Output.CapturedOutput.Empty,
+        Error = record.Error,
+    };
+
+    private (IReadOnlyList<Target>? Targets, string? Error) SelectTargets(StepTargets selection) => SelectTargets(selection, _options.Inventory);
+
+    private static (IReadOnlyList<Target>? Targets, string? Error) SelectTargets(StepTargets selection, Inventory.Inventory? inventory)
+    {
+        if (inventory is null)
         {
             return (null, "this step runs on targets, but no inventory was given (-i/--inventory)");
         }

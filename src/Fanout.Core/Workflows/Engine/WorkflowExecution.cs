@@ -17,7 +17,7 @@ internal sealed partial class WorkflowExecution
     private readonly ILogger _logger;
     private readonly IStepExecutor _executor;
     private readonly INotifier _notifier;
-    private readonly WorkflowRecorder? _recorder;
+    private readonly WorkflowPublisher _publisher;
     private readonly IWorkflowStore? _workflowStore;
     private readonly ResourcePool _pool;
     private readonly IReadOnlyCollection<string> _secrets;
@@ -35,7 +35,7 @@ internal sealed partial class WorkflowExecution
     private volatile bool _stop;
     private string? _failure;
 
-    public WorkflowExecution(WorkflowRunRequest request, WorkflowRunnerOptions options, string runId, IStepExecutor executor, WorkflowRecorder? recorder)
+    public WorkflowExecution(WorkflowRunRequest request, WorkflowRunnerOptions options, string runId, IStepExecutor executor, WorkflowPublisher publisher)
     {
         _request = request;
         _options = options;
@@ -44,7 +44,7 @@ internal sealed partial class WorkflowExecution
         _logger = options.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _notifier = options.Notifier ?? NullNotifier.Instance;
         _executor = executor;
-        _recorder = recorder;
+        _publisher = publisher;
         _workflowStore = options.Store as IWorkflowStore;
         _secrets = request.SecretValues;
         RunId = runId;
@@ -58,11 +58,33 @@ internal sealed partial class WorkflowExecution
         _pool = new ResourcePool(maxParallel, limits?.CpuLimit, limits?.MemoryLimitBytes);
         _strategy = options.ContinueOnError ? ErrorStrategy.ContinueOnError : _workflow.ErrorHandling?.Strategy ?? ErrorStrategy.FailFast;
         _roots = [.. _workflow.Steps.Select(s => RuntimeStep.Build(s, s.Name, null, "main"))];
+        foreach (RuntimeStep leaf in MainLeaves)
+        {
+            leaf.Units = UnitsOf(leaf, options.Inventory);
+        }
     }
+
+    /// <summary>
+    /// The units a run of <paramref name="workflow"/> is recorded as, in step order: a plain step is one unit named
+    /// after its path, a fan-out step one unit <c>PATH/TARGET</c> per selected target.
+    /// </summary>
+    public static IReadOnlyList<string> PlanUnits(WorkflowDefinition workflow, Inventory.Inventory? inventory) =>
+        [.. workflow.Steps.Select(s => RuntimeStep.Build(s, s.Name, null, "main")).SelectMany(r => r.Leaves()).SelectMany(l => UnitsOf(l, inventory))];
+
+    private static IReadOnlyList<string> UnitsOf(RuntimeStep leaf, Inventory.Inventory? inventory) =>
+        leaf.Step.Targets is { } selection && SelectTargets(selection, inventory).Targets is { } targets
+            ? [.. targets.Select(t => leaf.Path + "/" + t.Name)]
+            : [leaf.Path];
 
     public string RunId { get; }
 
     public IEnumerable<RuntimeStep> MainLeaves => _roots.SelectMany(r => r.Leaves());
+
+    /// <summary>Every unit of the run in step order: the plain steps and the targets of the fan-out steps.</summary>
+    public IEnumerable<string> Units => MainLeaves.SelectMany(l => l.Units);
+
+    /// <summary>On resume: the latest completed attempt of every unit that completed in earlier runs (not run again).</summary>
+    public IReadOnlyDictionary<string, Runs.TargetAttemptRecord> CompletedUnits { get; init; } = new Dictionary<string, Runs.TargetAttemptRecord>();
 
     public async Task<WorkflowRunResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -71,15 +93,24 @@ internal sealed partial class WorkflowExecution
         using var overall = _options.Timeout is { } timeout ? new CancellationTokenSource(timeout, _time) : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, overall.Token);
         CancellationToken ct = linked.Token;
+        if (_request.Resume)
+        {
+            await RestoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _publisher.Publish(new Events.RunStarted
+        {
+            RunId = RunId,
+            Timestamp = startedAt,
+            Operation = _workflow.Name,
+            Total = MainLeaves.Where(l => !IsDoneInStore(l)).SelectMany(l => l.Units).Count(u => !CompletedUnits.ContainsKey(u)),
+            WaveCount = 1,
+            MaxConcurrency = _pool.MaxParallel ?? 0,
+        });
 
         if (!BuildContext(out string? contextError))
         {
             return await FinishAsync(RunStatus.Failed, contextError, startedAt, start, rolledBack: false).ConfigureAwait(false);
-        }
-
-        if (_request.Resume)
-        {
-            await RestoreAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await NotifyAsync("started", null, $"workflow {_workflow.Name} started", null, CancellationToken.None).ConfigureAwait(false);
@@ -129,6 +160,9 @@ internal sealed partial class WorkflowExecution
         return await FinishAsync(status, failed ? _failure : null, startedAt, start, rolledBack).ConfigureAwait(false);
     }
 
+    private bool IsDoneInStore(RuntimeStep leaf) =>
+        _restored.TryGetValue(leaf.Path, out WorkflowStepRecord? record) && StepStateExtensions.ParseWireName(record.State).IsDone();
+
     private static IEnumerable<RuntimeStep> Flatten(RuntimeStep step) => step.Children.SelectMany(Flatten).Prepend(step);
 
     private bool BuildContext(out string? error)
@@ -149,7 +183,4 @@ internal sealed partial class WorkflowExecution
     private string Mask(string text) => _secrets.Count == 0 ? text : Parameters.SecretMasker.Apply(text, _secrets);
 
     private string? MaskOrNull(string? text) => text is null ? null : Mask(text);
-
-    private void Emit(RuntimeStep step, StepState state, string? message = null, int completed = 0, int total = 0) =>
-        _options.OnStepEvent?.Invoke(new WorkflowStepEvent(step.Path, state, _time.GetUtcNow(), completed, total, MaskOrNull(message)));
 }

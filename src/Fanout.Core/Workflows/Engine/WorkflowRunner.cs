@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Fanout.Events;
 using Fanout.Execution;
 using Fanout.Expressions;
 using Fanout.Runs;
@@ -105,43 +106,99 @@ public sealed class WorkflowRunner
         TransportRegistry transports = _options.Transports ?? BuiltInTransports.Create(timeProvider: _options.TimeProvider);
         await using var sessions = new SessionScope(transports, _options.Logger);
         IStepExecutor executor = _options.StepExecutor ?? new TransportStepExecutor(transports, sessions, time, Logger);
-        WorkflowRecorder? recorder = _options.Store is { } store ? new WorkflowRecorder(store, runId, request.SecretValues, time, _options.LeaseRenewInterval) : null;
-        await using (recorder)
+        IRunStore? store = _options.Store;
+        if (store is null && request.Resume)
         {
-            var execution = new WorkflowExecution(request with { RunId = runId }, _options, runId, executor, recorder);
-            List<string> leaves = [.. execution.MainLeaves.Select(l => l.Path)];
-            if (recorder is not null)
+            throw new FanoutException("resuming a workflow run needs a run store");
+        }
+
+        request = request with { RunId = runId };
+        ResumePlan? resume = null;
+        var completed = new Dictionary<string, TargetAttemptRecord>(StringComparer.Ordinal);
+        var recorderOptions = new RunRecorderOptions { LeaseRenewInterval = _options.LeaseRenewInterval };
+        if (store is not null && request.Resume)
+        {
+            if (!await store.ReopenRunAsync(runId, Environment.MachineName, Environment.ProcessId, time.GetUtcNow() + recorderOptions.LeaseDuration, cancellationToken).ConfigureAwait(false))
             {
-                if (request.Resume)
-                {
-                    if (!await recorder.ReopenAsync(leaves, cancellationToken).ConfigureAwait(false))
-                    {
-                        throw new FanoutException($"run {runId} cannot be resumed: it is unknown or still running");
-                    }
-                }
-                else
-                {
-                    await recorder.StartAsync(new RunRecord
-                    {
-                        RunId = runId,
-                        Kind = "workflow",
-                        Name = request.Workflow.Name,
-                        Actor = request.Actor ?? RunService.DefaultActor,
-                        Parameters = SecretMasker.Apply(TemplateValues.ToJson(MaskSecrets(request)), request.SecretValues),
-                        Operation = request.Definition is null ? null : SecretMasker.Apply(request.Definition, request.SecretValues),
-                        Options = RunEventPayload.Write(new { _options.MaxParallel, _options.ContinueOnError, TimeoutMs = _options.Timeout?.TotalMilliseconds }),
-                        StartedAt = time.GetUtcNow(),
-                        OwnerHost = Environment.MachineName,
-                        OwnerPid = Environment.ProcessId,
-                    }, leaves, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            else if (request.Resume)
-            {
-                throw new FanoutException("resuming a workflow run needs a run store");
+                throw new FanoutException($"run {runId} cannot be resumed: it is unknown or still running");
             }
 
-            return await execution.RunAsync(cancellationToken).ConfigureAwait(false);
+            resume = await RunContinuation.PlanResumeAsync(store, runId, cancellationToken).ConfigureAwait(false);
+            foreach (TargetAttemptRecord a in await store.GetAttemptsAsync(runId, new AttemptQuery { LatestOnly = true }, cancellationToken).ConfigureAwait(false))
+            {
+                if (a.State.IsCompleted())
+                {
+                    completed[a.Target] = a;
+                }
+            }
+        }
+
+        var tracker = _options.Progress ?? new ProgressTracker(time, logger: _options.Logger);
+        WorkflowStateRecorder? state = store is IWorkflowStore steps ? new WorkflowStateRecorder(steps, runId) : null;
+        IReadOnlyList<string> units = WorkflowExecution.PlanUnits(request.Workflow, _options.Inventory);
+        if (store is not null && resume is null)
+        {
+            await store.CreateRunAsync(new RunRecord
+            {
+                RunId = runId,
+                Kind = "workflow",
+                Name = request.Workflow.Name,
+                Actor = request.Actor ?? RunService.DefaultActor,
+                Parameters = SecretMasker.Apply(TemplateValues.ToJson(MaskSecrets(request)), request.SecretValues),
+                Operation = request.Definition is null ? null : SecretMasker.Apply(request.Definition, request.SecretValues),
+                Options = RunEventPayload.Write(new { _options.MaxParallel, _options.ContinueOnError, TimeoutMs = _options.Timeout?.TotalMilliseconds }),
+                StartedAt = time.GetUtcNow(),
+                OwnerHost = Environment.MachineName,
+                OwnerPid = Environment.ProcessId,
+                LeaseExpiresAt = time.GetUtcNow() + recorderOptions.LeaseDuration,
+                Counts = RunCounts.Empty with { Total = units.Count },
+            }, [.. units.Select(u => new RunTargetRecord(u, 1))], cancellationToken).ConfigureAwait(false);
+        }
+
+        // One recorder for every kind of run: attempt rows (running before each unit starts), events, counts, lease.
+        RunRecorder? recorder = store is null ? null : new RunRecorder(store, runId, resume?.Selection.Count ?? units.Count, recorderOptions, time,
+            resume?.AttemptOffsets, resume?.LastSequence ?? 0, resume?.Completed);
+        await using (recorder)
+        await using (state)
+        {
+            if (recorder is not null)
+            {
+                tracker.OnEvent(recorder.Post);
+            }
+
+            if (state is not null)
+            {
+                tracker.OnEvent(state.OnEvent);
+            }
+
+            var execution = new WorkflowExecution(request, _options, runId, executor, new WorkflowPublisher(runId, tracker, recorder, state, time, request.SecretValues))
+            {
+                CompletedUnits = completed,
+            };
+            WorkflowRunResult result;
+            try
+            {
+                result = await execution.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException && recorder is not null)
+            {
+                // The engine reports failures as results; reaching here is a bug or a store failure: keep the record honest.
+                await recorder.CompleteAsync(execution.Batch ?? new BatchResult { RunId = runId, Operation = request.Workflow.Name, StartedAt = time.GetUtcNow(), EndedAt = time.GetUtcNow(), Outcomes = [], StopReason = e.Message },
+                    e is OperationCanceledException ? RunStatus.Cancelled : RunStatus.Failed, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+
+            if (state is not null)
+            {
+                await state.FlushAsync().ConfigureAwait(false);
+            }
+
+            if (recorder is not null)
+            {
+                await recorder.CompleteAsync(execution.Batch!, result.Status, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return result;
         }
     }
 

@@ -53,8 +53,13 @@ public sealed class WorkflowRunnerOptions
     /// </summary>
     public Func<string, CancellationToken, Task<bool>>? ConfirmRerun { get; set; }
 
-    /// <summary>Receives every step state change (progress display). Called synchronously; keep it quick. The default value is none.</summary>
-    public Action<WorkflowStepEvent>? OnStepEvent { get; set; }
+    /// <summary>
+    /// The tracker the run publishes its sequence-numbered events on (<see cref="Events.StepStarted"/>,
+    /// <see cref="Events.StepFinished"/>, approvals, breakers, rollback, and a <see cref="Events.TargetStarted"/>/<see cref="Events.TargetFinished"/>
+    /// per plain step and per target of a fan-out step) — the same stream as exec runs, read by displays and the server.
+    /// A tracker follows one run. The default value is a tracker of the runner's own.
+    /// </summary>
+    public Events.ProgressTracker? Progress { get; set; }
 
     /// <summary>How often the run's lease in the store is renewed. The default value is 10 seconds (lease 30 seconds).</summary>
     public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(10);

@@ -146,7 +146,9 @@ public sealed class LocalWorkflowTests : IDisposable
               db-01: {tags: {role: db}}
             """);
         var inventory = await Fanout.Inventory.InventoryLoader.LoadAsync([inventoryFile], CancellationToken.None);
-        var events = new List<WorkflowStepEvent>();
+        var events = new List<Fanout.Events.RunEvent>();
+        var progress = new Fanout.Events.ProgressTracker();
+        progress.OnEvent(e => { lock (events) { events.Add(e); } });
         WorkflowRunResult result = await RunLocalAsync("""
             name: fanout
             steps:
@@ -156,13 +158,17 @@ public sealed class LocalWorkflowTests : IDisposable
                 capture_output: names
               - name: use
                 command: "echo {{ index .outputs.names \"web-02\" }}"
-            """, options: new WorkflowRunnerOptions { Inventory = inventory, OnStepEvent = e => { lock (events) { events.Add(e); } } });
+            """, options: new WorkflowRunnerOptions { Inventory = inventory, Progress = progress });
 
         Assert.Equal(RunStatus.Succeeded, result.Status);
         var names = Assert.IsAssignableFrom<IReadOnlyDictionary<string, object?>>(result.Outputs["names"]);
         Assert.Equal(new Dictionary<string, object?> { ["web-01"] = "web-01-web-01", ["web-02"] = "web-02-web-02" }, names.ToDictionary());
         Assert.Equal("web-02-web-02", result.Step("use", StepState.Succeeded).Output);
-        Assert.Contains(events, e => e.Path == "hostnames" && e.Total == 2 && e.Completed == 2);
+        // One event stream: each target of the fan-out step is a unit STEP/TARGET, numbered in sequence with the step events.
+        Assert.Equal(["hostnames/web-01", "hostnames/web-02"], events.OfType<Fanout.Events.TargetFinished>().Where(e => e.Step == "hostnames").Select(e => e.Outcome.Target).Order());
+        Assert.Contains(events, e => e is Fanout.Events.StepFinished { Path: "hostnames", Targets: 2, FailedTargets.Count: 0 });
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Sequence));
+        Assert.IsType<Fanout.Events.RunFinished>(events[^1]);
     }
 
     [Theory(Timeout = 30000)]
@@ -220,7 +226,8 @@ public sealed class LocalWorkflowTests : IDisposable
     {
         using var cts = new CancellationTokenSource();
         var workflow = Parse("name: c\nsteps: [{name: slow, command: sleep 20}, {name: next, command: echo next}]");
-        var options = new WorkflowRunnerOptions { OnStepEvent = e => { if (e.State == StepState.Running) { cts.CancelAfter(200); } } };
+        var options = new WorkflowRunnerOptions { Progress = new Fanout.Events.ProgressTracker() };
+        options.Progress.OnEvent(e => { if (e is Fanout.Events.StepStarted) { cts.CancelAfter(200); } });
 
         WorkflowRunResult result = await new WorkflowRunner(options).RunAsync(new WorkflowRunRequest { Workflow = workflow }, cts.Token);
 

@@ -135,13 +135,14 @@ public sealed class RollbackAndBreakerTests
         var executor = new ScriptedExecutor();
         var options = new WorkflowRunnerOptions { Store = store, ApprovalPollInterval = TimeSpan.FromMilliseconds(10) };
         var waiting = new TaskCompletionSource<string>();
-        options.OnStepEvent = e =>
+        options.Progress = new Fanout.Events.ProgressTracker();
+        options.Progress.OnEvent(e =>
         {
-            if (e.State == StepState.AwaitingApproval)
+            if (e is Fanout.Events.ApprovalRequested requested)
             {
-                waiting.TrySetResult(e.Path);
+                waiting.TrySetResult(requested.Path);
             }
-        };
+        });
         Task<WorkflowRunResult> run = RunAsync("""
             name: approval
             steps:

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Fanout.Documents;
+
+/// <summary>
+/// Writes documents the one way every surface writes them: JSON indented with <c>\n</c> line ends and a final newline;
+/// CSV per RFC 4180 (fields with commas, quotes or line breaks quoted, quotes doubled, <c>\r\n</c> record ends), numbers
+/// and times formatted exactly as in the JSON.
+/// </summary>
+internal static class DocumentWriter
+{
+    /// <summary>The X9 per-target CSV columns, in order.</summary>
+    public static readonly IReadOnlyList<string> CsvColumns = ["target", "state", "exitCode", "attempts", "wave", "startedAt", "durationMs", "stdout", "stderr", "error"];
+
+    private static readonly JsonSerializerOptions Options = new(DocumentJsonContext.Default.Options) { NewLine = "\n" };
+    private static readonly DocumentJsonContext Context = new(Options);
+
+    /// <summary>The X9 JSON document.</summary>
+    public static string ToJson(ResultDocument document) => JsonSerializer.Serialize(document, Context.ResultDocument) + "\n";
+
+    /// <summary>The H2 history document.</summary>
+    public static string ToJson(HistoryDocument document) => JsonSerializer.Serialize(document, Context.HistoryDocument) + "\n";
+
+    /// <summary>The A2 status document.</summary>
+    public static string ToJson(BatchStatusDocument document) => JsonSerializer.Serialize(document, Context.BatchStatusDocument) + "\n";
+
+    /// <summary>The X9 per-target rows as CSV, header first.</summary>
+    public static string ToCsv(ResultDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var text = new StringBuilder();
+        WriteRow(text, CsvColumns);
+        foreach (ResultTarget t in document.Targets)
+        {
+            WriteRow(text, [t.Target, t.State, Number(t.ExitCode), Number(t.Attempts), Number(t.Wave), Time(t.StartedAt), Number(t.DurationMs), t.Stdout, t.Stderr, t.Error]);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>One RFC 4180 record ending in <c>\r\n</c>.</summary>
+    public static void WriteRow(StringBuilder text, IEnumerable<string?> fields)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(fields);
+        bool first = true;
+        foreach (string? field in fields)
+        {
+            if (!first)
+            {
+                text.Append(',');
+            }
+
+            first = false;
+            string cell = field ?? string.Empty;
+            if (cell.AsSpan().IndexOfAny(",\"\r\n") >= 0)
+            {
+                text.Append('"').Append(cell.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+            }
+            else
+            {
+                text.Append(cell);
+            }
+        }
+
+        text.Append("\r\n");
+    }
+
+    // As System.Text.Json writes them: shortest round-trip numbers, ISO 8601 times with offset.
+    private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? string.Empty;
+
+    private static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? string.Empty;
+
+    private static string Time(DateTimeOffset? value) => value is { } v ? JsonSerializer.Serialize(v, Context.DateTimeOffset).Trim('"') : string.Empty;
+}
