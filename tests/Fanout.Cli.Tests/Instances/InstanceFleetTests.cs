@@ -132,7 +132,7 @@ public sealed class InstanceFleetTests : IDisposable
         // prompt → pause and resume → prompt work.
         (exit, stdout, _) = await FanoutAsync("instance", "chain", "pause", "prompt:Review changes", "resume", "-i", _inventory, "--pattern", "a06", "-o", "json");
         Assert.Equal(1, exit);
-        Assert.Contains("step 'instance prompt' failed: validation failed: instance is not running (paused)", stdout, StringComparison.Ordinal);
+        Assert.Equal("step 'instance prompt' failed: validation failed: instance is not running (paused)", JsonDocument.Parse(stdout).RootElement.GetProperty("targets")[0].GetProperty("error").GetString());
         (exit, stdout, stderr) = await FanoutAsync("instance", "chain", "resume", "prompt:Review changes", "-i", _inventory, "--pattern", "a06");
         Assert.True(exit == 0, stdout + stderr);
         await WaitForAsync(() => Received("a06").Contains("Review changes", StringComparison.Ordinal), "a06 received the chained prompt");
