@@ -27,6 +27,7 @@ public sealed class AuthTests : IAsyncLifetime
         ["GET /api/runs/{id}/export"] = ApiRole.Viewer,
         ["POST /api/runs/{id}/retry"] = ApiRole.Operator,
         ["POST /api/runs/{id}/resume"] = ApiRole.Operator,
+        ["POST /api/runs/{id}/cancel"] = ApiRole.Operator,
         ["GET /api/schedules/"] = ApiRole.Viewer,
         ["POST /api/schedules/"] = ApiRole.Admin,
         ["DELETE /api/schedules/{name}"] = ApiRole.Admin,
