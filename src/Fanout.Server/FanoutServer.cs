@@ -134,6 +134,7 @@ public static class FanoutServer
         TokenEndpoints.Map(app);
         AuditEndpoints.Map(app);
         ExecutionList.Map(app);
+        ApprovalList.Map(app);
         app.MapGet("/api/me", (HttpContext http) => Results.Ok(new MeDocument(Caller.Of(http).Name, Caller.Of(http).Role.ToWireName())))
             .WithTags("Auth").WithName("GetMe").Produces<MeDocument>().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
         UiEndpoints.Map(app);

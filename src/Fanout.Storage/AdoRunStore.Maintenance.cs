@@ -43,7 +43,7 @@ internal abstract partial class AdoRunStore
                     }
                 }
 
-                foreach (string table in new[] { "run_events", "target_attempts", "run_targets", "runs" })
+                foreach (string table in new[] { "run_cancel_requests", "run_events", "target_attempts", "run_targets", "runs" })
                 {
                     await ExecAsync(connection, tx, $"DELETE FROM {table} WHERE run_id = @id", cancellationToken, ("id", id)).ConfigureAwait(false);
                 }

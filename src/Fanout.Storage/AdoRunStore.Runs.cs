@@ -130,6 +130,7 @@ internal abstract partial class AdoRunStore
             return false;
         }
 
+        await ClearCancelRequestAsync(runId, cancellationToken).ConfigureAwait(false);
         return await WithConnectionAsync(async connection => await ExecAsync(connection, null,
             "UPDATE runs SET status = 'running', ended_at = NULL, stop_reason = NULL, owner_host = @host, owner_pid = @pid, " +
             "lease_expires_at = @lease, resume_count = resume_count + 1 WHERE run_id = @id AND status <> 'running'",

@@ -27,6 +27,7 @@ public sealed class AuthTests : IAsyncLifetime
         ["GET /api/runs/{id}/export"] = ApiRole.Viewer,
         ["POST /api/runs/{id}/retry"] = ApiRole.Operator,
         ["POST /api/runs/{id}/resume"] = ApiRole.Operator,
+        ["POST /api/runs/{id}/cancel"] = ApiRole.Operator,
         ["GET /api/schedules/"] = ApiRole.Viewer,
         ["POST /api/schedules/"] = ApiRole.Admin,
         ["DELETE /api/schedules/{name}"] = ApiRole.Admin,
@@ -43,6 +44,14 @@ public sealed class AuthTests : IAsyncLifetime
         ["GET /api/executions"] = ApiRole.Viewer,
         ["POST /api/executions/batch/{id}/stop-after-batch"] = ApiRole.Operator,
         ["GET /api/me"] = ApiRole.Viewer,
+        ["GET /api/inventory/facets"] = ApiRole.Viewer,
+        ["GET /api/runs/{id}/approvals"] = ApiRole.Viewer,
+        ["GET /inventory"] = ApiRole.Viewer,
+        ["POST /inventory"] = ApiRole.Viewer,
+        ["GET /workflows"] = ApiRole.Viewer,
+        ["POST /workflows"] = ApiRole.Viewer,
+        ["GET /workflows/{File}"] = ApiRole.Viewer,
+        ["POST /workflows/{File}"] = ApiRole.Viewer,
         // The web UI (docs/ui.md): pages need a session (anonymous browsers are redirected to /signin, see UiPages).
         ["GET /"] = ApiRole.Viewer,
         ["POST /"] = ApiRole.Viewer,
@@ -59,7 +68,8 @@ public sealed class AuthTests : IAsyncLifetime
     };
 
     /// <summary>Web UI pages: an anonymous request is redirected to the sign-in page instead of getting 401.</summary>
-    private static readonly HashSet<string> UiPages = ["GET /", "POST /", "GET /executions", "POST /executions", "GET /runs/{Id}", "POST /runs/{Id}", "GET /_framework/opaque-redirect"];
+    private static readonly HashSet<string> UiPages = ["GET /", "POST /", "GET /executions", "POST /executions", "GET /runs/{Id}", "POST /runs/{Id}", "GET /_framework/opaque-redirect",
+        "GET /inventory", "POST /inventory", "GET /workflows", "POST /workflows", "GET /workflows/{File}", "POST /workflows/{File}"];
 
     private ServerHost _host = null!;
 

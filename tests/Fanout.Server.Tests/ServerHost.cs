@@ -42,7 +42,8 @@ internal sealed class ServerHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ServerHost> StartAsync(int maxConcurrentBatches = 4, int queueCapacity = 100, int failedAuthLimit = 1000, int bigTargets = 1001, bool withProvider = false)
+    public static async Task<ServerHost> StartAsync(int maxConcurrentBatches = 4, int queueCapacity = 100, int failedAuthLimit = 1000, int bigTargets = 1001, bool withProvider = false,
+        Action<ILoggingBuilder>? logging = null)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("fanout-server-").FullName;
         var inventory = new StringBuilder("defaults:\n  transport: local\ntargets:\n");
@@ -90,7 +91,11 @@ internal sealed class ServerHost : IAsyncDisposable
             SchedulerPollInterval = TimeSpan.FromMilliseconds(200),
             ShutdownTimeout = TimeSpan.FromSeconds(20),
         };
-        WebApplication app = FanoutServer.Build(options, store, configure: b => b.Logging.ClearProviders());
+        WebApplication app = FanoutServer.Build(options, store, configure: b =>
+        {
+            b.Logging.ClearProviders();
+            logging?.Invoke(b.Logging);
+        });
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new ServerHost(dir, store, app, new Uri(address), tokens);

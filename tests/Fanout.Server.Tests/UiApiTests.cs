@@ -100,4 +100,30 @@ public sealed class UiApiTests : IAsyncLifetime
         using HttpResponseMessage unknown = await client.PostAsync("/api/executions/batch/no-such-batch/stop-after-batch", null);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact(Timeout = 60000)]
+    public async Task InventoryFacets_CountTagsGroupsAndTransports_AndNodesFilterByTransport()
+    {
+        JsonElement facets = await _host.GetJsonAsync("/api/inventory/facets");
+        Assert.Equal(30, facets.GetProperty("total").GetInt32());
+        Assert.Equal(3, facets.GetProperty("tags").GetProperty("env=prod").GetInt32());
+        Assert.Equal(25, facets.GetProperty("groups").GetProperty("big").GetInt32());
+        Assert.Equal(30, facets.GetProperty("transports").GetProperty("local").GetInt32());
+        Assert.Single(facets.GetProperty("sources").EnumerateArray());
+        Assert.Equal(30, (await _host.GetJsonAsync("/api/inventory/nodes?transport=local")).GetProperty("total").GetInt32());
+        Assert.Equal(0, (await _host.GetJsonAsync("/api/inventory/nodes?transport=ssh")).GetProperty("total").GetInt32());
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Approvals_OfAnExecRunAreEmpty_AndUnknownRunsAre404()
+    {
+        string id = await _host.CreateBatchAsync(new { targetNodeIds = new[] { "t01" }, action = new { type = "command", value = "echo hi" } });
+        await _host.WaitFinishedAsync(id);
+        JsonElement approvals = await _host.GetJsonAsync($"/api/runs/{id}/approvals");
+        Assert.Equal(id, approvals.GetProperty("runId").GetString());
+        Assert.Empty(approvals.GetProperty("approvals").EnumerateArray());
+        using HttpClient client = _host.Client(ApiRole.Viewer);
+        using HttpResponseMessage missing = await client.GetAsync("/api/runs/no-such-run/approvals");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
 }

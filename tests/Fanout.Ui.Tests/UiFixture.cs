@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Fanout.Security;
@@ -27,7 +28,8 @@ public sealed class UiFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await ServerHost.StartAsync(bigTargets: 25);
+        // Server warnings and errors on the console (a failing page shows only "500"): dotnet test --logger "console;verbosity=detailed".
+        Server = await ServerHost.StartAsync(bigTargets: 25, logging: l => l.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -204,7 +204,7 @@ internal static class RunCommand
             }
         }
 
-        Task<WorkflowRunResult> running = runner.RunAsync(request, ct);
+        Task<WorkflowRunResult> running = context.GetRunService(store).ExecuteWorkflowAsync(runner, request, ct);
         if (live)
         {
             await new LiveProgressDisplay(tracker, context.Time, steps).RunAsync(context.Console.CreateAnsiConsole(err), running, CancellationToken.None).ConfigureAwait(false);

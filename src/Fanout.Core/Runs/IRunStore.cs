@@ -34,6 +34,16 @@ public interface IRunStore : IAsyncDisposable
     /// <returns>False when the run does not exist or is still running under a live owner.</returns>
     Task<bool> ReopenRunAsync(string runId, string ownerHost, int ownerPid, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Asks the process that owns a running run to cancel it (SPEC A9): stores a cancel request that the owner polls
+    /// (<see cref="GetCancelRequestAsync"/>). Works from any process; the request is cleared when the run is resumed.
+    /// </summary>
+    /// <returns>False when the run is unknown or has already ended (nothing to cancel).</returns>
+    Task<bool> RequestCancelAsync(string runId, string actor, CancellationToken cancellationToken);
+
+    /// <summary>The pending cancel request of a run, or <see langword="null"/>; a primary-key lookup, cheap enough to poll every second.</summary>
+    Task<CancelRequest?> GetCancelRequestAsync(string runId, CancellationToken cancellationToken);
+
     /// <summary>Reads history, newest first. Running runs whose owner died are reported (and stored) as <see cref="RunStatus.Interrupted"/>.</summary>
     Task<IReadOnlyList<RunRecord>> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken);
 

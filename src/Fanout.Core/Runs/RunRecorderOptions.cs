@@ -15,6 +15,9 @@ public sealed class RunRecorderOptions
     /// <summary>How often the lease is renewed. The default value is 10 s (a third of <see cref="LeaseDuration"/>).</summary>
     public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often the owner polls the store for a cancel request from another process (SPEC A9). The default value is 1 s.</summary>
+    public TimeSpan CancelPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// How many upcoming first attempts (in selection order) are claimed as <c>running</c> in the same transaction as
     /// a start, so that their own starts need no write. 0 writes each start alone. The default value is 64.

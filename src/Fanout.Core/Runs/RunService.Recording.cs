@@ -72,9 +72,14 @@ public sealed partial class RunService
             ProgressTracker tracker = progress ?? new ProgressTracker(_time);
             tracker.OnEvent(recorder.Post);
             BatchResult result;
+            CancelRequestWatch watch = CancelRequestWatch.Start(store, runId, _recorderOptions.CancelPollInterval, _time, _logger, cancellationToken);
             try
             {
-                result = await ExecuteAsync(recorder.Wrap(request.Operation), request.Targets, request.Options, tracker, runId, cancellationToken).ConfigureAwait(false);
+                result = await ExecuteAsync(recorder.Wrap(request.Operation), request.Targets, request.Options, tracker, runId, watch.Token).ConfigureAwait(false);
+                if (watch.Request is { } cancel && result.Cancelled)
+                {
+                    result = result with { StopReason = $"cancelled by {cancel.Actor}" };
+                }
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -84,6 +89,10 @@ public sealed partial class RunService
                     new BatchResult { RunId = runId, Operation = request.Operation.Name, StartedAt = now, EndedAt = end, Outcomes = [], StopReason = e.Message },
                     e is OperationCanceledException ? RunStatus.Cancelled : RunStatus.Failed, CancellationToken.None).ConfigureAwait(false);
                 throw;
+            }
+            finally
+            {
+                await watch.DisposeAsync().ConfigureAwait(false);
             }
 
             // A resumed run whose inventory lost some remaining targets did not complete them: it cannot count as succeeded.

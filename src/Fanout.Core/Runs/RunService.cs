@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using Fanout.Events;
 using Fanout.Execution;
 using Fanout.Inventory;
@@ -98,11 +96,6 @@ public sealed partial class RunService
             : executor.ExecuteAsync(operation, targets, progress, runId, cancellationToken);
     }
 
-    /// <summary>Returns a new run id, sortable by start time: <c>yyyyMMdd-HHmmss-xxxx</c> (UTC, four random hex digits).</summary>
-    public string NewRunId()
-    {
-        DateTimeOffset now = _time.GetUtcNow();
-        string random = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
-        return now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + random;
-    }
+    /// <summary>Returns a new run id (<see cref="RunIds.New"/>): <c>yyyyMMdd-HHmmss-xxxxxxxx</c>.</summary>
+    public string NewRunId() => RunIds.New(_time);
 }

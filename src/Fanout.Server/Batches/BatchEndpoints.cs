@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Fanout.Documents;
 using Fanout.Inventory;
 using Fanout.Runs;
@@ -8,6 +7,7 @@ using Fanout.Server.Auth;
 using Fanout.Server.Http;
 using Fanout.Server.Inventory;
 using Fanout.Server.Observability;
+using Fanout.Server.Runs;
 using Fanout.Server.Workflows;
 
 namespace Fanout.Server.Batches;
@@ -44,8 +44,7 @@ internal static class BatchEndpoints
     }
 
     /// <summary>A new batch id: sortable by time like CLI run ids, with 32 random bits so concurrent clients never collide.</summary>
-    public static string NewBatchId(TimeProvider time) =>
-        time.GetUtcNow().ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+    public static string NewBatchId(TimeProvider time) => RunIds.New(time);
 
     private static async Task<IResult> CreateAsync(HttpContext http, InventoryCache inventory, ServerOptions options, BatchQueue queue,
         AuditLog audit, ServerMetrics metrics, TimeProvider time, WorkflowRunService workflows, CancellationToken cancellationToken)
@@ -197,26 +196,8 @@ internal static class BatchEndpoints
 
     private static async Task<IResult> CancelAsync(string id, HttpContext http, BatchQueue queue, IRunStore store, AuditLog audit, CancellationToken cancellationToken)
     {
-        Caller caller = Caller.Of(http);
-        if (queue.Find(id) is { } batch)
-        {
-            int cancelled = batch.RequestCancel();
-            await audit.WriteAsync(caller.Name, "batch.cancel", id, $"{cancelled} executions cancelled", cancelled, cancellationToken);
-            return Results.Ok(new BatchCancelled(id, cancelled));
-        }
-
-        if (await store.GetRunAsync(id, cancellationToken) is not { } run)
-        {
-            return Problems.NotFound($"no batch with id '{id}'");
-        }
-
-        if (run.Status == RunStatus.Running)
-        {
-            return Problems.Conflict($"run {id} is running in another process (pid {run.OwnerPid} on {run.OwnerHost}); cancel it there");
-        }
-
-        await audit.WriteAsync(caller.Name, "batch.cancel", id, $"0 executions cancelled: the batch already ended ({run.Status.ToWireName()})", 0, cancellationToken);
-        return Results.Ok(new BatchCancelled(id, 0));
+        RunCancellation outcome = await RunCancellation.RequestAsync(id, Caller.Of(http).Name, queue, store, audit, cancellationToken);
+        return outcome.Found ? Results.Ok(new BatchCancelled(id, outcome.Cancelled)) : Problems.NotFound($"no batch with id '{id}'");
     }
 }
 

@@ -12,11 +12,12 @@ internal static class InventoryEndpoints
     {
         RouteGroupBuilder group = app.MapGroup("/api/inventory").WithTags("Inventory");
         group.MapGet("/nodes", NodesAsync).WithName("ListNodes").Produces<NodesPage>().ProducesValidationProblem().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
+        group.MapGet("/facets", FacetsAsync).WithName("GetInventoryFacets").Produces<InventoryFacets>().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
         group.MapGet("/groups", GroupsAsync).WithName("ListGroups").Produces<GroupsPage>().ProducesValidationProblem().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
     }
 
-    /// <summary>Nodes whose name or host contains <paramref name="search"/> (case-insensitive), optionally only those with <paramref name="tag"/> (<c>KEY</c> or <c>KEY=VALUE</c>) or in <paramref name="group"/>.</summary>
-    private static async Task<IResult> NodesAsync(string? search, string? tag, string? group, int? page, int? pageSize, InventoryCache cache, ServerOptions options, CancellationToken cancellationToken)
+    /// <summary>Nodes whose name or host contains <paramref name="search"/> (case-insensitive), optionally only those with <paramref name="tag"/> (<c>KEY</c> or <c>KEY=VALUE</c>), in <paramref name="group"/> or using <paramref name="transport"/>.</summary>
+    private static async Task<IResult> NodesAsync(string? search, string? tag, string? group, string? transport, int? page, int? pageSize, InventoryCache cache, ServerOptions options, CancellationToken cancellationToken)
     {
         var errors = new Problems.ErrorSet();
         Paging.Check(page, pageSize, options, errors);
@@ -35,26 +36,22 @@ internal static class InventoryEndpoints
             return Unavailable(e);
         }
 
-        IEnumerable<Target> nodes = inventory.Targets;
-        if (!string.IsNullOrEmpty(search))
-        {
-            nodes = nodes.Where(t => t.Name.Contains(search, StringComparison.OrdinalIgnoreCase) || (t.Host?.Contains(search, StringComparison.OrdinalIgnoreCase) ?? false));
-        }
-
-        if (!string.IsNullOrEmpty(tag))
-        {
-            string[] kv = tag.Split('=', 2);
-            nodes = nodes.Where(t => t.Tags.TryGetValue(kv[0], out string? v) && (kv.Length == 1 || v == kv[1]));
-        }
-
-        if (!string.IsNullOrEmpty(group))
-        {
-            nodes = nodes.Where(t => t.Groups.Contains(group));
-        }
-
-        var matching = nodes.ToList();
+        var matching = InventoryFacets.Filter(inventory.Targets, search, tag, group, transport).ToList();
         return Results.Ok(new NodesPage(matching.Count, page ?? 1, pageSize ?? Paging.DefaultPageSize,
             [.. Paging.Slice(matching, page, pageSize).Select(t => new NodeDocument(t.Name, t.Host, t.Port, t.User, t.Transport, t.Groups, t.Tags, t.Vars))]));
+    }
+
+    /// <summary>Counts of nodes per tag, group and transport, and the inventory sources (the web UI's inventory facets).</summary>
+    private static async Task<IResult> FacetsAsync(InventoryCache cache, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Results.Ok(InventoryFacets.Of(await cache.GetAsync(cancellationToken), cache.Sources));
+        }
+        catch (InventoryException e)
+        {
+            return Unavailable(e);
+        }
     }
 
     private static async Task<IResult> GroupsAsync(string? search, int? page, int? pageSize, InventoryCache cache, ServerOptions options, CancellationToken cancellationToken)

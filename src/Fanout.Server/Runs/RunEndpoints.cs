@@ -27,6 +27,8 @@ internal static class RunEndpoints
             .Produces<ResultDocument>(200, "application/json", "text/csv").ProducesValidationProblem().ProducesProblem(404).WithMetadata(viewer);
         group.MapPost("/{id}/retry", RetryAsync).WithName("RetryRun")
             .Produces<BatchCreated>(201).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(429).WithMetadata(operatorRole);
+        group.MapPost("/{id}/cancel", CancelAsync).WithName("CancelRun")
+            .Produces<RunCancelled>(202).ProducesProblem(404).ProducesProblem(409).WithMetadata(operatorRole);
         group.MapPost("/{id}/resume", ResumeAsync).WithName("ResumeRun")
             .Produces<BatchCreated>(202).ProducesProblem(404).ProducesProblem(409).ProducesProblem(429).WithMetadata(operatorRole);
     }
@@ -106,6 +108,19 @@ internal static class RunEndpoints
         return await EnqueueAsync(plan, id, "run.retry", http, queue, audit, metrics, time, newId: true, cancellationToken);
     }
 
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, BatchQueue queue, IRunStore store, AuditLog audit, CancellationToken cancellationToken)
+    {
+        RunCancellation outcome = await RunCancellation.RequestAsync(id, Caller.Of(http).Name, queue, store, audit, cancellationToken);
+        if (!outcome.Found)
+        {
+            return Problems.NotFound($"no run with id '{id}'");
+        }
+
+        return outcome.Requested
+            ? Results.Accepted($"/api/runs/{id}", new RunCancelled(id, outcome.Status, outcome.Cancelled))
+            : Problems.Conflict($"run {id} is not running ({outcome.Status}); nothing to cancel");
+    }
+
     private static async Task<IResult> ResumeAsync(string id, HttpContext http, RunService runs, BatchQueue queue, AuditLog audit,
         ServerMetrics metrics, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -166,6 +181,9 @@ internal static class RunEndpoints
         return [.. targets.Select(t => ordinal[t.Name])];
     }
 }
+
+/// <summary>202 body of <c>POST /api/runs/{id}/cancel</c>: the run stops within about a second (its owner polls the store).</summary>
+internal sealed record RunCancelled(string RunId, string Status, int Executions);
 
 /// <summary>Every attempt of a run with its full output.</summary>
 internal sealed record LogsDocument(string RunId, IReadOnlyList<LogEntry> Attempts);

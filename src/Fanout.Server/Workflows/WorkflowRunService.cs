@@ -23,6 +23,7 @@ namespace Fanout.Server.Workflows;
 internal sealed partial class WorkflowRunService : IHostedService
 {
     private readonly IRunStore _store;
+    private readonly RunService _runs;
     private readonly InventoryCache _inventory;
     private readonly ServerOptions _options;
     private readonly ServerMetrics _metrics;
@@ -33,9 +34,10 @@ internal sealed partial class WorkflowRunService : IHostedService
     private readonly ConcurrentDictionary<string, Task<RunStatus>> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _awaiting = new(StringComparer.Ordinal);
 
-    public WorkflowRunService(IRunStore store, InventoryCache inventory, ServerOptions options, ServerMetrics metrics, AuditLog audit, TimeProvider time, ILogger<WorkflowRunService> logger)
+    public WorkflowRunService(IRunStore store, RunService runs, InventoryCache inventory, ServerOptions options, ServerMetrics metrics, AuditLog audit, TimeProvider time, ILogger<WorkflowRunService> logger)
     {
         _store = store;
+        _runs = runs;
         _inventory = inventory;
         _options = options;
         _metrics = metrics;
@@ -157,7 +159,7 @@ internal sealed partial class WorkflowRunService : IHostedService
             }
         }
 
-        string runId = WorkflowRunner.NewRunId(_time);
+        string runId = _runs.NewRunId();
         var progress = new Fanout.Events.ProgressTracker(_time, logger: _logger);
         progress.OnEvent(OnEvent);
         var runner = new WorkflowRunner(new WorkflowRunnerOptions
@@ -214,7 +216,7 @@ internal sealed partial class WorkflowRunService : IHostedService
         string detail;
         try
         {
-            WorkflowRunResult result = await runner.RunAsync(request, _stopping.Token);
+            WorkflowRunResult result = await _runs.ExecuteWorkflowAsync(runner, request, _stopping.Token);
             status = result.Status;
             detail = result.Status.ToWireName();
             if (_store is IWorkflowStore workflows)

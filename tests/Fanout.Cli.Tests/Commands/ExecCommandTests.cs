@@ -47,7 +47,7 @@ public sealed class ExecCommandTests : IDisposable
         Assert.Equal(
             ["runId", "operation", "startedAt", "endedAt", "summary", "targets"],
             root.EnumerateObject().Select(p => p.Name).Take(6));
-        Assert.Matches(@"^\d{8}-\d{6}-[0-9a-f]{4}$", root.GetProperty("runId").GetString());
+        Assert.Matches(@"^\d{8}-\d{6}-[0-9a-f]{8}$", root.GetProperty("runId").GetString());
         Assert.Equal("exec", root.GetProperty("operation").GetString());
         JsonElement summary = root.GetProperty("summary");
         Assert.Equal(

@@ -17,7 +17,7 @@ public sealed class RunServiceTests
 
         string id = service.NewRunId();
 
-        Assert.Matches(@"^20261125-130405-[0-9a-f]{4}$", id);
+        Assert.Matches(@"^20261125-130405-[0-9a-f]{8}$", id);
     }
 
     [Fact(Timeout = 30000)]

@@ -28,6 +28,14 @@ public sealed class WorkflowApiTests : IAsyncLifetime
           - {name: after, command: echo after}
         """;
 
+    private const string Rollout = """
+        name: rollout
+        steps:
+          - name: rollout
+            command: "test $FANOUT_TARGET != t02"
+            targets: {group: web, max_fail_percent: 50}
+        """;
+
     private ServerHost _host = null!;
 
     public async Task InitializeAsync()
@@ -37,6 +45,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Directory.CreateDirectory(dir);
         await File.WriteAllTextAsync(Path.Combine(dir, "hello.yaml"), Hello);
         await File.WriteAllTextAsync(Path.Combine(dir, "gated.yaml"), Gated);
+        await File.WriteAllTextAsync(Path.Combine(dir, "rollout.yaml"), Rollout);
         await File.WriteAllTextAsync(Path.Combine(dir, "bad.yaml"), "name: bad\nsteps:\n  - {name: s, comand: echo}\n");
     }
 
@@ -55,6 +64,21 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Assert.Contains(history, r => r.RunId == runId);
         Assert.Contains("\nsteps_ok{workflow=\"hello\"} 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("# TYPE fanout_approvals_pending gauge", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Run_FanOutWithinMaxFailPercent_ItsFailedTargetIsInTheApiRunDocument()
+    {
+        string runId = await StartAsync("/api/workflows/run", new { file = "rollout.yaml" }, "runId");
+        RunRecord run = await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
+
+        JsonElement document = await _host.GetJsonAsync($"/api/runs/{runId}");
+
+        // The step succeeded within its threshold; each of its targets is a unit of the run with its own row.
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(new RunCounts(3, 2, 1, 0, 0, 0, 0), run.Counts);
+        var states = document.GetProperty("targets").EnumerateArray().ToDictionary(t => t.GetProperty("target").GetString()!, t => t.GetProperty("state").GetString());
+        Assert.Equal(new Dictionary<string, string?> { ["rollout/t01"] = "succeeded", ["rollout/t02"] = "failed", ["rollout/t03"] = "succeeded" }, states);
     }
 
     [Fact(Timeout = 60000)]

@@ -10,6 +10,9 @@ internal static class FanoutProcess
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
+    /// <summary>The path of <c>fanout.dll</c>.</summary>
+    public static string ExecutablePath => Executable.Value;
+
     /// <summary>Finds <c>src/Fanout.Cli/bin/CONFIG/net10.0/fanout.dll</c> from the test's own output directory (same configuration).</summary>
     private static string Locate()
     {

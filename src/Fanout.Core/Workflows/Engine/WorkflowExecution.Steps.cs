@@ -1,183 +1,25 @@
-using Fanout.Execution;
 using Fanout.Events;
-using Fanout.Runs;
+using Fanout.Execution;
 using Fanout.Inventory;
+using Fanout.Runs;
 using Fanout.Selection;
 using Fanout.Workflows.Model;
 
 namespace Fanout.Workflows.Engine;
 
-/// <summary>Groups, leaf steps and their attempts.</summary>
+/// <summary>Leaf steps (SPEC W10, W11): breaker, approval, attempts with retries, fan-out over targets (resume skips the targets that completed).</summary>
 internal sealed partial class WorkflowExecution
 {
-    private Task RunListAsync(IReadOnlyList<RuntimeStep> steps, bool concurrent, int limit, CancellationToken ct)
-    {
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < steps.Count; i++)
-        {
-            index.TryAdd(steps[i].Step.Name, i);
-        }
-
-        var nodes = steps.Select(s => new DagNode(
-            [.. s.Step.DependsOn.Select(d => index.GetValueOrDefault(d.Name, -1)).Where(i => i >= 0 && steps[i] != s).Distinct()],
-            s.Step.Priority,
-            Leaf: !s.Step.IsGroup,
-            s.Step.Resources?.Cpu ?? 0,
-            s.Step.Resources?.MemoryBytes ?? 0)).ToList();
-        return DagScheduler.RunAsync(
-            nodes,
-            limit,
-            byPriority: concurrent,
-            _pool,
-            i => RunNodeAsync(steps[i], ct),
-            (i, dependency) => Abandon(steps[i], dependency is { } d ? steps[d] : null),
-            () => _stop || ct.IsCancellationRequested);
-    }
-
-    private async Task<DagOutcome> RunNodeAsync(RuntimeStep step, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        if (step.Step.IsGroup)
-        {
-            await RunGroupAsync(step, ct).ConfigureAwait(false);
-        }
-        else
-        {
-            await RunLeafAsync(step, ct).ConfigureAwait(false);
-        }
-
-        if (!step.Satisfied && step.Kind == "main" && _strategy != ErrorStrategy.ContinueOnError && step.State is not StepState.Cancelled)
-        {
-            _failure ??= $"step '{step.Path}' {step.State.ToWireName()}{(step.Result?.Error is { } e ? ": " + e : string.Empty)}";
-            _stop = true; // fail_fast: nothing new starts anywhere in the run
-        }
-
-        return step.Satisfied ? DagOutcome.Satisfied : DagOutcome.Blocked;
-    }
-
-    private void Abandon(RuntimeStep step, RuntimeStep? dependency)
-    {
-        if (step.State.IsFinal())
-        {
-            return;
-        }
-
-        string reason = dependency is null
-            ? $"not started: the run stopped ({_failure ?? "cancelled"})"
-            : $"dependency '{dependency.Step.Name}' {dependency.State.ToWireName()}";
-        StepState state = dependency is null ? StepState.NotRun : StepState.Skipped;
-        foreach (RuntimeStep s in Flatten(step).Reverse())
-        {
-            if (!s.State.IsFinal() && _restored.TryGetValue(s.Path, out WorkflowStepRecord? record) && StepStateExtensions.ParseWireName(record.State).IsDone() && s.Children.Count == 0)
-            {
-                Restore(s, record); // done in the earlier run: keep it done
-            }
-            else if (!s.State.IsFinal())
-            {
-                // The scheduler's callback is synchronous; the write is awaited before the run finishes.
-                Task writing = Complete(s, state, new StepResult { Path = s.Path, State = state, SkipReason = reason }, CancellationToken.None);
-                lock (_background)
-                {
-                    _background.Add(writing);
-                }
-            }
-        }
-    }
-
-    private async Task RunGroupAsync(RuntimeStep group, CancellationToken ct)
-    {
-        WorkflowStep step = group.Step;
-        DateTimeOffset started = _time.GetUtcNow();
-        long start = _time.GetTimestamp();
-        if (await SkipByConditionAsync(group, ct).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        await MarkRunningAsync(group, started, ct).ConfigureAwait(false);
-        bool concurrent = step.Parallel || step.ParallelLimit is not null;
-        int mark;
-        lock (_completed)
-        {
-            mark = _completion;
-        }
-
-        await RunListAsync(group.Children, concurrent, concurrent ? step.ParallelLimit ?? int.MaxValue : 1, ct).ConfigureAwait(false);
-        bool ok = group.Children.All(c => c.Satisfied);
-        StepState state = ok ? StepState.Succeeded
-            : group.Children.Any(c => c.State == StepState.Cancelled) ? StepState.Cancelled
-            : group.Children.All(c => c.Satisfied || c.State is StepState.NotRun) ? StepState.NotRun : StepState.Failed;
-        string? error = ok ? null : string.Join("; ", group.Children.Where(c => !c.Satisfied && c.State != StepState.NotRun).Select(c => $"{c.Step.Name} {c.State.ToWireName()}"));
-        if (!ok && step.Atomic)
-        {
-            // atomic / rollback_on_failure: undo the children that completed, newest first.
-            await CompensateAsync(c => c.Order > mark && IsWithin(c.Step, group), $"group '{group.Path}' failed", CancellationToken.None).ConfigureAwait(false);
-        }
-
-        group.FailureHandled = !ok && step.ContinueOnError == true;
-        await Complete(group, state, new StepResult
-        {
-            Path = group.Path,
-            State = state,
-            Error = error,
-            StartedAt = started,
-            Duration = _time.GetElapsedTime(start),
-            FailureHandled = group.FailureHandled,
-        }, ct).ConfigureAwait(false);
-    }
-
-    private static bool IsWithin(RuntimeStep step, RuntimeStep group)
-    {
-        for (RuntimeStep? p = step.Parent; p is not null; p = p.Parent)
-        {
-            if (p == group)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private async Task<bool> SkipByConditionAsync(RuntimeStep node, CancellationToken ct)
-    {
-        if (node.Step.When is not { } when)
-        {
-            return false;
-        }
-
-        (bool? value, string? error) = EvaluateCondition(when);
-        if (value == true)
-        {
-            return false;
-        }
-
-        StepState state = error is null ? StepState.Skipped : StepState.Failed;
-        string message = error is null ? $"when '{when.Text.Trim()}' is false" : $"when: {error}";
-        foreach (RuntimeStep s in Flatten(node).Reverse())
-        {
-            await Complete(s, s == node ? state : StepState.Skipped, new StepResult
-            {
-                Path = s.Path,
-                State = s == node ? state : StepState.Skipped,
-                SkipReason = error is null || s != node ? message : null,
-                Error = s == node ? error : null,
-            }, ct).ConfigureAwait(false);
-        }
-
-        return true;
-    }
-
     private async Task RunLeafAsync(RuntimeStep node, CancellationToken ct)
     {
         WorkflowStep step = node.Step;
-        if (node.Kind == "main" && _restored.TryGetValue(node.Path, out WorkflowStepRecord? record) && StepStateExtensions.ParseWireName(record.State).IsDone())
+        if (node.Kind == "main" && Resume.Done(node.Path) is { } record)
         {
             Restore(node, record);
             return;
         }
 
-        if (node.Kind == "main" && _refused.Contains(node.Path))
+        if (node.Kind == "main" && Resume.IsRefused(node.Path))
         {
             await Complete(node, StepState.Failed, new StepResult
             {
@@ -195,7 +37,7 @@ internal sealed partial class WorkflowExecution
 
         DateTimeOffset started = _time.GetUtcNow();
         long start = _time.GetTimestamp();
-        CircuitBreakerGate? gate = step.CircuitBreaker is { } cb ? await GetBreakerAsync(cb.Name, ct).ConfigureAwait(false) : null;
+        CircuitBreakerGate? gate = step.CircuitBreaker is { } cb ? await _breakers.GetAsync(cb.Name, ct).ConfigureAwait(false) : null;
         if (gate is not null && !await gate.TryEnterAsync(ct).ConfigureAwait(false))
         {
             var shortCircuited = new StepResult { Path = node.Path, State = StepState.ShortCircuited, SkipReason = $"circuit breaker '{gate.Name}' is open", StartedAt = started };
@@ -208,7 +50,7 @@ internal sealed partial class WorkflowExecution
 
         if (step.ManualApproval)
         {
-            (bool approved, string detail) = await ApproveAsync(node, ct).ConfigureAwait(false);
+            (bool approved, string detail) = await _approvals.ApproveAsync(node, ct).ConfigureAwait(false);
             if (!approved)
             {
                 await Complete(node, StepState.Failed, new StepResult { Path = node.Path, State = StepState.Failed, Error = detail, StartedAt = started, Duration = _time.GetElapsedTime(start) }, ct).ConfigureAwait(false);
@@ -274,10 +116,10 @@ internal sealed partial class WorkflowExecution
             }
 
             all = targets;
-            if (main && CompletedUnits.Count > 0)
+            if (main && Resume.CompletedUnits.Count > 0)
             {
                 // Resume: targets that completed before the run stopped are not run again (as exec resume does).
-                earlier.AddRange(targets.Where(t => CompletedUnits.ContainsKey(node.Path + "/" + t.Name)).Select(t => Earlier(t.Name, CompletedUnits[node.Path + "/" + t.Name])));
+                earlier.AddRange(targets.Where(t => Resume.IsCompleted(node.Path + "/" + t.Name)).Select(t => Earlier(t.Name, Resume.CompletedUnits[node.Path + "/" + t.Name])));
                 var done = earlier.Select(o => o.Target).ToHashSet(StringComparer.Ordinal);
                 targets = [.. targets.Where(t => !done.Contains(t.Name))];
             }
@@ -310,7 +152,7 @@ internal sealed partial class WorkflowExecution
                     }
                 }
 
-                (StepInvocation? invocation, string? renderError) = Render(node, targets);
+                (StepInvocation? invocation, string? renderError) = _context.Render(node, targets);
                 if (invocation is null)
                 {
                     return new StepResult { Path = node.Path, State = StepState.Failed, Attempts = attempt, Error = renderError, StartedAt = started, Duration = _time.GetElapsedTime(start) };
@@ -366,10 +208,10 @@ internal sealed partial class WorkflowExecution
             ct.ThrowIfCancellationRequested();
         }
 
-        string output = step.Targets is null ? last.Stdout.Trim() : Parameters.SecretMasker.Apply(Expressions.TemplateValues.ToJson(perTarget.ToDictionary(k => k.Key, k => (object?)k.Value)), _secrets);
+        string output = step.Targets is null ? last.Stdout.Trim() : _context.Mask(Expressions.TemplateValues.ToJson(perTarget.ToDictionary(k => k.Key, k => (object?)k.Value)));
         if (step.CaptureOutput is { } name && last.State == StepState.Succeeded)
         {
-            _outputs[name] = step.Targets is null ? last.Stdout.Trim() : perTarget.ToDictionary(k => k.Key, k => (object?)k.Value, StringComparer.Ordinal);
+            _context.Outputs[name] = step.Targets is null ? last.Stdout.Trim() : perTarget.ToDictionary(k => k.Key, k => (object?)k.Value, StringComparer.Ordinal);
         }
 
         return new StepResult
@@ -378,11 +220,11 @@ internal sealed partial class WorkflowExecution
             State = last.State,
             Attempts = attempt,
             ExitCode = last.ExitCode,
-            Output = Mask(output),
-            TargetOutputs = perTarget.ToDictionary(k => k.Key, k => Mask(k.Value), StringComparer.Ordinal),
+            Output = _context.Mask(output),
+            TargetOutputs = perTarget.ToDictionary(k => k.Key, k => _context.Mask(k.Value), StringComparer.Ordinal),
             Targets = all?.Count ?? 0,
             FailedTargets = all is null ? [] : [.. last.Outcomes.Where(o => o.State is not (TargetState.Succeeded or TargetState.Skipped)).Select(o => o.Target)],
-            Error = MaskOrNull(last.State == StepState.TimedOut && step.Timeout is { } t && last.Error is null ? $"timed out after {Duration.Format(t)}" : last.Error),
+            Error = _context.MaskOrNull(last.State == StepState.TimedOut && step.Timeout is { } t && last.Error is null ? $"timed out after {Duration.Format(t)}" : last.Error),
             StartedAt = started,
             Duration = _time.GetElapsedTime(start),
         };

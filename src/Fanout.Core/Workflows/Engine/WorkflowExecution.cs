@@ -1,37 +1,36 @@
-using System.Collections.Concurrent;
-using Fanout.Expressions;
+using Fanout.Execution;
 using Fanout.Runs;
 using Fanout.Workflows.Model;
-using Fanout.Workflows.Notifications;
-using Microsoft.Extensions.Logging;
 
 namespace Fanout.Workflows.Engine;
 
-/// <summary>One run of a workflow: the state the steps share, and the order of the phases.</summary>
+/// <summary>
+/// One run of a workflow: the steps' shared state and the order of the phases (check context, resume, steps, rollback
+/// and hooks, figures and the result). Its concerns are types of their own: <see cref="StepContext"/> (templates and
+/// outputs), <see cref="ApprovalGate"/>, <see cref="BreakerBoard"/>, <see cref="Compensation"/> (rollback),
+/// <see cref="RunReporter"/> (figures, metrics, alerts, notifications), <see cref="ResumeState"/>, and
+/// <see cref="WorkflowPublisher"/> (the run's event stream, which the recorders follow); scheduling, leaf steps,
+/// state changes and hooks are the partial files of this class.
+/// </summary>
 internal sealed partial class WorkflowExecution
 {
     private readonly WorkflowRunRequest _request;
     private readonly WorkflowRunnerOptions _options;
     private readonly WorkflowDefinition _workflow;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger;
     private readonly IStepExecutor _executor;
-    private readonly INotifier _notifier;
     private readonly WorkflowPublisher _publisher;
-    private readonly IWorkflowStore? _workflowStore;
     private readonly ResourcePool _pool;
-    private readonly IReadOnlyCollection<string> _secrets;
-    private readonly ConcurrentDictionary<string, object?> _outputs = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, object?>> _stepStatus = new(StringComparer.Ordinal);
+    private readonly StepContext _context;
+    private readonly RunReporter _reporter;
+    private readonly ApprovalGate _approvals;
+    private readonly BreakerBoard _breakers;
+    private readonly Compensation _compensation;
     private readonly List<StepResult> _results = [];
-    private readonly List<(RuntimeStep Step, int Order)> _completed = [];
     private readonly List<string> _degradations = [];
-    private readonly Dictionary<string, CircuitBreakerGate> _breakers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, WorkflowStepRecord> _restored = new(StringComparer.Ordinal);
+    private readonly List<Task> _background = [];
     private readonly List<RuntimeStep> _roots;
     private readonly ErrorStrategy _strategy;
-    private TemplateContext _base = new();
-    private int _completion;
     private volatile bool _stop;
     private string? _failure;
 
@@ -41,13 +40,15 @@ internal sealed partial class WorkflowExecution
         _options = options;
         _workflow = request.Workflow;
         _time = options.TimeProvider ?? TimeProvider.System;
-        _logger = options.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        _notifier = options.Notifier ?? NullNotifier.Instance;
         _executor = executor;
         _publisher = publisher;
-        _workflowStore = options.Store as IWorkflowStore;
-        _secrets = request.SecretValues;
         RunId = runId;
+        IWorkflowStore? store = options.Store is null ? null : options.Store as IWorkflowStore;
+        _context = new StepContext(_workflow, request.Parameters, runId, request.SecretValues);
+        _reporter = new RunReporter(_workflow, runId, options, _context, _time);
+        _approvals = new ApprovalGate(runId, options, publisher, _reporter, _time, request.Actor ?? RunService.DefaultActor);
+        _breakers = new BreakerBoard(_workflow, store, _time);
+        _compensation = new Compensation(_workflow, runId, publisher, _reporter, _time, RunHooksAsync);
         ResourceLimits? limits = _workflow.ResourceLimits;
         int? maxParallel = limits?.MaxParallel;
         if (options.MaxParallel is { } cap)
@@ -84,7 +85,10 @@ internal sealed partial class WorkflowExecution
     public IEnumerable<string> Units => MainLeaves.SelectMany(l => l.Units);
 
     /// <summary>On resume: the latest completed attempt of every unit that completed in earlier runs (not run again).</summary>
-    public IReadOnlyDictionary<string, Runs.TargetAttemptRecord> CompletedUnits { get; init; } = new Dictionary<string, Runs.TargetAttemptRecord>();
+    public ResumeState Resume { get; init; } = new();
+
+    /// <summary>The run as a batch of units (every outcome published), once it finished: what the recorder completes with.</summary>
+    public BatchResult? Batch { get; private set; }
 
     public async Task<WorkflowRunResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -95,7 +99,7 @@ internal sealed partial class WorkflowExecution
         CancellationToken ct = linked.Token;
         if (_request.Resume)
         {
-            await RestoreAsync(cancellationToken).ConfigureAwait(false);
+            await Resume.LoadAsync(_options.Store as IWorkflowStore, RunId, MainLeaves, _options.ConfirmRerun, cancellationToken).ConfigureAwait(false);
         }
 
         _publisher.Publish(new Events.RunStarted
@@ -103,17 +107,17 @@ internal sealed partial class WorkflowExecution
             RunId = RunId,
             Timestamp = startedAt,
             Operation = _workflow.Name,
-            Total = MainLeaves.Where(l => !IsDoneInStore(l)).SelectMany(l => l.Units).Count(u => !CompletedUnits.ContainsKey(u)),
+            Total = MainLeaves.Where(l => Resume.Done(l.Path) is null).SelectMany(l => l.Units).Count(u => !Resume.IsCompleted(u)),
             WaveCount = 1,
             MaxConcurrency = _pool.MaxParallel ?? 0,
         });
 
-        if (!BuildContext(out string? contextError))
+        if (!_context.Build(out string? contextError))
         {
             return await FinishAsync(RunStatus.Failed, contextError, startedAt, start, rolledBack: false).ConfigureAwait(false);
         }
 
-        await NotifyAsync("started", null, $"workflow {_workflow.Name} started", null, CancellationToken.None).ConfigureAwait(false);
+        await _reporter.NotifyAsync("started", null, $"workflow {_workflow.Name} started", null, CancellationToken.None).ConfigureAwait(false);
         bool cancelled = false;
         bool rolledBack = false;
         try
@@ -141,7 +145,7 @@ internal sealed partial class WorkflowExecution
         {
             if (failed)
             {
-                rolledBack = await RollbackAsync(after).ConfigureAwait(false);
+                rolledBack = await _compensation.RollbackAsync(UnhandledFailures(), _failure, after).ConfigureAwait(false);
                 await RunHooksAsync(_workflow.OnFailure, "on_failure", after).ConfigureAwait(false);
                 await RunHooksAsync(_workflow.PostExecution?.Failure ?? [], "post_execution/failure", after).ConfigureAwait(false);
             }
@@ -160,27 +164,82 @@ internal sealed partial class WorkflowExecution
         return await FinishAsync(status, failed ? _failure : null, startedAt, start, rolledBack).ConfigureAwait(false);
     }
 
-    private bool IsDoneInStore(RuntimeStep leaf) =>
-        _restored.TryGetValue(leaf.Path, out WorkflowStepRecord? record) && StepStateExtensions.ParseWireName(record.State).IsDone();
-
-    private static IEnumerable<RuntimeStep> Flatten(RuntimeStep step) => step.Children.SelectMany(Flatten).Prepend(step);
-
-    private bool BuildContext(out string? error)
+    private async Task<WorkflowRunResult> FinishAsync(RunStatus status, string? error, DateTimeOffset startedAt, long start, bool rolledBack)
     {
-        var builtIns = new Dictionary<string, object?>(StringComparer.Ordinal)
+        TimeSpan duration = _time.GetElapsedTime(start);
+        Task[] background;
+        lock (_background)
         {
-            ["run_id"] = RunId,
-            ["workflow_id"] = _workflow.Name,
-            ["outputs"] = new Dictionary<string, object?>(),
-            ["steps"] = new Dictionary<string, object?>(),
+            background = [.. _background];
+        }
+
+        await Task.WhenAll(background).ConfigureAwait(false);
+        foreach (RuntimeStep leaf in MainLeaves.Where(l => !l.State.IsFinal()))
+        {
+            StepState state = status == RunStatus.Cancelled ? StepState.Cancelled : StepState.NotRun;
+            await Complete(leaf, state, new StepResult { Path = leaf.Path, State = state, SkipReason = "the run ended first" }, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        List<RuntimeStep> leaves = [.. MainLeaves];
+        int degradations;
+        lock (_degradations)
+        {
+            degradations = _degradations.Count;
+        }
+
+        Dictionary<string, object?> figures = _reporter.Figures(leaves, degradations, duration, status, rolledBack);
+        _reporter.RecordWorkflowMetrics(figures, leaves);
+        List<string> alerts = await _reporter.RaiseAlertsAsync(figures).ConfigureAwait(false);
+        await _reporter.SaveMetricsAsync().ConfigureAwait(false);
+        string? masked = _context.MaskOrNull(error);
+        string summary = status switch
+        {
+            RunStatus.Succeeded => $"workflow {_workflow.Name} succeeded in {Duration.Format(duration)}",
+            _ => $"workflow {_workflow.Name} {status.ToWireName()}: {masked}",
         };
-        WorkflowContextResult built = WorkflowContextBuilder.Build(_workflow, _request.Parameters, builtIns);
-        _base = built.Context;
-        error = built.Errors.Count == 0 ? null : Mask(string.Join("; ", built.Errors.Select(e => e.ToString())));
-        return error is null;
+        await _reporter.NotifyAsync(status == RunStatus.Succeeded ? "completed" : "failed", null, summary, figures, CancellationToken.None).ConfigureAwait(false);
+        Batch = new BatchResult
+        {
+            RunId = RunId,
+            Operation = _workflow.Name,
+            StartedAt = startedAt,
+            EndedAt = _time.GetUtcNow(),
+            Outcomes = _publisher.Outcomes,
+            Cancelled = status == RunStatus.Cancelled,
+            StopReason = masked,
+        };
+        _publisher.Publish(new Events.RunFinished { RunId = RunId, Timestamp = Batch.EndedAt, Result = Batch });
+
+        List<StepResult> results;
+        lock (_results)
+        {
+            results = [.. _results];
+        }
+
+        return new WorkflowRunResult
+        {
+            RunId = RunId,
+            Workflow = _workflow.Name,
+            Status = status,
+            Steps = results,
+            Outputs = _context.Outputs.ToDictionary(k => k.Key, k => _context.MaskValue(k.Value), StringComparer.Ordinal),
+            Error = masked,
+            RolledBack = rolledBack,
+            Degradations = [.. _degradations],
+            Alerts = alerts,
+            Figures = figures,
+            StartedAt = startedAt,
+            Duration = duration,
+        };
     }
 
-    private string Mask(string text) => _secrets.Count == 0 ? text : Parameters.SecretMasker.Apply(text, _secrets);
+    private List<RuntimeStep> UnhandledFailures()
+    {
+        lock (_results)
+        {
+            return [.. _roots.SelectMany(Flatten).Where(s => s.Children.Count == 0 && s.State is StepState.Failed or StepState.TimedOut or StepState.ShortCircuited or StepState.Cancelled && !s.FailureHandled)];
+        }
+    }
 
-    private string? MaskOrNull(string? text) => text is null ? null : Mask(text);
+    private static IEnumerable<RuntimeStep> Flatten(RuntimeStep step) => step.Children.SelectMany(Flatten).Prepend(step);
 }

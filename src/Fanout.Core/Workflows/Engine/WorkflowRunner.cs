@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using Fanout.Events;
 using Fanout.Execution;
 using Fanout.Expressions;
@@ -173,7 +171,7 @@ public sealed class WorkflowRunner
 
             var execution = new WorkflowExecution(request, _options, runId, executor, new WorkflowPublisher(runId, tracker, recorder, state, time, request.SecretValues))
             {
-                CompletedUnits = completed,
+                Resume = new ResumeState { CompletedUnits = completed },
             };
             WorkflowRunResult result;
             try
@@ -213,10 +211,6 @@ public sealed class WorkflowRunner
     private static List<string> Masked(List<string> problems, WorkflowRunRequest request) =>
         [.. problems.Select(p => SecretMasker.Apply(p, request.SecretValues))];
 
-    /// <summary>A new, time-ordered run id like <c>20250101-120000-ab12</c> (the format of exec runs).</summary>
-    public static string NewRunId(TimeProvider time)
-    {
-        ArgumentNullException.ThrowIfNull(time);
-        return time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
-    }
+    /// <summary>A new run id from the one generator (<see cref="RunIds.New"/>).</summary>
+    public static string NewRunId(TimeProvider time) => RunIds.New(time);
 }

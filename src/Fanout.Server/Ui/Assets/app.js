@@ -322,7 +322,12 @@
       dirty = viewDirty = true;
     }
     async function finish() {
-      const doc = await loadAll();
+      // The end event can arrive a moment before the status document says the run ended: read until it does.
+      let doc = await loadAll();
+      for (let i = 0; i < 40 && doc && (doc.status === 'running' || doc.status === 'queued'); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        doc = await loadAll();
+      }
       status = doc?.status ?? status; ended = ended || Date.now();
       dirty = viewDirty = true;
       const el = $('#summary'); el.hidden = false;
@@ -452,7 +457,7 @@
       } else {
         body.innerHTML = entries.map((a) => `<section class="attempt" aria-label="Attempt ${a.attempt}"><h3>Attempt ${a.attempt}: ${stateHtml(a.state)} · exit code ${a.exitCode ?? '–'}</h3>` +
           (a.error ? `<p class="field-error">${esc(a.error)}</p>` : '') +
-          `<h4>stdout</h4><pre tabindex="0" aria-label="stdout">${esc(a.stdout)}</pre><h4>stderr</h4><pre tabindex="0" aria-label="stderr">${esc(a.stderr)}</pre></section>`).join('');
+          `<h4>stdout</h4><pre tabindex="0" role="region" aria-label="stdout">${esc(a.stdout)}</pre><h4>stderr</h4><pre tabindex="0" role="region" aria-label="stderr">${esc(a.stderr)}</pre></section>`).join('');
       }
       if (r && (r.state === 'queued' || r.state === 'running') && outDialog.open) setTimeout(() => { if (outDialog.open) showOutput(name); }, 1000);
     }
@@ -475,6 +480,16 @@
       if (res.ok) location.reload();
     });
 
+    // Workflow approvals: each button is POST /api/runs/{id}/steps/{step}/approve|reject with the comment.
+    $$('[data-approve], [data-reject]').forEach((b) => b.addEventListener('click', async () => {
+      const step = b.dataset.approve ?? b.dataset.reject;
+      const decision = b.dataset.approve !== undefined ? 'approve' : 'reject';
+      const comment = $(`[data-comment="${CSS.escape(step)}"]`)?.value || undefined;
+      const res = await act(`/api/runs/${encodeURIComponent(id)}/steps/${encodeURIComponent(step)}/${decision}`, comment ? { comment } : undefined,
+        (j) => `Step ${j.step} ${j.decision} by ${j.actor}.`);
+      if (res.ok) setTimeout(() => location.reload(), 500);
+    }));
+
     // Renders are coalesced: events only mark the page dirty; at most 10 renders a second.
     setInterval(render, 100);
     setInterval(() => { if (!ended && (status === 'running' || status === 'queued')) { dirty = true; } }, 1000);
@@ -495,5 +510,17 @@
     })();
   }
 
-  document.addEventListener('DOMContentLoaded', () => { executionsPage(); newExecutionDialog(); runPage(); });
+  function workflowsPage() {
+    const button = $('#run-workflow');
+    if (!button) return;
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      const res = await api('POST', '/api/workflows/run', { file: button.dataset.file });
+      if (res.status === 201) { location.href = '/runs/' + encodeURIComponent(res.json.runId); return; }
+      button.disabled = false;
+      const el = $('#run-workflow-error'); el.hidden = false; el.textContent = res.json?.detail ?? `The server answered ${res.status}.`; el.focus?.();
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', () => { executionsPage(); newExecutionDialog(); runPage(); workflowsPage(); });
 })();

@@ -88,6 +88,22 @@ internal sealed class MemoryWorkflowStore : IRunStore, IWorkflowStore
     public Task<long> GetLastSequenceAsync(string runId, CancellationToken cancellationToken) =>
         Task.FromResult(Events.Where(e => e.RunId == runId).Select(e => e.Sequence).DefaultIfEmpty(0).Max());
 
+    public ConcurrentDictionary<string, CancelRequest> CancelRequests { get; } = new(StringComparer.Ordinal);
+
+    public Task<bool> RequestCancelAsync(string runId, string actor, CancellationToken cancellationToken)
+    {
+        bool running = Runs.TryGetValue(runId, out RunRecord? run) && !run.Status.IsFinal();
+        if (running)
+        {
+            CancelRequests.TryAdd(runId, new CancelRequest(actor, DateTimeOffset.UtcNow));
+        }
+
+        return Task.FromResult(running);
+    }
+
+    public Task<CancelRequest?> GetCancelRequestAsync(string runId, CancellationToken cancellationToken) =>
+        Task.FromResult(CancelRequests.GetValueOrDefault(runId));
+
     public Task<CleanupResult> CleanupAsync(DateTimeOffset olderThan, int keepLast, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task<bool> AddScheduleAsync(ScheduleRecord schedule, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Fanout.Execution;
 using Fanout.Expressions;
 using Fanout.Runs;
 using Fanout.Workflows.Model;
@@ -8,110 +7,71 @@ using Fanout.Workflows.Notifications;
 
 namespace Fanout.Workflows.Engine;
 
-/// <summary>The end of a run: figures, metrics, alerts, notifications and the result.</summary>
-internal sealed partial class WorkflowExecution
+/// <summary>
+/// What a run reports besides its steps (SPEC W15, W16): figures, step and workflow metrics, alerts, notifications
+/// and annotations (degradations, rollback, approvals, failed notifications), masked, stored through
+/// <see cref="IWorkflowStore"/> when the run is recorded.
+/// </summary>
+internal sealed class RunReporter
 {
+    private readonly WorkflowDefinition _workflow;
+    private readonly string _runId;
+    private readonly IWorkflowStore? _store;
+    private readonly INotifier _notifier;
+    private readonly TimeProvider _time;
+    private readonly StepContext _context;
     private readonly List<RunMetricRecord> _metrics = [];
-    private readonly List<Task> _background = [];
 
-    /// <summary>The run as a batch of units (every outcome published), once it finished: what the recorder completes with.</summary>
-    public BatchResult? Batch { get; private set; }
-
-    private async Task<WorkflowRunResult> FinishAsync(RunStatus status, string? error, DateTimeOffset startedAt, long start, bool rolledBack)
+    public RunReporter(WorkflowDefinition workflow, string runId, WorkflowRunnerOptions options, StepContext context, TimeProvider time)
     {
-        TimeSpan duration = _time.GetElapsedTime(start);
-        Task[] background;
-        lock (_background)
-        {
-            background = [.. _background];
-        }
+        _workflow = workflow;
+        _runId = runId;
+        _store = options.Store is null ? null : options.Store as IWorkflowStore;
+        _notifier = options.Notifier ?? NullNotifier.Instance;
+        _context = context;
+        _time = time;
+    }
 
-        await Task.WhenAll(background).ConfigureAwait(false);
-        foreach (RuntimeStep leaf in MainLeaves.Where(l => !l.State.IsFinal()))
-        {
-            StepState state = status == RunStatus.Cancelled ? StepState.Cancelled : StepState.NotRun;
-            await Complete(leaf, state, new StepResult { Path = leaf.Path, State = state, SkipReason = "the run ended first" }, CancellationToken.None).ConfigureAwait(false);
-        }
+    public string Workflow => _workflow.Name;
 
-        Dictionary<string, object?> figures = Figures(duration, status, rolledBack);
-        RecordWorkflowMetrics(figures);
+    public string Mask(string text) => _context.Mask(text);
+
+    /// <summary>Evaluates the workflow's alerts on <paramref name="figures"/>: annotates and notifies each; returns them as "severity: message".</summary>
+    public async Task<List<string>> RaiseAlertsAsync(Dictionary<string, object?> figures)
+    {
         var alerts = new List<string>();
         foreach (RaisedAlert alert in AlertEvaluator.Evaluate(_workflow.Alerts, figures))
         {
-            string message = Mask(alert.Message);
+            string message = _context.Mask(alert.Message);
             alerts.Add($"{alert.Severity}: {message}");
             await AnnotateAsync("alert", alert.Severity, message, CancellationToken.None).ConfigureAwait(false);
             if (_workflow.Notifications is { Channels.Count: > 0 } n)
             {
-                await SendAsync(alert.ToNotification(_workflow.Name, RunId, _time.GetUtcNow()) with { Message = message }, n, CancellationToken.None).ConfigureAwait(false);
+                await SendAsync(alert.ToNotification(_workflow.Name, _runId, _time.GetUtcNow()) with { Message = message }, n, CancellationToken.None).ConfigureAwait(false);
             }
         }
 
-        if (_workflowStore is not null && _options.Store is not null && _metrics.Count > 0)
-        {
-            List<RunMetricRecord> metrics;
-            lock (_metrics)
-            {
-                metrics = [.. _metrics];
-            }
-
-            await _workflowStore.SaveMetricsAsync(RunId, metrics, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        string? masked = MaskOrNull(error);
-        string summary = status switch
-        {
-            RunStatus.Succeeded => $"workflow {_workflow.Name} succeeded in {Duration.Format(duration)}",
-            _ => $"workflow {_workflow.Name} {status.ToWireName()}: {masked}",
-        };
-        await NotifyAsync(status == RunStatus.Succeeded ? "completed" : "failed", null, summary, figures, CancellationToken.None).ConfigureAwait(false);
-        Batch = new BatchResult
-        {
-            RunId = RunId,
-            Operation = _workflow.Name,
-            StartedAt = startedAt,
-            EndedAt = _time.GetUtcNow(),
-            Outcomes = _publisher.Outcomes,
-            Cancelled = status == RunStatus.Cancelled,
-            StopReason = masked,
-        };
-        _publisher.Publish(new Events.RunFinished { RunId = RunId, Timestamp = Batch.EndedAt, Result = Batch });
-
-        List<StepResult> results;
-        lock (_results)
-        {
-            results = [.. _results];
-        }
-
-        return new WorkflowRunResult
-        {
-            RunId = RunId,
-            Workflow = _workflow.Name,
-            Status = status,
-            Steps = results,
-            Outputs = _outputs.ToDictionary(k => k.Key, k => MaskValue(k.Value), StringComparer.Ordinal),
-            Error = masked,
-            RolledBack = rolledBack,
-            Degradations = [.. _degradations],
-            Alerts = alerts,
-            Figures = figures,
-            StartedAt = startedAt,
-            Duration = duration,
-        };
+        return alerts;
     }
 
-    private object? MaskValue(object? value) => value switch
+    /// <summary>Stores the metric values recorded so far.</summary>
+    public async Task SaveMetricsAsync()
     {
-        string s => Mask(s),
-        IReadOnlyDictionary<string, object?> map => map.ToDictionary(k => k.Key, k => MaskValue(k.Value), StringComparer.Ordinal),
-        IReadOnlyList<object?> list => list.Select(MaskValue).ToList(),
-        _ => value,
-    };
+        List<RunMetricRecord> metrics;
+        lock (_metrics)
+        {
+            metrics = [.. _metrics];
+        }
+
+        if (_store is not null && metrics.Count > 0)
+        {
+            await _store.SaveMetricsAsync(_runId, metrics, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>The run's figures (documented in docs/workflows.md): those of <see cref="RunFigures"/> plus engine counts.</summary>
-    private Dictionary<string, object?> Figures(TimeSpan duration, RunStatus status, bool rolledBack)
+    public Dictionary<string, object?> Figures(IReadOnlyList<RuntimeStep> leaves, int degradations, TimeSpan duration, RunStatus status, bool rolledBack)
     {
-        List<RuntimeStep> leaves = [.. MainLeaves];
         int succeeded = leaves.Count(l => l.State == StepState.Succeeded);
         int failed = leaves.Count(l => l.State is StepState.Failed or StepState.TimedOut or StepState.ShortCircuited);
         int skipped = leaves.Count(l => l.State is StepState.Skipped or StepState.NotRun);
@@ -123,20 +83,20 @@ internal sealed partial class WorkflowExecution
         figures["retries"] = (long)leaves.Sum(l => Math.Max(0, (l.Result?.Attempts ?? 0) - 1));
         figures["targets_total"] = (long)leaves.Sum(l => l.Result?.TargetOutputs.Count ?? 0);
         figures["rolled_back"] = rolledBack;
-        figures["degradations"] = (long)_degradations.Count;
+        figures["degradations"] = (long)degradations;
         figures["duration_ms"] = (long)duration.TotalMilliseconds;
         return figures;
     }
 
-    private void RecordStepMetrics(RuntimeStep node, StepResult result, StepMetrics metrics)
+    public void RecordStepMetrics(RuntimeStep node, StepResult result, StepMetrics metrics)
     {
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["step"] = node.Path, ["workflow"] = _workflow.Name };
         foreach ((string key, TemplateText value) in metrics.CustomLabels)
         {
-            labels[key] = RenderText(value, RenderMode.Plain).Text ?? value.Text;
+            labels[key] = _context.RenderText(value, RenderMode.Plain).Text ?? value.Text;
         }
 
-        string text = string.Join(",", labels.Select(kv => kv.Key + "=" + Mask(kv.Value)));
+        string text = string.Join(",", labels.Select(kv => kv.Key + "=" + _context.Mask(kv.Value)));
         lock (_metrics)
         {
             if (metrics.TrackDuration)
@@ -151,7 +111,7 @@ internal sealed partial class WorkflowExecution
         }
     }
 
-    private void RecordWorkflowMetrics(Dictionary<string, object?> figures)
+    public void RecordWorkflowMetrics(Dictionary<string, object?> figures, IReadOnlyList<RuntimeStep> leaves)
     {
         if (_workflow.Metrics is not { Enabled: true } settings)
         {
@@ -175,7 +135,7 @@ internal sealed partial class WorkflowExecution
             if (metric.Value is { } text)
             {
                 TemplateParseResult parsed = Template.ParseExpression(text.Text, text.Origin);
-                TemplateResult r = parsed.Success ? parsed.Template!.Evaluate(context.With("outputs", new Dictionary<string, object?>(_outputs))) : new TemplateResult(null, null, parsed.Error);
+                TemplateResult r = parsed.Success ? parsed.Template!.Evaluate(context.With("outputs", new Dictionary<string, object?>(_context.Outputs))) : new TemplateResult(null, null, parsed.Error);
                 value = r.Success ? ToDouble(r.Value) : null;
             }
             else if (figures.TryGetValue(metric.Name, out object? f))
@@ -185,7 +145,7 @@ internal sealed partial class WorkflowExecution
             else if (metric.Type == "counter")
             {
                 // A counter without a value counts the targets the run's fan-out steps succeeded on (or succeeded steps).
-                long targets = MainLeaves.Sum(l => l.State == StepState.Succeeded ? l.Result?.TargetOutputs.Count ?? 0 : 0);
+                long targets = leaves.Sum(l => l.State == StepState.Succeeded ? l.Result?.TargetOutputs.Count ?? 0 : 0);
                 value = targets > 0 ? targets : ToDouble(figures["succeeded_steps"]);
             }
 
@@ -203,7 +163,7 @@ internal sealed partial class WorkflowExecution
         _ => null,
     };
 
-    private async Task NotifyAsync(string evt, string? step, string message, IReadOnlyDictionary<string, object?>? figures, CancellationToken ct)
+    public async Task NotifyAsync(string evt, string? step, string message, IReadOnlyDictionary<string, object?>? figures, CancellationToken ct)
     {
         if (_workflow.Notifications is not { } settings || settings.Channels.Count == 0 || !settings.Events.Contains(evt))
         {
@@ -214,15 +174,15 @@ internal sealed partial class WorkflowExecution
         {
             Event = evt,
             Workflow = _workflow.Name,
-            RunId = RunId,
+            RunId = _runId,
             Step = step,
-            Message = Mask(message),
+            Message = _context.Mask(message),
             Timestamp = _time.GetUtcNow(),
             Figures = figures ?? new Dictionary<string, object?>(),
         }, settings, ct).ConfigureAwait(false);
     }
 
-    private async Task SendAsync(WorkflowNotification notification, NotificationSettings settings, CancellationToken ct)
+    public async Task SendAsync(WorkflowNotification notification, NotificationSettings settings, CancellationToken ct)
     {
         try
         {
@@ -233,5 +193,15 @@ internal sealed partial class WorkflowExecution
             // A notification that cannot be delivered never fails the run; it is recorded on it.
             await AnnotateAsync("notification", "warning", $"notification '{notification.Event}' failed: {e.Message}", CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    public async Task AnnotateAsync(string kind, string severity, string message, CancellationToken ct)
+    {
+        if (_store is not null)
+        {
+            await _store.AddAnnotationAsync(new RunAnnotationRecord(_runId, kind, severity, _context.Mask(message), _time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        _ = ct;
     }
 }

@@ -1,12 +1,65 @@
+using System.Collections.Concurrent;
 using Fanout.Expressions;
 using Fanout.Inventory;
 using Fanout.Workflows.Model;
+using Fanout.Workflows.Parameters;
 
 namespace Fanout.Workflows.Engine;
 
-/// <summary>Templates: the context a step sees (parameters, variables, conditions, outputs, steps, target) and rendering.</summary>
-internal sealed partial class WorkflowExecution
+/// <summary>
+/// What the templates of one run see (SPEC W6, W7): parameters, variables and conditions, the captured
+/// <c>.outputs</c>, <c>.steps</c> by name and path, and per target <c>.target</c>; renders step commands, conditions
+/// and labels with it, and masks secrets in what it reports. Thread-safe for concurrent steps.
+/// </summary>
+internal sealed class StepContext
 {
+    private readonly WorkflowDefinition _workflow;
+    private readonly IReadOnlyDictionary<string, object?> _parameters;
+    private readonly string _runId;
+    private readonly IReadOnlyCollection<string> _secrets;
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, object?>> _stepStatus = new(StringComparer.Ordinal);
+    private TemplateContext _base = new();
+
+    public StepContext(WorkflowDefinition workflow, IReadOnlyDictionary<string, object?> parameters, string runId, IReadOnlyCollection<string> secrets)
+    {
+        _workflow = workflow;
+        _parameters = parameters;
+        _runId = runId;
+        _secrets = secrets;
+    }
+
+    /// <summary>The captured outputs (<c>.outputs</c>), unmasked (masked when reported).</summary>
+    public ConcurrentDictionary<string, object?> Outputs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Binds parameters and built-ins; false with the (masked) errors when a variable or condition cannot be evaluated.</summary>
+    public bool Build(out string? error)
+    {
+        var builtIns = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["run_id"] = _runId,
+            ["workflow_id"] = _workflow.Name,
+            ["outputs"] = new Dictionary<string, object?>(),
+            ["steps"] = new Dictionary<string, object?>(),
+        };
+        WorkflowContextResult built = WorkflowContextBuilder.Build(_workflow, _parameters, builtIns);
+        _base = built.Context;
+        error = built.Errors.Count == 0 ? null : Mask(string.Join("; ", built.Errors.Select(e => e.ToString())));
+        return error is null;
+    }
+
+    public string Mask(string text) => _secrets.Count == 0 ? text : SecretMasker.Apply(text, _secrets);
+
+    public string? MaskOrNull(string? text) => text is null ? null : Mask(text);
+
+    /// <summary>Masks every text inside a captured value.</summary>
+    public object? MaskValue(object? value) => value switch
+    {
+        string s => Mask(s),
+        IReadOnlyDictionary<string, object?> map => map.ToDictionary(k => k.Key, k => MaskValue(k.Value), StringComparer.Ordinal),
+        IReadOnlyList<object?> list => list.Select(MaskValue).ToList(),
+        _ => value,
+    };
+
     private TemplateContext ContextFor(Template template, IReadOnlyDictionary<string, object?>? extra = null)
     {
         TemplateContext context = _base;
@@ -15,7 +68,7 @@ internal sealed partial class WorkflowExecution
         // Snapshots are taken only for what the template reads: most steps read neither.
         if (names.Contains("outputs"))
         {
-            context = context.With("outputs", new Dictionary<string, object?>(_outputs, StringComparer.Ordinal));
+            context = context.With("outputs", new Dictionary<string, object?>(Outputs, StringComparer.Ordinal));
         }
 
         if (names.Contains("steps"))
@@ -31,7 +84,7 @@ internal sealed partial class WorkflowExecution
         return context;
     }
 
-    private (bool? Value, string? Error) EvaluateCondition(TemplateText when)
+    public (bool? Value, string? Error) EvaluateCondition(TemplateText when)
     {
         TemplateParseResult parsed = Template.ParseExpression(when.Text, when.Origin);
         if (!parsed.Success)
@@ -43,7 +96,7 @@ internal sealed partial class WorkflowExecution
         return result.Success ? (TemplateValues.IsTruthy(result.Value), null) : (null, Mask(result.Error!.ToString()));
     }
 
-    private (string? Text, string? Error) RenderText(TemplateText text, RenderMode mode, IReadOnlyDictionary<string, object?>? extra = null)
+    public (string? Text, string? Error) RenderText(TemplateText text, RenderMode mode, IReadOnlyDictionary<string, object?>? extra = null)
     {
         TemplateParseResult parsed = Template.Parse(text.Text, text.Origin);
         if (!parsed.Success)
@@ -55,7 +108,7 @@ internal sealed partial class WorkflowExecution
         return result.Success ? (result.Text, null) : (null, Mask(result.Error!.ToString()));
     }
 
-    private (StepInvocation? Invocation, string? Error) Render(RuntimeStep node, IReadOnlyList<Target>? targets)
+    public (StepInvocation? Invocation, string? Error) Render(RuntimeStep node, IReadOnlyList<Target>? targets)
     {
         WorkflowStep step = node.Step;
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -100,7 +153,7 @@ internal sealed partial class WorkflowExecution
 
         return (new StepInvocation
         {
-            RunId = RunId,
+            RunId = _runId,
             Path = node.Path,
             Command = step.Script is null ? rendered : null,
             Script = step.Script is null ? null : rendered,
@@ -127,7 +180,7 @@ internal sealed partial class WorkflowExecution
         ["groups"] = t.Groups.Cast<object?>().ToList(),
     };
 
-    private void SetStepStatus(RuntimeStep node, StepResult result)
+    public void SetStepStatus(RuntimeStep node, StepResult result)
     {
         var status = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
