@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using Fanout.Cli.Commands;
+using Fanout.Inventory;
 
 namespace Fanout.Cli;
 
@@ -24,6 +25,7 @@ internal static class FanoutApp
             LifecycleCommand.Create(context, Operations.LifecycleAction.Stop),
             LifecycleCommand.Create(context, Operations.LifecycleAction.Restart),
             LifecycleCommand.Create(context, Operations.LifecycleAction.Status),
+            InstanceCommand.Create(context),
             ValidateCommand.Create(context),
             PlanCommand.Create(context),
             RunCommand.Create(context),
@@ -47,12 +49,62 @@ internal static class FanoutApp
             AuditCommand.Create(context),
         };
         root.Options.Add(CliStore.Option);
+        MakeFlagsTakeNoValue(root);
         if (context.HelpWidth is { } width)
         {
             SetHelpWidth(root, width);
         }
 
         return root;
+    }
+
+    /// <summary>
+    /// A boolean option is a flag: it takes no value, so <c>--yes true</c> keeps <c>true</c> as the
+    /// command word and <c>-q false 'echo hi'</c> does not turn <c>-q</c> off.
+    /// </summary>
+    private static void MakeFlagsTakeNoValue(Command command)
+    {
+        foreach (Option option in command.Options)
+        {
+            if (option is Option<bool> flag)
+            {
+                flag.Arity = ArgumentArity.Zero;
+            }
+        }
+
+        foreach (Command sub in command.Subcommands)
+        {
+            MakeFlagsTakeNoValue(sub);
+        }
+    }
+
+    /// <summary>The full name of the command a parse ended in: <c>fanout token create</c>.</summary>
+    private static string CommandPath(ParseResult parsed)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = parsed.CommandResult; r is CommandResult c; r = c.Parent)
+        {
+            names.Insert(0, c.Command.Name);
+        }
+
+        return string.Join(' ', names);
+    }
+
+    /// <summary>"unknown command 'exce' (did you mean 'exec'?)" when the first word names no command.</summary>
+    private static string? UnknownCommand(ParseResult parsed, Command root)
+    {
+        if (parsed.CommandResult.Command != root || parsed.UnmatchedTokens.Count == 0)
+        {
+            return null;
+        }
+
+        string word = parsed.UnmatchedTokens[0];
+        if (word.StartsWith('-'))
+        {
+            return null;
+        }
+
+        return $"unknown command '{word}'{Suggestions.DidYouMean(word, root.Subcommands.Select(c => c.Name))}";
     }
 
     private static void SetHelpWidth(Command command, int width)
@@ -99,10 +151,10 @@ internal static class FanoutApp
     {
         Command root = CreateRootCommand(context);
         ParseResult parsed = root.Parse(args);
-        string? problem = parsed.Errors.Count > 0 ? parsed.Errors[0].Message : UnknownOptionInArguments(parsed);
+        string? problem = UnknownCommand(parsed, root) ?? (parsed.Errors.Count > 0 ? parsed.Errors[0].Message : UnknownOptionInArguments(parsed));
         if (problem is not null && parsed.Action is not HelpAction)
         {
-            string where = parsed.CommandResult.Command == root ? "fanout" : "fanout " + parsed.CommandResult.Command.Name;
+            string where = CommandPath(parsed);
             string oneLine = string.Join(' ', problem.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             await context.Console.Error.WriteLineAsync($"{where}: error: {oneLine} (see '{where} --help')").ConfigureAwait(false);
             return ExitCodes.UsageError;

@@ -35,7 +35,8 @@ internal sealed class ActingCommand
         Func<CancellationToken, Task<OperationOrError>> createOperation,
         CancellationToken cancellationToken,
         bool destructive = false,
-        bool readOnly = false)
+        bool readOnly = false,
+        bool validateFirst = false)
     {
         TextWriter error = _context.Console.Error;
         SelectionCriteria criteria = _selectors.GetCriteria(parsed);
@@ -55,6 +56,32 @@ internal sealed class ActingCommand
         if (created.Operation is not { } operation)
         {
             return await UsageAsync(commandName, created.Error ?? "invalid operation").ConfigureAwait(false);
+        }
+
+        IOperation recorded = operation;
+        string? rollback = parsed.GetValue(_options.Rollback);
+        if (rollback is not null && !options.Atomic)
+        {
+            return await UsageAsync(commandName, "--rollback only applies with --atomic").ConfigureAwait(false);
+        }
+
+        if (rollback is not null)
+        {
+            if (string.IsNullOrWhiteSpace(rollback))
+            {
+                return await UsageAsync(commandName, "--rollback needs a command").ConfigureAwait(false);
+            }
+
+            operation = new CompensatedOperation(operation, Transports.CommandSpec.Sh(rollback));
+        }
+        else if (options.Atomic && !operation.SupportsRollback)
+        {
+            return await UsageAsync(commandName, $"--atomic needs a rollback, and {operation.Name} has none: give the compensating command with --rollback COMMAND (run on each succeeded target when any target fails)").ConfigureAwait(false);
+        }
+
+        if (options.MaxFailPercent is not null && options.BatchSizes.Count == 0)
+        {
+            await error.WriteLineAsync($"fanout {commandName}: warning: --max-fail-percent without --batch-size protects nothing: every target starts before the failures are counted (use --batch-size to run in waves)").ConfigureAwait(false);
         }
 
         IReadOnlyList<string>? sources = _selectors.GetSources(parsed, _context);
@@ -95,6 +122,16 @@ internal sealed class ActingCommand
         if (await _selectors.CheckAsync(parsed, _context, commandName, targets).ConfigureAwait(false) is { } strictError)
         {
             return await UsageAsync(commandName, strictError).ConfigureAwait(false);
+        }
+
+        if (validateFirst)
+        {
+            // Input errors (a provider template with an unknown function or field) stop everything before anything runs.
+            List<string> invalid = targets.Select(operation.Validate).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            if (invalid.Count > 0)
+            {
+                return await UsageAsync(commandName, string.Join("; ", invalid.Take(5)) + (invalid.Count > 5 ? $"; … ({invalid.Count - 5} more)" : string.Empty)).ConfigureAwait(false);
+            }
         }
 
         string format = parsed.GetValue(_options.Output) ?? "table";
@@ -143,7 +180,7 @@ internal sealed class ActingCommand
             Operation = operation,
             Targets = targets,
             Options = options,
-            Definition = Runs.RunDefinition.Describe(operation, CliStore.Absolute(sources, _context), criteria, options) is { } definition
+            Definition = Runs.RunDefinition.Describe(recorded, CliStore.Absolute(sources, _context), criteria, options) is { } definition
                 ? definition with { Ssh = Runs.RecordedSshOptions.From(sshOptions) }
                 : null,
         };

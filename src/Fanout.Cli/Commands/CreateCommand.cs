@@ -35,6 +35,12 @@ internal static class CreateCommand
             return ExitCodes.UsageError;
         }
 
+        if (name.Length == 0 || name.IndexOfAny(['/', '\\']) >= 0 || name is "." or ".." || name.StartsWith('.'))
+        {
+            await error.WriteLineAsync($"fanout create: error: '{name}' is not a workflow name: a name may not contain '/' or start with '.', so the file stays in {config.WorkflowsDirectory} (use --output FILE to write elsewhere)").ConfigureAwait(false);
+            return ExitCodes.UsageError;
+        }
+
         TemplateCatalogResult catalog = TemplateCatalog.Load(config.TemplatesDirectory);
         if (catalog.Find(templateName) is not { } template)
         {

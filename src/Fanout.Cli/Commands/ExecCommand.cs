@@ -52,7 +52,9 @@ internal static class ExecCommand
 
             CommandSpec spec = parsed.GetValue(noShell)
                 ? new CommandSpec { Argv = argv }
-                : argv.Length == 1 ? CommandLines.Parse(argv[0], parsed.GetValue(shell) ?? "sh") : CommandSpec.Sh(string.Join(' ', argv), parsed.GetValue(shell) ?? "sh");
+                : argv.Length == 1 && (parsed.GetValue(shell) ?? "sh") == "sh"
+                    ? CommandLines.Parse(argv[0])
+                    : CommandSpec.Sh(string.Join(' ', argv), parsed.GetValue(shell) ?? "sh"); // another --shell always runs (time, [[ ]] …)
             return new OperationOrError(new CommandOperation(spec), null);
         }, ct));
         return command;

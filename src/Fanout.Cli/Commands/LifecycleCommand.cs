@@ -39,7 +39,7 @@ internal static class LifecycleCommand
             }
 
             return new OperationOrError(new LifecycleOperation(action, providers), null);
-        }, ct, destructive: action is LifecycleAction.Stop or LifecycleAction.Restart, readOnly: action is LifecycleAction.Status));
+        }, ct, destructive: action is LifecycleAction.Stop or LifecycleAction.Restart, readOnly: action is LifecycleAction.Status, validateFirst: true));
         return command;
     }
 }

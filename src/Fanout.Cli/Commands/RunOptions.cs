@@ -56,7 +56,13 @@ internal sealed class RunOptions
         CustomParser = ParseExitCodes,
     };
 
-    public Option<bool> Atomic { get; } = new("--atomic") { Description = "All or nothing: when any target fails, roll back the ones that succeeded" };
+    public Option<bool> Atomic { get; } = new("--atomic") { Description = "All or nothing: when any target fails, roll back the ones that succeeded (exec, script and sync need --rollback)" };
+
+    public Option<string?> Rollback { get; } = new("--rollback")
+    {
+        Description = "With --atomic: the compensating command (run with sh -c) on each succeeded target when any target fails",
+        HelpName = "COMMAND",
+    };
 
     public Option<string> Output { get; } = new("--output", "-o")
     {
@@ -108,7 +114,7 @@ internal sealed class RunOptions
         foreach (Option option in new Option[]
         {
             Parallel, BatchSize, BatchWait, Timeout, OverallTimeout, FailFast, MaxFailPercent, Retries, RetryDelay, Backoff,
-            Jitter, RetryOnExitCodes, Atomic, Output, OutputDir, Quiet, Yes,
+            Jitter, RetryOnExitCodes, Atomic, Rollback, Output, OutputDir, Quiet, Yes,
         })
         {
             command.Options.Add(option);

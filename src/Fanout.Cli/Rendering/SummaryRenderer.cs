@@ -27,6 +27,7 @@ internal static class SummaryRenderer
     {
         if (result.Total > OutputEchoLimit)
         {
+            RenderGroups(writer, result);
             return;
         }
 
@@ -36,6 +37,41 @@ internal static class SummaryRenderer
             Echo(writer, o.Target.PadRight(width) + " | ", o.Stdout);
             Echo(writer, o.Target.PadRight(width) + " ! ", o.Stderr);
         }
+    }
+
+    /// <summary>At most this many groups of identical results are listed for large runs.</summary>
+    public const int MaxGroups = 20;
+
+    /// <summary>
+    /// For runs above <see cref="OutputEchoLimit"/>: targets with identical results (state, output
+    /// and error) are grouped, largest group first, like <c>dshbak -c</c> / <c>clush -b</c>:
+    /// <c>4,949 targets succeeded: ok</c>, <c>51 targets failed: exit code 1: connection refused (db-01, db-02, …)</c>.
+    /// </summary>
+    public static void RenderGroups(TextWriter writer, BatchResult result)
+    {
+        var groups = result.Outcomes
+            .GroupBy(o => (o.State, Output: Summary(o.Stdout.Text), o.Error))
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key.State).ToList();
+        foreach (var group in groups.Take(MaxGroups))
+        {
+            int n = group.Count();
+            string what = string.Join(": ", new[] { group.Key.Output, group.Key.Error }.Where(t => !string.IsNullOrEmpty(t)));
+            string names = string.Join(", ", group.Take(3).Select(o => o.Target)) + (n > 3 ? ", …" : string.Empty);
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{n:N0} target{(n == 1 ? "" : "s")} {group.Key.State.ToWireName()}{(what.Length == 0 ? string.Empty : ": " + what)} ({names})"));
+        }
+
+        if (groups.Count > MaxGroups)
+        {
+            writer.WriteLine($"… {groups.Count - MaxGroups} more groups of results; use --output json for all");
+        }
+    }
+
+    /// <summary>A short output as one line: its last non-empty line, cut at 60 characters (empty for no output).</summary>
+    public static string Summary(string output)
+    {
+        string? line = output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0);
+        return line is null ? string.Empty : line.Length > 60 ? line[..59] + "…" : line;
     }
 
     private static void Echo(TextWriter writer, string prefix, Output.CapturedOutput output)
@@ -65,7 +101,8 @@ internal static class SummaryRenderer
         List<TargetOutcome> rows = (all ? result.Outcomes : result.Outcomes.Where(o => o.State != TargetState.Succeeded)).Take(MaxRows).ToList();
         if (rows.Count > 0)
         {
-            bool data = rows.Any(o => o.Data is { Count: > 0 });
+            bool data = rows.Any(o => FormatData(o.Data).Length > 0);
+            bool output = !all && rows.Any(o => o.Stdout.TotalBytes > 0);
             var table = new Table().Border(TableBorder.Rounded)
                 .AddColumn("Target")
                 .AddColumn("State")
@@ -74,6 +111,17 @@ internal static class SummaryRenderer
             if (data)
             {
                 table.AddColumn("Result");
+            }
+
+            bool rollbacks = result.Rollbacks.Count > 0;
+            if (rollbacks)
+            {
+                table.AddColumn("Rolled back");
+            }
+
+            if (output)
+            {
+                table.AddColumn("Output");
             }
 
             table.AddColumn("Error");
@@ -89,6 +137,21 @@ internal static class SummaryRenderer
                 if (data)
                 {
                     cells.Add(new Text(FormatData(o.Data)));
+                }
+
+                if (rollbacks)
+                {
+                    cells.Add(Fanout.Documents.ResultDocuments.RolledBack(result, o.Target) switch
+                    {
+                        true => new Markup("[yellow]rolled back[/]"),
+                        false => new Markup("[red]rollback failed[/]"),
+                        _ => new Text("-"),
+                    });
+                }
+
+                if (output)
+                {
+                    cells.Add(new Text(Summary(o.Stdout.Text)));
                 }
 
                 cells.Add(new Text(FirstLine(o.Error)));
@@ -111,6 +174,12 @@ internal static class SummaryRenderer
         if (result.StopReason is { } reason)
         {
             writer.WriteLine($"Stopped early: {reason}");
+        }
+
+        int rolledBack = result.Rollbacks.Count(r => r.Succeeded);
+        if (rolledBack > 0)
+        {
+            writer.WriteLine($"Rolled back: {rolledBack} target{(rolledBack == 1 ? "" : "s")} (atomic batch failed)");
         }
 
         foreach (RollbackOutcome r in result.Rollbacks.Where(r => !r.Succeeded))
@@ -179,6 +248,7 @@ internal static class SummaryRenderer
 
         var parts = new List<string>();
         var rest = new Dictionary<string, object?>(data, StringComparer.Ordinal);
+        rest.Remove("command"); // lifecycle: the rendered provider command is in the JSON document, too long for a cell
         foreach ((string key, string label) in new[] { ("filesCopied", "copied"), ("filesSkipped", "skipped"), ("filesDeleted", "deleted") })
         {
             if (rest.Remove(key, out object? value))

@@ -112,6 +112,10 @@ internal sealed record ResultTarget
     /// <summary>Added field: operation-specific figures (sync: <c>filesCopied</c>, <c>filesSkipped</c>, <c>filesDeleted</c>, <c>bytesCopied</c>); absent when the operation has none.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, JsonElement>? Data { get; init; }
+
+    /// <summary>Added field: after an atomic batch failed, true when this target was rolled back, false when its rollback failed; absent when no rollback ran for it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? RolledBack { get; init; }
 }
 
 /// <summary>One rollback of an atomic batch.</summary>

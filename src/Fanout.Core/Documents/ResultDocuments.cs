@@ -15,7 +15,7 @@ internal static class ResultDocuments
     public static ResultDocument From(BatchResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        List<ResultTarget> targets = [.. result.Outcomes.Select(Target)];
+        List<ResultTarget> targets = [.. result.Outcomes.Select(o => Target(o) with { RolledBack = RolledBack(result, o.Target) })];
         return new ResultDocument
         {
             RunId = result.RunId,
@@ -28,6 +28,13 @@ internal static class ResultDocuments
             StopReason = result.StopReason,
             Rollbacks = result.Rollbacks.Count == 0 ? null : [.. result.Rollbacks.Select(r => new RollbackDocument(r.Target, r.Succeeded, r.Error))],
         };
+    }
+
+    /// <summary>True when <paramref name="target"/> was rolled back after an atomic batch failed, false when its rollback failed, null when none ran for it.</summary>
+    public static bool? RolledBack(BatchResult result, string target)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Rollbacks.FirstOrDefault(r => r.Target == target) is { } r ? r.Succeeded : null;
     }
 
     /// <summary>One target's row.</summary>

@@ -7,7 +7,8 @@ namespace Fanout.Operations;
 /// <summary>
 /// Runs one command on each target through its session (SPEC X1 <c>exec</c>). Exit code 0 is
 /// success; anything else is a failed result whose error is <c>exit code N</c> followed by the
-/// first line of standard error, or <c>killed by signal NAME</c>.
+/// last meaningful line of standard error (the last one with a letter or digit: where tools put
+/// the actual error, after usage text or progress), or <c>killed by signal NAME</c>.
 /// </summary>
 public sealed class CommandOperation : IOperation
 {
@@ -54,20 +55,22 @@ public sealed class CommandOperation : IOperation
         };
     }
 
-    /// <summary>A one-line description of a failed command: <c>exit code 3: first line of stderr</c>.</summary>
+    /// <summary>A one-line description of a failed command: <c>exit code 3: last meaningful line of stderr</c>.</summary>
     internal static string Describe(CommandResult result, string stderr)
     {
         string head = result.Signal is { } signal ? $"killed by signal {signal}" : $"exit code {result.ExitCode}";
-        string? line = FirstLine(stderr);
+        string? line = LastMeaningfulLine(stderr);
         return line is null ? head : $"{head}: {line}";
     }
 
-    private static string? FirstLine(string text)
+    /// <summary>The last line holding a letter or digit (blank lines and lines of punctuation only are skipped), cut at 200 characters.</summary>
+    internal static string? LastMeaningfulLine(string text)
     {
-        foreach (string line in text.Split('\n'))
+        string[] lines = text.Split('\n');
+        for (int i = lines.Length - 1; i >= 0; i--)
         {
-            string trimmed = line.Trim();
-            if (trimmed.Length > 0)
+            string trimmed = lines[i].Trim();
+            if (trimmed.Any(char.IsLetterOrDigit))
             {
                 return trimmed.Length > 200 ? trimmed[..200] + "…" : trimmed;
             }

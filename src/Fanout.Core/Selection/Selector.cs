@@ -76,6 +76,11 @@ public static class Selector
         List<(string Text, Regex Regex)> regexes)
     {
         var warnings = new List<string>();
+        if (inventory.Targets.Count == 0)
+        {
+            warnings.Add("the inventory defines no targets (is the file empty?)");
+        }
+
         if (!string.IsNullOrWhiteSpace(criteria.Limit))
         {
             warnings.AddRange(patterns.UnmatchedParts(criteria.Limit).Select(p => $"--limit: '{p}' matches no target or group"));

@@ -11,6 +11,7 @@ public sealed class HelpTests : IDisposable
     [InlineData("exec", new[] { "exec", "--help" })]
     [InlineData("script", new[] { "script", "--help" })]
     [InlineData("targets", new[] { "targets", "--help" })]
+    [InlineData("sync", new[] { "sync", "--help" })]
     [InlineData("run", new[] { "run", "--help" })]
     [InlineData("approve", new[] { "approve", "--help" })]
     [InlineData("workflows", new[] { "workflows", "--help" })]

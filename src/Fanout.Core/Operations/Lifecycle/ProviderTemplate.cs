@@ -1,52 +1,62 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
+using Fanout.Expressions;
 using Fanout.Inventory;
-using Fanout.Transports;
 
 namespace Fanout.Operations;
 
 /// <summary>
-/// The minimal template substitution for provider commands: <c>{{ .target.name }}</c>, <c>.group</c>
-/// (the first group), <c>.host</c>, <c>.user</c>, <c>.port</c>, <c>.vars.X</c>, <c>.tags.X</c>. Every value is
-/// shell-quoted, so a target field can never inject shell syntax. A reference to a missing value is an
-/// error (returned, not thrown). The full expression language replaces this later, in this one place.
+/// Provider commands are templates of the workflow template language (docs/workflows.md): parsed,
+/// validated and rendered in shell mode, so every value is shell-quoted and a target field can never
+/// inject shell syntax. A command reads <c>.target</c> (<c>name</c>, <c>host</c>, <c>port</c>, <c>user</c>,
+/// <c>group</c> — the first group —, <c>groups</c>, <c>tags</c>, <c>vars</c>, <c>transport</c>,
+/// <c>provider</c>) and, as shortcuts, <c>.vars</c> and <c>.tags</c>; functions and pipes work
+/// (<c>{{ .target.name | upper }}</c>). A syntax error, an unknown function or a missing field is an
+/// error (returned, not thrown).
 /// </summary>
-internal static partial class ProviderTemplate
+internal static class ProviderTemplate
 {
     public static (string? Command, string? Error) Render(string template, Target target)
     {
-        string? error = null;
-        string rendered = Placeholder().Replace(template, m =>
+        TemplateParseResult parsed = Template.Parse(template);
+        if (parsed.Template is not { } compiled)
         {
-            string path = m.Groups[1].Value;
-            string? value = Lookup(path, target);
-            if (value is null)
-            {
-                error ??= $"template references '{path}', which target '{target.Name}' does not have";
-                return string.Empty;
-            }
+            return (null, $"provider command '{template}': {parsed.Error!.Message}");
+        }
 
-            return ShellQuote.Quote(value);
-        });
-        return error is null ? (rendered, null) : (null, error);
-    }
-
-    private static string? Lookup(string path, Target target)
-    {
-        string[] parts = path.Split('.', 2);
-        return parts[0] switch
+        var vars = new Dictionary<string, object?>(target.Vars, StringComparer.Ordinal);
+        var tags = target.Tags.ToDictionary(kv => kv.Key, kv => (object?)kv.Value, StringComparer.Ordinal);
+        var fields = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
-            "name" => target.Name,
-            "group" => target.Groups.Count > 0 ? target.Groups[0] : null,
-            "host" => target.Address,
-            "user" => target.User,
-            "port" => target.Port?.ToString(CultureInfo.InvariantCulture),
-            "vars" when parts.Length == 2 => target.Vars.TryGetValue(parts[1], out object? v) && v is not null ? Convert.ToString(v, CultureInfo.InvariantCulture) : null,
-            "tags" when parts.Length == 2 => target.Tags.GetValueOrDefault(parts[1]),
-            _ => null,
+            ["name"] = target.Name,
+            ["host"] = target.Address,
+            ["groups"] = target.Groups.Cast<object?>().ToList(),
+            ["tags"] = tags,
+            ["vars"] = vars,
+            ["transport"] = target.Transport,
         };
-    }
+        if (target.Groups.Count > 0)
+        {
+            fields["group"] = target.Groups[0];
+        }
 
-    [GeneratedRegex(@"\{\{\s*\.target\.([A-Za-z0-9_.\-]+)\s*\}\}")]
-    private static partial Regex Placeholder();
+        if (target.Port is { } port)
+        {
+            fields["port"] = port;
+        }
+
+        if (target.User is { } user)
+        {
+            fields["user"] = user;
+        }
+
+        if (target.Provider is { } provider)
+        {
+            fields["provider"] = provider;
+        }
+
+        var context = new TemplateContext(new Dictionary<string, object?> { ["target"] = fields, ["vars"] = vars, ["tags"] = tags });
+        TemplateResult rendered = compiled.Render(context, RenderMode.Shell);
+        return rendered.Success
+            ? (rendered.Text, null)
+            : (null, $"provider command '{template}' for target '{target.Name}': {rendered.Error!.Message}");
+    }
 }
