@@ -84,17 +84,9 @@ public static partial class FanoutConfigLoader
         currentDirectory ??= Environment.CurrentDirectory;
         var config = Defaults(file, environment, currentDirectory);
         var yaml = new YamlReader(file, text);
-        var stream = new YamlStream();
-        try
+        if (YamlText.TryLoad(text, out YamlSyntaxError? error) is not { } stream)
         {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            var message = ex.InnerException?.Message ?? ex.Message;
-            var i = message.LastIndexOf("): ", StringComparison.Ordinal);
-            message = message.StartsWith("(Line", StringComparison.Ordinal) && i >= 0 ? message[(i + 3)..] : message;
-            return new FanoutConfigResult(config, [Diagnostic.Error(yaml.Position(ex.Start), "invalid YAML: " + message)]);
+            return new FanoutConfigResult(config, [Diagnostic.Error(new SourcePosition(file, error!.Line, error.Column), "invalid YAML: " + error.Message)]);
         }
 
         if (stream.Documents.Count == 0 || YamlReader.IsNull(stream.Documents[0].RootNode))

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Fanout.Diagnostics;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -11,15 +12,9 @@ internal static partial class YamlNodes
     /// <summary>Parses the first document, or returns <see langword="null"/> for an empty file.</summary>
     public static YamlNode? Load(string text, string file)
     {
-        var stream = new YamlStream();
-        try
+        if (YamlText.TryLoad(text, out YamlSyntaxError? error) is not { } stream)
         {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            string message = ex.InnerException is not null && ex.Message.StartsWith("(Line", StringComparison.Ordinal) ? ex.InnerException.Message : ex.Message;
-            throw new InventoryException(StripPosition(message), file, (int)ex.Start.Line, (int)ex.Start.Column, ex);
+            throw new InventoryException(error!.Message, file, error.Line, error.Column, error.Cause);
         }
 
         return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
@@ -126,13 +121,6 @@ internal static partial class YamlNodes
         YamlSequenceNode => "list",
         _ => "value",
     };
-
-    private static string StripPosition(string message)
-    {
-        // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: 20) - (Line: …): "; the position is reported separately.
-        int index = message.IndexOf("): ", StringComparison.Ordinal);
-        return message.StartsWith("(Line", StringComparison.Ordinal) && index >= 0 ? message[(index + 3)..] : message;
-    }
 
     [GeneratedRegex(@"^[-+]?[0-9]+$")]
     private static partial Regex IntegerRegex();

@@ -15,16 +15,9 @@ public static class WorkflowParser
     {
         ArgumentNullException.ThrowIfNull(text);
         var yaml = new YamlReader(file, text);
-        var stream = new YamlStream();
-        try
+        if (YamlText.TryLoad(text, out YamlSyntaxError? error) is not { } stream)
         {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            var message = ex.InnerException is { } inner && ex.Message.StartsWith("(Line", StringComparison.Ordinal) ? inner.Message : ex.Message;
-            message = StripMarkPrefix(message);
-            return new WorkflowParseResult(null, [Diagnostic.Error(yaml.Position(ex.Start), "invalid YAML: " + message)]);
+            return new WorkflowParseResult(null, [Diagnostic.Error(new SourcePosition(file, error!.Line, error.Column), "invalid YAML: " + error.Message)]);
         }
 
         if (stream.Documents.Count == 0)
@@ -63,11 +56,4 @@ public static class WorkflowParser
         diagnostics.Distinct()
             .OrderBy(d => d.Position.Line).ThenBy(d => d.Position.Column).ThenBy(d => d.Severity == DiagnosticSeverity.Error ? 0 : 1)
             .ToList();
-
-    private static string StripMarkPrefix(string message)
-    {
-        // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: 20) - (Line: …): "; the position is reported separately.
-        var i = message.LastIndexOf("): ", StringComparison.Ordinal);
-        return message.StartsWith("(Line", StringComparison.Ordinal) && i >= 0 ? message[(i + 3)..] : message;
-    }
 }
