@@ -1,3 +1,4 @@
+using Fanout.Inventory;
 using Fanout.Operations;
 using Fanout.Output;
 
@@ -13,9 +14,10 @@ internal readonly record struct Attempt(TargetState State, OperationResult? Resu
 {
     public int? ExitCode => Result?.ExitCode;
 
-    public TargetOutcome ToOutcome(string target, int attempts, int wave, DateTimeOffset startedAt, TimeSpan duration) => new()
+    public TargetOutcome ToOutcome(Target target, int attempts, int wave, DateTimeOffset startedAt, TimeSpan duration) => new()
     {
-        Target = target,
+        Target = target.Name,
+        TargetDefinition = target,
         State = State,
         ExitCode = Result?.ExitCode,
         Attempts = attempts,

@@ -20,7 +20,7 @@ namespace Fanout.Server.Batches;
 /// </summary>
 internal static class BatchPlanner
 {
-    private static readonly string[] ActionTypes = ["command", "script", "task", "workflow"];
+    private static readonly string[] ActionTypes = ["command", "script", "task", "instance", "workflow"];
 
     /// <summary>The built-in task names <c>action.type = task</c> accepts: the lifecycle actions of the targets' providers (SPEC L1).</summary>
     public static IReadOnlyList<string> Tasks { get; } = ["start", "stop", "restart", "status"];
@@ -165,7 +165,7 @@ internal static class BatchPlanner
         string type = action.Type ?? string.Empty;
         if (!ActionTypes.Contains(type))
         {
-            errors.Add("action.type", action.Type is null ? "action.type is required: command, script, task or workflow" : $"unknown action type '{type}': expected command, script, task or workflow");
+            errors.Add("action.type", action.Type is null ? "action.type is required: command, script, task, instance or workflow" : $"unknown action type '{type}': expected command, script, task, instance or workflow");
             return (null, type, string.Empty);
         }
 
@@ -207,10 +207,55 @@ internal static class BatchPlanner
                 }
 
                 return (new LifecycleOperation(Enum.Parse<LifecycleAction>(action.Value, ignoreCase: true), inventory.Providers), type, $"task {action.Value}");
+            case "instance":
+                return (PlanInstance(action.Value, parameters, errors), type, $"instance {action.Value}");
             default:
                 // Workflow batches are run by WorkflowRunService before planning (BatchEndpoints).
                 errors.Add("action.type", "workflow actions are not planned as target batches");
                 return (null, type, action.Value);
+        }
+    }
+
+    /// <summary>An agent-instance action (SPEC I2, docs/instances.md): start, pause, resume, kill, preview, prompt (parameter text) or chain (parameter steps).</summary>
+    private static IOperation? PlanInstance(string value, Dictionary<string, JsonElement> parameters, Problems.ErrorSet errors)
+    {
+        switch (value)
+        {
+            case "prompt":
+                Unknown(parameters, ["text"], errors);
+                string? text = StringParameter(parameters, "text", errors);
+                if (string.IsNullOrWhiteSpace(text))
+                {
+                    errors.Add("action.parameters.text", "an instance prompt needs a non-empty parameters.text");
+                    return null;
+                }
+
+                return Fanout.Instances.InstanceOperation.Prompt(text);
+            case "chain":
+                Unknown(parameters, ["steps"], errors);
+                IReadOnlyList<string> steps = ListParameter(parameters, "steps", errors);
+                if (steps.Count == 0)
+                {
+                    errors.Add("action.parameters.steps", "an instance chain needs parameters.steps, e.g. [\"resume\", \"prompt:Review changes\"]");
+                    return null;
+                }
+
+                try
+                {
+                    return new Fanout.Instances.InstanceChain(steps.Select(Fanout.Instances.InstanceOperation.Parse).ToList());
+                }
+                catch (FormatException e)
+                {
+                    errors.Add("action.parameters.steps", e.Message);
+                    return null;
+                }
+
+            case "start" or "pause" or "resume" or "kill" or "preview":
+                Unknown(parameters, [], errors);
+                return Fanout.Instances.InstanceOperation.Parse(value);
+            default:
+                errors.Add("action.value", $"unknown instance action '{value}': expected start, prompt, pause, resume, kill, preview or chain");
+                return null;
         }
     }
 
