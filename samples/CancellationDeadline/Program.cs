@@ -3,7 +3,6 @@
 using Fanout.Execution;
 using Fanout.Inventory;
 using Fanout.Operations;
-using Fanout.Transports;
 
 List<Target> targets = [.. Enumerable.Range(1, 12).Select(i => new Target { Name = $"node{i:D2}" })];
 IOperation slow = Operation.FromDelegate("slow-job", async (target, ct) =>
@@ -15,7 +14,7 @@ IOperation slow = Operation.FromDelegate("slow-job", async (target, ct) =>
         return OperationResult.Succeeded();
     }
 
-    await Task.Delay(TimeSpan.FromMilliseconds(150), ct);
+    await Task.Delay(TimeSpan.FromMilliseconds(400), ct);
     return OperationResult.Succeeded();
 });
 
@@ -23,7 +22,7 @@ var options = new ExecutionOptions
 {
     MaxConcurrency = 4,
     Timeout = TimeSpan.FromSeconds(10),
-    OverallTimeout = TimeSpan.FromMilliseconds(250),
+    OverallTimeout = TimeSpan.FromSeconds(1),
     CancellationGracePeriod = TimeSpan.FromMilliseconds(200),
 };
 using var ctrlC = new CancellationTokenSource();
@@ -33,7 +32,7 @@ Console.CancelKeyPress += (_, e) =>
     ctrlC.Cancel();
 };
 
-BatchResult result = await new BatchExecutor(options, new TransportRegistry()).ExecuteAsync(slow, targets, cancellationToken: ctrlC.Token);
+BatchResult result = await new BatchExecutor(options).ExecuteAsync(slow, targets, cancellationToken: ctrlC.Token);
 Console.WriteLine($"cancelled: {result.Cancelled}, reason: {result.StopReason}");
 foreach (TargetState state in Enum.GetValues<TargetState>())
 {

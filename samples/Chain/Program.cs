@@ -3,7 +3,6 @@
 using Fanout.Execution;
 using Fanout.Inventory;
 using Fanout.Operations;
-using Fanout.Transports;
 
 List<Target> targets = [.. Enumerable.Range(1, 6).Select(i => new Target
 {
@@ -25,12 +24,12 @@ IOperation upgrade = Operation.Composite("upgrade",
 IOperation restore = Step("restore");
 
 var chain = new OperationChain(stopOnFailure: true).Then(drain).Then(upgrade).Then(restore);
-var executor = new BatchExecutor(new ExecutionOptions { MaxConcurrency = 2, BatchSizes = [WaveSize.Parse("3")] }, new TransportRegistry());
+var executor = new BatchExecutor(new ExecutionOptions { MaxConcurrency = 2, BatchSizes = [WaveSize.Parse("3")] });
 
 IReadOnlyList<BatchResult> steps = await chain.ExecuteAsync(executor, targets);
 foreach (BatchResult step in steps)
 {
-    Console.WriteLine($"{step.Operation,-8} {step.Count(TargetState.Succeeded)} succeeded, {step.Failures.Count()} failed");
+    Console.WriteLine($"{step.Operation,-8} {step.Count(TargetState.Succeeded)} succeeded, {step.Failures.Count} failed");
 }
 
 return steps.All(s => s.AllSucceeded) ? 0 : 1;

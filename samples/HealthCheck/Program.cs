@@ -2,7 +2,6 @@
 // reported as data, with the combined error of the batch.
 using Fanout.Execution;
 using Fanout.Inventory;
-using Fanout.Transports;
 using HealthCheck;
 
 List<Target> targets =
@@ -13,7 +12,7 @@ List<Target> targets =
     new() { Name = "api4" },
 ];
 
-var executor = new BatchExecutor(new ExecutionOptions { MaxConcurrency = 8, Timeout = TimeSpan.FromSeconds(2) }, new TransportRegistry());
+var executor = new BatchExecutor(new ExecutionOptions { MaxConcurrency = 8, Timeout = TimeSpan.FromSeconds(2) });
 BatchResult result = await executor.ExecuteAsync(new HealthCheckOperation(), targets);
 
 foreach (TargetOutcome o in result.Outcomes)

@@ -3,7 +3,6 @@
 using Fanout.Execution;
 using Fanout.Inventory;
 using Fanout.Operations;
-using Fanout.Transports;
 
 List<Target> targets = [.. Enumerable.Range(1, 10).Select(i => new Target { Name = $"db{i:D2}" })];
 var firstRun = true;
@@ -26,13 +25,14 @@ var options = new ExecutionOptions
     Backoff = Backoff.Exponential,
     RetryOnExitCodes = new HashSet<int> { 75 },
 };
-var executor = new BatchExecutor(options, new TransportRegistry());
+var executor = new BatchExecutor(options);
 
 BatchResult first = await executor.ExecuteAsync(migrate, targets);
 Console.WriteLine($"run 1: {first.Count(TargetState.Succeeded)}/{first.Total} succeeded");
 Console.WriteLine(first.CombinedError);
 
-List<Target> again = [.. targets.Where(t => first.Failures.Any(f => f.Target == t.Name))];
+// The outcomes carry their targets: no join on names needed.
+IReadOnlyList<Target> again = first.FailedTargets;
 firstRun = false;
 BatchResult second = await executor.ExecuteAsync(migrate, again);
 Console.WriteLine($"run 2 (only the {again.Count} that failed): {second.Count(TargetState.Succeeded)}/{second.Total} succeeded");

@@ -3,7 +3,6 @@ using Fanout.Events;
 using Fanout.Execution;
 using Fanout.Inventory;
 using Fanout.Operations;
-using Fanout.Transports;
 
 List<Target> targets = [.. Enumerable.Range(1, 20).Select(i => new Target { Name = $"web{i:D2}" })];
 IOperation work = Operation.FromDelegate("sleep", async (target, ct) =>
@@ -29,7 +28,7 @@ Task<int> counting = Task.Run(async () =>
     return n;
 });
 
-var executor = new BatchExecutor(new ExecutionOptions { MaxConcurrency = 4, BatchSizes = [WaveSize.Parse("25%")] }, new TransportRegistry());
+var executor = new BatchExecutor(new ExecutionOptions { MaxConcurrency = 4, BatchSizes = [WaveSize.Parse("25%")] });
 Task<BatchResult> run = executor.ExecuteAsync(work, targets, tracker);
 while (!run.IsCompleted)
 {

@@ -25,6 +25,7 @@ internal static class FanoutApp
             LifecycleCommand.Create(context, Operations.LifecycleAction.Stop),
             LifecycleCommand.Create(context, Operations.LifecycleAction.Restart),
             LifecycleCommand.Create(context, Operations.LifecycleAction.Status),
+            InstanceCommand.Create(context),
             ValidateCommand.Create(context),
             PlanCommand.Create(context),
             RunCommand.Create(context),

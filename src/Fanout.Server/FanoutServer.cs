@@ -3,6 +3,7 @@ using Fanout.Security;
 using Fanout.Server.Audit;
 using Fanout.Server.Auth;
 using Fanout.Server.Batches;
+using Fanout.Server.Http;
 using Fanout.Server.Inventory;
 using Fanout.Server.Observability;
 using Fanout.Server.Runs;
@@ -46,6 +47,7 @@ public static class FanoutServer
         var metrics = new ServerMetrics();
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Environment.CurrentDirectory });
         builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => async connection =>
         {
             metrics.ConnectionOpened();
@@ -65,10 +67,24 @@ public static class FanoutServer
             json.UseUtcTimestamp = true;
             json.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
         });
+
+        // ASP.NET Core's request lines carry the raw query string (credentials sent in a URL); RequestLog writes them redacted.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict; // numbers are numbers (and so in the OpenAPI)
+        });
+        builder.Services.AddSingleton<IProblemDetailsWriter, ProblemWriter>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(openApi =>
+        {
+            openApi.AddDocumentTransformer(OpenApiContract.DescribeDocumentAsync);
+            openApi.AddOperationTransformer(JsonRequestBody.DescribeAsync);
+            openApi.AddOperationTransformer(OpenApiContract.DescribeOperationAsync);
+            openApi.AddSchemaTransformer(OpenApiContract.DescribeSchemaAsync);
+        });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(metrics);
@@ -77,6 +93,8 @@ public static class FanoutServer
         builder.Services.AddSingleton(audit);
         builder.Services.AddSingleton(sp => new RunService(timeProvider: time, logger: sp.GetRequiredService<ILoggerFactory>().CreateLogger("Fanout.Runs"), store: store));
         builder.Services.AddSingleton<InventoryCache>();
+        builder.Services.AddSingleton<SecretVars>();
+        builder.Services.AddSingleton<ServerPaths>();
         builder.Services.AddSingleton<FailedAuthLimiter>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<BatchQueue>();
@@ -98,10 +116,13 @@ public static class FanoutServer
         Tracing.AddIfConfigured(builder.Services, Environment.GetEnvironmentVariable);
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
+        app.UseMiddleware<RequestLog>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<BrowserSafety>();
         app.UseMiddleware<AuthMiddleware>();
         app.UseAntiforgery();
+        app.UseMiddleware<RequestGuard>();
         app.Use(async (context, next) =>
         {
             // Every log entry of a batch request carries its batch id (SPEC A6).
@@ -121,7 +142,7 @@ public static class FanoutServer
 
     private static void MapEndpoints(WebApplication app)
     {
-        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous().WithTags("Health").WithName("Health");
+        app.MapGet("/healthz", Health.CheckAsync).AllowAnonymous().WithTags("Health").WithName("Health").Produces<HealthDocument>();
         app.MapGet("/metrics", (ServerMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
             .WithTags("Health").WithName("Metrics").WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
         app.MapOpenApi().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));

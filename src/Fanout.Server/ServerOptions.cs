@@ -1,7 +1,7 @@
 namespace Fanout.Server;
 
 /// <summary>How <c>fanout serve</c> runs (SPEC A). Plain options with documented defaults, validated once by <see cref="Validate"/>.</summary>
-public sealed class ServerOptions
+public sealed record ServerOptions
 {
     /// <summary>The URLs Kestrel listens on. The default value is <c>http://127.0.0.1:8080</c> (loopback only).</summary>
     public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:8080"];
@@ -33,6 +33,33 @@ public sealed class ServerOptions
     /// <summary>How often schedules are re-read from the store. The default value is 5 seconds.</summary>
     public TimeSpan SchedulerPollInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The largest request body, in bytes; larger bodies get 413. The default value is 1 MiB.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>The longest command or script text of a batch, in characters (UTF-16 code units); longer gets 400. The default value is 256 KiB.</summary>
+    public int MaxCommandLength { get; init; } = 256 * 1024;
+
+    /// <summary>Origins (<c>scheme://host[:port]</c>) whose browser pages may call the API (CORS). The default value is none: same origin only.</summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
+
+    /// <summary>
+    /// Extra inventory variable names (case-insensitive substrings) whose values are secret and shown as <c>***</c>, added to the
+    /// built-in ones (password, passphrase, secret, token, private key; see <see cref="Inventory.SecretVars"/>). The default value is none.
+    /// </summary>
+    public IReadOnlyList<string> SecretVarNames { get; init; } = [];
+
+    /// <summary>Whether every workflow approval must come from another caller than the one who started the run (as a workflow's
+    /// <c>approval: {distinct_approver: true}</c> asks). The default value is false.</summary>
+    public bool RequireDistinctApprover { get; init; }
+
+    /// <summary>How often an open event stream re-checks its token; the stream ends when the token was revoked or expired. The default value is 10 seconds.</summary>
+    public TimeSpan TokenRecheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The <c>Content-Security-Policy</c> of HTML answers (the web UI: its scripts, styles and websocket come from the server itself).</summary>
+    public string HtmlContentSecurityPolicy { get; init; } =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
     /// <summary>How long shutdown waits for running batches to stop and be recorded. The default value is 30 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -61,6 +88,15 @@ public sealed class ServerOptions
         Check(MaxConcurrentBatches >= 1, "the number of concurrent batches must be at least 1");
         Check(FailedAuthLimitPerMinute >= 1, "the failed-authentication limit must be at least 1");
         Check(MaxPageSize >= 1, "the largest page size must be at least 1");
+        Check(MaxRequestBodyBytes >= 1024, "the largest request body must be at least 1024 bytes");
+        Check(MaxCommandLength >= 1, "the longest command must be at least 1 character");
+        Check(TokenRecheckInterval > TimeSpan.Zero, "the token re-check interval must be positive");
+        foreach (string origin in AllowedOrigins)
+        {
+            Check(Uri.TryCreate(origin, UriKind.Absolute, out Uri? o) && o.Scheme is "http" or "https" && o.AbsolutePath == "/" && origin.TrimEnd('/') == o.GetLeftPart(UriPartial.Authority),
+                $"allowed origin '{origin}' is not an origin like https://ui.example.com:8443");
+        }
+
         Check(SchedulerPollInterval > TimeSpan.Zero, "the scheduler poll interval must be positive");
         Check(ShutdownTimeout > TimeSpan.Zero, "the shutdown timeout must be positive");
         Check(SessionIdleTimeout > TimeSpan.Zero, "the session idle timeout must be positive");

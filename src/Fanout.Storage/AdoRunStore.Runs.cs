@@ -9,6 +9,14 @@ internal abstract partial class AdoRunStore
         "run_id, kind, name, status, actor, selectors, options, parameters, operation, parent_run_id, started_at, ended_at, " +
         "owner_host, owner_pid, lease_expires_at, total, succeeded, failed, timed_out, cancelled, not_run, skipped, stop_reason, resume_count";
 
+    /// <summary>
+    /// The columns of run lists: the same positions as <see cref="RunColumns"/>, without the definition columns (selectors,
+    /// options, parameters, operation), which may be megabytes — lists never read them; <see cref="GetRunAsync"/> does.
+    /// </summary>
+    private const string ListColumns =
+        "run_id, kind, name, status, actor, NULL, NULL, NULL, NULL, parent_run_id, started_at, ended_at, " +
+        "owner_host, owner_pid, lease_expires_at, total, succeeded, failed, timed_out, cancelled, not_run, skipped, stop_reason, resume_count";
+
     private const string AttemptColumns =
         "a.run_id, a.target, a.attempt, a.state, a.exit_code, a.wave, a.started_at, a.ended_at, a.stdout, a.stderr, a.stdout_log, a.stderr_log, a.error";
 
@@ -144,31 +152,52 @@ internal abstract partial class AdoRunStore
         await DetectInterruptedAsync(cancellationToken).ConfigureAwait(false);
         return await WithConnectionAsync(async connection =>
         {
-            var where = new List<string>();
-            await using DbCommand command = Command(connection, null, string.Empty);
+            await using DbCommand command = Command(connection, null, RunListSql(query));
             if (query.Status is { } status)
             {
-                where.Add("status = @status");
                 Param(command, "status", status.ToWireName());
             }
 
             if (query.Kind is { } kind)
             {
-                where.Add("kind = @kind");
                 Param(command, "kind", kind);
             }
 
             if (query.Name is { } name)
             {
-                where.Add("name = @name");
                 Param(command, "name", name);
             }
 
             Param(command, "limit", Math.Max(0, query.Limit));
-            command.CommandText = $"SELECT {RunColumns} FROM runs{(where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty)} " +
-                "ORDER BY started_at DESC, run_id DESC LIMIT @limit";
             return await ReadRunsAsync(command, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The SQL of a run list: the light <see cref="ListColumns"/>, newest first in the order of the
+    /// <c>ix_runs_started_run</c> / <c>ix_runs_status_started</c> indexes (migration 0006), so any limit reads the index in
+    /// order and stops — no scan of the table, no sort (tested on the SQLite plan).
+    /// </summary>
+    internal static string RunListSql(RunQuery query)
+    {
+        var where = new List<string>();
+        if (query.Status is not null)
+        {
+            where.Add("status = @status");
+        }
+
+        if (query.Kind is not null)
+        {
+            where.Add("kind = @kind");
+        }
+
+        if (query.Name is not null)
+        {
+            where.Add("name = @name");
+        }
+
+        return $"SELECT {ListColumns} FROM runs{(where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty)} " +
+            "ORDER BY started_at DESC, run_id DESC LIMIT @limit";
     }
 
     /// <inheritdoc/>

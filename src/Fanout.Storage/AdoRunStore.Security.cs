@@ -8,7 +8,7 @@ namespace Fanout.Storage;
 /// <summary>API tokens (SPEC A5) and the audit log (SPEC A7), in the same database as the runs.</summary>
 internal abstract partial class AdoRunStore : ITokenStore, IAuditStore
 {
-    private const string TokenColumns = "name, role, prefix, hash, created_at, last_used_at, revoked_at";
+    private const string TokenColumns = "name, role, prefix, hash, created_at, last_used_at, revoked_at, expires_at";
     private const string AuditColumns = "id, ts, actor, action, batch_id, target, target_count, duration_ms, detail";
 
     /// <inheritdoc/>
@@ -26,9 +26,9 @@ internal abstract partial class AdoRunStore : ITokenStore, IAuditStore
             }
         }
 
-        await ExecAsync(connection, tx, $"INSERT INTO api_tokens ({TokenColumns}) VALUES (@name, @role, @prefix, @hash, @created, @used, @revoked)",
+        await ExecAsync(connection, tx, $"INSERT INTO api_tokens ({TokenColumns}) VALUES (@name, @role, @prefix, @hash, @created, @used, @revoked, @expires)",
             cancellationToken, ("name", token.Name), ("role", token.Role.ToWireName()), ("prefix", token.Prefix), ("hash", token.Hash),
-            ("created", ToDb(token.CreatedAt)), ("used", ToDbOrNull(token.LastUsedAt)), ("revoked", ToDbOrNull(token.RevokedAt))).ConfigureAwait(false);
+            ("created", ToDb(token.CreatedAt)), ("used", ToDbOrNull(token.LastUsedAt)), ("revoked", ToDbOrNull(token.RevokedAt)), ("expires", ToDbOrNull(token.ExpiresAt))).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }, cancellationToken);
@@ -145,6 +145,7 @@ internal abstract partial class AdoRunStore : ITokenStore, IAuditStore
                     CreatedAt = ReadTime(r, 4),
                     LastUsedAt = ReadTimeOrNull(r, 5),
                     RevokedAt = ReadTimeOrNull(r, 6),
+                    ExpiresAt = ReadTimeOrNull(r, 7),
                 });
             }
 

@@ -39,6 +39,7 @@ public sealed class AuthTests : IAsyncLifetime
         ["POST /api/runs/{id}/steps/{step}/reject"] = ApiRole.Operator,
         ["GET /api/tokens/"] = ApiRole.Admin,
         ["POST /api/tokens/"] = ApiRole.Admin,
+        ["GET /api/tokens/{name}"] = ApiRole.Admin,
         ["DELETE /api/tokens/{name}"] = ApiRole.Admin,
         ["GET /api/audit"] = ApiRole.Viewer,
         ["GET /api/executions"] = ApiRole.Viewer,
@@ -73,7 +74,9 @@ public sealed class AuthTests : IAsyncLifetime
 
     private ServerHost _host = null!;
 
-    public async Task InitializeAsync() => _host = await ServerHost.StartAsync(bigTargets: 1);
+    private const int BodyLimit = 8 * 1024;
+
+    public async Task InitializeAsync() => _host = await ServerHost.StartAsync(bigTargets: 1, tune: o => o with { MaxRequestBodyBytes = BodyLimit });
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -124,9 +127,38 @@ public sealed class AuthTests : IAsyncLifetime
                 {
                     failures.Add($"{endpoint} as {role?.ToWireName() ?? "anonymous"}: {(int)response.StatusCode}, expected {(expected == HttpStatusCode.OK ? "allowed" : ((int)expected).ToString(System.Globalization.CultureInfo.InvariantCulture))}");
                 }
+
+                if (!response.Headers.TryGetValues("X-Content-Type-Options", out IEnumerable<string>? nosniff) || nosniff.Single() != "nosniff")
+                {
+                    failures.Add($"{endpoint} as {role?.ToWireName() ?? "anonymous"}: no X-Content-Type-Options: nosniff");
+                }
+            }
+
+            // An oversized body is refused with 413 on every endpoint, once the caller may use it.
+            using (HttpClient allowed = _host.Client(ApiRole.Admin))
+            using (var oversized = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{\"x\":\"" + new string('a', BodyLimit) + "\"}", Encoding.UTF8, "application/json") })
+            using (HttpResponseMessage tooLarge = await allowed.SendAsync(oversized, HttpCompletionOption.ResponseHeadersRead))
+            {
+                if (tooLarge.StatusCode != HttpStatusCode.RequestEntityTooLarge)
+                {
+                    failures.Add($"{endpoint} with a {BodyLimit + 8}-byte body: {(int)tooLarge.StatusCode}, expected 413");
+                }
             }
         }
 
+        // Every 403 is audited with the actor and the endpoint (401s are, at most once a minute per address: see HardeningTests).
+        string forbidden = string.Join("\n", (await _host.AuditAsync("request.forbidden")).Select(e => e.GetProperty("actor").GetString() + " " + e.GetProperty("detail").GetString()));
+        foreach (string endpoint in Endpoints().Where(e => Expected[e] is ApiRole.Operator or ApiRole.Admin))
+        {
+            string method = endpoint[..endpoint.IndexOf(' ', StringComparison.Ordinal)];
+            string prefix = endpoint[(method.Length + 1)..].Split('{')[0].TrimEnd('/');
+            if (!forbidden.Contains($"viewer 403 {method} {prefix}", StringComparison.Ordinal))
+            {
+                failures.Add($"{endpoint}: the viewer's 403 is not in the audit log");
+            }
+        }
+
+        Assert.NotEmpty(await _host.AuditAsync("request.unauthorized"));
         Assert.Empty(failures);
     }
 
@@ -164,27 +196,52 @@ public sealed class AuthTests : IAsyncLifetime
     }
 }
 
-/// <summary>Failed authentications are limited per client IP.</summary>
+/// <summary>Failed authentications are limited per presented credential and per client address; a valid token is never limited.</summary>
 public sealed class AuthRateLimitTests
 {
     [Fact(Timeout = 60000)]
-    public async Task FailedAttempts_PastTheLimit_Return429EvenForAValidToken()
+    public async Task FailedAttempts_PastTheLimit_Return429ToFailingRequestsOnly_NeverToAValidToken()
     {
         await using ServerHost host = await ServerHost.StartAsync(failedAuthLimit: 5, bigTargets: 1);
-        using var anonymous = new HttpClient { BaseAddress = host.Address };
+        using HttpClient anonymous = host.ClientWithToken(null);
         var statuses = new List<HttpStatusCode>();
         for (int i = 0; i < 6; i++)
         {
             statuses.Add((await anonymous.GetAsync("/api/runs")).StatusCode);
         }
 
+        using HttpResponseMessage blocked = await anonymous.GetAsync("/api/runs");
         using HttpClient valid = host.Client(ApiRole.Viewer);
-        using HttpResponseMessage blocked = await valid.GetAsync("/api/runs");
+        HttpStatusCode validRuns = (await valid.GetAsync("/api/runs")).StatusCode;
+        HttpStatusCode validMetrics = (await valid.GetAsync("/metrics")).StatusCode;
+        HttpStatusCode admin = (await host.Client().GetAsync("/api/tokens")).StatusCode;
         HttpStatusCode health = (await anonymous.GetAsync("/healthz")).StatusCode;
 
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5).Append(HttpStatusCode.TooManyRequests), statuses);
         Assert.Equal(HttpStatusCode.TooManyRequests, blocked.StatusCode);
         Assert.True(blocked.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal(HttpStatusCode.OK, validRuns);
+        Assert.Equal(HttpStatusCode.OK, validMetrics);
+        Assert.Equal(HttpStatusCode.OK, admin);
         Assert.Equal(HttpStatusCode.OK, health);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task LockoutNeverBlocksAValidToken_EvenUnderAFloodOfBadCredentials()
+    {
+        await using ServerHost host = await ServerHost.StartAsync(failedAuthLimit: 3, bigTargets: 1);
+        using HttpClient bad = host.ClientWithToken("fo_0badc0de_notavalidtokenatallnotavalidtokenatall0000");
+        using HttpClient valid = host.Client(ApiRole.Viewer);
+        var validStatuses = new List<HttpStatusCode>();
+        var badStatuses = new List<HttpStatusCode>();
+        for (int i = 0; i < 20; i++)
+        {
+            badStatuses.Add((await bad.GetAsync("/api/runs")).StatusCode);
+            validStatuses.Add((await valid.GetAsync("/api/runs")).StatusCode);
+        }
+
+        Assert.All(validStatuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 3), badStatuses.Take(3));
+        Assert.All(badStatuses.Skip(3), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
     }
 }

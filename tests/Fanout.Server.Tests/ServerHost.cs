@@ -42,8 +42,11 @@ internal sealed class ServerHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <param name="tune">Changes to the server options (the defaults of a test server given).</param>
+    /// <param name="extraTargets">More lines of the inventory's <c>targets:</c> mapping (indented by two spaces).</param>
+    /// <param name="logs">Receives the server's log lines (none are kept otherwise).</param>
     public static async Task<ServerHost> StartAsync(int maxConcurrentBatches = 4, int queueCapacity = 100, int failedAuthLimit = 1000, int bigTargets = 1001, bool withProvider = false,
-        Action<ILoggingBuilder>? logging = null)
+        Action<ILoggingBuilder>? logging = null, Func<ServerOptions, ServerOptions>? tune = null, string? extraTargets = null, ILoggerProvider? logs = null)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("fanout-server-").FullName;
         var inventory = new StringBuilder("defaults:\n  transport: local\ntargets:\n");
@@ -57,6 +60,7 @@ internal sealed class ServerHost : IAsyncDisposable
             inventory.Append($"  n{i:D4}: {{}}\n");
         }
 
+        inventory.Append(extraTargets);
         if (withProvider)
         {
             // p01 uses a stand-in lifecycle provider whose commands write marker files into the host's directory.
@@ -91,14 +95,38 @@ internal sealed class ServerHost : IAsyncDisposable
             SchedulerPollInterval = TimeSpan.FromMilliseconds(200),
             ShutdownTimeout = TimeSpan.FromSeconds(20),
         };
+        options = tune?.Invoke(options) ?? options;
         WebApplication app = FanoutServer.Build(options, store, configure: b =>
         {
             b.Logging.ClearProviders();
             logging?.Invoke(b.Logging);
+            if (logs is not null)
+            {
+                b.Logging.AddProvider(logs);
+            }
         });
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new ServerHost(dir, store, app, new Uri(address), tokens);
+    }
+
+    /// <summary>The audit entries with <paramref name="action"/>, after the server's pending entries are written.</summary>
+    public async Task<IReadOnlyList<JsonElement>> AuditAsync(string action)
+    {
+        JsonElement audit = await GetJsonAsync($"/api/audit?action={Uri.EscapeDataString(action)}&limit=10000");
+        return [.. audit.GetProperty("entries").EnumerateArray().Select(e => e.Clone())];
+    }
+
+    /// <summary>A client with an arbitrary bearer token (or none).</summary>
+    public HttpClient ClientWithToken(string? token)
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
     }
 
     public HttpClient Client(ApiRole? role = ApiRole.Admin)

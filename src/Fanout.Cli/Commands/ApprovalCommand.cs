@@ -44,6 +44,11 @@ internal static class ApprovalCommand
             }
 
             string actor = RunService.DefaultActor;
+            if (approve && await store.GetRunAsync(id, ct).ConfigureAwait(false) is { } run && ApprovalPolicy.SelfApprovalRefusal(run, actor) is { } refusal)
+            {
+                return await StoreAction.ErrorAsync(context, verb, refusal).ConfigureAwait(false);
+            }
+
             if (!await workflows.DecideApprovalAsync(id, match.Step, approve, actor, parsed.GetValue(comment), context.Time.GetUtcNow(), ct).ConfigureAwait(false))
             {
                 return await StoreAction.ErrorAsync(context, verb, $"step '{match.Step}' of run {id} was decided meanwhile").ConfigureAwait(false);

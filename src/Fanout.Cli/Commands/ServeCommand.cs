@@ -27,8 +27,21 @@ internal static class ServeCommand
         var queue = new Option<int>("--queue-size") { Description = "Batches that may wait for a slot before new ones get 429", DefaultValueFactory = _ => 100, HelpName = "N" };
         var batches = new Option<int>("--max-batches") { Description = "Batches running at the same time", DefaultValueFactory = _ => 4, HelpName = "N" };
         var workflows = new Option<string>("--workflows-dir") { Description = "Directory listed by GET /api/workflows", DefaultValueFactory = _ => "workflows", HelpName = "DIR" };
+        var distinct = new Option<bool>("--require-distinct-approver") { Description = "Refuse (403) workflow approvals by the caller who started the run" };
+        var origins = new Option<string[]>("--allowed-origin")
+        {
+            Description = "Origin (scheme://host[:port]) whose browser pages may call the API (CORS); repeatable. Default: same origin only",
+            HelpName = "ORIGIN",
+        };
+        var secretVars = new Option<string[]>("--secret-var")
+        {
+            Description = "Inventory variable name part whose values are shown as *** (added to password, passphrase, secret, token, private_key, ...); repeatable",
+            HelpName = "NAME",
+        };
+        var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body; larger gets 413", DefaultValueFactory = _ => 1024 * 1024, HelpName = "BYTES" };
+        var maxCommand = new Option<int>("--max-command-length") { Description = "Longest command or script text of a batch, in characters", DefaultValueFactory = _ => 256 * 1024, HelpName = "N" };
         var selectors = new SelectorOptions();
-        foreach (Option o in new Option[] { urls, poll, maxTargets, queue, batches, workflows, selectors.Inventory })
+        foreach (Option o in new Option[] { urls, poll, maxTargets, queue, batches, workflows, distinct, origins, secretVars, maxBody, maxCommand, selectors.Inventory })
         {
             command.Options.Add(o);
         }
@@ -50,6 +63,11 @@ internal static class ServeCommand
                 MaxConcurrentBatches = parsed.GetValue(batches),
                 WorkflowsDirectory = Path.Combine(context.CurrentDirectory, parsed.GetValue(workflows)!),
                 SchedulerPollInterval = interval,
+                RequireDistinctApprover = parsed.GetValue(distinct),
+                AllowedOrigins = [.. (parsed.GetValue(origins) ?? []).SelectMany(u => u.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
+                SecretVarNames = [.. (parsed.GetValue(secretVars) ?? []).SelectMany(u => u.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
+                MaxRequestBodyBytes = parsed.GetValue(maxBody),
+                MaxCommandLength = parsed.GetValue(maxCommand),
             };
             IReadOnlyList<string> problems = options.Validate();
             if (problems.Count > 0)

@@ -23,22 +23,45 @@ internal static class TokenCommand
         var name = new Option<string>("--name") { Description = "The token name (recorded as the actor of what it does)", Required = true, HelpName = "NAME" };
         var role = new Option<string>("--role") { Description = "viewer (reads), operator (runs, cancels, retries, resumes) or admin (also tokens and schedules)", Required = true, HelpName = "ROLE" };
         role.AcceptOnlyFromAmong("viewer", "operator", "admin");
+        var expires = new Option<string>("--expires")
+        {
+            Description = "Lifetime of the token (e.g. 30d, 12h); requests with it get 401 afterwards. Default: it does not expire",
+            HelpName = "DURATION",
+        };
         command.Options.Add(name);
         command.Options.Add(role);
-        command.SetAction((parsed, ct) => StoreAction.RunAsync(parsed, context, "token create", async store =>
+        command.Options.Add(expires);
+        command.SetAction((parsed, ct) =>
         {
-            (string? token, ApiTokenRecord? record, string? error) = await TokenService.CreateAsync(Tokens(store), Audit(store), parsed.GetValue(name)!, parsed.GetValue(role)!,
-                RunService.DefaultActor, context.Time, ct).ConfigureAwait(false);
-            if (error is not null)
+            DateTimeOffset? expiresAt = null;
+            if (parsed.GetValue(expires) is { } lifetime)
             {
-                return await StoreAction.ErrorAsync(context, "token create", error).ConfigureAwait(false);
+                if (!Duration.TryParse(lifetime, out TimeSpan span) || span <= TimeSpan.Zero || span > TimeSpan.FromDays(3650))
+                {
+                    return StoreAction.ErrorAsync(context, "token create", $"--expires '{lifetime}' is not a positive duration of at most 3650 days (e.g. 30d, 12h)");
+                }
+
+                expiresAt = context.Time.GetUtcNow() + span;
             }
 
-            await context.Console.Out.WriteLineAsync($"Created token '{record!.Name}' with role {record.Role.ToWireName()}. Store it now: it is not shown again.").ConfigureAwait(false);
-            await context.Console.Out.WriteLineAsync(token).ConfigureAwait(false);
-            return ExitCodes.Success;
-        }, ct));
+            return StoreAction.RunAsync(parsed, context, "token create", store => CreateAsync(context, store, parsed.GetValue(name)!, parsed.GetValue(role)!, expiresAt, ct), ct);
+        });
         return command;
+    }
+
+    private static async Task<int> CreateAsync(CliContext context, IRunStore store, string name, string role, DateTimeOffset? expiresAt, CancellationToken ct)
+    {
+        (string? token, ApiTokenRecord? record, string? error) = await TokenService.CreateAsync(Tokens(store), Audit(store), name, role,
+            RunService.DefaultActor, context.Time, ct, expiresAt).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return await StoreAction.ErrorAsync(context, "token create", error).ConfigureAwait(false);
+        }
+
+        string expiry = record!.ExpiresAt is { } at ? $", expiring {StoreAction.Time(at)}" : string.Empty;
+        await context.Console.Out.WriteLineAsync($"Created token '{record.Name}' with role {record.Role.ToWireName()}{expiry}. Store it now: it is not shown again.").ConfigureAwait(false);
+        await context.Console.Out.WriteLineAsync(token).ConfigureAwait(false);
+        return ExitCodes.Success;
     }
 
     private static Command CreateList(CliContext context)
@@ -51,7 +74,12 @@ internal static class TokenCommand
             await o.WriteLineAsync($"{"NAME",-24} {"ROLE",-9} {"PREFIX",-12} {"CREATED",-20} {"LAST USED",-20} STATUS").ConfigureAwait(false);
             foreach (ApiTokenRecord t in tokens)
             {
-                string status = t.RevokedAt is { } r ? $"revoked {StoreAction.Time(r)}" : "valid";
+                string status = t.StatusAt(context.Time.GetUtcNow()) switch
+                {
+                    "revoked" => $"revoked {StoreAction.Time(t.RevokedAt)}",
+                    "expired" => $"expired {StoreAction.Time(t.ExpiresAt)}",
+                    _ => t.ExpiresAt is { } at ? $"valid until {StoreAction.Time(at)}" : "valid",
+                };
                 await o.WriteLineAsync($"{t.Name,-24} {t.Role.ToWireName(),-9} {t.Prefix,-12} {StoreAction.Time(t.CreatedAt),-20} {StoreAction.Time(t.LastUsedAt),-20} {status}").ConfigureAwait(false);
             }
 

@@ -8,6 +8,7 @@ namespace Fanout.Cli.Rendering;
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(TargetsDocument))]
+[JsonSerializable(typeof(List<Commands.InstanceRow>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

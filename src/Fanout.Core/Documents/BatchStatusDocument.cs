@@ -58,7 +58,8 @@ internal sealed record BatchStatusDocument
             Page = page,
             PageSize = pageSize,
             Matching = matching.Count,
-            Executions = [.. matching.Skip((page - 1) * pageSize).Take(pageSize)],
+            // 64-bit paging: a page past the end (however large its number) is empty, never a wrapped-around first page.
+            Executions = ((long)page - 1) * pageSize > int.MaxValue ? [] : [.. matching.Skip((page - 1) * pageSize).Take(pageSize)],
             Waves = waves,
             CurrentWave = current,
         };

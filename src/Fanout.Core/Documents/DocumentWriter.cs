@@ -40,7 +40,11 @@ internal static class DocumentWriter
         return text.ToString();
     }
 
-    /// <summary>One RFC 4180 record ending in <c>\r\n</c>.</summary>
+    /// <summary>
+    /// One RFC 4180 record ending in <c>\r\n</c>. Safe to open in a spreadsheet (OWASP CSV injection): NUL characters are
+    /// removed, and a field starting with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a carriage return — unless it is a
+    /// number — is prefixed with <c>'</c>, so <c>=HYPERLINK(…)</c> from a target's output stays text.
+    /// </summary>
     public static void WriteRow(StringBuilder text, IEnumerable<string?> fields)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -54,7 +58,7 @@ internal static class DocumentWriter
             }
 
             first = false;
-            string cell = field ?? string.Empty;
+            string cell = Neutralise(field ?? string.Empty);
             if (cell.AsSpan().IndexOfAny(",\"\r\n") >= 0)
             {
                 text.Append('"').Append(cell.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
@@ -66,6 +70,17 @@ internal static class DocumentWriter
         }
 
         text.Append("\r\n");
+    }
+
+    /// <summary>A CSV field that a spreadsheet shows as text: NULs stripped, formula starts prefixed with <c>'</c> (numbers kept).</summary>
+    public static string Neutralise(string field)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        string cell = field.Contains('\0', StringComparison.Ordinal) ? field.Replace("\0", string.Empty, StringComparison.Ordinal) : field;
+        return cell.Length > 0 && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r'
+            && !double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            ? "'" + cell
+            : cell;
     }
 
     // As System.Text.Json writes them: shortest round-trip numbers, ISO 8601 times with offset.

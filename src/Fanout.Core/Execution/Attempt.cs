@@ -1,3 +1,4 @@
+using Fanout.Inventory;
 using Fanout.Operations;
 using Fanout.Output;
 
@@ -19,9 +20,10 @@ internal readonly record struct Attempt(TargetState State, OperationResult? Resu
     /// <summary>What the attempt printed on stderr when it ended without a result.</summary>
     public CapturedOutput? PartialStderr { get; init; }
 
-    public TargetOutcome ToOutcome(string target, int attempts, int wave, DateTimeOffset startedAt, TimeSpan duration) => new()
+    public TargetOutcome ToOutcome(Target target, int attempts, int wave, DateTimeOffset startedAt, TimeSpan duration) => new()
     {
-        Target = target,
+        Target = target.Name,
+        TargetDefinition = target,
         State = State,
         ExitCode = Result?.ExitCode,
         Attempts = attempts,

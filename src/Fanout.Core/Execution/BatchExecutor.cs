@@ -23,14 +23,17 @@ public sealed class BatchExecutor
 
     /// <summary>Creates an executor.</summary>
     /// <param name="options">How batches run; validated here.</param>
-    /// <param name="transports">The transports sessions are opened through (<see cref="OperationContext.GetSessionAsync"/>).</param>
+    /// <param name="transports">
+    /// The transports sessions are opened through (<see cref="OperationContext.GetSessionAsync"/>). The default value
+    /// is <see cref="BuiltInTransports.Create"/>'s registry (local, ssh, device), opened only when an operation asks for
+    /// a session — delegate operations need none.
+    /// </param>
     /// <param name="timeProvider">The clock for timeouts, delays and timestamps. The default value is <see cref="TimeProvider.System"/>.</param>
     /// <param name="logger">Where the executor logs. The default value logs nothing.</param>
     /// <exception cref="ArgumentException"><paramref name="options"/> are invalid; the message lists every problem.</exception>
-    public BatchExecutor(ExecutionOptions options, TransportRegistry transports, TimeProvider? timeProvider = null, ILogger? logger = null)
+    public BatchExecutor(ExecutionOptions options, TransportRegistry? transports = null, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(transports);
         IReadOnlyList<string> errors = options.Validate();
         if (errors.Count > 0)
         {
@@ -38,8 +41,8 @@ public sealed class BatchExecutor
         }
 
         Options = options;
-        _transports = transports;
         _time = timeProvider ?? TimeProvider.System;
+        _transports = transports ?? BuiltInTransports.Create(timeProvider: _time);
         _logger = logger ?? NullLogger.Instance;
     }
 

@@ -52,7 +52,7 @@ internal sealed partial class ExecutionRun
 
         if (invalid is not null)
         {
-            Finish(step, index, new TargetOutcome { Target = target.Name, State = TargetState.Failed, Wave = wave, Error = "validation failed: " + invalid });
+            Finish(step, index, new TargetOutcome { Target = target.Name, TargetDefinition = target, State = TargetState.Failed, Wave = wave, Error = "validation failed: " + invalid });
             return;
         }
 
@@ -78,7 +78,7 @@ internal sealed partial class ExecutionRun
                 || !result.Retryable || attempt > Options.Retries || RunCancelled;
             if (last)
             {
-                Finish(step, index, result.ToOutcome(target.Name, attempt, wave, TimeOf(firstStart), Time.GetElapsedTime(firstStart)));
+                Finish(step, index, result.ToOutcome(target, attempt, wave, TimeOf(firstStart), Time.GetElapsedTime(firstStart)));
                 return;
             }
 
@@ -94,7 +94,7 @@ internal sealed partial class ExecutionRun
             if (delay > TimeSpan.Zero && !await RetryWaitAsync(delay).ConfigureAwait(false))
             {
                 Attempt cancelled = result with { State = TargetState.Cancelled, Error = $"{CancelReason} while waiting to retry (last error: {result.Error})" };
-                Finish(step, index, cancelled.ToOutcome(target.Name, attempt, wave, TimeOf(firstStart), Time.GetElapsedTime(firstStart)));
+                Finish(step, index, cancelled.ToOutcome(target, attempt, wave, TimeOf(firstStart), Time.GetElapsedTime(firstStart)));
                 return;
             }
         }
@@ -216,6 +216,7 @@ internal sealed partial class ExecutionRun
             var outcome = new TargetOutcome
             {
                 Target = _targets[index].Name,
+                TargetDefinition = _targets[index],
                 State = TargetState.Cancelled,
                 Attempts = slot.Attempt,
                 Wave = WaveOf(index),
@@ -245,7 +246,7 @@ internal sealed partial class ExecutionRun
                 if (Volatile.Read(ref outcomes[i]) is null)
                 {
                     string reason = _stopReason ?? (RunCancelled ? CancelReason : "stopped");
-                    Finish(s, i, new TargetOutcome { Target = _targets[i].Name, State = TargetState.NotRun, Wave = WaveOf(i), Error = "not run: " + reason });
+                    Finish(s, i, new TargetOutcome { Target = _targets[i].Name, TargetDefinition = _targets[i], State = TargetState.NotRun, Wave = WaveOf(i), Error = "not run: " + reason });
                 }
             }
         }

@@ -8,6 +8,14 @@ public sealed record TargetOutcome
     /// <summary>The target name.</summary>
     public required string Target { get; init; }
 
+    /// <summary>
+    /// The target itself as it was selected (host, transport, tags, vars …), so a caller can re-run
+    /// exactly the failures without joining on names (<see cref="BatchResult.FailedTargets"/>).
+    /// Set by <see cref="BatchExecutor"/> for every outcome; <see langword="null"/> when the outcome
+    /// was rebuilt from a run store, which keeps only the name.
+    /// </summary>
+    public Inventory.Target? TargetDefinition { get; init; }
+
     /// <summary>The final state.</summary>
     public required TargetState State { get; init; }
 

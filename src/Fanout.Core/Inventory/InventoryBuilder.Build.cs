@@ -176,6 +176,30 @@ internal sealed partial class InventoryBuilder
             Groups = groups,
             Vars = vars,
             Provider = provider,
+            Instance = InstanceOf(host),
+        };
+    }
+
+    /// <summary>The prefix of host fields that describe an agent instance (<c>instance.repository</c> …).</summary>
+    public const string InstanceFieldPrefix = "instance.";
+
+    private static Instances.InstanceSpec? InstanceOf(HostNode host)
+    {
+        string? Get(string field) => Field(host, InstanceFieldPrefix + field);
+        if (Get("repository") is not { } repository)
+        {
+            return null;
+        }
+
+        return new Instances.InstanceSpec
+        {
+            Repository = repository,
+            Program = Get("program") ?? Environment.GetEnvironmentVariable("SHELL") ?? "sh",
+            Branch = Get("branch") ?? Instances.InstanceSpec.DefaultBranch(host.Name),
+            Worktree = Get("worktree") ?? Instances.InstanceSpec.DefaultWorktree(repository, host.Name),
+            Session = Get("session") is { } session ? Instances.InstanceSpec.SessionName(session) : Instances.InstanceSpec.DefaultSession(host.Name),
+            Socket = Get("socket"),
+            BaseRef = Get("base"),
         };
     }
 

@@ -6,6 +6,7 @@ namespace Fanout.Inventory;
 /// <item><description>a path: native YAML/JSON, Ansible YAML, Ansible INI, or an executable dynamic inventory;</description></item>
 /// <item><description><c>azure:</c> or <c>azure:EXTRA ARGS</c>: runs <c>az vm list --show-details -o json EXTRA ARGS</c>;</description></item>
 /// <item><description><c>cmd:COMMAND</c>: runs COMMAND with <c>/bin/sh -c</c>; a JSON array is read as Azure VMs, an object as Ansible dynamic inventory output;</description></item>
+/// <item><description><c>tmux:PREFIX</c> or <c>tmux:PREFIX@SOCKET</c>: the running agent instances of a tmux server whose session names start with PREFIX (SPEC I1);</description></item>
 /// <item><description>any of these prefixed with <c>override:</c>, letting it replace what earlier sources set differently.</description></item>
 /// </list>
 /// </summary>
@@ -19,6 +20,9 @@ public static class InventoryLoader
 
     /// <summary>The prefix of command sources.</summary>
     public const string CommandPrefix = "cmd:";
+
+    /// <summary>The prefix of tmux instance-discovery sources (<c>tmux:PREFIX</c>, <c>tmux:PREFIX@SOCKET</c>).</summary>
+    public const string TmuxPrefix = Instances.InstanceDiscovery.Prefix;
 
     /// <summary>The environment variable naming default sources (comma-separated).</summary>
     public const string EnvironmentVariable = "FANOUT_INVENTORY";
@@ -86,6 +90,12 @@ public static class InventoryLoader
             ExternalCommand.Result result = await ExternalCommand.RunAsync(options.AzureCommand, args, display, options.CommandTimeout, options.TimeProvider, cancellationToken).ConfigureAwait(false);
             EnsureSuccess(result, display);
             AzureVmMapper.Add(JsonValues.Parse(result.StandardOutput, display), display, builder);
+            return;
+        }
+
+        if (spec.StartsWith(TmuxPrefix, StringComparison.Ordinal))
+        {
+            await Instances.InstanceDiscovery.AddAsync(spec, source, builder, cancellationToken).ConfigureAwait(false);
             return;
         }
 

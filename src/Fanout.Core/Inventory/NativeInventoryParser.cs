@@ -5,11 +5,13 @@ namespace Fanout.Inventory;
 
 /// <summary>
 /// Reads Fanout's native inventory (SPEC T2), YAML or JSON: <c>override</c>, <c>defaults</c>,
-/// <c>targets</c>, <c>groups</c>, <c>providers</c>. Unknown fields are errors with a hint.
+/// <c>targets</c>, <c>groups</c>, <c>providers</c>, <c>instances</c> (agent instances, SPEC I1). Unknown
+/// fields are errors with a hint.
 /// </summary>
 internal static class NativeInventoryParser
 {
-    public static readonly string[] TopFields = ["override", "defaults", "targets", "groups", "providers"];
+    public static readonly string[] TopFields = ["override", "defaults", "targets", "groups", "providers", "instances"];
+    private static readonly string[] InstanceFields = ["repository", "program", "branch", "worktree", "session", "socket", "base", "tags", "groups", "vars"];
     private static readonly string[] TargetFields = ["host", "port", "user", "transport", "tags", "groups", "vars", "provider"];
     private static readonly string[] DefaultFields = ["port", "user", "transport", "tags", "vars", "provider"];
     private static readonly string[] GroupFields = ["targets", "children", "vars"];
@@ -56,6 +58,14 @@ internal static class NativeInventoryParser
             foreach ((YamlNode key, YamlNode value) in targets.Children)
             {
                 ParseTarget(Name(key, source, "a target name"), key, value, defaults, source, builder, memberships);
+            }
+        }
+
+        if (Child(top, "instances")?.Mapping(source, "instances") is { } instances)
+        {
+            foreach ((YamlNode key, YamlNode value) in instances.Children)
+            {
+                ParseInstance(Name(key, source, "an instance title"), key, value, source, builder, memberships);
             }
         }
 
@@ -162,6 +172,56 @@ internal static class NativeInventoryParser
         }
 
         memberships.AddRange(Names(Child(body, "groups"), source, $"groups of target '{name}'").Select(g => (name, g)));
+    }
+
+    /// <summary>An agent instance (SPEC I1): a target whose fields say where its repository, worktree, branch and tmux session are.</summary>
+    private static void ParseInstance(string title, YamlNode key, YamlNode value, InventorySource source, InventoryBuilder builder, List<(string, YamlNode)> memberships)
+    {
+        YamlMappingNode body = value.Mapping(source, $"instance '{title}'")
+            ?? throw new InventoryException(key.At(source), $"instance '{title}' needs at least 'repository' and 'program'");
+        YamlNodes.CheckFields(body, source, $"instance '{title}'", InstanceFields);
+        foreach (string required in new[] { "repository", "program" })
+        {
+            if (Child(body, required) is not { } node || node.IsNull())
+            {
+                throw new InventoryException(key.At(source), $"instance '{title}' needs '{required}'");
+            }
+        }
+
+        InventoryBuilder.HostNode host = builder.AddHost(title, key.At(source), group: null);
+        string directory = Path.GetDirectoryName(Path.GetFullPath(source.Name)) ?? Directory.GetCurrentDirectory();
+        foreach (string field in new[] { "repository", "program", "branch", "worktree", "session", "socket", "base" })
+        {
+            if (Child(body, field) is { } node && !node.IsNull())
+            {
+                string text = NonEmpty(node, source, field);
+                if (field is "repository" or "worktree" or "socket")
+                {
+                    // Relative paths are relative to the inventory file, like every other path in it.
+                    text = Path.GetFullPath(text, directory);
+                }
+
+                builder.SetHostField(host, InventoryBuilder.InstanceFieldPrefix + field, text, node.At(source));
+            }
+        }
+
+        if (Child(body, "tags")?.Mapping(source, "tags") is { } tags)
+        {
+            foreach ((YamlNode k, YamlNode v) in tags.Children)
+            {
+                builder.SetHostTag(host, k.Text(source, "a tag name"), v.IsNull() ? string.Empty : v.Text(source, "a tag value"), k.At(source));
+            }
+        }
+
+        if (Child(body, "vars")?.Mapping(source, $"vars of instance '{title}'") is { } vars)
+        {
+            foreach ((YamlNode k, YamlNode v) in vars.Children)
+            {
+                builder.SetHostVar(host, k.Text(source, "a variable name"), v.ToValue(source), k.At(source));
+            }
+        }
+
+        memberships.AddRange(Names(Child(body, "groups"), source, $"groups of instance '{title}'").Select(g => (title, g)));
     }
 
     private static void ParseProvider(string name, YamlNode key, YamlNode value, InventorySource source, InventoryBuilder builder)

@@ -33,6 +33,12 @@ public sealed record Target
     /// <summary>The name of the lifecycle provider (SPEC L1), or <see langword="null"/>.</summary>
     public string? Provider { get; init; }
 
+    /// <summary>
+    /// The agent instance this target is (SPEC I1: a program in a tmux session, in its own git worktree and
+    /// branch), or <see langword="null"/> for other targets. Set by <c>instances:</c> and <c>tmux:PREFIX</c> sources.
+    /// </summary>
+    public Instances.InstanceSpec? Instance { get; init; }
+
     /// <summary>The address to connect to: <see cref="Host"/> when set, else <see cref="Name"/>.</summary>
     public string Address => Host ?? Name;
 

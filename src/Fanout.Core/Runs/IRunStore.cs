@@ -44,7 +44,11 @@ public interface IRunStore : IAsyncDisposable
     /// <summary>The pending cancel request of a run, or <see langword="null"/>; a primary-key lookup, cheap enough to poll every second.</summary>
     Task<CancelRequest?> GetCancelRequestAsync(string runId, CancellationToken cancellationToken);
 
-    /// <summary>Reads history, newest first. Running runs whose owner died are reported (and stored) as <see cref="RunStatus.Interrupted"/>.</summary>
+    /// <summary>
+    /// Reads history, newest first. Running runs whose owner died are reported (and stored) as <see cref="RunStatus.Interrupted"/>.
+    /// The records of a list leave out the run's definition (<see cref="RunRecord.Selectors"/>, <see cref="RunRecord.Options"/>,
+    /// <see cref="RunRecord.Parameters"/>, <see cref="RunRecord.Operation"/> are <see langword="null"/>): read one run with <see cref="GetRunAsync"/> for them.
+    /// </summary>
     Task<IReadOnlyList<RunRecord>> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken);
 
     /// <summary>Reads one run (with interruption detection), or <see langword="null"/> when unknown.</summary>

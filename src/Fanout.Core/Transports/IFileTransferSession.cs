@@ -16,7 +16,7 @@ internal interface IFileTransferSession
 
     /// <summary>
     /// Creates root and writes the items in order (directories before their contents), keeping modes.
-    /// Every file is written under its name plus <see cref="FileTransfer.TempSuffix"/> and renamed into place.
+    /// Every file is written under its name plus <see cref="FileTransfer.TempSuffix"/> of the session's target and renamed into place.
     /// </summary>
     Task WriteAsync(string root, IReadOnlyList<FileEntry> items, CancellationToken cancellationToken);
 
@@ -27,11 +27,29 @@ internal interface IFileTransferSession
 /// <summary>Names shared by every file-transfer session.</summary>
 internal static class FileTransfer
 {
+    /// <summary>What every temporary name contains: <c>NAME.fanout-tmp-XXXXXXXX</c>.</summary>
+    public const string TempMarker = ".fanout-tmp-";
+
     /// <summary>
     /// Suffix of the temporary name a file is written under before it is renamed into place, so a
-    /// crash never leaves a truncated file under its final name. Leftovers are removed by the next sync.
+    /// crash never leaves a truncated file under its final name. It carries a short hash of the target's
+    /// name: two targets that share a host and a destination (inventory aliases) never rename or clean
+    /// each other's files. A target's leftovers are removed by its next sync.
     /// </summary>
-    public const string TempSuffix = ".fanout-tmp";
+    public static string TempSuffix(Fanout.Inventory.Target target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        byte[] hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(target.Name));
+        return TempMarker + Convert.ToHexStringLower(hash, 0, 4);
+    }
+
+    /// <summary>True when the last segment of <paramref name="path"/> is a temporary name of any target.</summary>
+    public static bool IsTemporary(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        int slash = path.LastIndexOf('/');
+        return path.IndexOf(TempMarker, slash + 1, StringComparison.Ordinal) >= 0;
+    }
 }
 
 /// <summary>Kind of a file-tree entry.</summary>

@@ -13,6 +13,9 @@ namespace Fanout.Server.Audit;
 internal sealed partial class AuditLog : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan TokenUseInterval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan UnauthorizedInterval = TimeSpan.FromMinutes(1);
+    private const string AuditedKey = "fanout.refusal-audited";
+    private readonly ConcurrentDictionary<string, Unauthorized> _unauthorized = new(StringComparer.Ordinal);
     private readonly IAuditStore _store;
     private readonly ITokenStore _tokens;
     private readonly TimeProvider _time;
@@ -51,6 +54,58 @@ internal sealed partial class AuditLog : IHostedService, IAsyncDisposable
         Post(new AuditEntry { Timestamp = now, Actor = name, Action = "token.use", Detail = request });
         _queue.Writer.TryWrite(new TokenTouch(name, now));
     }
+
+    /// <summary>
+    /// Records a refused request (seed requirement: validation errors are logged with the request): <c>request.unauthorized</c>
+    /// (401), <c>request.forbidden</c> (403), <c>request.invalid</c> (400), <c>request.too-large</c> (413),
+    /// <c>request.unsupported-media-type</c> (415), with the actor (or <c>anonymous</c>), the endpoint, the client address and the
+    /// reason. 401s are recorded at most once a minute per client address (the next entry counts the ones left out), so
+    /// anonymous requests cannot flood the log. Each request is recorded once.
+    /// </summary>
+    public void Refused(HttpContext context, int status, string reason)
+    {
+        if (context.Items.ContainsKey(AuditedKey))
+        {
+            return;
+        }
+
+        context.Items[AuditedKey] = true;
+        DateTimeOffset now = Now;
+        string address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        string suppressed = string.Empty;
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            Unauthorized state = _unauthorized.GetOrAdd(address, _ => new Unauthorized());
+            lock (state)
+            {
+                if (now - state.LastWritten < UnauthorizedInterval)
+                {
+                    state.Suppressed++;
+                    return;
+                }
+
+                suppressed = state.Suppressed > 0 ? $" ({state.Suppressed} more 401s from this address in the minute before were not recorded)" : string.Empty;
+                state.LastWritten = now;
+                state.Suppressed = 0;
+            }
+        }
+
+        string action = status switch
+        {
+            StatusCodes.Status401Unauthorized => "request.unauthorized",
+            StatusCodes.Status403Forbidden => "request.forbidden",
+            StatusCodes.Status413PayloadTooLarge => "request.too-large",
+            StatusCodes.Status415UnsupportedMediaType => "request.unsupported-media-type",
+            StatusCodes.Status429TooManyRequests => "request.throttled",
+            _ => "request.invalid",
+        };
+        string actor = Auth.Caller.Find(context)?.Name ?? "anonymous";
+        string? batchId = context.Request.RouteValues.TryGetValue("id", out object? id) ? id as string : null;
+        string detail = $"{status} {context.Request.Method} {context.Request.Path} from {address}: {Truncate(reason, 2000)}{suppressed}";
+        Post(new AuditEntry { Timestamp = now, Actor = actor, Action = action, BatchId = batchId, Detail = detail });
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
     /// <summary>Waits until every entry posted before the call is stored.</summary>
     public Task FlushAsync()
@@ -122,6 +177,13 @@ internal sealed partial class AuditLog : IHostedService, IAsyncDisposable
     }
 
     private sealed record TokenTouch(string Name, DateTimeOffset At);
+
+    private sealed class Unauthorized
+    {
+        public DateTimeOffset LastWritten { get; set; } = DateTimeOffset.MinValue;
+
+        public int Suppressed { get; set; }
+    }
 
     private sealed class FlushMarker
     {

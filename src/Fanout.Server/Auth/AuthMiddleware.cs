@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Fanout.Security;
 using Fanout.Server.Audit;
+using Fanout.Server.Http;
 using Fanout.Server.Observability;
 using Fanout.Server.Ui;
 using Microsoft.AspNetCore.Antiforgery;
@@ -10,15 +11,17 @@ using Microsoft.AspNetCore.Authorization;
 namespace Fanout.Server.Auth;
 
 /// <summary>
-/// Bearer-token authentication and role checks for every endpoint (SPEC A5): 401 without a valid token, 403 when the
-/// token's role is too low, 429 after too many failures from one IP. Endpoints marked <see cref="AllowAnonymousAttribute"/>
-/// (only <c>/healthz</c>) are open; endpoints without a <see cref="RequiresRoleAttribute"/> need admin, so a new endpoint
-/// is closed by default. The web UI's session cookie (<see cref="UiSession"/>) carries a token too: it is checked the same
-/// way, and a state-changing request made with it must also carry the page's antiforgery token. A web UI page
-/// (<see cref="UiPageAttribute"/>) without a valid session redirects to the sign-in page instead of answering 401.
+/// Bearer-token authentication and role checks for every endpoint (SPEC A5): 401 without a valid (known, unrevoked, unexpired)
+/// token, 403 when the token's role is too low, both audited. A request with a valid token is never throttled. A failing
+/// request is throttled (429 with <c>Retry-After</c>) when its credential, or its client address, failed too often in the
+/// last minute. Endpoints marked <see cref="AllowAnonymousAttribute"/> (only <c>/healthz</c>) are open; endpoints without a
+/// <see cref="RequiresRoleAttribute"/> need admin, so a new endpoint is closed by default. CORS preflights never get here
+/// (<see cref="BrowserSafety"/> answers them). The web UI's session cookie (<see cref="UiSession"/>) carries a token too: it
+/// is checked the same way, and a state-changing request made with it must also carry the page's antiforgery token. A web UI
+/// page (<see cref="UiPageAttribute"/>) without a valid session redirects to the sign-in page instead of answering 401.
 /// </summary>
 internal sealed partial class AuthMiddleware(RequestDelegate next, ITokenStore tokens, FailedAuthLimiter limiter, AuditLog audit, ServerMetrics metrics,
-    UiSession sessions, IAntiforgery antiforgery, ILogger<AuthMiddleware> logger)
+    UiSession sessions, IAntiforgery antiforgery, TimeProvider time, ILogger<AuthMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -29,22 +32,15 @@ internal sealed partial class AuthMiddleware(RequestDelegate next, ITokenStore t
             return;
         }
 
-        // Routing's own rejection endpoints (405, 415) are not route endpoints: any valid token may see their answer.
+        // Routing's own rejection endpoints (405) are not route endpoints: any valid token may see their answer.
         ApiRole required = endpoint.Metadata.GetMetadata<RequiresRoleAttribute>()?.Role ?? (endpoint is RouteEndpoint ? ApiRole.Admin : ApiRole.Viewer);
-        IPAddress ip = context.Connection.RemoteIpAddress ?? IPAddress.None;
-        if (limiter.IsBlocked(ip, out TimeSpan retryAfter))
-        {
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            await WriteProblemAsync(context, StatusCodes.Status429TooManyRequests, "Too many failed authentications",
-                "too many failed authentication attempts from this address; wait and retry");
-            return;
-        }
-
         string? token = BearerToken(context.Request);
         DateTimeOffset sessionExpires = default;
         bool fromSession = token is null && context.Request.Headers.Authorization.Count == 0
             && (token = sessions.TokenOf(context.Request, out sessionExpires)) is not null;
-        ApiTokenRecord? record = token is null ? null : await FindAsync(token, context.RequestAborted);
+        (ApiTokenRecord? record, string reason) = token is null
+            ? (null, "a bearer token is required (Authorization: Bearer TOKEN)")
+            : await CheckAsync(tokens, token, time.GetUtcNow(), context.RequestAborted);
         bool page = endpoint.Metadata.GetMetadata<UiPageAttribute>() is not null;
         if (record is null && page)
         {
@@ -60,12 +56,7 @@ internal sealed partial class AuthMiddleware(RequestDelegate next, ITokenStore t
 
         if (record is null)
         {
-            limiter.RecordFailure(ip);
-            metrics.AuthFailed();
-            Log.Rejected(logger, ip.ToString(), context.Request.Path);
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            await WriteProblemAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized",
-                token is null ? "a bearer token is required (Authorization: Bearer TOKEN)" : "the bearer token is unknown or revoked");
+            await RefuseAsync(context, token, reason);
             return;
         }
 
@@ -74,39 +65,79 @@ internal sealed partial class AuthMiddleware(RequestDelegate next, ITokenStore t
             if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
                 && !await antiforgery.IsRequestValidAsync(context))
             {
-                await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "Antiforgery token missing or invalid",
-                    "a request made with the web UI's session must carry the page's antiforgery token (header RequestVerificationToken); reload the page");
+                await Problems.Status(StatusCodes.Status400BadRequest, "Antiforgery token missing or invalid",
+                    "a request made with the web UI's session must carry the page's antiforgery token (header RequestVerificationToken); reload the page").ExecuteAsync(context);
                 return;
             }
 
             sessions.Slide(context, token!, sessionExpires);
         }
 
-        var caller = new Caller(record.Name, record.Role);
+        var caller = new Caller(record.Name, record.Role) { TokenPrefix = record.Prefix };
         caller.AttachTo(context);
         audit.TokenUsed(record.Name, context.Request.Method + " " + context.Request.Path);
         if (!record.Role.Includes(required))
         {
-            await WriteProblemAsync(context, StatusCodes.Status403Forbidden, "Forbidden",
-                $"token '{record.Name}' has role {record.Role.ToWireName()}; this endpoint needs {required.ToWireName()}");
+            string why = $"token '{record.Name}' has role {record.Role.ToWireName()}; this endpoint needs {required.ToWireName()}";
+            audit.Refused(context, StatusCodes.Status403Forbidden, why);
+            await Problems.Forbidden(why).ExecuteAsync(context);
             return;
         }
 
         await next(context);
     }
 
-    private Task<ApiTokenRecord?> FindAsync(string token, CancellationToken cancellationToken) => FindAsync(tokens, token, cancellationToken);
+    /// <summary>The valid (known, unrevoked, unexpired) token record for <paramref name="token"/>: one check for bearer tokens, sessions and sign-in.</summary>
+    public static async Task<ApiTokenRecord?> FindAsync(ITokenStore tokens, string token, CancellationToken cancellationToken) =>
+        (await CheckAsync(tokens, token, DateTimeOffset.UtcNow, cancellationToken)).Record;
 
-    /// <summary>The valid (known, unrevoked) token record for <paramref name="token"/>: one check for bearer tokens, sessions and sign-in.</summary>
-    public static async Task<ApiTokenRecord?> FindAsync(ITokenStore tokens, string token, CancellationToken cancellationToken)
+    /// <summary>Whether the token with lookup prefix <paramref name="prefix"/> is still accepted (not revoked, not expired).</summary>
+    public static async Task<bool> IsStillValidAsync(ITokenStore tokens, string prefix, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await tokens.FindTokenByPrefixAsync(prefix, cancellationToken) is { } record && record.IsActiveAt(now);
+
+    /// <summary>The token's record when it is accepted at <paramref name="now"/>, else why not.</summary>
+    private static async Task<(ApiTokenRecord? Record, string Reason)> CheckAsync(ITokenStore tokens, string token, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (ApiTokens.PrefixOf(token) is not { } prefix)
         {
-            return null;
+            return (null, "the bearer token is not a Fanout token");
         }
 
         ApiTokenRecord? record = await tokens.FindTokenByPrefixAsync(prefix, cancellationToken);
-        return record is { RevokedAt: null } && ApiTokens.Matches(token, record.Hash) ? record : null;
+        if (record is null || !ApiTokens.Matches(token, record.Hash))
+        {
+            return (null, "the bearer token is unknown");
+        }
+
+        return record.IsActiveAt(now) ? (record, string.Empty)
+            : (null, record.RevokedAt is not null ? "the bearer token was revoked" : $"the bearer token expired at {record.ExpiresAt:O}");
+    }
+
+    private async Task RefuseAsync(HttpContext context, string? token, string reason)
+    {
+        IPAddress ip = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        string address = FailedAuthLimiter.AddressKey(ip);
+        string? credential = token is null ? null : FailedAuthLimiter.CredentialKey(token);
+        metrics.AuthFailed();
+        if ((credential is not null && limiter.IsBlocked(credential, out TimeSpan retryAfter)) || limiter.IsBlocked(address, out retryAfter))
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            audit.Refused(context, StatusCodes.Status401Unauthorized, "throttled after too many failed authentications: " + reason);
+            await Problems.Status(StatusCodes.Status429TooManyRequests, "Too many failed authentications",
+                "too many failed authentication attempts with this credential or from this address; wait and retry").ExecuteAsync(context);
+            return;
+        }
+
+        limiter.RecordFailure(address);
+        if (credential is not null)
+        {
+            limiter.RecordFailure(credential);
+        }
+
+        Log.Rejected(logger, ip.ToString(), context.Request.Path, reason);
+        audit.Refused(context, StatusCodes.Status401Unauthorized, reason);
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        await Problems.Status(StatusCodes.Status401Unauthorized, "Unauthorized", reason).ExecuteAsync(context);
     }
 
     private static string? BearerToken(HttpRequest request)
@@ -118,12 +149,9 @@ internal sealed partial class AuthMiddleware(RequestDelegate next, ITokenStore t
             : null;
     }
 
-    private static Task WriteProblemAsync(HttpContext context, int status, string title, string detail) =>
-        Results.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(context);
-
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Rejected a request from {Address} to {Path}: no valid bearer token")]
-        public static partial void Rejected(ILogger logger, string address, string path);
+        [LoggerMessage(1, LogLevel.Warning, "Rejected a request from {Address} to {Path}: {Reason}")]
+        public static partial void Rejected(ILogger logger, string address, string path, string reason);
     }
 }

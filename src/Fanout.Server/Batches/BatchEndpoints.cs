@@ -19,7 +19,7 @@ internal static class BatchEndpoints
     {
         RouteGroupBuilder group = app.MapGroup("/api/executions/batch").WithTags("Batches");
         group.MapPost("/", CreateAsync).WithName("CreateBatch")
-            .Accepts<BatchRequest>("application/json")
+            .AcceptsJson<BatchRequest>()
             .Produces<BatchCreated>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -28,7 +28,7 @@ internal static class BatchEndpoints
             .Produces<BatchStatusDocument>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
-        group.MapGet("/{id}/events", EventsAsync).WithName("StreamBatchEvents")
+        group.MapGet("/{id}/events", EventsAsync).WithName("StreamBatchEvents").WithMetadata(new QueryParametersAttribute("lastEventId", typeof(long)))
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
@@ -75,14 +75,17 @@ internal static class BatchEndpoints
         if (plan is null)
         {
             var extensions = new Dictionary<string, object?>();
+            // At most the first 100 unknown ids are listed; the counts give the whole number.
             if (unknownNodes.Count > 0)
             {
-                extensions["unknownNodeIds"] = unknownNodes;
+                extensions["unknownNodeIds"] = unknownNodes.Take(BatchPlanner.MaxListedIds).ToList();
+                extensions["unknownNodeIdCount"] = unknownNodes.Count;
             }
 
             if (unknownGroups.Count > 0)
             {
-                extensions["unknownGroupIds"] = unknownGroups;
+                extensions["unknownGroupIds"] = unknownGroups.Take(BatchPlanner.MaxListedIds).ToList();
+                extensions["unknownGroupIdCount"] = unknownGroups.Count;
             }
 
             return Problems.Validation(errors.ToDictionary(), extensions);
@@ -142,9 +145,12 @@ internal static class BatchEndpoints
     /// <summary>429 with the queue status, or 503 while the server stops.</summary>
     public static IResult QueueFull(BatchQueue queue) => queue.IsStopping
         ? Results.Problem(detail: "the server is shutting down", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Shutting down")
-        : Results.Problem(detail: $"the execution queue is full ({queue.Depth} of {queue.Capacity} batches waiting, {queue.RunningCount} running); retry later",
+        : Problems.WithRetryAfter(Results.Problem(detail: $"the execution queue is full ({queue.Depth} of {queue.Capacity} batches waiting, {queue.RunningCount} running); retry later",
             statusCode: StatusCodes.Status429TooManyRequests, title: "Execution queue full",
-            extensions: new Dictionary<string, object?> { ["queue"] = new QueueStatus(queue.Depth, queue.Capacity, queue.RunningCount) });
+            extensions: new Dictionary<string, object?> { ["queue"] = new QueueStatus(queue.Depth, queue.Capacity, queue.RunningCount) }), QueueRetryAfterSeconds);
+
+    /// <summary>The <c>Retry-After</c> of a queue-full 429, in seconds.</summary>
+    public const int QueueRetryAfterSeconds = 5;
 
     private static async Task<IResult> StatusAsync(string id, string? status, int? page, int? pageSize, BatchStatusReader reader, ServerOptions options, CancellationToken cancellationToken)
     {

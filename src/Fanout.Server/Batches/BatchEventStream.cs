@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Fanout.Execution;
 using Fanout.Runs;
+using Fanout.Security;
 using Fanout.Server.Http;
 using Fanout.Server.Observability;
 
@@ -14,7 +15,11 @@ namespace Fanout.Server.Batches;
 /// reconnects with <c>Last-Event-ID</c> (or <c>?lastEventId=</c>) gets exactly the events after that id: from this server's
 /// live log for its own batches, from the store's event log for everything else. The stream ends after <c>batch-finished</c>.
 /// </summary>
-internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, ServerMetrics metrics, TimeProvider time)
+/// <remarks>
+/// The caller's token is re-checked every <see cref="ServerOptions.TokenRecheckInterval"/>: once it is revoked or expired, the
+/// stream sends <c>event: stream-closed</c> and ends (a reconnecting client then gets 401).
+/// </remarks>
+internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, ServerMetrics metrics, TimeProvider time, ITokenStore tokens, ServerOptions options)
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan StorePoll = TimeSpan.FromMilliseconds(500);
@@ -41,6 +46,11 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
         metrics.StreamOpened();
+        using var open = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        string? prefix = Auth.Caller.Find(http)?.TokenPrefix;
+        Task watch = prefix is null ? Task.CompletedTask : WatchTokenAsync(prefix, open);
+        CancellationToken requestAborted = cancellationToken;
+        cancellationToken = open.Token;
         try
         {
             var writer = new SseFrameWriter(http.Response, last, live?.Request.Targets.Count ?? run!.Counts.Total);
@@ -61,13 +71,59 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
                 await StreamStoreAsync(id, writer, cancellationToken);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (requestAborted.IsCancellationRequested)
         {
             // The client went away; nothing to clean up beyond the counter.
         }
+        catch (OperationCanceledException) when (open.IsCancellationRequested)
+        {
+            // The token was revoked or expired while the stream was open: say so and end the stream.
+            try
+            {
+                await http.Response.WriteAsync("event: stream-closed\ndata: {\"reason\":\"the token was revoked or expired\"}\n\n", requestAborted);
+                await http.Response.Body.FlushAsync(requestAborted);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+            {
+                // The client is gone as well.
+            }
+        }
         finally
         {
+            await open.CancelAsync();
+            await watch;
             metrics.StreamClosed();
+        }
+    }
+
+    /// <summary>Cancels <paramref name="open"/> once the token with <paramref name="prefix"/> is no longer accepted.</summary>
+    private async Task WatchTokenAsync(string prefix, CancellationTokenSource open)
+    {
+        try
+        {
+            while (!open.IsCancellationRequested)
+            {
+                await Task.Delay(options.TokenRecheckInterval, time, open.Token);
+                bool valid;
+                try
+                {
+                    valid = await Auth.AuthMiddleware.IsStillValidAsync(tokens, prefix, time.GetUtcNow(), open.Token);
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException or FanoutException)
+                {
+                    valid = true; // the store is unreachable for a moment: check again next time
+                }
+
+                if (!valid)
+                {
+                    await open.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The stream ended first.
         }
     }
 

@@ -20,7 +20,7 @@ namespace Fanout.Server.Batches;
 /// </summary>
 internal static class BatchPlanner
 {
-    private static readonly string[] ActionTypes = ["command", "script", "task", "workflow"];
+    private static readonly string[] ActionTypes = ["command", "script", "task", "instance", "workflow"];
 
     /// <summary>The built-in task names <c>action.type = task</c> accepts: the lifecycle actions of the targets' providers (SPEC L1).</summary>
     public static IReadOnlyList<string> Tasks { get; } = ["start", "stop", "restart", "status"];
@@ -30,7 +30,7 @@ internal static class BatchPlanner
     {
         unknownNodes = [];
         unknownGroups = [];
-        (IOperation? operation, string actionType, string summary) = PlanAction(request.Action, inventory, errors);
+        (IOperation? operation, string actionType, string summary) = PlanAction(request.Action, inventory, server, errors);
         ExecutionOptions? options = PlanOptions(request.Options, errors);
 
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -38,10 +38,17 @@ internal static class BatchPlanner
         if (request.TargetNodeIds is { } nodes)
         {
             anySource = true;
+            if (nodes.Count > server.MaxTargetsPerBatch)
+            {
+                // Ids per request are bounded like targets: a huge list is refused before anything looks it up.
+                errors.Add("targetNodeIds", $"{nodes.Count} node ids; at most {server.MaxTargetsPerBatch} are allowed per request");
+                return null;
+            }
+
             unknownNodes = [.. nodes.Where(n => inventory.FindTarget(n) is null).Distinct(StringComparer.Ordinal)];
             if (unknownNodes.Count > 0)
             {
-                errors.Add("targetNodeIds", $"unknown node ids: {string.Join(", ", unknownNodes)}");
+                errors.Add("targetNodeIds", $"unknown node ids: {Listed(unknownNodes)}");
             }
 
             names.UnionWith(nodes);
@@ -50,10 +57,16 @@ internal static class BatchPlanner
         if (request.TargetGroupIds is { } groups)
         {
             anySource = true;
+            if (groups.Count > server.MaxTargetsPerBatch)
+            {
+                errors.Add("targetGroupIds", $"{groups.Count} group ids; at most {server.MaxTargetsPerBatch} are allowed per request");
+                return null;
+            }
+
             unknownGroups = [.. groups.Where(g => inventory.FindGroup(g) is null).Distinct(StringComparer.Ordinal)];
             if (unknownGroups.Count > 0)
             {
-                errors.Add("targetGroupIds", $"unknown group ids: {string.Join(", ", unknownGroups)}");
+                errors.Add("targetGroupIds", $"unknown group ids: {Listed(unknownGroups)}");
             }
 
             foreach (string g in groups.Where(g => inventory.FindGroup(g) is not null))
@@ -120,6 +133,16 @@ internal static class BatchPlanner
         return new BatchPlan(targets, operation, options, RunDefinition.Describe(operation, sources, exact, options), actionType, summary);
     }
 
+    /// <summary>The most unknown ids a 400 lists (the <c>unknownNodeIds</c>/<c>unknownGroupIds</c> extensions as well); the rest are counted.</summary>
+    public const int MaxListedIds = 100;
+
+    /// <summary>The largest per-target timeout (a .NET timer cannot wait longer than about 49.7 days).</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(30);
+
+    /// <summary>The first <see cref="MaxListedIds"/> ids, comma-separated, and how many more there are.</summary>
+    public static string Listed(IReadOnlyList<string> ids) =>
+        ids.Count <= MaxListedIds ? string.Join(", ", ids) : $"{string.Join(", ", ids.Take(MaxListedIds))} and {ids.Count - MaxListedIds} more";
+
     public static SelectionCriteria ToCriteria(SelectorRequest s) => new()
     {
         Tags = s.Tags ?? [],
@@ -131,7 +154,7 @@ internal static class BatchPlanner
         Excludes = s.Excludes ?? [],
     };
 
-    private static (IOperation?, string, string) PlanAction(ActionRequest? action, Fanout.Inventory.Inventory inventory, Problems.ErrorSet errors)
+    private static (IOperation?, string, string) PlanAction(ActionRequest? action, Fanout.Inventory.Inventory inventory, ServerOptions server, Problems.ErrorSet errors)
     {
         if (action is null)
         {
@@ -142,13 +165,19 @@ internal static class BatchPlanner
         string type = action.Type ?? string.Empty;
         if (!ActionTypes.Contains(type))
         {
-            errors.Add("action.type", action.Type is null ? "action.type is required: command, script, task or workflow" : $"unknown action type '{type}': expected command, script, task or workflow");
+            errors.Add("action.type", action.Type is null ? "action.type is required: command, script, task, instance or workflow" : $"unknown action type '{type}': expected command, script, task, instance or workflow");
             return (null, type, string.Empty);
         }
 
         if (string.IsNullOrWhiteSpace(action.Value))
         {
             errors.Add("action.value", $"action.value is required for a {type} action");
+            return (null, type, string.Empty);
+        }
+
+        if (type is "command" or "script" && action.Value.Length > server.MaxCommandLength)
+        {
+            errors.Add("action.value", $"the {type} text has {action.Value.Length} characters; at most {server.MaxCommandLength} are allowed");
             return (null, type, string.Empty);
         }
 
@@ -178,10 +207,55 @@ internal static class BatchPlanner
                 }
 
                 return (new LifecycleOperation(Enum.Parse<LifecycleAction>(action.Value, ignoreCase: true), inventory.Providers), type, $"task {action.Value}");
+            case "instance":
+                return (PlanInstance(action.Value, parameters, errors), type, $"instance {action.Value}");
             default:
                 // Workflow batches are run by WorkflowRunService before planning (BatchEndpoints).
                 errors.Add("action.type", "workflow actions are not planned as target batches");
                 return (null, type, action.Value);
+        }
+    }
+
+    /// <summary>An agent-instance action (SPEC I2, docs/instances.md): start, pause, resume, kill, preview, prompt (parameter text) or chain (parameter steps).</summary>
+    private static IOperation? PlanInstance(string value, Dictionary<string, JsonElement> parameters, Problems.ErrorSet errors)
+    {
+        switch (value)
+        {
+            case "prompt":
+                Unknown(parameters, ["text"], errors);
+                string? text = StringParameter(parameters, "text", errors);
+                if (string.IsNullOrWhiteSpace(text))
+                {
+                    errors.Add("action.parameters.text", "an instance prompt needs a non-empty parameters.text");
+                    return null;
+                }
+
+                return Fanout.Instances.InstanceOperation.Prompt(text);
+            case "chain":
+                Unknown(parameters, ["steps"], errors);
+                IReadOnlyList<string> steps = ListParameter(parameters, "steps", errors);
+                if (steps.Count == 0)
+                {
+                    errors.Add("action.parameters.steps", "an instance chain needs parameters.steps, e.g. [\"resume\", \"prompt:Review changes\"]");
+                    return null;
+                }
+
+                try
+                {
+                    return new Fanout.Instances.InstanceChain(steps.Select(Fanout.Instances.InstanceOperation.Parse).ToList());
+                }
+                catch (FormatException e)
+                {
+                    errors.Add("action.parameters.steps", e.Message);
+                    return null;
+                }
+
+            case "start" or "pause" or "resume" or "kill" or "preview":
+                Unknown(parameters, [], errors);
+                return Fanout.Instances.InstanceOperation.Parse(value);
+            default:
+                errors.Add("action.value", $"unknown instance action '{value}': expected start, prompt, pause, resume, kill, preview or chain");
+                return null;
         }
     }
 
@@ -206,7 +280,9 @@ internal static class BatchPlanner
             {
                 JsonValueKind.Number => batch.GetRawText(),
                 JsonValueKind.String => batch.GetString()!,
-                _ => "?",
+                JsonValueKind.Array when batch.GetArrayLength() > 0 && batch.EnumerateArray().All(e => e.ValueKind is JsonValueKind.Number or JsonValueKind.String) =>
+                    string.Join(',', batch.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText())),
+                _ => batch.GetRawText(),
             };
             try
             {
@@ -228,6 +304,12 @@ internal static class BatchPlanner
                 _ => false,
             };
             ok &= Check(parsed, "options.timeout", $"options.timeout '{timeout.GetRawText()}' is not a positive duration: use seconds (30) or a duration (\"30s\", \"5m\")");
+            if (parsed && value > MaxTimeout)
+            {
+                ok = Check(false, "options.timeout", $"options.timeout '{timeout.GetRawText()}' is longer than the largest timeout, {MaxTimeout.TotalDays:0}d");
+                parsed = false;
+            }
+
             options = options with { Timeout = parsed ? value : options.Timeout };
         }
 

@@ -18,6 +18,11 @@ internal static class Paging
         }
     }
 
-    public static IReadOnlyList<T> Slice<T>(IEnumerable<T> items, int? page, int? pageSize) =>
-        [.. items.Skip(((page ?? 1) - 1) * (pageSize ?? DefaultPageSize)).Take(pageSize ?? DefaultPageSize)];
+    /// <summary>The items of the page; 64-bit arithmetic, so a page past the end (however large its number) is empty.</summary>
+    public static IReadOnlyList<T> Slice<T>(IEnumerable<T> items, int? page, int? pageSize)
+    {
+        long size = pageSize ?? DefaultPageSize;
+        long skip = ((long)(page ?? 1) - 1) * size;
+        return skip > int.MaxValue ? [] : [.. items.Skip((int)skip).Take((int)size)];
+    }
 }

@@ -17,7 +17,7 @@ internal static class InventoryEndpoints
     }
 
     /// <summary>Nodes whose name or host contains <paramref name="search"/> (case-insensitive), optionally only those with <paramref name="tag"/> (<c>KEY</c> or <c>KEY=VALUE</c>), in <paramref name="group"/> or using <paramref name="transport"/>.</summary>
-    private static async Task<IResult> NodesAsync(string? search, string? tag, string? group, string? transport, int? page, int? pageSize, InventoryCache cache, ServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> NodesAsync(string? search, string? tag, string? group, string? transport, int? page, int? pageSize, InventoryCache cache, SecretVars secrets, ServerOptions options, CancellationToken cancellationToken)
     {
         var errors = new Problems.ErrorSet();
         Paging.Check(page, pageSize, options, errors);
@@ -36,9 +36,14 @@ internal static class InventoryEndpoints
             return Unavailable(e);
         }
 
+        if (!string.IsNullOrEmpty(group) && inventory.FindGroup(group) is null)
+        {
+            return Problems.Validation("group", $"unknown group '{group}'");
+        }
+
         var matching = InventoryFacets.Filter(inventory.Targets, search, tag, group, transport).ToList();
         return Results.Ok(new NodesPage(matching.Count, page ?? 1, pageSize ?? Paging.DefaultPageSize,
-            [.. Paging.Slice(matching, page, pageSize).Select(t => new NodeDocument(t.Name, t.Host, t.Port, t.User, t.Transport, t.Groups, t.Tags, t.Vars))]));
+            [.. Paging.Slice(matching, page, pageSize).Select(t => new NodeDocument(t.Name, t.Host, t.Port, t.User, t.Transport, t.Groups, t.Tags, secrets.Mask(t.Vars)))]));
     }
 
     /// <summary>Counts of nodes per tag, group and transport, and the inventory sources (the web UI's inventory facets).</summary>

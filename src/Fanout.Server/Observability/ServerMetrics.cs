@@ -39,10 +39,29 @@ internal sealed class ServerMetrics
         foreach (RunMetricRecord metric in metrics)
         {
             string name = PrometheusName(metric.Name);
+            if (IsBuiltIn(name))
+            {
+                // A workflow metric may not shadow one of the server's own families (two # TYPE blocks): it is prefixed.
+                name = "workflow_" + name;
+            }
+
             _workflow.AddOrUpdate((name, metric.Labels), metric with { Name = name }, (_, old) =>
                 metric.Type == "counter" && old.Type == "counter" ? old with { Value = old.Value + metric.Value } : metric with { Name = name });
         }
     }
+
+    /// <summary>The metric families the server renders itself; workflow metrics of these names are prefixed with <c>workflow_</c>.</summary>
+    public static readonly IReadOnlySet<string> BuiltInNames = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "fanout_runs_total", "fanout_targets_total", "fanout_target_duration_seconds", "fanout_batch_duration_seconds", "fanout_targets_running",
+        "fanout_batches_running", "fanout_queue_depth", "fanout_http_connections_open", "fanout_sse_streams_open", "fanout_auth_failures_total",
+        "fanout_approvals_pending",
+    };
+
+    private static bool IsBuiltIn(string name) =>
+        BuiltInNames.Contains(name)
+        || ((name.EndsWith("_bucket", StringComparison.Ordinal) || name.EndsWith("_sum", StringComparison.Ordinal) || name.EndsWith("_count", StringComparison.Ordinal))
+            && BuiltInNames.Contains(name[..name.LastIndexOf('_')]));
 
     public void TargetStarted() => Interlocked.Increment(ref _targetsRunning);
 

@@ -17,7 +17,7 @@ internal static partial class ScheduleEndpoints
     {
         RouteGroupBuilder group = app.MapGroup("/api/schedules").WithTags("Schedules");
         group.MapGet("/", ListAsync).WithName("ListSchedules").Produces<ScheduleList>().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
-        group.MapPost("/", AddAsync).WithName("AddSchedule").Accepts<ScheduleRequest>("application/json")
+        group.MapPost("/", AddAsync).WithName("AddSchedule").AcceptsJson<ScheduleRequest>()
             .Produces<ScheduleDocument>(201).ProducesValidationProblem().ProducesProblem(409).WithMetadata(new RequiresRoleAttribute(ApiRole.Admin));
         group.MapDelete("/{name}", CancelAsync).WithName("CancelSchedule").Produces(204).ProducesProblem(404).WithMetadata(new RequiresRoleAttribute(ApiRole.Admin));
     }

@@ -6,9 +6,10 @@ namespace Fanout.Server.Tokens;
 /// <summary>Creates, lists and revokes API tokens (SPEC A5) for <c>fanout token</c> and <c>/api/tokens</c>, writing the audit log.</summary>
 public static partial class TokenService
 {
-    /// <summary>Creates a token and returns it (the only time it is visible), or an error message (bad name, bad role, name taken).</summary>
+    /// <summary>Creates a token and returns it (the only time it is visible), or an error message (bad name, bad role, name taken, expiry not in the future).</summary>
+    /// <param name="expiresAt">When the token stops being accepted; <see langword="null"/> for a token that does not expire.</param>
     public static async Task<(string? Token, ApiTokenRecord? Record, string? Error)> CreateAsync(ITokenStore tokens, IAuditStore audit, string name, string role, string actor,
-        TimeProvider time, CancellationToken cancellationToken)
+        TimeProvider time, CancellationToken cancellationToken, DateTimeOffset? expiresAt = null)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentNullException.ThrowIfNull(audit);
@@ -23,14 +24,20 @@ public static partial class TokenService
             return (null, null, $"unknown role '{role}': expected viewer, operator or admin");
         }
 
+        DateTimeOffset now = time.GetUtcNow();
+        if (expiresAt is { } expires && expires <= now)
+        {
+            return (null, null, $"the expiry {expires.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} is not in the future");
+        }
+
         (string token, string prefix, string hash) = ApiTokens.Generate();
-        var record = new ApiTokenRecord { Name = name!, Role = parsed, Prefix = prefix, Hash = hash, CreatedAt = time.GetUtcNow() };
+        var record = new ApiTokenRecord { Name = name!, Role = parsed, Prefix = prefix, Hash = hash, CreatedAt = now, ExpiresAt = expiresAt };
         if (!await tokens.AddTokenAsync(record, cancellationToken).ConfigureAwait(false))
         {
             return (null, null, $"a token named '{name}' exists (revoked tokens keep their name)");
         }
 
-        await audit.AppendAuditAsync([new AuditEntry { Timestamp = record.CreatedAt, Actor = actor, Action = "token.create", Detail = $"{name} ({parsed.ToWireName()})" }], cancellationToken).ConfigureAwait(false);
+        await audit.AppendAuditAsync([new AuditEntry { Timestamp = record.CreatedAt, Actor = actor, Action = "token.create", Detail = $"{name} ({parsed.ToWireName()}{(expiresAt is { } e ? $", expires {e.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}" : string.Empty)})" }], cancellationToken).ConfigureAwait(false);
         return (token, record, null);
     }
 

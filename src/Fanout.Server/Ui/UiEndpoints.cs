@@ -45,19 +45,27 @@ internal static class UiEndpoints
         ITokenStore tokens, FailedAuthLimiter limiter, UiSession sessions, AuditLog audit, ServerMetrics metrics)
     {
         IPAddress ip = http.Connection.RemoteIpAddress ?? IPAddress.None;
-        if (limiter.IsBlocked(ip, out _))
-        {
-            return Page("Too many failed sign-ins from this address; wait a minute and try again.", returnUrl, StatusCodes.Status429TooManyRequests);
-        }
-
         ApiTokenRecord? record = string.IsNullOrWhiteSpace(token) ? null : await AuthMiddleware.FindAsync(tokens, token.Trim(), http.RequestAborted);
         if (record is null)
         {
-            limiter.RecordFailure(ip);
+            // As for API requests: only failing sign-ins are throttled, per address and per presented credential; a valid token never is.
+            string address = FailedAuthLimiter.AddressKey(ip);
+            string? credential = string.IsNullOrWhiteSpace(token) ? null : FailedAuthLimiter.CredentialKey(token.Trim());
+            if (limiter.IsBlocked(address, out _) || (credential is not null && limiter.IsBlocked(credential, out _)))
+            {
+                return Page("Too many failed sign-ins from this address; wait a minute and try again.", returnUrl, StatusCodes.Status429TooManyRequests);
+            }
+
+            limiter.RecordFailure(address);
+            if (credential is not null)
+            {
+                limiter.RecordFailure(credential);
+            }
+
             metrics.AuthFailed();
             return string.IsNullOrWhiteSpace(token)
                 ? Page("Enter an API token.", returnUrl, StatusCodes.Status400BadRequest)
-                : Page("This token is unknown or revoked.", returnUrl, StatusCodes.Status401Unauthorized);
+                : Page("This token is unknown, revoked or expired.", returnUrl, StatusCodes.Status401Unauthorized);
         }
 
         sessions.Issue(http, token!.Trim());

@@ -19,26 +19,28 @@ internal static class WorkflowEndpoints
         RouteGroupBuilder group = app.MapGroup("/api/workflows").WithTags("Workflows");
         group.MapGet("/", List).WithName("ListWorkflows").Produces<WorkflowList>().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
         group.MapPost("/validate", ValidateAsync).WithName("ValidateWorkflow")
-            .Accepts<ValidateRequest>("application/json").Produces<ValidationReport>().ProducesValidationProblem()
+            .AcceptsJson<ValidateRequest>().Produces<ValidationReport>().ProducesValidationProblem()
             .WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
     }
 
-    private static IResult List(ServerOptions options)
+    private static IResult List(ServerOptions options, ServerPaths paths)
     {
         string dir = Path.GetFullPath(options.WorkflowsDirectory);
         if (!Directory.Exists(dir))
         {
-            return Results.Ok(new WorkflowList(dir, []));
+            return Results.Ok(new WorkflowList(paths.WorkflowsDirectoryName, []));
         }
 
+        // Links leading out of the directory are not listed (nor read: their diagnostics would show what they point at).
         var files = Directory.EnumerateFiles(dir).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
+            .Where(f => ServerPaths.IsInside(dir, f))
             .Order(StringComparer.Ordinal)
             .Select(f =>
             {
                 WorkflowParseResult parsed = WorkflowValidator.ValidateFile(f);
                 return new WorkflowSummary(Path.GetFileName(f), parsed.Workflow?.Name, parsed.Workflow?.Description, !parsed.HasErrors);
             });
-        return Results.Ok(new WorkflowList(dir, [.. files]));
+        return Results.Ok(new WorkflowList(paths.WorkflowsDirectoryName, [.. files]));
     }
 
     private static async Task<IResult> ValidateAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -70,7 +72,7 @@ internal sealed record ValidationReport(bool Valid, string? Name, IReadOnlyList<
 /// <summary>One diagnostic; <c>text</c> is the <c>file:line:col: severity: message</c> line of <c>fanout validate</c>.</summary>
 internal sealed record DiagnosticDocument(string Severity, int Line, int Column, string Message, string Text);
 
-/// <summary>Workflow files of the workflows directory.</summary>
+/// <summary>Workflow files of the workflows directory (<c>directory</c> is its name, not its place on the server).</summary>
 internal sealed record WorkflowList(string Directory, IReadOnlyList<WorkflowSummary> Workflows);
 
 /// <summary>A workflow file: its name and whether it validates.</summary>

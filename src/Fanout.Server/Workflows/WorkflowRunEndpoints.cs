@@ -21,27 +21,29 @@ internal static class WorkflowRunEndpoints
     {
         RouteGroupBuilder workflows = app.MapGroup("/api/workflows").WithTags("Workflows");
         workflows.MapPost("/run", RunAsync).WithName("RunWorkflow")
-            .Accepts<WorkflowRunBody>("application/json").Produces<WorkflowRunStarted>(StatusCodes.Status201Created).Produces<WorkflowPlanDocument>()
+            .AcceptsJson<WorkflowRunBody>().Produces<WorkflowRunStarted>(StatusCodes.Status201Created).Produces<WorkflowPlanDocument>()
             .ProducesValidationProblem().WithMetadata(new RequiresRoleAttribute(ApiRole.Operator));
         workflows.MapPost("/plan", PlanAsync).WithName("PlanWorkflow")
-            .Accepts<WorkflowPlanBody>("application/json").Produces<WorkflowPlanDocument>()
+            .AcceptsJson<WorkflowPlanBody>().Produces<WorkflowPlanDocument>()
             .ProducesValidationProblem().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
         RouteGroupBuilder runs = app.MapGroup("/api/runs").WithTags("Runs");
-        runs.MapPost("/{id}/steps/{step}/approve", (string id, string step, HttpContext http, IRunStore store, AuditLog audit, TimeProvider time, CancellationToken ct) =>
-                DecideAsync(id, step, true, http, store, audit, time, ct))
-            .WithName("ApproveStep").Accepts<ApprovalBody>("application/json").Produces<ApprovalDecided>()
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).WithMetadata(new RequiresRoleAttribute(ApiRole.Operator));
-        runs.MapPost("/{id}/steps/{step}/reject", (string id, string step, HttpContext http, IRunStore store, AuditLog audit, TimeProvider time, CancellationToken ct) =>
-                DecideAsync(id, step, false, http, store, audit, time, ct))
-            .WithName("RejectStep").Accepts<ApprovalBody>("application/json").Produces<ApprovalDecided>()
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).WithMetadata(new RequiresRoleAttribute(ApiRole.Operator));
+        runs.MapPost("/{id}/steps/{step}/approve", (string id, string step, HttpContext http, IRunStore store, AuditLog audit, TimeProvider time, ServerOptions options, CancellationToken ct) =>
+                DecideAsync(id, step, true, http, store, audit, time, options, ct))
+            .WithName("ApproveStep").AcceptsJson<ApprovalBody>(optional: true).Produces<ApprovalDecided>()
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(new RequiresRoleAttribute(ApiRole.Operator));
+        runs.MapPost("/{id}/steps/{step}/reject", (string id, string step, HttpContext http, IRunStore store, AuditLog audit, TimeProvider time, ServerOptions options, CancellationToken ct) =>
+                DecideAsync(id, step, false, http, store, audit, time, options, ct))
+            .WithName("RejectStep").AcceptsJson<ApprovalBody>(optional: true).Produces<ApprovalDecided>()
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(new RequiresRoleAttribute(ApiRole.Operator));
     }
 
     /// <summary>400 problem details for a preparation that failed: the field errors plus every diagnostic with its position.</summary>
     public static IResult Invalid(WorkflowPreparation prepared) =>
         Problems.Validation(prepared.Errors, prepared.Diagnostics.Count == 0 ? null : new Dictionary<string, object?> { ["diagnostics"] = prepared.Diagnostics });
 
-    private static async Task<IResult> RunAsync(HttpContext http, WorkflowRunService service, AuditLog audit, CancellationToken cancellationToken)
+    private static async Task<IResult> RunAsync(HttpContext http, WorkflowRunService service, AuditLog audit, ServerPaths paths, CancellationToken cancellationToken)
     {
         (WorkflowRunBody? body, IResult? problem) = await JsonBody.ReadAsync<WorkflowRunBody>(http.Request, cancellationToken);
         if (problem is not null)
@@ -57,7 +59,7 @@ internal static class WorkflowRunEndpoints
 
         if (body.DryRun == true)
         {
-            return Results.Ok(new WorkflowPlanDocument(prepared.Workflow.Name, "text", WorkflowRunService.Plan(prepared, "text")));
+            return Results.Ok(new WorkflowPlanDocument(prepared.Workflow.Name, "text", paths.Relative(WorkflowRunService.Plan(prepared, "text"))));
         }
 
         Caller caller = Caller.Of(http);
@@ -71,7 +73,7 @@ internal static class WorkflowRunEndpoints
         return Results.Created($"/api/runs/{runId}", new WorkflowRunStarted(runId, prepared.Workflow.Name));
     }
 
-    private static async Task<IResult> PlanAsync(HttpContext http, WorkflowRunService service, CancellationToken cancellationToken)
+    private static async Task<IResult> PlanAsync(HttpContext http, WorkflowRunService service, ServerPaths paths, CancellationToken cancellationToken)
     {
         (WorkflowPlanBody? body, IResult? problem) = await JsonBody.ReadAsync<WorkflowPlanBody>(http.Request, cancellationToken);
         if (problem is not null)
@@ -86,10 +88,11 @@ internal static class WorkflowRunEndpoints
         }
 
         WorkflowPreparation prepared = service.Prepare(body.File, body.Parameters, body.Environment);
-        return prepared.Workflow is null ? Invalid(prepared) : Results.Ok(new WorkflowPlanDocument(prepared.Workflow.Name, format, WorkflowRunService.Plan(prepared, format)));
+        return prepared.Workflow is null ? Invalid(prepared) : Results.Ok(new WorkflowPlanDocument(prepared.Workflow.Name, format, paths.Relative(WorkflowRunService.Plan(prepared, format))));
     }
 
-    private static async Task<IResult> DecideAsync(string id, string step, bool approve, HttpContext http, IRunStore store, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> DecideAsync(string id, string step, bool approve, HttpContext http, IRunStore store, AuditLog audit, TimeProvider time,
+        ServerOptions options, CancellationToken cancellationToken)
     {
         ApprovalBody? body = null;
         if (http.Request.ContentLength is > 0 || http.Request.Headers.ContentType.Count > 0)
@@ -102,7 +105,7 @@ internal static class WorkflowRunEndpoints
         }
 
         step = Uri.UnescapeDataString(step);
-        if (store is not IWorkflowStore workflows || await store.GetRunAsync(id, cancellationToken) is null)
+        if (store is not IWorkflowStore workflows || await store.GetRunAsync(id, cancellationToken) is not { } run)
         {
             return Problems.NotFound($"no run with id '{id}'");
         }
@@ -122,12 +125,22 @@ internal static class WorkflowRunEndpoints
 
         Caller caller = Caller.Of(http);
         string verb = approve ? "approve" : "reject";
+        // Separation of duties: the caller who started the run may not approve its gates (rejecting stays possible).
+        if (approve && ApprovalPolicy.SelfApprovalRefusal(run, caller.Name, options.RequireDistinctApprover) is { } refusal)
+        {
+            return Problems.Forbidden(refusal);
+        }
+
+        bool distinct = options.RequireDistinctApprover || ApprovalPolicy.RequiresDistinctApprover(run);
+
         if (!await workflows.DecideApprovalAsync(id, match.Step, approve, caller.Name, body?.Comment, time.GetUtcNow(), cancellationToken))
         {
             return Problems.Conflict($"step '{match.Step}' of run {id} was decided meanwhile");
         }
 
-        await audit.WriteAsync(caller.Name, "workflow." + verb, id, $"step {match.Step}{(string.IsNullOrWhiteSpace(body?.Comment) ? string.Empty : ": " + body.Comment)}", cancellationToken: cancellationToken);
+        string duties = distinct ? $" (started by {run.Actor}, {verb}d by {caller.Name}: distinct approver)" : string.Empty;
+        await audit.WriteAsync(caller.Name, "workflow." + verb, id,
+            $"step {match.Step}{duties}{(string.IsNullOrWhiteSpace(body?.Comment) ? string.Empty : ": " + body.Comment)}", cancellationToken: cancellationToken);
         return Results.Ok(new ApprovalDecided(id, match.Step, approve ? "approved" : "rejected", caller.Name, body?.Comment));
     }
 }

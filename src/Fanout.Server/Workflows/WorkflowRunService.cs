@@ -61,11 +61,24 @@ internal sealed partial class WorkflowRunService : IHostedService
             return new WorkflowPreparation { Errors = errors };
         }
 
+        if (file.Contains('\0', StringComparison.Ordinal))
+        {
+            errors[field] = ["the workflow file name contains a NUL character"];
+            return new WorkflowPreparation { Errors = errors };
+        }
+
         string dir = Path.GetFullPath(_options.WorkflowsDirectory);
         string full = Path.GetFullPath(Path.Combine(dir, file));
         if (!trusted && !full.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
             errors[field] = [$"workflow file '{file}' is outside the server's workflows directory"];
+            return new WorkflowPreparation { Errors = errors };
+        }
+
+        // A symbolic link inside the directory may point anywhere: only files whose real path is inside are read.
+        if (!trusted && File.Exists(full) && !Http.ServerPaths.IsInside(dir, full))
+        {
+            errors[field] = [$"workflow file '{file}' is a link to a file outside the server's workflows directory"];
             return new WorkflowPreparation { Errors = errors };
         }
 

@@ -45,4 +45,30 @@ public sealed class TokenCommandTests : IDisposable
         Assert.Contains("token.create ci (operator)", audit, StringComparison.Ordinal);
         Assert.Contains("token.revoke ci", audit, StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 30000)]
+    public async Task TokenCreate_WithExpires_StoresTheExpiryAndListShowsIt_BadDurationIsExit2()
+    {
+        string store = Path.Combine(_cli.Directory, "fanout.db");
+
+        (int exit, string stdout, _) = await _cli.RunAsync("token", "create", "--name", "temp", "--role", "viewer", "--expires", "30d", "--store", store);
+        (int listExit, string list, _) = await _cli.RunAsync("token", "list", "--store", store);
+        (int badExit, _, string badErr) = await _cli.RunAsync("token", "create", "--name", "bad", "--role", "viewer", "--expires", "soon", "--store", store);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("expiring", stdout, StringComparison.Ordinal);
+        await using (IRunStore opened = await StoreFactory.OpenAsync(store, CancellationToken.None))
+        {
+            ApiTokenRecord record = Assert.Single(await ((ITokenStore)opened).GetTokensAsync(CancellationToken.None));
+            Assert.NotNull(record.ExpiresAt);
+            Assert.InRange(record.ExpiresAt!.Value - record.CreatedAt, TimeSpan.FromDays(30) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(30) + TimeSpan.FromMinutes(1));
+            Assert.Equal("active", record.StatusAt(DateTimeOffset.UtcNow));
+            Assert.Equal("expired", record.StatusAt(DateTimeOffset.UtcNow.AddDays(31)));
+        }
+
+        Assert.Equal(0, listExit);
+        Assert.Contains("valid until", list, StringComparison.Ordinal);
+        Assert.Equal(2, badExit);
+        Assert.Contains("--expires 'soon'", badErr, StringComparison.Ordinal);
+    }
 }

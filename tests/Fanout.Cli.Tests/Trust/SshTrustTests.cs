@@ -39,7 +39,7 @@ public sealed class SshTrustTests(SshdFixture f) : IDisposable
         using (FanoutExe sync = FanoutExe.Start(_files.Directory, null, args))
         {
             // Kill -9 as soon as the remote side writes file data.
-            while (!sync.Process.HasExited && !Directory.EnumerateFiles(dest, "*.fanout-tmp").Any(p => new FileInfo(p).Length > 0))
+            while (!sync.Process.HasExited && !Directory.EnumerateFiles(dest, "*.fanout-tmp-*").Any(p => new FileInfo(p).Length > 0))
             {
                 await Task.Delay(20);
             }
@@ -60,7 +60,7 @@ public sealed class SshTrustTests(SshdFixture f) : IDisposable
         var (exit, stdout, stderr) = await FanoutExe.RunAsync(_files.Directory, args);
 
         Assert.True(exit == 0, stdout + stderr);
-        Assert.Empty(Directory.EnumerateFiles(dest, "*.fanout-tmp", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(dest, "*.fanout-tmp-*", SearchOption.AllDirectories));
         foreach ((string name, byte[] content) in fresh)
         {
             Assert.True(File.ReadAllBytes(Path.Combine(dest, name)).AsSpan().SequenceEqual(content), name);

@@ -33,6 +33,6 @@ public sealed class RunServiceTests
         Assert.Equal(TargetState.Succeeded, result.Outcomes[0].State);
         Assert.Equal(TargetState.Failed, result.Outcomes[1].State);
         Assert.Equal(5, result.Outcomes[1].ExitCode);
-        Assert.Equal("exit code 5: no good", result.Outcomes[1].Error);
+        Assert.Equal("exit code 5: more", result.Outcomes[1].Error); // the last meaningful stderr line (issue 10 item 9)
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Fanout.Security;
 
 namespace Fanout.Server.Tests.Batches;
 
@@ -42,6 +43,10 @@ public sealed class BadRequestTests(BadRequestServer server) : IClassFixture<Bad
         { "empty action value", "{\"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"command\", \"value\": \" \"}}", "action.value", "required" },
         { "unknown task", "{\"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"task\", \"value\": \"reboot\"}}", "action.value", "unknown task 'reboot'" },
         { "task without provider", "{\"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"task\", \"value\": \"restart\"}}", "action.value", "task 'restart': target 't01' has no lifecycle provider" },
+        { "unknown instance action", "{\"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"instance\", \"value\": \"explode\"}}", "action.value", "unknown instance action 'explode'" },
+        { "instance prompt without text", "{\"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"instance\", \"value\": \"prompt\"}}", "action.parameters.text", "non-empty parameters.text" },
+        { "instance chain with a bad step", "{\"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"instance\", \"value\": \"chain\", \"parameters\": {\"steps\": [\"pause\", \"dance\"]}}}", "action.parameters.steps", "unknown instance step 'dance'" },
+        { "instance unknown parameter", "{\"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"instance\", \"value\": \"pause\", \"parameters\": {\"force\": true}}}", "action.parameters.force", "unknown parameter 'force'" },
         { "missing workflow file", "{\"action\": {\"type\": \"workflow\", \"value\": \"deploy.yaml\"}}", "action.value", "no workflow file 'deploy.yaml'" },
         { "unknown command parameter", "{\"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"command\", \"value\": \"touch MARKER\", \"parameters\": {\"env\": \"x\"}}}", "action.parameters.env", "unknown parameter 'env'" },
         { "script name with a path", "{\"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"script\", \"value\": \"touch MARKER\", \"parameters\": {\"name\": \"../x.sh\"}}}", "action.parameters.name", "plain file name" },
@@ -53,6 +58,14 @@ public sealed class BadRequestTests(BadRequestServer server) : IClassFixture<Bad
         { "invalid regex", "{\"selector\": {\"regexes\": [\"t(\"]}, " + Touch + "}", "selector", "--regex 't('" },
         { "selection matches nothing", "{\"selector\": {\"patterns\": [\"zzz*\"]}, " + Touch + "}", "targets", "selects no targets" },
         { "more than 1,000 targets", "{\"targetGroupIds\": [\"big\"], " + Touch + "}", "targets", "1001 targets; at most 1000" },
+        { "NUL in the command", "{\"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"command\", \"value\": \"touch MARKER\\u0000x\"}}", "action.value", "NUL character" },
+        { "NUL in a node id", "{\"targetNodeIds\": [\"t01\", \"t0\\u00001\"], " + Touch + "}", "targetNodeIds[1]", "NUL character" },
+        { "NUL in a parameter name", "{\"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"command\", \"value\": \"touch MARKER\", \"parameters\": {\"sh\\u0000ell\": \"bash\"}}}", "action.parameters.sh\u0000ell", "NUL character" },
+        { "NUL in a workflow file name", "{\"action\": {\"type\": \"workflow\", \"value\": \"a\\u0000.yaml\"}}", "action.value", "NUL character" },
+        { "timeout past the cap", "{\"targetNodeIds\": [\"t01\"], " + Touch + ", \"options\": {\"timeout\": \"60d\"}}", "options.timeout", "longer than the largest timeout, 30d" },
+        { "timeout in seconds past the cap", "{\"targetNodeIds\": [\"t01\"], " + Touch + ", \"options\": {\"timeout\": 5000000}}", "options.timeout", "longer than the largest timeout" },
+        { "batch size list with a bad entry", "{\"targetNodeIds\": [\"t01\"], " + Touch + ", \"options\": {\"batchSize\": [1, \"x%\"]}}", "options.batchSize", "not a size" },
+        { "batch size object", "{\"targetNodeIds\": [\"t01\"], " + Touch + ", \"options\": {\"batchSize\": {\"n\": 1}}}", "options.batchSize", "not a size" },
     };
 
     [Theory(Timeout = 30000)]
@@ -60,7 +73,7 @@ public sealed class BadRequestTests(BadRequestServer server) : IClassFixture<Bad
     public async Task CreateBatch_MalformedRequest_Returns400NamingTheFieldAndRunsNothing(string name, string? body, string field, string message)
     {
         string marker = Path.Combine(server.Host.Directory, "MARKER");
-        using HttpClient client = server.Host.Client(Security.ApiRole.Operator);
+        using HttpClient client = server.Host.Client(ApiRole.Operator);
         client.BaseAddress = server.Host.Address;
         var content = new StringContent((body ?? string.Empty).Replace("MARKER", marker, StringComparison.Ordinal), Encoding.UTF8, "application/json");
 
@@ -82,7 +95,7 @@ public sealed class BadRequestTests(BadRequestServer server) : IClassFixture<Bad
     [Fact(Timeout = 30000)]
     public async Task CreateBatch_NotJsonContentType_Returns415()
     {
-        using HttpClient client = server.Host.Client(Security.ApiRole.Operator);
+        using HttpClient client = server.Host.Client(ApiRole.Operator);
         using HttpResponseMessage response = await client.PostAsync("/api/executions/batch", new StringContent("targetNodeIds=t01", Encoding.UTF8, "text/plain"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -92,7 +105,7 @@ public sealed class BadRequestTests(BadRequestServer server) : IClassFixture<Bad
     [Fact(Timeout = 30000)]
     public async Task CreateBatch_UnknownIds_ListsThemInTheProblem()
     {
-        using HttpClient client = server.Host.Client(Security.ApiRole.Operator);
+        using HttpClient client = server.Host.Client(ApiRole.Operator);
         using HttpResponseMessage response = await client.PostAsync("/api/executions/batch",
             new StringContent("{\"targetNodeIds\": [\"t01\", \"ghost\"], \"targetGroupIds\": [\"nope\"], " + Touch + "}", Encoding.UTF8, "application/json"));
         JsonElement problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
@@ -109,9 +122,17 @@ public sealed class BadRequestTests(BadRequestServer server) : IClassFixture<Bad
     [InlineData("/api/runs/x/export?format=xml", "format")]
     [InlineData("/api/inventory/nodes?pageSize=0", "pageSize")]
     [InlineData("/api/audit?limit=0", "limit")]
+    [InlineData("/api/runs?colour=red", "colour")]
+    [InlineData("/api/runs?limit=abc", "limit")]
+    [InlineData("/api/runs?limit=1&limit=2", "limit")]
+    [InlineData("/api/runs?status=fail%00ed", "status")]
+    [InlineData("/api/inventory/nodes?group=nosuch", "group")]
+    [InlineData("/api/inventory/nodes?page=2147483648", "page")]
+    [InlineData("/api/audit?afterId=x", "afterId")]
+    [InlineData("/healthz?verbose=1", "verbose")]
     public async Task Get_BadQuery_Returns400NamingTheParameter(string path, string field)
     {
-        using HttpClient client = server.Host.Client(Security.ApiRole.Viewer);
+        using HttpClient client = server.Host.Client(ApiRole.Viewer);
         using HttpResponseMessage response = await client.GetAsync(path);
         string text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);

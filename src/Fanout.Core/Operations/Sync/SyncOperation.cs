@@ -52,7 +52,7 @@ public sealed class SyncOperation : IOperation
 
         try
         {
-            return await SyncAsync(tree, files, cancellationToken).ConfigureAwait(false);
+            return await SyncAsync(tree, files, FileTransfer.TempSuffix(target), cancellationToken).ConfigureAwait(false);
         }
         catch (TransportException ex)
         {
@@ -60,9 +60,9 @@ public sealed class SyncOperation : IOperation
         }
     }
 
-    private async Task<OperationResult> SyncAsync(LocalTree tree, IFileTransferSession files, CancellationToken cancellationToken)
+    private async Task<OperationResult> SyncAsync(LocalTree tree, IFileTransferSession files, string tempSuffix, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string>? only = tree.SingleFile ? [tree.Entries[0].Path, tree.Entries[0].Path + FileTransfer.TempSuffix] : null;
+        IReadOnlyList<string>? only = tree.SingleFile ? [tree.Entries[0].Path, tree.Entries[0].Path + tempSuffix] : null;
         var remote = (await files.ListAsync(tree.Root, only, cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.Path, StringComparer.Ordinal);
         var local = tree.Entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
 
@@ -103,8 +103,10 @@ public sealed class SyncOperation : IOperation
         var excludes = _options.Excludes.Select(LocalTree.Glob).ToList();
         var extras = remote.Values.Where(r => !local.ContainsKey(r.Path)).OrderBy(r => r.Path, StringComparer.Ordinal).ToList();
 
-        // Leftovers of an interrupted earlier sync (files written under a temporary name) are always removed.
-        var leftovers = extras.Where(r => r.Kind == FileEntryKind.File && r.Path.EndsWith(FileTransfer.TempSuffix, StringComparison.Ordinal)
+        // Leftovers of this target's interrupted earlier sync (files written under its temporary name) are always
+        // removed; another target's temporary files (an alias of the same host writing right now) are never touched.
+        extras.RemoveAll(r => r.Kind == FileEntryKind.File && FileTransfer.IsTemporary(r.Path) && !r.Path.EndsWith(tempSuffix, StringComparison.Ordinal));
+        var leftovers = extras.Where(r => r.Kind == FileEntryKind.File && r.Path.EndsWith(tempSuffix, StringComparison.Ordinal)
             && !LocalTree.IsExcludedOrUnder(excludes, r.Path)).Select(r => r.Path).ToList();
         int extraDeletes = 0;
         if (_options.Delete && !tree.SingleFile)

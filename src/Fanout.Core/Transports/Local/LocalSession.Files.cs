@@ -71,7 +71,7 @@ internal sealed partial class LocalSession : IFileTransferSession
                     break;
                 default:
                     // Write beside and rename, so a reader never sees half a file.
-                    string tmp = path + FileTransfer.TempSuffix;
+                    string tmp = path + FileTransfer.TempSuffix(Target);
                     File.Copy(item.SourcePath!, tmp, overwrite: true);
                     SetMode(tmp, item.Mode);
                     File.Move(tmp, path, overwrite: true);

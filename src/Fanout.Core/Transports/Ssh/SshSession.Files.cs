@@ -69,19 +69,20 @@ internal sealed partial class SshSession : IFileTransferSession
         await RunScriptAsync(script, async (channel, ct) =>
         {
             // Blocking writes (SSH.NET's channel stream waits for the remote window) on a thread of their own.
-            await Task.Factory.StartNew(() => WriteTar(channel, items, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            await Task.Factory.StartNew(() => WriteTar(channel, items, FileTransfer.TempSuffix(Target), ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }, $"write files under {root}", cancellationToken).ConfigureAwait(false);
 
         var files = items.Where(i => i.Kind == FileEntryKind.File).ToList();
         if (files.Count > 0)
         {
-            byte[] pairs = Encoding.UTF8.GetBytes(string.Concat(files.Select(f => $"./{f.Path}{FileTransfer.TempSuffix}\0./{f.Path}\0")));
+            string suffix = FileTransfer.TempSuffix(Target);
+            byte[] pairs = Encoding.UTF8.GetBytes(string.Concat(files.Select(f => $"./{f.Path}{suffix}\0./{f.Path}\0")));
             await RunScriptAsync($"cd {Q(root)} && xargs -0 -n 2 mv -f -T --", pairs, $"rename files into place under {root}", cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Writes the archive synchronously: SSH.NET's channel stream only has blocking writes.</summary>
-    private static void WriteTar(Stream stdin, IReadOnlyList<FileEntry> items, CancellationToken ct)
+    private static void WriteTar(Stream stdin, IReadOnlyList<FileEntry> items, string tempSuffix, CancellationToken ct)
     {
         using var tar = new TarWriter(stdin, TarEntryFormat.Pax, leaveOpen: true);
         foreach (FileEntry item in items)
@@ -92,7 +93,7 @@ internal sealed partial class SshSession : IFileTransferSession
                 FileEntryKind.Directory => TarEntryType.Directory,
                 FileEntryKind.Symlink => TarEntryType.SymbolicLink,
                 _ => TarEntryType.RegularFile,
-            }, item.Kind == FileEntryKind.File ? item.Path + FileTransfer.TempSuffix : item.Path)
+            }, item.Kind == FileEntryKind.File ? item.Path + tempSuffix : item.Path)
             {
                 Mode = item.Mode,
             };

@@ -65,6 +65,9 @@ public sealed record WorkflowDefinition
     /// <summary>Notifications (W16), or null.</summary>
     public NotificationSettings? Notifications { get; init; }
 
+    /// <summary>How manual approvals are granted (<c>approval:</c>), or null for the defaults.</summary>
+    public ApprovalSettings? Approval { get; init; }
+
     /// <summary>Metrics (W16), or null.</summary>
     public MetricsSettings? Metrics { get; init; }
 

@@ -12,6 +12,7 @@ internal sealed partial class WorkflowReader
     private static readonly string[] RollbackFields = ["enabled", "automatic", "conditions", "steps"];
     private static readonly string[] BreakerFields = ["failure_threshold", "recovery_timeout", "fallback"];
     private static readonly string[] NotificationFields = ["channels", "events"];
+    private static readonly string[] ApprovalFields = ["distinct_approver"];
     private static readonly string[] MetricsFields = ["enabled", "collectors", "custom_metrics"];
     private static readonly string[] CustomMetricFields = ["name", "type", "description", "value"];
     private static readonly string[] MonitoringFields = ["alerts"];
@@ -140,6 +141,11 @@ internal sealed partial class WorkflowReader
 
         return result;
     }
+
+    private ApprovalSettings? ReadApproval(YamlNode? node) =>
+        yaml.Mapping(node, "approval", ApprovalFields) is not { } f
+            ? null
+            : new ApprovalSettings { DistinctApprover = yaml.Bool(f["distinct_approver"], "distinct_approver") ?? false, Position = yaml.Position(f.Node) };
 
     private NotificationSettings? ReadNotifications(YamlNode? node)
     {

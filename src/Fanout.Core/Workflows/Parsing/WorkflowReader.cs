@@ -10,7 +10,7 @@ internal sealed partial class WorkflowReader(YamlReader yaml)
     [
         "name", "description", "version", "author", "documentation", "parameters", "variables", "conditions", "validation",
         "prerequisites", "steps", "resource_limits", "error_handling", "on_success", "on_failure", "post_execution", "rollback",
-        "circuit_breakers", "notifications", "metrics", "monitoring",
+        "circuit_breakers", "notifications", "metrics", "monitoring", "approval",
     ];
 
     private static readonly string[] ParameterFields = ["name", "description", "type", "default", "required", "secret", "validation"];
@@ -54,6 +54,7 @@ internal sealed partial class WorkflowReader(YamlReader yaml)
             Rollback = ReadRollback(f["rollback"]),
             CircuitBreakers = ReadCircuitBreakers(f["circuit_breakers"]),
             Notifications = ReadNotifications(f["notifications"]),
+            Approval = ReadApproval(f["approval"]),
             Metrics = ReadMetrics(f["metrics"]),
             Alerts = ReadMonitoring(f["monitoring"]),
             Position = yaml.Position(root),

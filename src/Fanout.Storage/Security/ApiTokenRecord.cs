@@ -26,4 +26,13 @@ public sealed record ApiTokenRecord
 
     /// <summary>When the token was revoked, or <see langword="null"/> while it is valid.</summary>
     public DateTimeOffset? RevokedAt { get; init; }
+
+    /// <summary>When the token stops being accepted, or <see langword="null"/> for a token that does not expire.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>Whether the token is accepted at <paramref name="now"/>: neither revoked nor expired.</summary>
+    public bool IsActiveAt(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is not { } expires || now < expires);
+
+    /// <summary><c>revoked</c>, <c>expired</c> or <c>active</c> at <paramref name="now"/> (how lists show the token).</summary>
+    public string StatusAt(DateTimeOffset now) => RevokedAt is not null ? "revoked" : IsActiveAt(now) ? "active" : "expired";
 }

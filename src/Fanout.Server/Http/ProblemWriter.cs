@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+
+namespace Fanout.Server.Http;
+
+/// <summary>
+/// Writes every problem answer (RFC 7807, <c>application/problem+json</c>) whatever the request's <c>Accept</c>, with a
+/// <c>type</c> for every status (413 and 429 included), and remembers the detail for the audit of refusals
+/// (<see cref="RequestGuard"/>).
+/// </summary>
+internal sealed class ProblemWriter(IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ServerPaths paths) : IProblemDetailsWriter
+{
+    public const string DetailKey = "fanout.problem-detail";
+
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        HttpContext http = context.HttpContext;
+        ProblemDetails problem = context.ProblemDetails;
+        int status = problem.Status ??= http.Response.StatusCode;
+        problem.Type ??= Problems.TypeOf(status);
+        problem.Title ??= ReasonPhrases.GetReasonPhrase(status);
+        // Absolute server paths (inventory files, the workflows directory) are shown relative to their configured root.
+        problem.Detail = problem.Detail is null ? null : paths.Relative(problem.Detail);
+        if (problem is HttpValidationProblemDetails validation)
+        {
+            foreach (string key in validation.Errors.Keys.ToList())
+            {
+                validation.Errors[key] = [.. validation.Errors[key].Select(paths.Relative)];
+            }
+        }
+
+        problem.Extensions.TryAdd("traceId", Activity.Current?.Id ?? http.TraceIdentifier);
+        http.Items[DetailKey] = problem.Detail ?? problem.Title;
+        return new ValueTask(http.Response.WriteAsJsonAsync(problem, problem.GetType(), json.Value.SerializerOptions, "application/problem+json", http.RequestAborted));
+    }
+}
