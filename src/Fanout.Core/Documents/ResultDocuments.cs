@@ -105,11 +105,14 @@ internal static class ResultDocuments
                 {
                     Target = t.Target, State = live ? "queued" : "not-run", ExitCode = null, Attempts = 0, Wave = t.Wave, StartedAt = null,
                     DurationMs = 0, Stdout = string.Empty, Stderr = string.Empty, Error = null,
+                    StdoutTruncated = false, StdoutBytes = 0, StderrTruncated = false, StderrBytes = 0,
                 });
                 continue;
             }
 
             bool running = last.State == AttemptState.Running;
+            (long stdoutBytes, bool stdoutLossy) = StoredResults.Measure(last.StdoutLog, t.Stdout);
+            (long stderrBytes, bool stderrLossy) = StoredResults.Measure(last.StderrLog, t.Stderr);
             targets.Add(new ResultTarget
             {
                 Target = t.Target,
@@ -122,6 +125,10 @@ internal static class ResultDocuments
                 Stdout = t.Stdout,
                 Stderr = t.Stderr,
                 Error = running && !live ? last.Error ?? StoredResults.StoppedWhileRunning : last.Error,
+                StdoutTruncated = stdoutLossy,
+                StdoutBytes = stdoutBytes,
+                StderrTruncated = stderrLossy,
+                StderrBytes = stderrBytes,
             });
         }
 

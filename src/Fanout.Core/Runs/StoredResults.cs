@@ -48,6 +48,23 @@ public static class StoredResults
         return (run, targets);
     }
 
+    /// <summary>
+    /// The byte count of a stored stream and whether its text is not byte-for-byte the output, as the live document
+    /// reports them: the log file's length when there is one (it holds the exact bytes), and lossy when the decoded
+    /// text does not encode back to that many bytes (invalid UTF-8 was replaced).
+    /// </summary>
+    internal static (long Bytes, bool Lossy) Measure(string? logFile, string text)
+    {
+        long encoded = System.Text.Encoding.UTF8.GetByteCount(text);
+        if (logFile is not null && File.Exists(logFile))
+        {
+            long length = new FileInfo(logFile).Length;
+            return (length, length != encoded);
+        }
+
+        return (encoded, false);
+    }
+
     /// <summary>The complete text of a stored stream: the log file when there is one (and it still exists), else the stored text.</summary>
     public static string ReadFull(string? stored, string? logFile) =>
         logFile is not null && File.Exists(logFile) ? File.ReadAllText(logFile) : stored ?? string.Empty;
