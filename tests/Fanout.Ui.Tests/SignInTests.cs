@@ -20,7 +20,7 @@ public sealed class SignInTests(UiFixture ui)
 
         await page.GetByLabel("Token").FillAsync("fo_wrong_token");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("unknown or revoked");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("unknown, revoked or expired");
 
         await page.GetByLabel("Token").FillAsync(ui.Server.Tokens[ApiRole.Operator]);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();

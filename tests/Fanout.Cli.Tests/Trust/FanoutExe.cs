@@ -20,7 +20,9 @@ internal sealed class FanoutExe : IDisposable
 
     public static FanoutExe Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // Through env --default-signal: a test run started in the background of a non-interactive shell inherits
+        // SIGINT as ignored (POSIX), and .NET keeps an inherited ignore — the operator's Ctrl-C is what these tests send.
+        var start = new ProcessStartInfo("env")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -28,6 +30,8 @@ internal sealed class FanoutExe : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal=INT,TERM,HUP");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fanout.dll"));
         foreach (string arg in args)
         {
