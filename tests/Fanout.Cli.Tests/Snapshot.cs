@@ -24,14 +24,19 @@ internal static class Snapshot
         Assert.Equal(File.ReadAllText(path), normalized);
     }
 
-    private static string FindTestsRoot(string caller)
+    // A CI build (ContinuousIntegrationBuild) maps source paths to /_/, so the caller's path may not
+    // exist on disk; the test assembly's own folder (tests/Fanout.Cli.Tests/bin/...) always does.
+    private static string FindTestsRoot(string caller) =>
+        FindUp(Path.GetDirectoryName(caller)) ?? FindUp(AppContext.BaseDirectory)
+        ?? throw new InvalidOperationException($"tests project folder not found from {caller} or {AppContext.BaseDirectory}");
+
+    private static string? FindUp(string? dir)
     {
-        string? dir = Path.GetDirectoryName(caller);
         while (dir is not null && !File.Exists(Path.Combine(dir, "Fanout.Cli.Tests.csproj")))
         {
             dir = Path.GetDirectoryName(dir);
         }
 
-        return dir ?? throw new InvalidOperationException("tests project folder not found from " + caller);
+        return dir;
     }
 }

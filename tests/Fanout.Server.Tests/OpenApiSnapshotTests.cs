@@ -26,7 +26,17 @@ public sealed partial class OpenApiSnapshotTests
         Assert.Contains("\"/api/executions/batch/{id}/events\"", actual, StringComparison.Ordinal);
     }
 
-    private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+    // The project folder, found from the test assembly's folder (a CI build maps source paths to /_/).
+    private static string SourceDirectory()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "Fanout.Server.Tests.csproj")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        return dir ?? AppContext.BaseDirectory;
+    }
 
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+/")]
     private static partial Regex PortPattern();
