@@ -32,7 +32,7 @@ internal sealed class ActingCommand
     public async Task<int> RunAsync(
         ParseResult parsed,
         string commandName,
-        Func<CancellationToken, Task<OperationOrError>> createOperation,
+        Func<CancellationToken, Task<DefinitionOrError>> describe,
         CancellationToken cancellationToken,
         bool destructive = false,
         bool readOnly = false,
@@ -52,13 +52,20 @@ internal sealed class ActingCommand
         }
 
         ExecutionOptions options = _options.GetExecutionOptions(parsed);
-        OperationOrError created = await createOperation(cancellationToken).ConfigureAwait(false);
-        if (created.Operation is not { } operation)
+        DefinitionOrError described = await describe(cancellationToken).ConfigureAwait(false);
+        if (described.Definition is not { } what)
         {
-            return await UsageAsync(commandName, created.Error ?? "invalid operation").ConfigureAwait(false);
+            if (described.Operation is not null)
+            {
+                // A kind with no recorded definition (agent instances): run as given, recorded without a definition.
+                what = new Runs.RunDefinition { Kind = "adhoc" };
+            }
+            else
+            {
+                return await UsageAsync(commandName, described.Error ?? "invalid operation").ConfigureAwait(false);
+            }
         }
 
-        IOperation recorded = operation;
         string? rollback = parsed.GetValue(_options.Rollback);
         if (rollback is not null && !options.Atomic)
         {
@@ -72,11 +79,27 @@ internal sealed class ActingCommand
                 return await UsageAsync(commandName, "--rollback needs a command").ConfigureAwait(false);
             }
 
-            operation = new CompensatedOperation(operation, Transports.CommandSpec.Sh(rollback));
+            what = what with { Rollback = rollback };
         }
-        else if (options.Atomic && !operation.SupportsRollback)
+
+        IOperation probe;
+        try
         {
-            return await UsageAsync(commandName, $"--atomic needs a rollback, and {operation.Name} has none: give the compensating command with --rollback COMMAND (run on each succeeded target when any target fails)").ConfigureAwait(false);
+            probe = described.Operation ?? what.CreateOperation();
+        }
+        catch (FanoutException e)
+        {
+            return await UsageAsync(commandName, e.Message).ConfigureAwait(false);
+        }
+
+        if (described.Operation is not null && rollback is not null)
+        {
+            probe = new CompensatedOperation(probe, Transports.CommandSpec.Sh(rollback));
+        }
+
+        if (options.Atomic && !probe.SupportsRollback)
+        {
+            return await UsageAsync(commandName, $"--atomic needs a rollback, and {probe.Name} has none: give the compensating command with --rollback COMMAND (run on each succeeded target when any target fails)").ConfigureAwait(false);
         }
 
         if (options.MaxFailPercent is not null && options.BatchSizes.Count == 0)
@@ -105,16 +128,27 @@ internal sealed class ActingCommand
 
         Runs.RunService service = _context.GetRunService(store, sshOptions);
 
+        // One definition of what runs (SPEC A9): recorded as is, and the operation is built from it, as resume and retry do.
+        Runs.RunDefinition? definition = described.Operation is null
+            ? what.Over(CliStore.Absolute(sources, _context), criteria, options) with { Ssh = Runs.RecordedSshOptions.From(sshOptions) }
+            : null;
         TargetSet targets;
+        IOperation operation;
         try
         {
-            targets = await service.SelectTargetsAsync(sources, criteria, cancellationToken).ConfigureAwait(false);
+            Inventory.Inventory inventory = await service.LoadInventoryAsync(sources, cancellationToken).ConfigureAwait(false);
+            targets = Selector.Select(inventory, criteria);
+            operation = definition?.CreateOperation(inventory) ?? probe;
         }
         catch (InventoryException e)
         {
             return await UsageAsync(commandName, e.Message).ConfigureAwait(false);
         }
         catch (SelectionException e)
+        {
+            return await UsageAsync(commandName, e.Message).ConfigureAwait(false);
+        }
+        catch (FanoutException e)
         {
             return await UsageAsync(commandName, e.Message).ConfigureAwait(false);
         }
@@ -152,12 +186,12 @@ internal sealed class ActingCommand
 
         if ((destructive || (criteria.All && !readOnly)) && !parsed.GetValue(_options.Yes))
         {
-            string what = Confirmation.Describe(parsed, commandName);
+            string asked = Confirmation.Describe(parsed, commandName);
             if (!_context.Console.IsInteractive)
             {
                 string why = destructive
-                    ? $"refusing to run {what} on {Confirmation.Count(targets.Count)} without confirmation ({commandName} changes them)"
-                    : $"refusing to run {what} on all {Confirmation.Count(targets.Count)} without confirmation";
+                    ? $"refusing to run {asked} on {Confirmation.Count(targets.Count)} without confirmation ({commandName} changes them)"
+                    : $"refusing to run {asked} on all {Confirmation.Count(targets.Count)} without confirmation";
                 return await UsageAsync(commandName, why + ": pass --yes").ConfigureAwait(false);
             }
 
@@ -166,7 +200,7 @@ internal sealed class ActingCommand
                 await error.WriteLineAsync(line).ConfigureAwait(false);
             }
 
-            string? answer = _context.Console.Ask($"Run {what} on {Confirmation.Count(targets.Count)}? [y/N] ");
+            string? answer = _context.Console.Ask($"Run {asked} on {Confirmation.Count(targets.Count)}? [y/N] ");
             if (answer?.Trim().ToLowerInvariant() is not ("y" or "yes"))
             {
                 await error.WriteLineAsync("Not confirmed; nothing ran.").ConfigureAwait(false);
@@ -180,9 +214,7 @@ internal sealed class ActingCommand
             Operation = operation,
             Targets = targets,
             Options = options,
-            Definition = Runs.RunDefinition.Describe(recorded, CliStore.Absolute(sources, _context), criteria, options) is { } definition
-                ? definition with { Ssh = Runs.RecordedSshOptions.From(sshOptions) }
-                : null,
+            Definition = definition,
         };
         return await ExecuteAndReportAsync(service, request, format, quiet, outputDir, cancellationToken).ConfigureAwait(false);
     }
@@ -294,8 +326,8 @@ internal sealed class ActingCommand
     }
 }
 
-/// <summary>An operation, or why none could be built (a usage error).</summary>
-internal readonly record struct OperationOrError(IOperation? Operation, string? Error)
+/// <summary>What to run (the operation part of a run definition; for a kind with no definition, the operation itself), or why it cannot run (a usage error).</summary>
+internal readonly record struct DefinitionOrError(Runs.RunDefinition? Definition, string? Error, IOperation? Operation = null)
 {
-    public static OperationOrError Fail(string error) => new(null, error);
+    public static DefinitionOrError Fail(string error) => new(null, error);
 }

@@ -47,9 +47,9 @@ internal static class ContinueCommand
         WorkflowInvocation? invocation = null;
         try
         {
-            invocation = run.Operation is null ? null : System.Text.Json.JsonSerializer.Deserialize<WorkflowInvocation>(run.Operation, WorkflowInvocation.Json);
+            invocation = run.Operation is null ? null : WorkflowInvocation.From(RunDefinition.FromJson(run.Operation));
         }
-        catch (System.Text.Json.JsonException)
+        catch (FanoutException)
         {
             invocation = null;
         }

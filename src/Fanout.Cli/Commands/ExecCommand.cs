@@ -1,6 +1,5 @@
 using System.CommandLine;
-using Fanout.Operations;
-using Fanout.Transports;
+using Fanout.Runs;
 
 namespace Fanout.Cli.Commands;
 
@@ -47,15 +46,13 @@ internal static class ExecCommand
 
             if (argv.Length == 0 || argv.All(string.IsNullOrWhiteSpace))
             {
-                return OperationOrError.Fail("missing COMMAND (or --script FILE)");
+                return DefinitionOrError.Fail("missing COMMAND (or --script FILE)");
             }
 
-            CommandSpec spec = parsed.GetValue(noShell)
-                ? new CommandSpec { Argv = argv }
-                : argv.Length == 1 && (parsed.GetValue(shell) ?? "sh") == "sh"
-                    ? CommandLines.Parse(argv[0])
-                    : CommandSpec.Sh(string.Join(' ', argv), parsed.GetValue(shell) ?? "sh"); // another --shell always runs (time, [[ ]] …)
-            return new OperationOrError(new CommandOperation(spec), null);
+            string shellName = parsed.GetValue(shell) ?? "sh";
+            return new DefinitionOrError(parsed.GetValue(noShell)
+                ? RunDefinition.ForArgv(argv)
+                : argv.Length == 1 ? RunDefinition.ForCommandLine(argv[0], shellName) : RunDefinition.ForShellWords(argv, shellName), null);
         }, ct));
         return command;
     }

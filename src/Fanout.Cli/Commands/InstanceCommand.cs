@@ -41,11 +41,11 @@ internal static class InstanceCommand
         {
             try
             {
-                return Task.FromResult(new OperationOrError(create(parsed), null));
+                return Task.FromResult(new DefinitionOrError(null, null, create(parsed)));
             }
             catch (FormatException e)
             {
-                return Task.FromResult(OperationOrError.Fail(e.Message));
+                return Task.FromResult(DefinitionOrError.Fail(e.Message));
             }
         }, ct, destructive));
         return command;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Fanout.Inventory;
 using Fanout.Operations;
 
 namespace Fanout.Cli.Commands;
@@ -23,22 +22,10 @@ internal static class LifecycleCommand
         options.AddTo(command);
 
         var acting = new ActingCommand(context, selectors, options);
-        command.SetAction((parsed, ct) => acting.RunAsync(parsed, name, async token =>
+        command.SetAction((parsed, ct) => acting.RunAsync(parsed, name, _ =>
         {
-            IReadOnlyList<string>? sources = selectors.GetSources(parsed, context);
-            IReadOnlyDictionary<string, ProviderDefinition> providers;
-            try
-            {
-                providers = sources is null
-                    ? new Dictionary<string, ProviderDefinition>()
-                    : (await context.GetRunService().LoadInventoryAsync(sources, token).ConfigureAwait(false)).Providers;
-            }
-            catch (InventoryException e)
-            {
-                return OperationOrError.Fail(e.Message);
-            }
-
-            return new OperationOrError(new LifecycleOperation(action, providers), null);
+            // The providers come from the inventory the run loads (ActingCommand), as on resume.
+            return Task.FromResult(new DefinitionOrError(Runs.RunDefinition.ForLifecycle(action), null));
         }, ct, destructive: action is LifecycleAction.Stop or LifecycleAction.Restart, readOnly: action is LifecycleAction.Status, validateFirst: true));
         return command;
     }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Fanout.Cli.Rendering;
 using Fanout.Diagnostics;
 using Fanout.Runs;
@@ -188,7 +187,7 @@ internal static class RunCommand
             SecretValues = binding.SecretValues,
             RunId = resumeRunId,
             Resume = resumeRunId is not null,
-            Definition = JsonSerializer.Serialize(invocation, WorkflowInvocation.Json),
+            Definition = invocation.ToDefinition().ToJson(),
         };
         if (resumeRunId is null)
         {

@@ -128,7 +128,7 @@ internal static class ScheduleCommand
                 return await StoreAction.ErrorAsync(context, Cmd, "no inventory: pass -i PATH, set FANOUT_INVENTORY, or create ./fanout.yaml").ConfigureAwait(false);
             }
 
-            RunDefinition definition = RunDefinition.Describe(new Operations.CommandOperation(Transports.CommandSpec.Sh(exec!)), CliStore.Absolute(sources, context), criteria, options)!;
+            RunDefinition definition = RunDefinition.ForCommandLine(exec!).Over(CliStore.Absolute(sources, context), criteria, options);
             schedule = new ScheduleRecord
             {
                 Name = parsed.GetValue(o.Name) ?? CronSchedule.DefaultName("exec", null, cron),

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Fanout.Operations;
+using Fanout.Runs;
 
 namespace Fanout.Cli.Commands;
 
@@ -31,15 +31,16 @@ internal static class ScriptCommand
         return command;
     }
 
-    public static async Task<OperationOrError> LoadAsync(string path, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    public static async Task<DefinitionOrError> LoadAsync(string path, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         try
         {
-            return new OperationOrError(await ScriptOperation.FromFileAsync(path, arguments, cancellationToken).ConfigureAwait(false), null);
+            byte[] content = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            return new DefinitionOrError(RunDefinition.ForScript(path, content, arguments), null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return OperationOrError.Fail($"cannot read script '{path}': {e.Message}");
+            return DefinitionOrError.Fail($"cannot read script '{path}': {e.Message}");
         }
     }
 }

@@ -40,8 +40,8 @@ internal static class SyncCommand
             };
             IReadOnlyList<string> errors = sync.Validate();
             return Task.FromResult(errors.Count > 0
-                ? OperationOrError.Fail(string.Join("; ", errors))
-                : new OperationOrError(new SyncOperation(sync), null));
+                ? DefinitionOrError.Fail(string.Join("; ", errors))
+                : new DefinitionOrError(Runs.RunDefinition.ForSync(sync), null));
         }, ct, destructive: parsed.GetValue(delete) && !parsed.GetValue(dryRun)));
         return command;
     }

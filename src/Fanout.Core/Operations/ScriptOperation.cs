@@ -40,6 +40,9 @@ public sealed class ScriptOperation : IOperation
     /// <summary>The arguments passed to the script.</summary>
     public IReadOnlyList<string> Arguments { get; }
 
+    /// <summary>Bytes written to the script's standard input on every target (<c>--stdin</c>), or <see langword="null"/> for none.</summary>
+    public ReadOnlyMemory<byte>? StandardInput { get; init; }
+
     /// <summary>How long removing the script may take after the run ended or was cancelled. The default value is 10 s.</summary>
     public TimeSpan CleanupTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -73,7 +76,7 @@ public sealed class ScriptOperation : IOperation
             argv.AddRange(_interpreter);
             argv.Add(remotePath);
             argv.AddRange(Arguments);
-            return await CommandOperation.RunAsync(session, new CommandSpec { Argv = argv }, context, cancellationToken).ConfigureAwait(false);
+            return await CommandOperation.RunAsync(session, new CommandSpec { Argv = argv, StandardInput = StandardInput }, context, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Fanout.Inventory;
 using Fanout.Operations;
 using Fanout.Selection;
 using Fanout.Transports;
@@ -7,26 +9,39 @@ using Fanout.Transports;
 namespace Fanout.Runs;
 
 /// <summary>
-/// What a run ran — inventory sources, selection, operation and options — stored as JSON with the run
-/// so that <c>resume</c>, <c>retry</c> and schedules run exactly the same thing again. Script content
-/// is stored too, so a later edit of the script file does not change what a resume runs.
+/// What a run asked for, for every kind of run (SPEC A9, issue 9) — exec, script, sync, lifecycle (start/stop/restart/status),
+/// device commands and workflows — in one versioned JSON shape stored with the run: inventory sources, the selection or an
+/// explicit target list, the operation, the options and the parameters, never a secret value. <c>resume</c>, <c>retry</c> and
+/// schedules rebuild the operation from it (<see cref="CreateOperation"/>); the CLI, the API and schedules build it from user
+/// input through the same factory methods (<see cref="ForCommandLine"/>, <see cref="ForArgv"/>, <see cref="ForShellWords"/>,
+/// <see cref="ForScript"/>, <see cref="ForSync"/>, <see cref="ForLifecycle"/>, <see cref="ForDevice"/>, <see cref="ForWorkflow"/>).
+/// Script content is stored, so a later edit of the script file does not change what a resume runs.
 /// </summary>
 public sealed record RunDefinition
 {
+    /// <summary>The version of the shape written by this code. Version 1 (no <c>version</c> field: exec/script definitions and the flat workflow invocation) is read as well.</summary>
+    public const int CurrentVersion = 2;
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary><c>exec</c> (a command) or <c>script</c> (an uploaded script). The default value is <c>exec</c>.</summary>
+    /// <summary>The shape's version: 1 for records written before versioning, else <see cref="CurrentVersion"/>.</summary>
+    public int Version { get; init; } = 1;
+
+    /// <summary><c>exec</c>, <c>script</c>, <c>sync</c>, <c>lifecycle</c>, <c>device</c> or <c>workflow</c>. The default value is <c>exec</c>.</summary>
     public string Kind { get; init; } = "exec";
 
     /// <summary>Inventory sources, as absolute paths where they are files.</summary>
     public IReadOnlyList<string> Inventory { get; init; } = [];
 
-    /// <summary>The selection criteria.</summary>
+    /// <summary>The selection criteria (not used when <see cref="Targets"/> is set).</summary>
     public SelectionCriteria Selection { get; init; } = new();
+
+    /// <summary>An explicit target list (API node and group ids, resolved), in order; <see langword="null"/> when <see cref="Selection"/> chose.</summary>
+    public IReadOnlyList<string>? Targets { get; init; }
 
     /// <summary>For exec: the shell command line, or <see langword="null"/> when <see cref="Argv"/> is used.</summary>
     public string? ShellCommand { get; init; }
@@ -46,57 +61,208 @@ public sealed record RunDefinition
     /// <summary>For script: its arguments.</summary>
     public IReadOnlyList<string>? ScriptArguments { get; init; }
 
-    /// <summary>The execution options.</summary>
+    /// <summary>For sync: what is pushed where (the source as an absolute local path, read again by a resume).</summary>
+    public RecordedSync? Sync { get; init; }
+
+    /// <summary>For lifecycle: <c>start</c>, <c>stop</c>, <c>restart</c> or <c>status</c> (the providers come from the inventory).</summary>
+    public string? Action { get; init; }
+
+    /// <summary>For device: the commands sent to each device, in order.</summary>
+    public IReadOnlyList<string>? DeviceCommands { get; init; }
+
+    /// <summary>For workflow: the file and its parameters.</summary>
+    public RecordedWorkflow? Workflow { get; init; }
+
+    /// <summary>The compensating command (<c>--atomic --rollback COMMAND</c>, run with <c>sh -c</c>), or <see langword="null"/>.</summary>
+    public string? Rollback { get; init; }
+
+    /// <summary>
+    /// For exec and script: the run fed the caller's standard input to every target (<c>--stdin</c>). The bytes are not stored
+    /// (they may hold secrets): a resume or retry of such a run needs <c>--stdin</c> again.
+    /// </summary>
+    public bool Stdin { get; init; }
+
+    /// <summary>The execution options (exec, script, sync, lifecycle, device).</summary>
     public RecordedOptions Options { get; init; } = new();
 
     /// <summary>The SSH settings of the run (no secrets), or <see langword="null"/> when none were recorded (the defaults).</summary>
     public RecordedSshOptions? Ssh { get; init; }
 
+    /// <summary>
+    /// A command line as typed (one string). With the default shell <c>sh</c> it is parsed by <see cref="CommandLines.Parse"/> —
+    /// started directly when it is a plain program with literal arguments, else through <c>sh -c</c>; any other
+    /// <paramref name="shell"/> always runs it (<c>time</c>, <c>[[ ]]</c> …). The CLI (<c>fanout exec</c>), the API
+    /// (<c>action.type = command</c>) and schedules all build exec runs here.
+    /// </summary>
+    public static RunDefinition ForCommandLine(string commandLine, string shell = "sh")
+    {
+        ArgumentNullException.ThrowIfNull(commandLine);
+        return FromSpec(shell == "sh" ? CommandLines.Parse(commandLine) : CommandSpec.Sh(commandLine, shell));
+    }
+
+    /// <summary>A program and its arguments, started without a shell (<c>--no-shell</c>).</summary>
+    public static RunDefinition ForArgv(IReadOnlyList<string> argv) => FromSpec(new CommandSpec { Argv = argv });
+
+    /// <summary>Several words joined into one shell line (<c>fanout exec echo a b</c>).</summary>
+    public static RunDefinition ForShellWords(IReadOnlyList<string> words, string shell = "sh") =>
+        words.Count == 1 ? ForCommandLine(words[0], shell) : FromSpec(CommandSpec.Sh(string.Join(' ', words), shell));
+
+    /// <summary>A script to upload and run.</summary>
+    public static RunDefinition ForScript(string name, ReadOnlySpan<byte> content, IReadOnlyList<string>? arguments) => new()
+    {
+        Version = CurrentVersion,
+        Kind = "script",
+        ScriptName = Path.GetFileName(name),
+        ScriptContent = Convert.ToBase64String(content),
+        ScriptArguments = arguments ?? [],
+    };
+
+    /// <summary>A sync (SPEC S3).</summary>
+    public static RunDefinition ForSync(SyncOptions sync)
+    {
+        ArgumentNullException.ThrowIfNull(sync);
+        return new RunDefinition { Version = CurrentVersion, Kind = "sync", Sync = RecordedSync.From(sync) };
+    }
+
+    /// <summary>A lifecycle action (SPEC L1).</summary>
+    public static RunDefinition ForLifecycle(LifecycleAction action) =>
+        new() { Version = CurrentVersion, Kind = "lifecycle", Action = action.ToString().ToLowerInvariant() };
+
+    /// <summary>Device commands.</summary>
+    public static RunDefinition ForDevice(IReadOnlyList<string> commands) =>
+        new() { Version = CurrentVersion, Kind = "device", DeviceCommands = commands };
+
+    /// <summary>A workflow run (SPEC W17) over <paramref name="inventory"/> sources (absolute paths).</summary>
+    public static RunDefinition ForWorkflow(RecordedWorkflow workflow, IReadOnlyList<string> inventory, RecordedSshOptions? ssh = null)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        return new RunDefinition { Version = CurrentVersion, Kind = "workflow", Workflow = workflow, Inventory = inventory, Ssh = ssh };
+    }
+
+    private static RunDefinition FromSpec(CommandSpec spec) => new()
+    {
+        Version = CurrentVersion,
+        Kind = "exec",
+        ShellCommand = spec.ShellCommand,
+        Argv = spec.ShellCommand is null ? spec.Argv : null,
+        Shell = spec.Shell,
+    };
+
+    /// <summary>This definition run over <paramref name="inventory"/> sources with <paramref name="selection"/> and <paramref name="options"/>.</summary>
+    public RunDefinition Over(IReadOnlyList<string> inventory, SelectionCriteria selection, Execution.ExecutionOptions options) =>
+        this with { Version = CurrentVersion, Inventory = inventory, Selection = selection, Options = RecordedOptions.From(options) };
+
     /// <summary>Describes <paramref name="operation"/> run over a selection, or returns <see langword="null"/> for an operation that cannot be rebuilt from a record.</summary>
     public static RunDefinition? Describe(IOperation operation, IReadOnlyList<string> inventory, SelectionCriteria selection, Execution.ExecutionOptions options)
     {
-        var basis = new RunDefinition { Inventory = inventory, Selection = selection, Options = RecordedOptions.From(options) };
-        return operation switch
+        ArgumentNullException.ThrowIfNull(operation);
+        string? rollback = null;
+        if (operation is CompensatedOperation compensated && compensated.Rollback.ShellCommand is { } command)
         {
-            CommandOperation c => basis with { Kind = "exec", ShellCommand = c.Command.ShellCommand, Argv = c.Command.ShellCommand is null ? c.Command.Argv : null, Shell = c.Command.Shell },
-            ScriptOperation s => basis with { Kind = "script", ScriptName = s.ScriptName, ScriptContent = Convert.ToBase64String(s.Content.Span), ScriptArguments = s.Arguments },
+            rollback = command;
+            operation = compensated.Inner;
+        }
+
+        RunDefinition? what = operation switch
+        {
+            CommandOperation c => FromSpec(c.Command),
+            ScriptOperation s => ForScript(s.ScriptName, s.Content.Span, s.Arguments),
+            SyncOperation s => ForSync(s.Options),
+            LifecycleOperation l => ForLifecycle(l.Action),
+            DeviceCommandOperation d => ForDevice(d.Commands),
             _ => null,
         };
+        return what is null ? null : what.Over(inventory, selection, options) with { Rollback = rollback };
     }
 
-    /// <summary>Rebuilds the operation.</summary>
-    /// <exception cref="FanoutException">The definition does not describe a runnable operation.</exception>
-    public IOperation CreateOperation() => Kind switch
+    /// <summary>
+    /// Builds the operation; <paramref name="inventory"/> supplies lifecycle providers, <paramref name="standardInput"/> the bytes
+    /// fed to every target when <see cref="Stdin"/> is set.
+    /// </summary>
+    /// <exception cref="FanoutException">The definition does not describe a runnable operation (a workflow is run by the workflow runner).</exception>
+    public IOperation CreateOperation(Inventory.Inventory? inventory = null, ReadOnlyMemory<byte>? standardInput = null)
     {
-        "exec" when ShellCommand is not null => new CommandOperation(CommandSpec.Sh(ShellCommand, Shell)),
-        "exec" when Argv is { Count: > 0 } => new CommandOperation(new CommandSpec { Argv = Argv }),
-        "script" when ScriptName is not null && ScriptContent is not null =>
-            new ScriptOperation(ScriptName, Convert.FromBase64String(ScriptContent), ScriptArguments),
-        _ => throw new FanoutException($"the recorded operation (kind '{Kind}') cannot be run again"),
-    };
+        ReadOnlyMemory<byte>? input = Stdin ? standardInput ?? ReadOnlyMemory<byte>.Empty : null;
+        try
+        {
+            IOperation operation = Kind switch
+            {
+                "exec" when ShellCommand is not null => new CommandOperation(CommandSpec.Sh(ShellCommand, Shell) with { StandardInput = input }),
+                "exec" when Argv is { Count: > 0 } => new CommandOperation(new CommandSpec { Argv = Argv, StandardInput = input }),
+                "script" when ScriptName is not null && ScriptContent is not null =>
+                    new ScriptOperation(ScriptName, Convert.FromBase64String(ScriptContent), ScriptArguments) { StandardInput = input },
+                "sync" when Sync is not null => new SyncOperation(Sync.ToOptions()),
+                "lifecycle" or "start" or "stop" or "restart" or "status" when ParseAction() is { } action =>
+                    new LifecycleOperation(action, inventory?.Providers ?? new Dictionary<string, ProviderDefinition>()),
+                "device" when DeviceCommands is { Count: > 0 } => new DeviceCommandOperation(DeviceCommands),
+                "workflow" => throw new FanoutException("a workflow run is run by the workflow runner, not as an operation over targets"),
+                _ => throw new FanoutException($"the recorded operation (kind '{Kind}') cannot be run again"),
+            };
+            return Rollback is null ? operation : new CompensatedOperation(operation, CommandSpec.Sh(Rollback));
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new FanoutException($"the recorded {Kind} operation is invalid: {e.Message}", e);
+        }
+    }
 
-    /// <summary>The operation's display name, e.g. <c>exec: uptime</c>.</summary>
-    public string DisplayName => Kind == "script" ? $"script {ScriptName}" : ShellCommand ?? string.Join(' ', Argv ?? []);
+    private LifecycleAction? ParseAction() =>
+        Enum.TryParse(Action ?? Kind, ignoreCase: true, out LifecycleAction a) && Enum.IsDefined(a) ? a : null;
+
+    /// <summary>The operation's display name, e.g. <c>uptime</c>, <c>script deploy.sh</c>, <c>sync ./site /srv/site</c>, <c>restart</c>.</summary>
+    public string DisplayName => Kind switch
+    {
+        "script" => $"script {ScriptName}",
+        "sync" => $"sync {Sync?.Source} {Sync?.Destination}",
+        "lifecycle" => Action ?? "lifecycle",
+        "device" => "device: " + string.Join("; ", DeviceCommands ?? []),
+        "workflow" => Workflow?.File ?? "workflow",
+        _ => ShellCommand ?? string.Join(' ', Argv ?? []),
+    };
 
     /// <summary>Serializes the definition.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    /// <summary>Reads a definition written by <see cref="ToJson"/>.</summary>
-    /// <exception cref="FanoutException">The text is not a run definition.</exception>
+    /// <summary>Reads a definition written by <see cref="ToJson"/> (any version up to <see cref="CurrentVersion"/>, and the flat version-1 workflow invocation).</summary>
+    /// <exception cref="FanoutException">The text is not a run definition, or is of a newer version.</exception>
     public static RunDefinition FromJson(string json)
     {
+        RunDefinition definition;
         try
         {
-            return JsonSerializer.Deserialize<RunDefinition>(json, Json) ?? throw new FanoutException("the recorded run definition is empty");
+            JsonNode? node = JsonNode.Parse(json);
+            if (node is JsonObject o && o["version"] is null && (string?)o["kind"] == "workflow" && o["workflow"] is null)
+            {
+                // Version 1 workflow rows kept the invocation flat: {kind, file, set, setFile, environment, inventory, parallel, continueOnError, timeout, ssh}.
+                var workflow = new JsonObject();
+                foreach (string key in new[] { "file", "set", "setFile", "environment", "parallel", "continueOnError", "timeout" })
+                {
+                    if (o[key] is { } value)
+                    {
+                        o.Remove(key);
+                        workflow[key] = value;
+                    }
+                }
+
+                o["workflow"] = workflow;
+            }
+
+            definition = node.Deserialize<RunDefinition>(Json) ?? throw new FanoutException("the recorded run definition is empty");
         }
         catch (JsonException e)
         {
             throw new FanoutException($"the recorded run definition is malformed: {e.Message}", e);
         }
+
+        return definition.Version > CurrentVersion
+            ? throw new FanoutException($"the recorded run definition has version {definition.Version}; this fanout reads up to version {CurrentVersion}")
+            : definition;
     }
 
     /// <summary>The selection part as JSON (for display in history).</summary>
-    public string SelectionJson() => JsonSerializer.Serialize(new { Inventory, Selection }, Json);
+    public string SelectionJson() => Targets is null
+        ? JsonSerializer.Serialize(new { Inventory, Selection }, Json)
+        : JsonSerializer.Serialize(new { Inventory, Targets }, Json);
 
     /// <summary>The options part as JSON (for display in history).</summary>
     public string OptionsJson() => JsonSerializer.Serialize(Options, Json);

@@ -1,6 +1,7 @@
 using Fanout.Events;
 using Fanout.Execution;
 using Fanout.Inventory;
+using Fanout.Operations;
 using Fanout.Selection;
 
 namespace Fanout.Runs;
@@ -153,7 +154,7 @@ public sealed partial class RunService
             return new ContinuationPlan { Run = run, NothingToDo = $"every target of run {runId} already completed" };
         }
 
-        (RunDefinition? definition, TargetSet? current, string? error) = await LoadDefinitionAsync(run, cancellationToken).ConfigureAwait(false);
+        (RunDefinition? definition, IOperation? operation, TargetSet? current, string? error) = await LoadDefinitionAsync(run, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
             return new ContinuationPlan { Run = run, Error = error };
@@ -163,8 +164,8 @@ public sealed partial class RunService
         {
             RunId = runId,
             Definition = definition,
-            Operation = definition!.CreateOperation(),
-            Options = definition.Options.ToExecutionOptions(),
+            Operation = operation!,
+            Options = definition!.Options.ToExecutionOptions(),
             Kind = run.Kind,
             Resume = plan,
         });
@@ -190,7 +191,7 @@ public sealed partial class RunService
             return new ContinuationPlan { Run = run, NothingToDo = $"run {runId} has no targets to retry" };
         }
 
-        (RunDefinition? definition, TargetSet? current, string? error) = await LoadDefinitionAsync(run, cancellationToken).ConfigureAwait(false);
+        (RunDefinition? definition, IOperation? operation, TargetSet? current, string? error) = await LoadDefinitionAsync(run, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
             return new ContinuationPlan { Run = run, Error = error };
@@ -200,31 +201,49 @@ public sealed partial class RunService
         return Continue(run, recorded, chosen, current!, [], r => r with
         {
             Definition = definition,
-            Operation = definition!.CreateOperation(),
-            Options = definition.Options.ToExecutionOptions(),
+            Operation = operation!,
+            Options = definition!.Options.ToExecutionOptions(),
             Kind = run.Kind,
             ParentRunId = runId,
         });
     }
 
-    private async Task<(RunDefinition?, TargetSet?, string?)> LoadDefinitionAsync(RunRecord run, CancellationToken cancellationToken)
+    private async Task<(RunDefinition?, IOperation?, TargetSet?, string?)> LoadDefinitionAsync(RunRecord run, CancellationToken cancellationToken)
     {
         if (run.Operation is null)
         {
-            return (null, null, $"run {run.RunId} has no recorded definition; it cannot be run again");
+            return (null, null, null, $"run {run.RunId} has no recorded definition; it cannot be run again");
         }
 
         try
         {
             RunDefinition definition = RunDefinition.FromJson(run.Operation);
-            _ = definition.CreateOperation();
-            TargetSet current = await SelectTargetsAsync(definition.Inventory, definition.Selection, cancellationToken).ConfigureAwait(false);
-            return (definition, current, null);
+            (IOperation operation, TargetSet current) = await ResolveAsync(definition, null, cancellationToken).ConfigureAwait(false);
+            return (definition, operation, current, null);
         }
         catch (Exception e) when (e is FanoutException or FormatException or ArgumentException)
         {
-            return (null, null, e.Message);
+            return (null, null, null, e.Message);
         }
+    }
+
+    /// <summary>
+    /// Turns <paramref name="definition"/> into what runs: its inventory loaded, its operation built (lifecycle providers from that
+    /// inventory, <paramref name="standardInput"/> for a <c>--stdin</c> run) and its targets — the explicit list, in order, or what
+    /// its selection matches now. Resume, retry and schedules all go through here.
+    /// </summary>
+    /// <exception cref="FanoutException">The definition cannot run (unknown kind, workflow, malformed operation).</exception>
+    /// <exception cref="InventoryException">An inventory source is missing or malformed.</exception>
+    /// <exception cref="SelectionException">The recorded selection is malformed.</exception>
+    public async Task<(IOperation Operation, TargetSet Targets)> ResolveAsync(RunDefinition definition, ReadOnlyMemory<byte>? standardInput, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        Inventory.Inventory inventory = await LoadInventoryAsync(definition.Inventory, cancellationToken).ConfigureAwait(false);
+        IOperation operation = definition.CreateOperation(inventory, standardInput);
+        TargetSet targets = definition.Targets is { } names
+            ? new TargetSet(names.Select(inventory.FindTarget).OfType<Target>())
+            : Selector.Select(inventory, definition.Selection);
+        return (operation, targets);
     }
 
     private static ContinuationPlan Continue(RunRecord run, IReadOnlyList<RunTargetRecord> recorded, IReadOnlyList<RunTargetRecord> chosen, TargetSet current, IReadOnlyList<string> wereRunning, Func<RunRequest, RunRequest> complete)

@@ -1,14 +1,12 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Fanout.Execution;
 using Fanout.Inventory;
 using Fanout.Operations;
 using Fanout.Runs;
 using Fanout.Selection;
 using Fanout.Server.Http;
-using Fanout.Transports;
 
 namespace Fanout.Server.Batches;
 
@@ -128,9 +126,11 @@ internal static class BatchPlanner
             return null;
         }
 
-        // The exact selection, so resume and retry find the same targets again in the inventory.
-        var exact = new SelectionCriteria { Regexes = ["^(?:" + string.Join('|', targets.Select(t => Regex.Escape(t.Name))) + ")$"] };
-        return new BatchPlan(targets, operation, options, RunDefinition.Describe(operation, sources, exact, options), actionType, summary);
+        // The exact target list, stored as a list, so resume and retry find the same targets again in the inventory.
+        RunDefinition? definition = RunDefinition.Describe(operation, sources, new SelectionCriteria(), options) is { } d
+            ? d with { Targets = [.. targets.Select(t => t.Name)] }
+            : null;
+        return new BatchPlan(targets, operation, options, definition, actionType, summary);
     }
 
     /// <summary>The most unknown ids a 400 lists (the <c>unknownNodeIds</c>/<c>unknownGroupIds</c> extensions as well); the rest are counted.</summary>
@@ -187,7 +187,8 @@ internal static class BatchPlanner
             case "command":
                 Unknown(parameters, ["shell"], errors);
                 string? shell = StringParameter(parameters, "shell", errors);
-                return (new CommandOperation(CommandSpec.Sh(action.Value, shell ?? "sh")), type, action.Value);
+                // Parsed exactly as `fanout exec 'COMMAND'` parses it (CommandLines.Parse: a plain program starts directly).
+                return (RunDefinition.ForCommandLine(action.Value, shell ?? "sh").CreateOperation(), type, action.Value);
             case "script":
                 Unknown(parameters, ["name", "args"], errors);
                 string name = StringParameter(parameters, "name", errors) ?? "script.sh";
@@ -197,7 +198,7 @@ internal static class BatchPlanner
                 }
 
                 IReadOnlyList<string> args = ListParameter(parameters, "args", errors);
-                return (new ScriptOperation(name, Encoding.UTF8.GetBytes(action.Value), args), type, $"script {name}");
+                return (RunDefinition.ForScript(name, Encoding.UTF8.GetBytes(action.Value), args).CreateOperation(), type, $"script {name}");
             case "task":
                 Unknown(parameters, [], errors);
                 if (!Tasks.Contains(action.Value))
@@ -206,7 +207,7 @@ internal static class BatchPlanner
                     return (null, type, action.Value);
                 }
 
-                return (new LifecycleOperation(Enum.Parse<LifecycleAction>(action.Value, ignoreCase: true), inventory.Providers), type, $"task {action.Value}");
+                return (RunDefinition.ForLifecycle(Enum.Parse<LifecycleAction>(action.Value, ignoreCase: true)).CreateOperation(inventory), type, $"task {action.Value}");
             case "instance":
                 return (PlanInstance(action.Value, parameters, errors), type, $"instance {action.Value}");
             default:

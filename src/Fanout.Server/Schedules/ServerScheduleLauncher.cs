@@ -24,11 +24,12 @@ internal sealed class ServerScheduleLauncher(RunService runs, BatchQueue queue, 
         }
 
         RunDefinition definition;
+        Fanout.Operations.IOperation operation;
         TargetSet targets;
         try
         {
             definition = RunDefinition.FromJson(schedule.Definition);
-            targets = await runs.SelectTargetsAsync(definition.Inventory, definition.Selection, cancellationToken);
+            (operation, targets) = await runs.ResolveAsync(definition, null, cancellationToken);
         }
         catch (Exception e) when (e is FanoutException or FormatException)
         {
@@ -40,7 +41,7 @@ internal sealed class ServerScheduleLauncher(RunService runs, BatchQueue queue, 
         var request = new RunRequest
         {
             RunId = batchId,
-            Operation = definition.CreateOperation(),
+            Operation = operation,
             Targets = targets,
             Options = definition.Options.ToExecutionOptions(),
             Definition = definition,

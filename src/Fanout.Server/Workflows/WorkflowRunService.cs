@@ -190,7 +190,7 @@ internal sealed partial class WorkflowRunService : IHostedService
             SecretValues = prepared.Binding.SecretValues,
             RunId = runId,
             Actor = actor,
-            Definition = JsonSerializer.Serialize(new { kind = "workflow", file = prepared.FullPath, set = prepared.Set, environment = prepared.Environment, inventory = _inventory.Sources }),
+            Definition = RunDefinition.ForWorkflow(new RecordedWorkflow { File = prepared.FullPath!, Set = prepared.Set, Environment = prepared.Environment }, _inventory.Sources).ToJson(),
         };
         IReadOnlyList<string> problems = await runner.CheckAsync(request, cancellationToken);
         if (problems.Count > 0)

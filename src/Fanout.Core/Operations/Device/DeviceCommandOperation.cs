@@ -26,6 +26,9 @@ public sealed class DeviceCommandOperation : IOperation
         _commands = commands;
     }
 
+    /// <summary>The device commands, in order.</summary>
+    public IReadOnlyList<string> Commands => _commands;
+
     /// <inheritdoc/>
     /// <value>Always <c>device</c>.</value>
     public string Name => "device";

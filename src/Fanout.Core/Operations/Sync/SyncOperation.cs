@@ -30,6 +30,9 @@ public sealed class SyncOperation : IOperation
         _tree = new Lazy<(LocalTree?, string?)>(() => LocalTree.Scan(options), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
+    /// <summary>What is synced where.</summary>
+    public SyncOptions Options => _options;
+
     /// <inheritdoc/>
     /// <value>Always <c>sync</c>.</value>
     public string Name => "sync";

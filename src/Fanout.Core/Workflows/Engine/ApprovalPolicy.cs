@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Fanout.Runs;
 using Fanout.Workflows.Validation;
 
@@ -9,7 +8,7 @@ public static class ApprovalPolicy
 {
     /// <summary>
     /// Whether the workflow of <paramref name="run"/> declares <c>approval: {distinct_approver: true}</c>, read from the workflow
-    /// file recorded in the run's definition (<c>file</c>). False when the definition names no file or the file is gone.
+    /// file recorded in the run's definition (<see cref="RunDefinition.Workflow"/>). False when the definition names no file or the file is gone.
     /// </summary>
     public static bool RequiresDistinctApprover(RunRecord run)
     {
@@ -21,12 +20,10 @@ public static class ApprovalPolicy
 
         try
         {
-            using var doc = JsonDocument.Parse(definition);
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("file", out JsonElement file)
-                && file.ValueKind == JsonValueKind.String && File.Exists(file.GetString())
-                && WorkflowValidator.ValidateFile(file.GetString()!).Workflow?.Approval?.DistinctApprover == true;
+            return RunDefinition.FromJson(definition).Workflow?.File is { } file && File.Exists(file)
+                && WorkflowValidator.ValidateFile(file).Workflow?.Approval?.DistinctApprover == true;
         }
-        catch (JsonException)
+        catch (FanoutException)
         {
             return false;
         }
