@@ -24,6 +24,11 @@ internal sealed class TestConsoleOutput : IConsoleOutput
 
     public List<string> Questions { get; } = [];
 
+    /// <summary>What <see cref="OpenStandardInput"/> reads. The default value is empty.</summary>
+    public byte[] Input { get; set; } = [];
+
+    public Stream OpenStandardInput() => new MemoryStream(Input, writable: false);
+
     public void Answer(string? answer) => _answers.Enqueue(answer);
 
     public IAnsiConsole CreateAnsiConsole(TextWriter writer) => CreatePlainConsole(writer, 100);

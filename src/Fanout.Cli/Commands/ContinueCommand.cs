@@ -17,20 +17,36 @@ internal static class ContinueCommand
         var options = new RenderOptions(command);
         var yes = new Option<bool>("--yes", "-y") { Description = "Workflow runs: run again steps that were running at the crash without asking" };
         command.Options.Add(yes);
-        command.SetAction((parsed, ct) => StoreAction.RunAsync(parsed, context, "resume", async store =>
+        var overrides = new OverrideOptions(command);
+        command.SetAction(async (parsed, ct) =>
         {
-            if (await store.GetRunAsync(parsed.GetValue(runId)!, ct).ConfigureAwait(false) is { Kind: "workflow" } workflowRun)
+            (RunOverrides? given, string? inputError) = await overrides.GetAsync(parsed, context, ct).ConfigureAwait(false);
+            if (given is null)
             {
-                return await ResumeWorkflowAsync(context, parsed, workflowRun, parsed.GetValue(yes), parsed.GetValue(options.Output) ?? "table", ct).ConfigureAwait(false);
+                return await StoreAction.ErrorAsync(context, "resume", inputError!).ConfigureAwait(false);
             }
 
-            ContinuationPlan plan = await context.GetRunService(store).PlanResumeAsync(parsed.GetValue(runId)!, ct).ConfigureAwait(false);
-            return await RunAsync(context, WithRecordedSsh(context, store, plan), plan, "resume", options, parsed, ct).ConfigureAwait(false);
-        }, ct));
+            return await StoreAction.RunAsync(parsed, context, "resume", async store =>
+            {
+                if (await store.GetRunAsync(parsed.GetValue(runId)!, ct).ConfigureAwait(false) is { Kind: "workflow" } workflowRun)
+                {
+                    IReadOnlyList<string> wrong = [.. given.Inapplicable("workflow"), .. parsed.GetValue(overrides.OutputDir) is null ? [] : new[] { "--output-dir" }];
+                    if (wrong.Count > 0)
+                    {
+                        return await StoreAction.ErrorAsync(context, "resume", $"{string.Join(", ", wrong)} cannot apply to run {workflowRun.RunId} (a workflow run)").ConfigureAwait(false);
+                    }
+
+                    return await ResumeWorkflowAsync(context, parsed, workflowRun, given, parsed.GetValue(yes), parsed.GetValue(options.Output) ?? "table", ct).ConfigureAwait(false);
+                }
+
+                ContinuationPlan plan = await context.GetRunService(store).PlanResumeAsync(parsed.GetValue(runId)!, given, ct).ConfigureAwait(false);
+                return await RunAsync(context, WithRecordedSsh(context, store, plan), plan, "resume", options, parsed.GetValue(overrides.OutputDir), parsed, ct).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false);
+        });
         return command;
     }
 
-    private static async Task<int> ResumeWorkflowAsync(CliContext context, ParseResult parsed, RunRecord run, bool yes, string output, CancellationToken ct)
+    private static async Task<int> ResumeWorkflowAsync(CliContext context, ParseResult parsed, RunRecord run, RunOverrides overrides, bool yes, string output, CancellationToken ct)
     {
         if (run.Status == RunStatus.Succeeded)
         {
@@ -59,6 +75,12 @@ internal static class ContinueCommand
             return await StoreAction.ErrorAsync(context, "resume", $"run {run.RunId} has no recorded workflow definition; it cannot be resumed").ConfigureAwait(false);
         }
 
+        // --parallel and --timeout mean for a workflow what they mean to `fanout run`: steps at once, overall time limit.
+        invocation = invocation with
+        {
+            Parallel = overrides.Parallel ?? invocation.Parallel,
+            Timeout = overrides.Timeout is { } t ? $"{(long)t.TotalMilliseconds}ms" : invocation.Timeout,
+        };
         return await RunCommand.RunAsync(context, parsed, invocation, dryRun: false, progress: false, yes, output == "json" ? "json" : "text", run.RunId, ssh: null, ct).ConfigureAwait(false);
     }
 
@@ -91,26 +113,33 @@ internal static class ContinueCommand
         command.Options.Add(notRun);
         command.Options.Add(all);
         var options = new RenderOptions(command);
-        command.SetAction((parsed, ct) =>
+        var overrides = new OverrideOptions(command);
+        command.SetAction(async (parsed, ct) =>
         {
             int chosen = (parsed.GetValue(failed) ? 1 : 0) + (parsed.GetValue(notRun) ? 1 : 0) + (parsed.GetValue(all) ? 1 : 0);
             if (chosen > 1)
             {
-                return StoreAction.ErrorAsync(context, "retry", "choose one of --failed, --not-run, --all-unsuccessful");
+                return await StoreAction.ErrorAsync(context, "retry", "choose one of --failed, --not-run, --all-unsuccessful").ConfigureAwait(false);
+            }
+
+            (RunOverrides? given, string? inputError) = await overrides.GetAsync(parsed, context, ct).ConfigureAwait(false);
+            if (given is null)
+            {
+                return await StoreAction.ErrorAsync(context, "retry", inputError!).ConfigureAwait(false);
             }
 
             RetrySelection selection = parsed.GetValue(failed) ? RetrySelection.Failed : parsed.GetValue(notRun) ? RetrySelection.NotRun : RetrySelection.AllUnsuccessful;
-            return StoreAction.RunAsync(parsed, context, "retry", async store =>
+            return await StoreAction.RunAsync(parsed, context, "retry", async store =>
             {
-                ContinuationPlan plan = await context.GetRunService(store).PlanRetryAsync(parsed.GetValue(runId)!, selection, ct).ConfigureAwait(false);
+                ContinuationPlan plan = await context.GetRunService(store).PlanRetryAsync(parsed.GetValue(runId)!, selection, given, ct).ConfigureAwait(false);
                 Runs.RunService service = WithRecordedSsh(context, store, plan);
                 if (plan.Request is { } request)
                 {
                     plan = plan with { Request = request with { RunId = service.NewRunId() } };
                 }
 
-                return await RunAsync(context, service, plan, "retry", options, parsed, ct).ConfigureAwait(false);
-            }, ct);
+                return await RunAsync(context, service, plan, "retry", options, parsed.GetValue(overrides.OutputDir), parsed, ct).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false);
         });
         return command;
     }
@@ -119,7 +148,7 @@ internal static class ContinueCommand
     private static Runs.RunService WithRecordedSsh(CliContext context, IRunStore store, ContinuationPlan plan) =>
         context.GetRunService(store, plan.Request?.Definition?.Ssh?.ToOptions());
 
-    private static async Task<int> RunAsync(CliContext context, Runs.RunService service, ContinuationPlan plan, string name, RenderOptions options, ParseResult parsed, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, Runs.RunService service, ContinuationPlan plan, string name, RenderOptions options, string? outputDir, ParseResult parsed, CancellationToken ct)
     {
         TextWriter err = context.Console.Error;
         foreach (string missing in plan.Missing)
@@ -147,7 +176,44 @@ internal static class ContinueCommand
         string running = plan.WereRunning.Count > 0 ? $" ({plan.WereRunning.Count} were running when it stopped and run again)" : string.Empty;
         await err.WriteLineAsync($"{verb}: {request.Targets.Count} target(s){running}").ConfigureAwait(false);
         var acting = new ActingCommand(context, new SelectorOptions(), new RunOptions());
-        return await acting.ExecuteAndReportAsync(service, request, parsed.GetValue(options.Output) ?? "table", parsed.GetValue(options.Quiet), null, ct).ConfigureAwait(false);
+        return await acting.ExecuteAndReportAsync(service, request, parsed.GetValue(options.Output) ?? "table", parsed.GetValue(options.Quiet), outputDir, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Options of the run that resume and retry may change (issue 10 item 14); given ones replace the recorded ones.</summary>
+    private sealed class OverrideOptions
+    {
+        private readonly RunOptions _run = new();
+
+        public OverrideOptions(Command command)
+        {
+            _run.Parallel.Description = "How many targets run at once (workflow runs: steps at once). Default: as recorded";
+            _run.Timeout.Description = "Time limit per target and attempt (workflow runs: overall). Default: as recorded";
+            _run.Parallel.DefaultValueFactory = null;
+            foreach (Option o in new Option[] { _run.Parallel, _run.Timeout, _run.OverallTimeout, _run.Retries, _run.RetryDelay, _run.FailFast, _run.OutputDir, Stdin })
+            {
+                command.Options.Add(o);
+            }
+        }
+
+        public Option<string?> OutputDir => _run.OutputDir;
+
+        public Option<bool> Stdin { get; } = new("--stdin") { Description = "Feed this command's standard input to every target again (needed when the run used --stdin)" };
+
+        public async Task<(RunOverrides?, string?)> GetAsync(ParseResult parsed, CliContext context, CancellationToken ct)
+        {
+            var overrides = new RunOverrides
+            {
+                Parallel = parsed.GetResult(_run.Parallel) is null ? null : parsed.GetValue(_run.Parallel),
+                Timeout = parsed.GetResult(_run.Timeout) is null ? null : parsed.GetValue(_run.Timeout),
+                OverallTimeout = parsed.GetResult(_run.OverallTimeout) is null ? null : parsed.GetValue(_run.OverallTimeout),
+                Retries = parsed.GetResult(_run.Retries) is null ? null : parsed.GetValue(_run.Retries),
+                RetryDelay = parsed.GetResult(_run.RetryDelay) is null ? null : parsed.GetValue(_run.RetryDelay),
+                FailFast = parsed.GetValue(_run.FailFast) ? true : null,
+                StandardInput = parsed.GetValue(Stdin) ? await StandardInput.ReadAsync(context, ct).ConfigureAwait(false) : null,
+            };
+            IReadOnlyList<string> problems = overrides.Validate();
+            return problems.Count > 0 ? (null, string.Join("; ", problems)) : (overrides, null);
+        }
     }
 
     private sealed class RenderOptions

@@ -26,12 +26,14 @@ internal static class ExecCommand
             Description = "Upload this local script to each target and run it with the given arguments",
             HelpName = "FILE",
         };
+        var stdin = new Option<bool>("--stdin") { Description = "Read standard input to its end and feed it to the command on every target (like pssh -I)" };
         var selectors = new SelectorOptions();
         var options = new RunOptions();
         command.Arguments.Add(words);
         command.Options.Add(noShell);
         command.Options.Add(shell);
         command.Options.Add(script);
+        command.Options.Add(stdin);
         selectors.AddTo(command);
         options.AddTo(command);
 
@@ -41,7 +43,7 @@ internal static class ExecCommand
             string[] argv = parsed.GetValue(words) ?? [];
             if (parsed.GetValue(script) is { } file)
             {
-                return await ScriptCommand.LoadAsync(file, argv, token).ConfigureAwait(false);
+                return ScriptCommand.WithStdin(await ScriptCommand.LoadAsync(file, argv, token).ConfigureAwait(false), parsed.GetValue(stdin));
             }
 
             if (argv.Length == 0 || argv.All(string.IsNullOrWhiteSpace))
@@ -50,9 +52,10 @@ internal static class ExecCommand
             }
 
             string shellName = parsed.GetValue(shell) ?? "sh";
-            return new DefinitionOrError(parsed.GetValue(noShell)
+            RunDefinition definition = parsed.GetValue(noShell)
                 ? RunDefinition.ForArgv(argv)
-                : argv.Length == 1 ? RunDefinition.ForCommandLine(argv[0], shellName) : RunDefinition.ForShellWords(argv, shellName), null);
+                : argv.Length == 1 ? RunDefinition.ForCommandLine(argv[0], shellName) : RunDefinition.ForShellWords(argv, shellName);
+            return new DefinitionOrError(definition with { Stdin = parsed.GetValue(stdin) }, null);
         }, ct));
         return command;
     }

@@ -15,10 +15,12 @@ internal static class ScriptCommand
             Description = "Arguments for the script. Put -- before arguments that start with '-'",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var stdin = new Option<bool>("--stdin") { Description = "Read standard input to its end and feed it to the script on every target (like pssh -I)" };
         var selectors = new SelectorOptions();
         var options = new RunOptions();
         command.Arguments.Add(file);
         command.Arguments.Add(arguments);
+        command.Options.Add(stdin);
         selectors.AddTo(command);
         options.AddTo(command);
 
@@ -26,10 +28,13 @@ internal static class ScriptCommand
         command.SetAction((parsed, ct) => acting.RunAsync(
             parsed,
             "script",
-            token => LoadAsync(parsed.GetValue(file)!, parsed.GetValue(arguments) ?? [], token),
+            async token => WithStdin(await LoadAsync(parsed.GetValue(file)!, parsed.GetValue(arguments) ?? [], token).ConfigureAwait(false), parsed.GetValue(stdin)),
             ct));
         return command;
     }
+
+    public static DefinitionOrError WithStdin(DefinitionOrError loaded, bool stdin) =>
+        loaded.Definition is { } d ? loaded with { Definition = d with { Stdin = stdin } } : loaded;
 
     public static async Task<DefinitionOrError> LoadAsync(string path, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {

@@ -26,6 +26,9 @@ internal interface IConsoleOutput
     /// <summary>A Spectre console writing to <paramref name="writer"/> (<see cref="Out"/> or <see cref="Error"/>), with colour and animation only on a terminal.</summary>
     IAnsiConsole CreateAnsiConsole(TextWriter writer);
 
+    /// <summary>Standard input as bytes (<c>--stdin</c> forwards it to every target).</summary>
+    Stream OpenStandardInput();
+
     /// <summary>Asks <paramref name="question"/> and returns the answer line, or <see langword="null"/> at end of input.</summary>
     string? Ask(string question);
 }

@@ -13,6 +13,8 @@ internal sealed class SystemConsoleOutput : IConsoleOutput
 
     public bool IsErrorTerminal => !Console.IsErrorRedirected;
 
+    public Stream OpenStandardInput() => Console.OpenStandardInput();
+
     public bool IsInteractive => !Console.IsInputRedirected && !Console.IsErrorRedirected;
 
     public IAnsiConsole CreateAnsiConsole(TextWriter writer)

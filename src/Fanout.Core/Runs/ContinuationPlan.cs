@@ -1,6 +1,6 @@
 namespace Fanout.Runs;
 
-/// <summary>A stored run turned back into a request by <see cref="RunService.PlanResumeAsync"/> or <see cref="RunService.PlanRetryAsync"/>, with what changed since.</summary>
+/// <summary>A stored run turned back into a request by <see cref="RunService.PlanResumeAsync(string, RunOverrides?, CancellationToken)"/> or <see cref="RunService.PlanRetryAsync(string, RetrySelection, RunOverrides?, CancellationToken)"/>, with what changed since.</summary>
 public sealed record ContinuationPlan
 {
     /// <summary>The request to execute, or <see langword="null"/> when there is nothing to run or <see cref="Error"/> says why not.</summary>

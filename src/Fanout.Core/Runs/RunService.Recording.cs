@@ -135,7 +135,10 @@ public sealed partial class RunService
     /// the targets of its recorded selection that did not complete (what was running is run again), looked up in the
     /// current inventory. Targets the inventory lost, or that the criteria now add, are reported, not run.
     /// </summary>
-    public async Task<ContinuationPlan> PlanResumeAsync(string runId, CancellationToken cancellationToken)
+    public Task<ContinuationPlan> PlanResumeAsync(string runId, CancellationToken cancellationToken) => PlanResumeAsync(runId, null, cancellationToken);
+
+    /// <summary>As <see cref="PlanResumeAsync(string, CancellationToken)"/>, with <paramref name="overrides"/> replacing recorded options (issue 10 item 14).</summary>
+    public async Task<ContinuationPlan> PlanResumeAsync(string runId, RunOverrides? overrides, CancellationToken cancellationToken)
     {
         IRunStore store = Store ?? throw new InvalidOperationException("resume needs a run store");
         if (await RunContinuation.PlanResumeAsync(store, runId, cancellationToken).ConfigureAwait(false) is not { } plan)
@@ -154,7 +157,7 @@ public sealed partial class RunService
             return new ContinuationPlan { Run = run, NothingToDo = $"every target of run {runId} already completed" };
         }
 
-        (RunDefinition? definition, IOperation? operation, TargetSet? current, string? error) = await LoadDefinitionAsync(run, cancellationToken).ConfigureAwait(false);
+        (RunDefinition? definition, IOperation? operation, TargetSet? current, string? error) = await LoadDefinitionAsync(run, overrides, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
             return new ContinuationPlan { Run = run, Error = error };
@@ -172,7 +175,10 @@ public sealed partial class RunService
     }
 
     /// <summary>Turns the unsuccessful targets of stored run <paramref name="runId"/> into a new run linked to it (SPEC X11), with the recorded definition and options.</summary>
-    public async Task<ContinuationPlan> PlanRetryAsync(string runId, RetrySelection selection, CancellationToken cancellationToken)
+    public Task<ContinuationPlan> PlanRetryAsync(string runId, RetrySelection selection, CancellationToken cancellationToken) => PlanRetryAsync(runId, selection, null, cancellationToken);
+
+    /// <summary>As <see cref="PlanRetryAsync(string, RetrySelection, CancellationToken)"/>, with <paramref name="overrides"/> replacing recorded options; the new run records them.</summary>
+    public async Task<ContinuationPlan> PlanRetryAsync(string runId, RetrySelection selection, RunOverrides? overrides, CancellationToken cancellationToken)
     {
         IRunStore store = Store ?? throw new InvalidOperationException("retry needs a run store");
         if (await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is not { } run)
@@ -191,7 +197,7 @@ public sealed partial class RunService
             return new ContinuationPlan { Run = run, NothingToDo = $"run {runId} has no targets to retry" };
         }
 
-        (RunDefinition? definition, IOperation? operation, TargetSet? current, string? error) = await LoadDefinitionAsync(run, cancellationToken).ConfigureAwait(false);
+        (RunDefinition? definition, IOperation? operation, TargetSet? current, string? error) = await LoadDefinitionAsync(run, overrides, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
             return new ContinuationPlan { Run = run, Error = error };
@@ -208,7 +214,7 @@ public sealed partial class RunService
         });
     }
 
-    private async Task<(RunDefinition?, IOperation?, TargetSet?, string?)> LoadDefinitionAsync(RunRecord run, CancellationToken cancellationToken)
+    private async Task<(RunDefinition?, IOperation?, TargetSet?, string?)> LoadDefinitionAsync(RunRecord run, RunOverrides? overrides, CancellationToken cancellationToken)
     {
         if (run.Operation is null)
         {
@@ -218,7 +224,28 @@ public sealed partial class RunService
         try
         {
             RunDefinition definition = RunDefinition.FromJson(run.Operation);
-            (IOperation operation, TargetSet current) = await ResolveAsync(definition, null, cancellationToken).ConfigureAwait(false);
+            if (overrides is not null)
+            {
+                IReadOnlyList<string> wrong = overrides.Inapplicable(definition.Kind);
+                if (wrong.Count > 0)
+                {
+                    return (null, null, null, $"{string.Join(", ", wrong)} cannot apply to run {run.RunId} (a {definition.Kind} run)");
+                }
+
+                if (overrides.Validate() is { Count: > 0 } invalid)
+                {
+                    return (null, null, null, string.Join("; ", invalid));
+                }
+
+                definition = definition with { Options = overrides.Apply(definition.Options), Stdin = definition.Stdin || overrides.StandardInput is not null };
+            }
+
+            if (definition.Stdin && overrides?.StandardInput is null)
+            {
+                return (null, null, null, $"run {run.RunId} fed its standard input to every target (--stdin), which is not stored: give --stdin again");
+            }
+
+            (IOperation operation, TargetSet current) = await ResolveAsync(definition, overrides?.StandardInput, cancellationToken).ConfigureAwait(false);
             return (definition, operation, current, null);
         }
         catch (Exception e) when (e is FanoutException or FormatException or ArgumentException)

@@ -16,7 +16,7 @@ namespace Fanout.Runs;
 /// <see cref="BatchExecutor"/>, publishing events through a <see cref="ProgressTracker"/>. The CLI
 /// and the server both call it; neither holds execution logic of its own. With a store, every run
 /// started through <see cref="ExecuteAsync(RunRequest, ProgressTracker?, CancellationToken)"/> is recorded, and
-/// <see cref="PlanResumeAsync"/> / <see cref="PlanRetryAsync"/> turn a stored run back into a request.
+/// <see cref="PlanResumeAsync(string, RunOverrides?, CancellationToken)"/> / <see cref="PlanRetryAsync(string, RetrySelection, RunOverrides?, CancellationToken)"/> turn a stored run back into a request.
 /// </summary>
 public sealed partial class RunService
 {

@@ -29,10 +29,10 @@ public sealed partial class RunModelTests : IDisposable
               t003: {}
             providers:
               shell:
-                start: "{{{Step("started")}}}"
-                stop: "{{{Step("stopped")}}}"
-                restart: "{{{Step("restarted")}}}"
-                status: "{{{Step("status")}}}"
+                start: "{{Step("started")}}"
+                stop: "{{Step("stopped")}}"
+                restart: "{{Step("restarted")}}"
+                status: "{{Step("status")}}"
             """);
     }
 
@@ -189,6 +189,7 @@ public sealed partial class RunModelTests : IDisposable
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment.Remove("FANOUT_STORE");
         info.Environment.Remove("FANOUT_INVENTORY");
+        info.Environment["FANOUT_TEST_PASSWORD"] = "not-a-real-password";
         Process p = Process.Start(info)!;
         if (stdin is not null)
         {
