@@ -138,7 +138,7 @@ internal sealed class ActingCommand
         {
             Inventory.Inventory inventory = await service.LoadInventoryAsync(sources, cancellationToken).ConfigureAwait(false);
             targets = Selector.Select(inventory, criteria);
-            operation = definition?.CreateOperation(inventory, definition.Stdin ? await StandardInput.ReadAsync(_context, cancellationToken).ConfigureAwait(false) : null) ?? probe;
+            operation = definition?.CreateOperation(inventory, definition.Stdin ? await StandardInput.ReadAsync(_context, cancellationToken).ConfigureAwait(false) : (ReadOnlyMemory<byte>?)null) ?? probe;
         }
         catch (InventoryException e)
         {

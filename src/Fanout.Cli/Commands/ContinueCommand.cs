@@ -209,7 +209,7 @@ internal static class ContinueCommand
                 Retries = parsed.GetResult(_run.Retries) is null ? null : parsed.GetValue(_run.Retries),
                 RetryDelay = parsed.GetResult(_run.RetryDelay) is null ? null : parsed.GetValue(_run.RetryDelay),
                 FailFast = parsed.GetValue(_run.FailFast) ? true : null,
-                StandardInput = parsed.GetValue(Stdin) ? await StandardInput.ReadAsync(context, ct).ConfigureAwait(false) : null,
+                StandardInput = parsed.GetValue(Stdin) ? await StandardInput.ReadAsync(context, ct).ConfigureAwait(false) : (ReadOnlyMemory<byte>?)null,
             };
             IReadOnlyList<string> problems = overrides.Validate();
             return problems.Count > 0 ? (null, string.Join("; ", problems)) : (overrides, null);

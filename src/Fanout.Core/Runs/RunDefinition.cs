@@ -182,7 +182,7 @@ public sealed record RunDefinition
     /// <exception cref="FanoutException">The definition does not describe a runnable operation (a workflow is run by the workflow runner).</exception>
     public IOperation CreateOperation(Inventory.Inventory? inventory = null, ReadOnlyMemory<byte>? standardInput = null)
     {
-        ReadOnlyMemory<byte>? input = Stdin ? standardInput ?? ReadOnlyMemory<byte>.Empty : null;
+        ReadOnlyMemory<byte>? input = Stdin ? standardInput ?? ReadOnlyMemory<byte>.Empty : (ReadOnlyMemory<byte>?)null;
         try
         {
             IOperation operation = Kind switch
