@@ -40,4 +40,10 @@ public sealed record RunRequest
     /// <see langword="null"/> answer) keeps the executor's <c>cancelled</c>. A cancel request in the store names its actor instead.
     /// </summary>
     public Func<string?>? CancelReason { get; init; }
+
+    /// <summary>
+    /// The run was recorded <see cref="RunStatus.Queued"/> by <see cref="RunService.RecordQueuedAsync"/> when it was accepted:
+    /// executing it starts that record instead of creating one. The default value is false.
+    /// </summary>
+    public bool Queued { get; init; }
 }

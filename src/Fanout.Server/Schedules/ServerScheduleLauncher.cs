@@ -48,7 +48,7 @@ internal sealed class ServerScheduleLauncher(RunService runs, BatchQueue queue, 
             Actor = actor,
         };
         var batch = new BatchState(batchId, actor, request, time.GetUtcNow(), 0, audit, metrics);
-        if (!queue.TryEnqueue(batch))
+        if (!await queue.TryEnqueueAsync(batch, cancellationToken))
         {
             return new ScheduleLaunchResult(null, "skipped: the execution queue is full");
         }

@@ -32,6 +32,20 @@ public sealed class SecretReferencesTests
     }
 
     [Fact]
+    public void Strip_JsonValuesNextToASecret_AreRecordedAsJsonAndBindTheSame()
+    {
+        string[] set = ["services=[\"a,b\",\"c\"],token=s3cret,extra={\"x\":1}"];
+
+        (IReadOnlyList<string> recordable, _) = SecretReferences.Strip(Workflow, set);
+
+        ParameterBindingResult original = ParameterBinder.Bind(Workflow, new ParameterInputs { Set = set });
+        ParameterBindingResult replayed = ParameterBinder.Bind(Workflow, new ParameterInputs { Set = [.. recordable, "token=s3cret"] });
+        Assert.True(original.Success, string.Join("; ", original.Errors));
+        Assert.Equal(TemplateJson(original.Values), TemplateJson(replayed.Values));
+        Assert.DoesNotContain("s3cret", string.Join(" ", recordable), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Strip_TreatsARecordedMaskAsAnInlineSecret()
     {
         (IReadOnlyList<string> recordable, IReadOnlyList<string> inline) = SecretReferences.Strip(Workflow, ["token=***", "note=x"]);

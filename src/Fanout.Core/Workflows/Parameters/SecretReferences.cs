@@ -55,9 +55,8 @@ public static class SecretReferences
         $"run {runId} was given the secret parameter(s) {string.Join(", ", missing.Select(m => $"'{m}'"))} inline; secrets are never stored, "
         + $"so give them again ({string.Join(" ", missing.Select(m => $"--set {m}=VALUE"))}), or pass secrets with --set-file/--set-env, which are recorded as references";
 
-    private static string Write(object? value) => value is IEnumerable<object?> list
-        ? string.Join(',', list.Select(i => Escape(i?.ToString() ?? string.Empty)))
-        : Escape(value?.ToString() ?? string.Empty);
+    // A list or map is written as JSON, which SetArgument takes whole: it binds to the same value.
+    private static string Write(object? value) => value is string text ? Escape(text) : Expressions.TemplateValues.ToJson(value);
 
     private static string Escape(string text) => text.Replace(",", "\\,", StringComparison.Ordinal);
 }
