@@ -24,8 +24,8 @@ internal static class OpenApiContract
     {
         [("BatchStatusDocument", "status")] = ["queued", "running", "succeeded", "failed", "cancelled"],
         [("BatchStatusDocument", "runStatus")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval"],
-        [("ExecutionDocument", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped"],
-        [("ResultTarget", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped"],
+        [("ExecutionDocument", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped", "unreachable"],
+        [("ResultTarget", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped", "unreachable"],
         [("ResultDocument", "status")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval"],
         [("HistoryRun", "status")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval"],
         [("TokenRequest", "role")] = ["viewer", "operator", "admin"],
