@@ -39,7 +39,7 @@ internal sealed class AttemptContext : OperationContext
         {
             return await _run.Sessions.GetAsync(_index, _target, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not ObjectDisposedException)
+        catch (Transports.TransportException ex)
         {
             SessionFailure = ex;
             throw;
