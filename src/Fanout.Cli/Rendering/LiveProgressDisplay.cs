@@ -107,7 +107,9 @@ internal sealed class LiveProgressDisplay
     /// <summary>The counts: every state while they fit; on a narrow terminal only the states with targets (succeeded and failed always).</summary>
     private static Markup CountsLine(ProgressSnapshot s, int room)
     {
-        List<(TargetState State, string Text)> all = [.. Enum.GetValues<TargetState>().Select(state => (state, $"{state.ToWireName()} {s.Count(state)}"))];
+        // `unreachable` only when some target is (it is rare; the other states always show while they fit).
+        List<(TargetState State, string Text)> all = [.. Enum.GetValues<TargetState>().Where(state => state != TargetState.Unreachable || s.Count(state) > 0)
+            .Select(state => (state, $"{state.ToWireName()} {s.Count(state)}"))];
         string running = $"running {s.RunningCount}";
         if (all.Sum(p => p.Text.Length + 2) + running.Length > room)
         {
