@@ -7,7 +7,7 @@ internal abstract partial class AdoRunStore
 {
     private const string RunColumns =
         "run_id, kind, name, status, actor, selectors, options, parameters, operation, parent_run_id, started_at, ended_at, " +
-        "owner_host, owner_pid, lease_expires_at, total, succeeded, failed, timed_out, cancelled, not_run, skipped, stop_reason, resume_count";
+        "owner_host, owner_pid, lease_expires_at, total, succeeded, failed, timed_out, cancelled, not_run, skipped, stop_reason, resume_count, unreachable";
 
     /// <summary>
     /// The columns of run lists: the same positions as <see cref="RunColumns"/>, without the definition columns (selectors,
@@ -15,7 +15,7 @@ internal abstract partial class AdoRunStore
     /// </summary>
     private const string ListColumns =
         "run_id, kind, name, status, actor, NULL, NULL, NULL, NULL, parent_run_id, started_at, ended_at, " +
-        "owner_host, owner_pid, lease_expires_at, total, succeeded, failed, timed_out, cancelled, not_run, skipped, stop_reason, resume_count";
+        "owner_host, owner_pid, lease_expires_at, total, succeeded, failed, timed_out, cancelled, not_run, skipped, stop_reason, resume_count, unreachable";
 
     private const string AttemptColumns =
         "a.run_id, a.target, a.attempt, a.state, a.exit_code, a.wave, a.started_at, a.ended_at, a.stdout, a.stderr, a.stdout_log, a.stderr_log, a.error";
@@ -43,14 +43,14 @@ internal abstract partial class AdoRunStore
             RunCounts c = run.Counts;
             await ExecAsync(connection, tx,
                 $"INSERT INTO runs ({RunColumns}) VALUES (@run_id, @kind, @name, @status, @actor, @selectors, @options, @parameters, @operation, @parent, " +
-                "@started_at, @ended_at, @owner_host, @owner_pid, @lease, @total, @succeeded, @failed, @timed_out, @cancelled, @not_run, @skipped, @stop_reason, @resume_count)",
+                "@started_at, @ended_at, @owner_host, @owner_pid, @lease, @total, @succeeded, @failed, @timed_out, @cancelled, @not_run, @skipped, @stop_reason, @resume_count, @unreachable)",
                 cancellationToken,
                 ("run_id", run.RunId), ("kind", run.Kind), ("name", run.Name), ("status", run.Status.ToWireName()), ("actor", run.Actor),
                 ("selectors", run.Selectors), ("options", run.Options), ("parameters", run.Parameters), ("operation", run.Operation),
                 ("parent", run.ParentRunId), ("started_at", ToDb(run.StartedAt)), ("ended_at", ToDbOrNull(run.EndedAt)),
                 ("owner_host", run.OwnerHost), ("owner_pid", run.OwnerPid), ("lease", ToDbOrNull(run.LeaseExpiresAt)),
                 ("total", c.Total), ("succeeded", c.Succeeded), ("failed", c.Failed), ("timed_out", c.TimedOut), ("cancelled", c.Cancelled),
-                ("not_run", c.NotRun), ("skipped", c.Skipped), ("stop_reason", run.StopReason), ("resume_count", run.ResumeCount)).ConfigureAwait(false);
+                ("not_run", c.NotRun), ("skipped", c.Skipped), ("stop_reason", run.StopReason), ("resume_count", run.ResumeCount), ("unreachable", c.Unreachable)).ConfigureAwait(false);
 
             var ordered = targets.Select((t, i) => (t, i)).ToList();
             await ExecuteManyAsync(connection, tx, "INSERT INTO run_targets (run_id, ordinal, target, wave) VALUES (@run_id, @ordinal, @target, @wave)",
@@ -106,9 +106,9 @@ internal abstract partial class AdoRunStore
     private static Task<int> UpdateCountsAsync(DbConnection connection, DbTransaction tx, string runId, RunCounts c, CancellationToken cancellationToken) =>
         ExecAsync(connection, tx,
             "UPDATE runs SET total = @total, succeeded = @succeeded, failed = @failed, timed_out = @timed_out, cancelled = @cancelled, " +
-            "not_run = @not_run, skipped = @skipped WHERE run_id = @id",
+            "not_run = @not_run, skipped = @skipped, unreachable = @unreachable WHERE run_id = @id",
             cancellationToken, ("total", c.Total), ("succeeded", c.Succeeded), ("failed", c.Failed), ("timed_out", c.TimedOut),
-            ("cancelled", c.Cancelled), ("not_run", c.NotRun), ("skipped", c.Skipped), ("id", runId));
+            ("cancelled", c.Cancelled), ("not_run", c.NotRun), ("skipped", c.Skipped), ("unreachable", c.Unreachable), ("id", runId));
 
     /// <inheritdoc/>
     public Task FinishRunAsync(string runId, RunStatus status, DateTimeOffset endedAt, RunCounts counts, string? stopReason, CancellationToken cancellationToken) =>
@@ -141,7 +141,7 @@ internal abstract partial class AdoRunStore
         await ClearCancelRequestAsync(runId, cancellationToken).ConfigureAwait(false);
         return await WithConnectionAsync(async connection => await ExecAsync(connection, null,
             "UPDATE runs SET status = 'running', ended_at = NULL, stop_reason = NULL, owner_host = @host, owner_pid = @pid, " +
-            "lease_expires_at = @lease, resume_count = resume_count + 1 WHERE run_id = @id AND status <> 'running'",
+            "lease_expires_at = @lease, resume_count = resume_count + CASE WHEN status = 'queued' THEN 0 ELSE 1 END WHERE run_id = @id AND status <> 'running'",
             cancellationToken, ("host", ownerHost), ("pid", ownerPid), ("lease", ToDb(leaseExpiresAt)), ("id", runId)).ConfigureAwait(false) == 1,
             cancellationToken).ConfigureAwait(false);
     }
@@ -152,7 +152,7 @@ internal abstract partial class AdoRunStore
         await DetectInterruptedAsync(cancellationToken).ConfigureAwait(false);
         return await WithConnectionAsync(async connection =>
         {
-            await using DbCommand command = Command(connection, null, RunListSql(query));
+            await using DbCommand command = Command(connection, null, RunListSql(query, NativeGlob));
             if (query.Status is { } status)
             {
                 Param(command, "status", status.ToWireName());
@@ -165,7 +165,7 @@ internal abstract partial class AdoRunStore
 
             if (query.Name is { } name)
             {
-                Param(command, "name", name);
+                Param(command, "name", IsGlob(name) ? GlobValue(name, NativeGlob) : name);
             }
 
             Param(command, "limit", Math.Max(0, query.Limit));
@@ -178,7 +178,9 @@ internal abstract partial class AdoRunStore
     /// <c>ix_runs_started_run</c> / <c>ix_runs_status_started</c> indexes (migration 0006), so any limit reads the index in
     /// order and stops — no scan of the table, no sort (tested on the SQLite plan).
     /// </summary>
-    internal static string RunListSql(RunQuery query)
+    /// <param name="query">The query.</param>
+    /// <param name="nativeGlob">True for an engine with a case-sensitive <c>GLOB</c> (SQLite); otherwise a glob name is a <c>LIKE</c> with escapes.</param>
+    internal static string RunListSql(RunQuery query, bool nativeGlob = true)
     {
         var where = new List<string>();
         if (query.Status is not null)
@@ -193,11 +195,37 @@ internal abstract partial class AdoRunStore
 
         if (query.Name is not null)
         {
-            where.Add("name = @name");
+            where.Add(!IsGlob(query.Name) ? "name = @name" : nativeGlob ? "name GLOB @name" : "name LIKE @name ESCAPE '\\'");
         }
 
         return $"SELECT {ListColumns} FROM runs{(where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty)} " +
             "ORDER BY started_at DESC, run_id DESC LIMIT @limit";
+    }
+
+    /// <summary>Whether a name filter is a glob (<c>*</c> or <c>?</c>, see <see cref="RunQuery.Name"/>).</summary>
+    internal static bool IsGlob(string name) => name.AsSpan().IndexOfAny('*', '?') >= 0;
+
+    /// <summary>
+    /// The parameter value of a glob name: for <c>GLOB</c> only <c>[</c> is escaped (<c>*</c> and <c>?</c> are the glob's);
+    /// for <c>LIKE</c> the escape character, <c>%</c> and <c>_</c> are escaped and <c>*</c>/<c>?</c> become <c>%</c>/<c>_</c>.
+    /// </summary>
+    internal static string GlobValue(string glob, bool nativeGlob)
+    {
+        var value = new System.Text.StringBuilder(glob.Length + 8);
+        foreach (char c in glob)
+        {
+            _ = (nativeGlob, c) switch
+            {
+                (true, '[') => value.Append("[[]"),
+                (true, _) => value.Append(c),
+                (false, '\\' or '%' or '_') => value.Append('\\').Append(c),
+                (false, '*') => value.Append('%'),
+                (false, '?') => value.Append('_'),
+                _ => value.Append(c),
+            };
+        }
+
+        return value.ToString();
     }
 
     /// <inheritdoc/>
@@ -226,7 +254,7 @@ internal abstract partial class AdoRunStore
     {
         IReadOnlyList<RunRecord> running = await WithConnectionAsync(async connection =>
         {
-            await using DbCommand command = Command(connection, null, $"SELECT {RunColumns} FROM runs WHERE status = 'running'");
+            await using DbCommand command = Command(connection, null, $"SELECT {RunColumns} FROM runs WHERE status IN ('running', 'queued')");
             return await ReadRunsAsync(command, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         int marked = 0;
@@ -240,7 +268,7 @@ internal abstract partial class AdoRunStore
 
     // Guarded by the owner columns: a run taken over (or renewed) meanwhile is left alone.
     private Task<int> MarkInterruptedAsync(RunRecord run, CancellationToken cancellationToken) => WithConnectionAsync(connection => ExecAsync(connection, null,
-        "UPDATE runs SET status = 'interrupted', stop_reason = @reason WHERE run_id = @id AND status = 'running' " +
+        "UPDATE runs SET status = 'interrupted', stop_reason = @reason WHERE run_id = @id AND status IN ('running', 'queued') " +
         "AND (owner_pid = @pid OR (owner_pid IS NULL AND @pid IS NULL)) AND (lease_expires_at = @lease OR (lease_expires_at IS NULL AND @lease IS NULL))",
         cancellationToken, ("id", run.RunId), ("pid", run.OwnerPid), ("lease", ToDbOrNull(run.LeaseExpiresAt)),
         ("reason", $"owner process {run.OwnerPid} on {run.OwnerHost} is gone")), cancellationToken);
@@ -268,7 +296,7 @@ internal abstract partial class AdoRunStore
                 OwnerHost = ReadString(r, 12),
                 OwnerPid = ReadIntOrNull(r, 13),
                 LeaseExpiresAt = ReadTimeOrNull(r, 14),
-                Counts = new RunCounts(ReadInt(r, 15), ReadInt(r, 16), ReadInt(r, 17), ReadInt(r, 18), ReadInt(r, 19), ReadInt(r, 20), ReadInt(r, 21)),
+                Counts = new RunCounts(ReadInt(r, 15), ReadInt(r, 16), ReadInt(r, 17), ReadInt(r, 18), ReadInt(r, 19), ReadInt(r, 20), ReadInt(r, 21)) { Unreachable = ReadInt(r, 24) },
                 StopReason = ReadString(r, 22),
                 ResumeCount = ReadInt(r, 23),
             });

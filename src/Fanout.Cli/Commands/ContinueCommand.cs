@@ -4,7 +4,7 @@ using Fanout.Runs;
 namespace Fanout.Cli.Commands;
 
 /// <summary>
-/// <c>fanout resume RUN_ID</c> (SPEC H3) and <c>fanout retry RUN_ID [--failed|--not-run|--all-unsuccessful]</c> (SPEC X11):
+/// <c>fanout resume RUN_ID</c> (SPEC H3) and <c>fanout retry RUN_ID [--failed|--not-run|--unreachable|--all-unsuccessful]</c> (SPEC X11):
 /// a stored run runs again with its recorded definition, options and selection; changes of the inventory are reported.
 /// </summary>
 internal static class ContinueCommand
@@ -17,6 +17,8 @@ internal static class ContinueCommand
         var options = new RenderOptions(command);
         var yes = new Option<bool>("--yes", "-y") { Description = "Workflow runs: run again steps that were running at the crash without asking" };
         command.Options.Add(yes);
+        var set = new Option<string[]>("--set") { Description = "Workflow runs: a secret parameter given inline to the run, given again (secrets are never stored)", HelpName = "KEY=VALUE" };
+        command.Options.Add(set);
         var overrides = new OverrideOptions(command);
         command.SetAction(async (parsed, ct) =>
         {
@@ -28,6 +30,7 @@ internal static class ContinueCommand
 
             return await StoreAction.RunAsync(parsed, context, "resume", async store =>
             {
+                string[] secrets = parsed.GetValue(set) ?? [];
                 if (await store.GetRunAsync(parsed.GetValue(runId)!, ct).ConfigureAwait(false) is { Kind: "workflow" } workflowRun)
                 {
                     IReadOnlyList<string> wrong = [.. given.Inapplicable("workflow"), .. parsed.GetValue(overrides.OutputDir) is null ? [] : new[] { "--output-dir" }];
@@ -36,7 +39,12 @@ internal static class ContinueCommand
                         return await StoreAction.ErrorAsync(context, "resume", $"{string.Join(", ", wrong)} cannot apply to run {workflowRun.RunId} (a workflow run)").ConfigureAwait(false);
                     }
 
-                    return await ResumeWorkflowAsync(context, parsed, workflowRun, given, parsed.GetValue(yes), parsed.GetValue(options.Output) ?? "table", ct).ConfigureAwait(false);
+                    return await ResumeWorkflowAsync(context, parsed, workflowRun, given, parsed.GetValue(yes), parsed.GetValue(options.Output) ?? "table", secrets, ct).ConfigureAwait(false);
+                }
+
+                if (secrets.Length > 0)
+                {
+                    return await StoreAction.ErrorAsync(context, "resume", "--set applies to workflow runs only").ConfigureAwait(false);
                 }
 
                 ContinuationPlan plan = await context.GetRunService(store).PlanResumeAsync(parsed.GetValue(runId)!, given, ct).ConfigureAwait(false);
@@ -46,7 +54,7 @@ internal static class ContinueCommand
         return command;
     }
 
-    private static async Task<int> ResumeWorkflowAsync(CliContext context, ParseResult parsed, RunRecord run, RunOverrides overrides, bool yes, string output, CancellationToken ct)
+    private static async Task<int> ResumeWorkflowAsync(CliContext context, ParseResult parsed, RunRecord run, RunOverrides overrides, bool yes, string output, IReadOnlyList<string> secrets, CancellationToken ct)
     {
         if (run.Status == RunStatus.Succeeded)
         {
@@ -63,9 +71,9 @@ internal static class ContinueCommand
         WorkflowInvocation? invocation = null;
         try
         {
-            invocation = run.Operation is null ? null : WorkflowInvocation.From(RunDefinition.FromJson(run.Operation));
+            invocation = run.Operation is null ? null : System.Text.Json.JsonSerializer.Deserialize<WorkflowInvocation>(run.Operation, WorkflowInvocation.Json);
         }
-        catch (FanoutException)
+        catch (System.Text.Json.JsonException)
         {
             invocation = null;
         }
@@ -81,7 +89,7 @@ internal static class ContinueCommand
             Parallel = overrides.Parallel ?? invocation.Parallel,
             Timeout = overrides.Timeout is { } t ? $"{(long)t.TotalMilliseconds}ms" : invocation.Timeout,
         };
-        return await RunCommand.RunAsync(context, parsed, invocation, dryRun: false, progress: false, yes, output == "json" ? "json" : "text", run.RunId, ssh: null, ct).ConfigureAwait(false);
+        return await RunCommand.RunAsync(context, parsed, invocation, dryRun: false, progress: false, yes, output == "json" ? "json" : "text", run.RunId, ssh: null, ct, secrets).ConfigureAwait(false);
     }
 
     private static bool IsAlive(int pid)
@@ -105,21 +113,23 @@ internal static class ContinueCommand
     {
         var command = new Command("retry", "Run the unsuccessful targets of an earlier run again, as a new run linked to it");
         var runId = new Argument<string>("RUN_ID") { Description = "The run id" };
-        var failed = new Option<bool>("--failed") { Description = "Only targets that failed or timed out" };
+        var failed = new Option<bool>("--failed") { Description = "Only targets that failed, timed out or were unreachable" };
+        var unreachable = new Option<bool>("--unreachable") { Description = "Only targets that never got a session (refused, connect timeout, authentication, host key)" };
         var notRun = new Option<bool>("--not-run") { Description = "Only targets that never finished (not run, cancelled, interrupted)" };
         var all = new Option<bool>("--all-unsuccessful") { Description = "Every target that did not succeed (the default)" };
         command.Arguments.Add(runId);
         command.Options.Add(failed);
         command.Options.Add(notRun);
+        command.Options.Add(unreachable);
         command.Options.Add(all);
         var options = new RenderOptions(command);
         var overrides = new OverrideOptions(command);
         command.SetAction(async (parsed, ct) =>
         {
-            int chosen = (parsed.GetValue(failed) ? 1 : 0) + (parsed.GetValue(notRun) ? 1 : 0) + (parsed.GetValue(all) ? 1 : 0);
+            int chosen = (parsed.GetValue(failed) ? 1 : 0) + (parsed.GetValue(notRun) ? 1 : 0) + (parsed.GetValue(unreachable) ? 1 : 0) + (parsed.GetValue(all) ? 1 : 0);
             if (chosen > 1)
             {
-                return await StoreAction.ErrorAsync(context, "retry", "choose one of --failed, --not-run, --all-unsuccessful").ConfigureAwait(false);
+                return await StoreAction.ErrorAsync(context, "retry", "choose one of --failed, --not-run, --unreachable, --all-unsuccessful").ConfigureAwait(false);
             }
 
             (RunOverrides? given, string? inputError) = await overrides.GetAsync(parsed, context, ct).ConfigureAwait(false);
@@ -128,7 +138,8 @@ internal static class ContinueCommand
                 return await StoreAction.ErrorAsync(context, "retry", inputError!).ConfigureAwait(false);
             }
 
-            RetrySelection selection = parsed.GetValue(failed) ? RetrySelection.Failed : parsed.GetValue(notRun) ? RetrySelection.NotRun : RetrySelection.AllUnsuccessful;
+            RetrySelection selection = parsed.GetValue(failed) ? RetrySelection.Failed : parsed.GetValue(notRun) ? RetrySelection.NotRun
+                : parsed.GetValue(unreachable) ? RetrySelection.Unreachable : RetrySelection.AllUnsuccessful;
             return await StoreAction.RunAsync(parsed, context, "retry", async store =>
             {
                 ContinuationPlan plan = await context.GetRunService(store).PlanRetryAsync(parsed.GetValue(runId)!, selection, given, ct).ConfigureAwait(false);

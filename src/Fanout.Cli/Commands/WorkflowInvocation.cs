@@ -1,13 +1,29 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace Fanout.Cli.Commands;
 
-/// <summary>What <c>fanout run</c> was given; recorded as the run's <see cref="Runs.RunDefinition"/> (kind <c>workflow</c>) so <c>fanout resume</c> can run it again.</summary>
+/// <summary>
+/// What <c>fanout run</c> was given; recorded as the run's definition so <c>fanout resume</c> can run it again. Secrets are recorded
+/// as references only (<see cref="SetFile"/> paths, <see cref="SetEnv"/> variable names); a secret given inline with <c>--set</c> is
+/// left out of <see cref="Set"/> and named in <see cref="InlineSecrets"/>, to be given again on resume.
+/// </summary>
 internal sealed record WorkflowInvocation
 {
+    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public string Kind { get; init; } = "workflow";
+
     public required string File { get; init; }
 
     public IReadOnlyList<string> Set { get; init; } = [];
 
     public IReadOnlyList<string> SetFile { get; init; } = [];
+
+    public IReadOnlyList<string> SetEnv { get; init; } = [];
+
+    /// <summary>Secret parameters that were given inline with <c>--set</c>: their values are not recorded.</summary>
+    public IReadOnlyList<string> InlineSecrets { get; init; } = [];
 
     public string? Environment { get; init; }
 
@@ -21,24 +37,4 @@ internal sealed record WorkflowInvocation
 
     /// <summary>SSH settings for steps with targets (no secrets); <see langword="null"/> for the defaults.</summary>
     public Runs.RecordedSshOptions? Ssh { get; init; }
-
-    /// <summary>The run definition recorded for this invocation (one shape for every kind of run).</summary>
-    public Runs.RunDefinition ToDefinition() => Runs.RunDefinition.ForWorkflow(
-        new Runs.RecordedWorkflow { File = File, Set = Set, SetFile = SetFile, Environment = Environment, Parallel = Parallel, ContinueOnError = ContinueOnError, Timeout = Timeout },
-        Inventory,
-        Ssh);
-
-    /// <summary>The invocation a recorded workflow definition describes (version 1 rows included).</summary>
-    public static WorkflowInvocation? From(Runs.RunDefinition definition) => definition.Workflow is not { } w ? null : new WorkflowInvocation
-    {
-        File = w.File,
-        Set = w.Set,
-        SetFile = w.SetFile,
-        Environment = w.Environment,
-        Inventory = definition.Inventory,
-        Parallel = w.Parallel,
-        ContinueOnError = w.ContinueOnError,
-        Timeout = w.Timeout,
-        Ssh = definition.Ssh,
-    };
 }

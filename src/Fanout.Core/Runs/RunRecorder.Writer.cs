@@ -71,7 +71,17 @@ internal sealed partial class RunRecorder
     private async Task FlushAsync(List<StartRequest> starts, List<RunEvent> events)
     {
         var attempts = new List<TargetAttemptRecord>(starts.Count + events.Count);
-        attempts.AddRange(starts.SelectMany(s => s.Claims.Prepend(s.Attempt)));
+        foreach (StartRequest s in starts)
+        {
+            if (s.Attempt is not null)
+            {
+                attempts.Add(s.Attempt);
+            }
+
+            attempts.AddRange(s.Claims);
+        }
+
+        int outcomes = 0;
         var records = new List<RunEventRecord>(events.Count);
         foreach (RunEvent e in events)
         {
@@ -86,6 +96,7 @@ internal sealed partial class RunRecorder
                 continue;
             }
 
+            outcomes += e is TargetFinished ? 1 : 0;
             records.Add(new RunEventRecord(RunId, sequence, e.GetType().Name, e.Timestamp.ToUniversalTime(), RunEventPayload.Serialize(e, (int)sequence)));
             if (ToAttempt(e) is { } attempt)
             {
@@ -101,6 +112,7 @@ internal sealed partial class RunRecorder
             Events = records,
             Counts = countsChanged ? Counts() : null,
         }, CancellationToken.None).ConfigureAwait(false); // never abandon a write half-way: the run's record must stay exact
+        Interlocked.Add(ref _outcomesDurable, outcomes);
 
         foreach (StartRequest s in starts)
         {

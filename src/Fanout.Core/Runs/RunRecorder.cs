@@ -13,6 +13,11 @@ namespace Fanout.Runs;
 /// so a slot opening never waits for more than one commit.</item>
 /// <item>Events (<see cref="Post"/>, <see cref="ObserveAsync"/>) are batched: written every
 /// <see cref="RunRecorderOptions.FlushInterval"/> or every <see cref="RunRecorderOptions.MaxBatch"/> events, in one transaction.</item>
+/// <item>An outcome is durable before its worker slot starts the next attempt: the executor publishes a target's
+/// <see cref="TargetFinished"/> (synchronously, so it is already queued here) before its slot takes the next target, and
+/// <see cref="MarkStartedAsync"/> waits for the write that holds every outcome queued so far. The outcomes of all slots
+/// are group-committed together — one commit per batch of completions, not per target — so after kill -9 the only
+/// targets a resume runs again are those that were in flight (at most the parallelism).</item>
 /// </list>
 /// <see cref="CompleteAsync"/> drains the queue, fills in any outcome the event stream did not deliver, and finishes the run.
 /// Because "started" is durable before the process starts and "finished" is written after it ends, resume after kill -9
@@ -36,6 +41,8 @@ internal sealed partial class RunRecorder : IAsyncDisposable
     private int _nextClaim;
     private readonly int _total;
     private long _lastSequence;
+    private long _outcomesQueued; // TargetFinished events posted so far
+    private long _outcomesDurable; // … of which committed
     private Exception? _failure;
 
     internal RunRecorder(IRunStore store, string runId, int total, RunRecorderOptions? options, TimeProvider? timeProvider,
@@ -91,8 +98,9 @@ internal sealed partial class RunRecorder : IAsyncDisposable
             if (attempt == 1 && _claimed.TryGetValue(target, out Task? claimedBy))
             {
                 // Already claimed as running by an earlier start's write: nothing more to write now (its start
-                // time arrives with its outcome), only to be sure that write has committed.
-                claim = claimedBy;
+                // time arrives with its outcome), only to be sure that write has committed — and, when outcomes
+                // are still queued (this slot's previous target among them), that they are committed too.
+                claim = Interlocked.Read(ref _outcomesQueued) > Interlocked.Read(ref _outcomesDurable) ? Barrier() : claimedBy;
             }
             else
             {
@@ -108,6 +116,18 @@ internal sealed partial class RunRecorder : IAsyncDisposable
         }
 
         await claim.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // A write of nothing but what is queued before it (FIFO): done when every earlier event is committed.
+    private Task Barrier()
+    {
+        var request = new StartRequest(null);
+        if (!_queue.Writer.TryWrite(request))
+        {
+            throw new FanoutException($"the recorder of run {RunId} is closed");
+        }
+
+        return request.Done.Task;
     }
 
     // Claims the next first attempts in selection order (called under the _claimed lock). A claim is a durable
@@ -129,7 +149,15 @@ internal sealed partial class RunRecorder : IAsyncDisposable
     }
 
     /// <summary>Queues an event for the next batch. Never blocks.</summary>
-    public void Post(RunEvent runEvent) => _queue.Writer.TryWrite(runEvent);
+    public void Post(RunEvent runEvent)
+    {
+        if (runEvent is TargetFinished)
+        {
+            Interlocked.Increment(ref _outcomesQueued);
+        }
+
+        _queue.Writer.TryWrite(runEvent);
+    }
 
     /// <summary>Queues every event of <paramref name="events"/> until the stream ends.</summary>
     public async Task ObserveAsync(IAsyncEnumerable<RunEvent> events, CancellationToken cancellationToken)
@@ -215,7 +243,8 @@ internal sealed partial class RunRecorder : IAsyncDisposable
         }
     }
 
-    private sealed record StartRequest(TargetAttemptRecord Attempt)
+    // A start to write (with the claims made with it), or with a null Attempt a barrier that writes nothing itself.
+    private sealed record StartRequest(TargetAttemptRecord? Attempt)
     {
         public List<TargetAttemptRecord> Claims { get; } = [];
 

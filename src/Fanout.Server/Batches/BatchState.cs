@@ -24,6 +24,7 @@ internal sealed class BatchState
     private long _lastSequence;
     private bool _started;
     private bool _cancelRequested;
+    private string? _cancelReason;
     private bool _stopAfterWave;
     private int _waveCount;
 
@@ -59,6 +60,9 @@ internal sealed class BatchState
 
     public BatchPhase Phase { get; private set; } = BatchPhase.Queued;
 
+    /// <summary>Whether the run was recorded <c>queued</c> in the store when it was accepted (its execution starts that record).</summary>
+    public bool RecordedQueued { get; set; }
+
     public CancellationTokenSource Cancellation { get; } = new();
 
     /// <summary>Completes with the recorded status when the batch has ended and everything is stored.</summary>
@@ -71,6 +75,18 @@ internal sealed class BatchState
             lock (_lock)
             {
                 return _cancelRequested;
+            }
+        }
+    }
+
+    /// <summary>Why the batch was cancelled (its run's stop reason): who cancelled it, a server shutdown, or a stop after a wave.</summary>
+    public string? CancelReason
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _cancelReason;
             }
         }
     }
@@ -119,7 +135,8 @@ internal sealed class BatchState
     /// that has not started is cancelled as soon as its run is recorded, so it is stored as a cancelled run that
     /// <c>fanout resume</c> can continue.
     /// </summary>
-    public int RequestCancel()
+    /// <param name="reason">The run's stop reason: <c>cancelled by ACTOR</c>, or why the server cancels it.</param>
+    public int RequestCancel(string reason)
     {
         bool cancelNow;
         int count;
@@ -131,6 +148,7 @@ internal sealed class BatchState
             }
 
             _cancelRequested = true;
+            _cancelReason = reason;
             cancelNow = _started;
             count = _slots.Count(s => s.Outcome is null);
         }
@@ -166,6 +184,7 @@ internal sealed class BatchState
                 case WaveFinished w when _stopAfterWave && !_cancelRequested && w.Wave < _waveCount:
                     // Inline, like the RunStarted case: the executor sees it before it starts the next wave.
                     _cancelRequested = true;
+                    _cancelReason = $"stopped after wave {w.Wave} of {_waveCount}";
                     cancel = true;
                     break;
                 case TargetStarted s when _index.TryGetValue(s.Target, out int i):

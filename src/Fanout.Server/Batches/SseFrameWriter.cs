@@ -58,6 +58,7 @@ internal sealed class SseFrameWriter(HttpResponse response, long lastSent, int t
                 succeeded = c.Succeeded,
                 failed = c.Failed,
                 timedOut = c.TimedOut,
+                unreachable = c.Unreachable,
                 cancelled = c.Cancelled,
                 notRun = c.NotRun,
                 skipped = c.Skipped,
@@ -69,7 +70,10 @@ internal sealed class SseFrameWriter(HttpResponse response, long lastSent, int t
     }
 
     /// <summary>Ends the stream with its one terminal <c>batch-finished</c> event, for a run that ended with <paramref name="status"/>.</summary>
-    public async Task FinishAsync(RunStatus status, CancellationToken cancellationToken)
+    /// <param name="status">How the run ended.</param>
+    /// <param name="stopReason">The recorded stop reason when it is known better than the executor's event says (who cancelled, a shutdown), else <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task FinishAsync(RunStatus status, string? stopReason, CancellationToken cancellationToken)
     {
         LiveEvent? pending = _pendingFinish;
         _pendingFinish = null;
@@ -85,16 +89,22 @@ internal sealed class SseFrameWriter(HttpResponse response, long lastSent, int t
             ["stopReason"] = null,
         };
 
-        // Whole-run counts (an execution's own payload counts only what it ran); failed = failed + timed-out, as in history.
+        // Whole-run counts (an execution's own payload counts only what it ran); failed = failed + timed-out + unreachable, as in history.
         StateCounts c = Counts(final: true);
         data["total"] = Total;
         data["succeeded"] = c.Succeeded;
-        data["failed"] = c.Failed + c.TimedOut;
+        data["failed"] = c.Failed + c.TimedOut + c.Unreachable;
         data["timedOut"] = c.TimedOut;
+        data["unreachable"] = c.Unreachable;
         data["cancelledTargets"] = c.Cancelled;
         data["notRun"] = c.NotRun;
         data["skipped"] = c.Skipped;
         data["status"] = status.ToWireName();
+        if (stopReason is not null)
+        {
+            data["stopReason"] = stopReason;
+        }
+
         var frame = new StringBuilder();
         Append(frame, sequence, "batch-finished", data.ToJsonString());
         await SendAsync(frame, sequence, cancellationToken);

@@ -23,11 +23,11 @@ internal static class OpenApiContract
     private static readonly Dictionary<(string Type, string Property), string[]> Enums = new()
     {
         [("BatchStatusDocument", "status")] = ["queued", "running", "succeeded", "failed", "cancelled"],
-        [("BatchStatusDocument", "runStatus")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval"],
-        [("ExecutionDocument", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped"],
-        [("ResultTarget", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped"],
-        [("ResultDocument", "status")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval"],
-        [("HistoryRun", "status")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval"],
+        [("BatchStatusDocument", "runStatus")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval", "queued"],
+        [("ExecutionDocument", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped", "unreachable"],
+        [("ResultTarget", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped", "unreachable"],
+        [("ResultDocument", "status")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval", "queued"],
+        [("HistoryRun", "status")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval", "queued"],
         [("TokenRequest", "role")] = ["viewer", "operator", "admin"],
         [("TokenDocument", "role")] = ["viewer", "operator", "admin"],
         [("TokenDocument", "status")] = ["active", "expired", "revoked"],
@@ -46,6 +46,8 @@ internal static class OpenApiContract
     private static readonly Dictionary<(string Operation, string Parameter), string[]> QueryEnums = new()
     {
         [("ExportRun", "format")] = ["json", "csv"],
+        [("ListRuns", "kind")] = [.. Fanout.Runs.RunKinds.All],
+        [("ListExecutions", "kind")] = [.. Fanout.Runs.RunKinds.All],
         [("RetryRun", "select")] = ["all-unsuccessful", "failed", "not-run"],
     };
 

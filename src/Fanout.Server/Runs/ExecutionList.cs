@@ -31,6 +31,11 @@ internal sealed class ExecutionList(BatchQueue queue, IRunStore store, TimeProvi
             errors.Add("state", $"unknown state '{state}': expected {string.Join(", ", States)}");
         }
 
+        if (kind is not null && !RunKinds.IsKnown(kind))
+        {
+            errors.Add("kind", RunKinds.Unknown(kind));
+        }
+
         Paging.Check(page, pageSize, options, errors);
         return errors.Any
             ? Problems.Validation(errors.ToDictionary())
@@ -75,8 +80,8 @@ internal sealed class ExecutionList(BatchQueue queue, IRunStore store, TimeProvi
             }
 
             RunCounts c = r.Counts;
-            int failed = c.Failed + c.TimedOut + c.Cancelled + c.NotRun;
-            int done = c.Succeeded + c.Skipped + c.Failed + c.TimedOut + c.Cancelled + c.NotRun;
+            int failed = c.Failed + c.TimedOut + c.Unreachable + c.Cancelled + c.NotRun;
+            int done = c.Succeeded + c.Skipped + c.Failed + c.TimedOut + c.Unreachable + c.Cancelled + c.NotRun;
             items.Add(new ExecutionItem(r.RunId, r.Kind, r.Name, r.Status.ToWireName(), c.Total, r.Status.IsFinal() ? c.Total : done, c.Succeeded + c.Skipped, failed,
                 r.Actor, r.StartedAt, r.EndedAt, ((r.EndedAt ?? now) - r.StartedAt).TotalMilliseconds, r.ParentRunId));
         }

@@ -13,7 +13,7 @@ namespace Fanout.Server.Runs;
 /// <summary>SPEC A4 runs: history, show, logs, export (JSON/CSV, the X9 shape), retry and resume — over the same store as the CLI.</summary>
 internal static class RunEndpoints
 {
-    private static readonly string[] RetrySelections = ["all-unsuccessful", "failed", "not-run"];
+    private static readonly string[] RetrySelections = ["all-unsuccessful", "failed", "not-run", "unreachable"];
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -39,7 +39,12 @@ internal static class RunEndpoints
         RunStatus? parsed = null;
         if (status is not null && (parsed = RunStatusExtensions.TryParseWireName(status)) is null)
         {
-            errors.Add("status", $"unknown status '{status}': expected running, succeeded, failed, cancelled, interrupted or awaiting-approval");
+            errors.Add("status", $"unknown status '{status}': expected running, succeeded, failed, cancelled, interrupted, awaiting-approval or queued");
+        }
+
+        if (kind is not null && !RunKinds.IsKnown(kind))
+        {
+            errors.Add("kind", RunKinds.Unknown(kind));
         }
 
         if (limit is < 1 or > 10_000)
@@ -97,6 +102,7 @@ internal static class RunEndpoints
             null or "all-unsuccessful" => RetrySelection.AllUnsuccessful,
             "failed" => RetrySelection.Failed,
             "not-run" => RetrySelection.NotRun,
+            "unreachable" => RetrySelection.Unreachable,
             _ => (RetrySelection)(-1),
         };
         if ((int)selection < 0)
@@ -155,7 +161,7 @@ internal static class RunEndpoints
         string batchId = newId ? BatchEndpoints.NewBatchId(time) : id;
         request = request with { RunId = batchId, Actor = caller.Name };
         var batch = new BatchState(batchId, caller.Name, request, time.GetUtcNow(), request.Resume?.LastSequence ?? 0, audit, metrics);
-        if (!queue.TryEnqueue(batch))
+        if (!await queue.TryEnqueueAsync(batch, cancellationToken))
         {
             return BatchEndpoints.QueueFull(queue);
         }

@@ -42,6 +42,12 @@ public sealed class ParameterBinderTests
     [InlineData("a=one\\,two", "a", "one,two")]
     [InlineData("a=k=v", "a", "k=v")]
     [InlineData("a=", "a", "")]
+    [InlineData("items=[\"a\",\"b\"]", "items", "[\"a\",\"b\"]")]
+    [InlineData("items=[\"a,b\", \"c\"],env=production", "items", "[\"a,b\",\"c\"]")]
+    [InlineData("items=[\"a,b\", \"c\"],env=production", "env", "production")]
+    [InlineData("env=production,items=[]", "items", "[]")]
+    [InlineData("opts={\"a\":1,\"b\":[2,3]},x=y", "opts", "{\"a\":1,\"b\":[2,3]}")]
+    [InlineData("a=[x,y]", "a", "[\"[x\",\"y]\"]")]
     public void SetArgument_Parse_SplitsPairsAndLists(string argument, string key, string expectedJson)
     {
         var pairs = SetArgument.Parse(argument, out var error);
@@ -49,6 +55,16 @@ public sealed class ParameterBinderTests
         Assert.Null(error);
         var value = pairs.Single(p => p.Key == key).Value;
         Assert.Equal(expectedJson, value is string s ? s : Fanout.Expressions.TemplateValues.ToJson(value));
+    }
+
+    [Fact]
+    public void Bind_JsonListForm_IsOneListValueEvenWithCommasInside()
+    {
+        var result = Bind("version=v1,services=[\"api\",\"worker\"],replicas=3");
+
+        Assert.True(result.Success, string.Join("\n", result.Errors));
+        Assert.Equal(new List<object?> { "api", "worker" }, result.Values["services"]);
+        Assert.Equal(3L, result.Values["replicas"]);
     }
 
     [Fact]
@@ -96,7 +112,7 @@ public sealed class ParameterBinderTests
                 "parameter 'services': 'db' is not one of the allowed values (api, worker, web)",
                 "parameter 'replicas': must be at most 5, got 9",
                 "parameter 'dry': expected true or false, got 'perhaps'",
-                "parameter 'config': expected a JSON object, got array",
+                "parameter 'config': expected an object, got a list",
             ],
             result.Errors);
     }

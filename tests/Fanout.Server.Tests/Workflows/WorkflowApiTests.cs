@@ -20,6 +20,15 @@ public sealed class WorkflowApiTests : IAsyncLifetime
             - {name: steps_ok, type: gauge, value: ".succeeded_steps"}
         """;
 
+    private const string Shadow = """
+        name: shadow
+        steps:
+          - {name: greet, command: "echo hi"}
+        metrics:
+          custom_metrics:
+            - {name: fanout_runs_total, type: gauge, value: ".succeeded_steps"}
+        """;
+
     private const string Gated = """
         name: gated
         steps:
@@ -36,6 +45,15 @@ public sealed class WorkflowApiTests : IAsyncLifetime
             targets: {group: web, max_fail_percent: 50}
         """;
 
+    private const string Secret = """
+        name: secret
+        parameters:
+          - {name: token, secret: true, required: true}
+          - {name: who}
+        steps:
+          - {name: use, command: "test {{ .token }} = api-s3cret && echo ok {{ .who }}"}
+        """;
+
     private ServerHost _host = null!;
 
     public async Task InitializeAsync()
@@ -45,7 +63,9 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Directory.CreateDirectory(dir);
         await File.WriteAllTextAsync(Path.Combine(dir, "hello.yaml"), Hello);
         await File.WriteAllTextAsync(Path.Combine(dir, "gated.yaml"), Gated);
+        await File.WriteAllTextAsync(Path.Combine(dir, "shadow.yaml"), Shadow);
         await File.WriteAllTextAsync(Path.Combine(dir, "rollout.yaml"), Rollout);
+        await File.WriteAllTextAsync(Path.Combine(dir, "secret.yaml"), Secret);
         await File.WriteAllTextAsync(Path.Combine(dir, "bad.yaml"), "name: bad\nsteps:\n  - {name: s, comand: echo}\n");
     }
 
@@ -64,6 +84,33 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Assert.Contains(history, r => r.RunId == runId);
         Assert.Contains("\nsteps_ok{workflow=\"hello\"} 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("# TYPE fanout_approvals_pending gauge", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task WorkflowMetric_NamedLikeABuiltInFamily_IsPrefixed_NeverASecondTypeBlock()
+    {
+        string runId = await StartAsync("/api/workflows/run", new { file = "shadow.yaml" }, "runId");
+        RunRecord run = await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
+        string metrics = await WaitForMetricAsync("\nworkflow_fanout_runs_total{");
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Contains("\nworkflow_fanout_runs_total{workflow=\"shadow\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Single(metrics.Split('\n'), l => l.StartsWith("# TYPE fanout_runs_total ", StringComparison.Ordinal));
+        Assert.Contains("# TYPE fanout_runs_total counter", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain(metrics.Split('\n'), l => l.StartsWith("fanout_runs_total{workflow=", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Run_SecretParameter_TheCommandSeesIt_TheRecordNamesItButHoldsNeitherValueNorMask()
+    {
+        string runId = await StartAsync("/api/workflows/run", new { file = "secret.yaml", parameters = new { token = "api-s3cret", who = "api" } }, "runId");
+        RunRecord run = await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status); // the command compared the real value
+        Assert.DoesNotContain("api-s3cret", run.Operation!, StringComparison.Ordinal);
+        Assert.DoesNotContain("***", run.Operation!, StringComparison.Ordinal);
+        Assert.Contains("\"inlineSecrets\":[\"token\"]", run.Operation!, StringComparison.Ordinal);
+        Assert.Contains("who=api", run.Operation!, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60000)]

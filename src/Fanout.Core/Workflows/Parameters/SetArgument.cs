@@ -3,6 +3,9 @@ namespace Fanout.Workflows.Parameters;
 /// <summary>
 /// Parses one <c>--set</c> argument: <c>KEY=VALUE[,KEY=VALUE…]</c>. A comma-separated piece without <c>=</c>
 /// continues the previous value as a list (<c>services=api,worker</c> → <c>[api, worker]</c>); <c>\,</c> is a literal comma.
+/// A value written as JSON (<c>items=["a","b"]</c>, <c>opts={"a":1,"b":2}</c>) is taken whole, commas included: a JSON
+/// array becomes a list, a JSON object a map. The run, plan, create and schedule commands and the API all bind
+/// <c>--set</c> through this one parser.
 /// </summary>
 public static class SetArgument
 {
@@ -16,10 +19,17 @@ public static class SetArgument
         var result = new List<KeyValuePair<string, object?>>();
         string? key = null;
         var items = new List<string>();
-        foreach (var piece in SplitUnescaped(argument))
+        foreach (var (piece, json) in SplitUnescaped(argument))
         {
             var eq = piece.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0 && IsKey(piece[..eq]))
+            if (json is not null)
+            {
+                Flush();
+                key = piece[..eq];
+                result.Add(KeyValuePair.Create<string, object?>(key, json));
+                key = null;
+            }
+            else if (eq > 0 && IsKey(piece[..eq]))
             {
                 Flush();
                 key = piece[..eq];
@@ -53,12 +63,27 @@ public static class SetArgument
     private static bool IsKey(string key) =>
         key.Length > 0 && (char.IsAsciiLetter(key[0]) || key[0] == '_') && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
-    private static List<string> SplitUnescaped(string text)
+    // Splits at unescaped commas. A piece KEY=[…] or KEY={…} whose bracketed part is valid JSON ending at a comma or at the
+    // end is one piece, returned with its parsed value (a list or a map); anything else is plain text.
+    private static List<(string Piece, object? Json)> SplitUnescaped(string text)
     {
-        var pieces = new List<string>();
+        var pieces = new List<(string, object?)>();
         var current = new System.Text.StringBuilder();
         for (var i = 0; i < text.Length; i++)
         {
+            if (current.Length > 0 && text[i] is '[' or '{' && current[^1] == '=' && IsKey(current.ToString(0, current.Length - 1)))
+            {
+                var end = JsonEnd(text, i);
+                if (end > 0 && (end == text.Length || text[end] == ',') && ParseJson(text[i..end]) is { } value)
+                {
+                    current.Append(text, i, end - i);
+                    pieces.Add((current.ToString(), value));
+                    current.Clear();
+                    i = end; // at the separating comma (or past the end)
+                    continue;
+                }
+            }
+
             if (text[i] == '\\' && i + 1 < text.Length && text[i + 1] == ',')
             {
                 current.Append(',');
@@ -66,7 +91,7 @@ public static class SetArgument
             }
             else if (text[i] == ',')
             {
-                pieces.Add(current.ToString());
+                pieces.Add((current.ToString(), null));
                 current.Clear();
             }
             else
@@ -75,7 +100,60 @@ public static class SetArgument
             }
         }
 
-        pieces.Add(current.ToString());
+        if (current.Length > 0 || pieces.Count == 0 || pieces[^1].Item2 is null)
+        {
+            pieces.Add((current.ToString(), null));
+        }
+
         return pieces;
+    }
+
+    // The index just past the bracket that closes the one at start (JSON strings respected), or -1.
+    private static int JsonEnd(string text, int start)
+    {
+        var depth = 0;
+        var inString = false;
+        for (var i = start; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (inString)
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    inString = false;
+                }
+            }
+            else if (c == '"')
+            {
+                inString = true;
+            }
+            else if (c is '[' or '{')
+            {
+                depth++;
+            }
+            else if (c is ']' or '}' && --depth == 0)
+            {
+                return i + 1;
+            }
+        }
+
+        return -1;
+    }
+
+    private static object? ParseJson(string json)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            return Fanout.Expressions.TemplateValues.FromJson(doc.RootElement);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null; // not JSON: plain text, split at commas as usual
+        }
     }
 }
