@@ -33,7 +33,10 @@ internal static class FanoutProcess
         return File.Exists(dll) ? dll : throw new InvalidOperationException($"the fanout executable is not built: {dll} is missing");
     }
 
-    public static Process Start(string workingDirectory, params string[] args)
+    public static Process Start(string workingDirectory, params string[] args) => Start(workingDirectory, null, args);
+
+    /// <summary>Starts fanout with extra environment variables (a null value removes the variable).</summary>
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -52,12 +55,23 @@ internal static class FanoutProcess
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment.Remove("FANOUT_STORE");
         info.Environment.Remove("FANOUT_INVENTORY");
+        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            info.Environment[name] = value;
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+        }
+
         return Process.Start(info)!;
     }
 
-    public static async Task<Result> RunAsync(string workingDirectory, params string[] args)
+    public static Task<Result> RunAsync(string workingDirectory, params string[] args) => RunAsync(workingDirectory, null, args);
+
+    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
-        using Process p = Start(workingDirectory, args);
+        using Process p = Start(workingDirectory, environment, args);
         p.StandardInput.Close();
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
