@@ -17,7 +17,7 @@ internal abstract partial class AdoRunStore
             await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var ids = new List<string>();
             await using (DbCommand select = Command(connection, tx,
-                "SELECT run_id FROM runs WHERE started_at < @before AND status NOT IN ('running', 'awaiting-approval') " +
+                "SELECT run_id FROM runs WHERE started_at < @before AND status NOT IN ('running', 'awaiting-approval', 'queued') " +
                 "AND run_id NOT IN (SELECT k.run_id FROM (SELECT run_id FROM runs ORDER BY started_at DESC, run_id DESC LIMIT @keep) k)"))
             {
                 Param(select, "before", ToDb(olderThan));

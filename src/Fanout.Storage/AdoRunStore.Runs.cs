@@ -141,7 +141,7 @@ internal abstract partial class AdoRunStore
         await ClearCancelRequestAsync(runId, cancellationToken).ConfigureAwait(false);
         return await WithConnectionAsync(async connection => await ExecAsync(connection, null,
             "UPDATE runs SET status = 'running', ended_at = NULL, stop_reason = NULL, owner_host = @host, owner_pid = @pid, " +
-            "lease_expires_at = @lease, resume_count = resume_count + 1 WHERE run_id = @id AND status <> 'running'",
+            "lease_expires_at = @lease, resume_count = resume_count + CASE WHEN status = 'queued' THEN 0 ELSE 1 END WHERE run_id = @id AND status <> 'running'",
             cancellationToken, ("host", ownerHost), ("pid", ownerPid), ("lease", ToDb(leaseExpiresAt)), ("id", runId)).ConfigureAwait(false) == 1,
             cancellationToken).ConfigureAwait(false);
     }
@@ -226,7 +226,7 @@ internal abstract partial class AdoRunStore
     {
         IReadOnlyList<RunRecord> running = await WithConnectionAsync(async connection =>
         {
-            await using DbCommand command = Command(connection, null, $"SELECT {RunColumns} FROM runs WHERE status = 'running'");
+            await using DbCommand command = Command(connection, null, $"SELECT {RunColumns} FROM runs WHERE status IN ('running', 'queued')");
             return await ReadRunsAsync(command, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         int marked = 0;
@@ -240,7 +240,7 @@ internal abstract partial class AdoRunStore
 
     // Guarded by the owner columns: a run taken over (or renewed) meanwhile is left alone.
     private Task<int> MarkInterruptedAsync(RunRecord run, CancellationToken cancellationToken) => WithConnectionAsync(connection => ExecAsync(connection, null,
-        "UPDATE runs SET status = 'interrupted', stop_reason = @reason WHERE run_id = @id AND status = 'running' " +
+        "UPDATE runs SET status = 'interrupted', stop_reason = @reason WHERE run_id = @id AND status IN ('running', 'queued') " +
         "AND (owner_pid = @pid OR (owner_pid IS NULL AND @pid IS NULL)) AND (lease_expires_at = @lease OR (lease_expires_at IS NULL AND @lease IS NULL))",
         cancellationToken, ("id", run.RunId), ("pid", run.OwnerPid), ("lease", ToDbOrNull(run.LeaseExpiresAt)),
         ("reason", $"owner process {run.OwnerPid} on {run.OwnerHost} is gone")), cancellationToken);

@@ -186,7 +186,7 @@ internal abstract partial class AdoRunStore : IRunStore
     /// <summary>Whether a running run's owner is gone: its lease expired, or it ran on this host and its process no longer exists.</summary>
     internal bool IsOwnerDead(RunRecord run)
     {
-        if (run.Status != RunStatus.Running)
+        if (run.Status is not (RunStatus.Running or RunStatus.Queued))
         {
             return false;
         }

@@ -17,11 +17,19 @@ internal static class ContinueCommand
         var options = new RenderOptions(command);
         var yes = new Option<bool>("--yes", "-y") { Description = "Workflow runs: run again steps that were running at the crash without asking" };
         command.Options.Add(yes);
+        var set = new Option<string[]>("--set") { Description = "Workflow runs: a secret parameter given inline to the run, given again (secrets are never stored)", HelpName = "KEY=VALUE" };
+        command.Options.Add(set);
         command.SetAction((parsed, ct) => StoreAction.RunAsync(parsed, context, "resume", async store =>
         {
+            string[] secrets = parsed.GetValue(set) ?? [];
             if (await store.GetRunAsync(parsed.GetValue(runId)!, ct).ConfigureAwait(false) is { Kind: "workflow" } workflowRun)
             {
-                return await ResumeWorkflowAsync(context, parsed, workflowRun, parsed.GetValue(yes), parsed.GetValue(options.Output) ?? "table", ct).ConfigureAwait(false);
+                return await ResumeWorkflowAsync(context, parsed, workflowRun, parsed.GetValue(yes), parsed.GetValue(options.Output) ?? "table", secrets, ct).ConfigureAwait(false);
+            }
+
+            if (secrets.Length > 0)
+            {
+                return await StoreAction.ErrorAsync(context, "resume", "--set applies to workflow runs only").ConfigureAwait(false);
             }
 
             ContinuationPlan plan = await context.GetRunService(store).PlanResumeAsync(parsed.GetValue(runId)!, ct).ConfigureAwait(false);
@@ -30,7 +38,7 @@ internal static class ContinueCommand
         return command;
     }
 
-    private static async Task<int> ResumeWorkflowAsync(CliContext context, ParseResult parsed, RunRecord run, bool yes, string output, CancellationToken ct)
+    private static async Task<int> ResumeWorkflowAsync(CliContext context, ParseResult parsed, RunRecord run, bool yes, string output, IReadOnlyList<string> secrets, CancellationToken ct)
     {
         if (run.Status == RunStatus.Succeeded)
         {
@@ -59,7 +67,7 @@ internal static class ContinueCommand
             return await StoreAction.ErrorAsync(context, "resume", $"run {run.RunId} has no recorded workflow definition; it cannot be resumed").ConfigureAwait(false);
         }
 
-        return await RunCommand.RunAsync(context, parsed, invocation, dryRun: false, progress: false, yes, output == "json" ? "json" : "text", run.RunId, ssh: null, ct).ConfigureAwait(false);
+        return await RunCommand.RunAsync(context, parsed, invocation, dryRun: false, progress: false, yes, output == "json" ? "json" : "text", run.RunId, ssh: null, ct, secrets).ConfigureAwait(false);
     }
 
     private static bool IsAlive(int pid)

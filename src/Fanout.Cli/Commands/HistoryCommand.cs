@@ -13,7 +13,7 @@ internal static class HistoryCommand
     {
         var command = new Command("history", "List recorded runs, newest first");
         var limit = new Option<int>("--limit", "-n") { Description = "At most this many runs", DefaultValueFactory = _ => 20, HelpName = "N" };
-        var status = new Option<string?>("--status") { Description = "Only runs in this status: running, succeeded, failed, cancelled, interrupted, awaiting-approval", HelpName = "STATUS" };
+        var status = new Option<string?>("--status") { Description = "Only runs in this status: running, succeeded, failed, cancelled, interrupted, awaiting-approval, queued", HelpName = "STATUS" };
         var workflow = new Option<string?>("--workflow") { Description = "Only runs of this workflow (or operation) name", HelpName = "NAME" };
         var kind = new Option<string?>("--kind") { Description = "Only runs of this kind: exec, script, workflow, …", HelpName = "KIND" };
         Option<string> output = StoreAction.OutputOption("table", "json");
@@ -30,7 +30,7 @@ internal static class HistoryCommand
                 wanted = RunStatusExtensions.TryParseWireName(s);
                 if (wanted is null)
                 {
-                    return StoreAction.ErrorAsync(context, "history", $"--status '{s}' is not a run status (running, succeeded, failed, cancelled, interrupted, awaiting-approval)");
+                    return StoreAction.ErrorAsync(context, "history", $"--status '{s}' is not a run status (running, succeeded, failed, cancelled, interrupted, awaiting-approval, queued)");
                 }
             }
 

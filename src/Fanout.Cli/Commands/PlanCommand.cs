@@ -8,7 +8,7 @@ using Fanout.Workflows.Validation;
 namespace Fanout.Cli.Commands;
 
 /// <summary>
-/// <c>fanout plan FILE [--set …] [--set-file …] [-e ENV] [--format text|mermaid|dot]</c>: validates the workflow,
+/// <c>fanout plan FILE [--set …] [--set-file …] [--set-env …] [-e ENV] [--format text|mermaid|dot]</c>: validates the workflow,
 /// binds parameters and prints the resolved steps, order and conditions, or the DAG as Mermaid/DOT (SPEC W17).
 /// Nothing runs. Exit 2 on validation or parameter errors.
 /// </summary>
@@ -20,18 +20,20 @@ internal static class PlanCommand
         var file = new Argument<string>("file") { Description = "Workflow YAML file" };
         var set = new Option<string[]>("--set") { Description = "Parameter values KEY=VALUE[,KEY=VALUE…] (a,b without '=' is a list)", HelpName = "KEY=VALUE", AllowMultipleArgumentsPerToken = false };
         var setFile = new Option<string[]>("--set-file") { Description = "Parameter value read from a file", HelpName = "KEY=PATH" };
+        var setEnv = new Option<string[]>("--set-env") { Description = "Parameter value read from an environment variable", HelpName = "KEY=VARIABLE" };
         var environment = new Option<string?>("--env", "-e") { Description = "Sets the 'environment' parameter", HelpName = "ENV" };
         var format = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "text", HelpName = "text|mermaid|dot" };
         format.AcceptOnlyFromAmong("text", "mermaid", "dot");
         command.Arguments.Add(file);
         command.Options.Add(set);
         command.Options.Add(setFile);
+        command.Options.Add(setEnv);
         command.Options.Add(environment);
         command.Options.Add(format);
         command.SetAction((parsed, ct) => RunAsync(
             context,
             parsed.GetValue(file)!,
-            new ParameterInputs { Set = parsed.GetValue(set) ?? [], SetFile = parsed.GetValue(setFile) ?? [], Environment = parsed.GetValue(environment) },
+            new ParameterInputs { Set = parsed.GetValue(set) ?? [], SetFile = parsed.GetValue(setFile) ?? [], SetEnv = parsed.GetValue(setEnv) ?? [], Environment = parsed.GetValue(environment), ReadVariable = context.GetEnvironmentVariable },
             parsed.GetValue(format) ?? "text",
             ct));
         return command;

@@ -25,7 +25,8 @@ internal static class RunCommand
         var command = new Command("run", "Run a workflow file");
         var file = new Argument<string>("file") { Description = "Workflow YAML file" };
         var set = new Option<string[]>("--set") { Description = "Parameter values KEY=VALUE[,KEY=VALUE…] (a,b without '=' is a list)", HelpName = "KEY=VALUE" };
-        var setFile = new Option<string[]>("--set-file") { Description = "Parameter value read from a file", HelpName = "KEY=PATH" };
+        var setFile = new Option<string[]>("--set-file") { Description = "Parameter value read from a file (the path is recorded, never the value)", HelpName = "KEY=PATH" };
+        var setEnv = new Option<string[]>("--set-env") { Description = "Parameter value read from an environment variable (the name is recorded, never the value)", HelpName = "KEY=VARIABLE" };
         var environment = new Option<string?>("--env", "-e") { Description = "Sets the 'environment' parameter", HelpName = "ENV" };
         var inventory = new Option<string[]>("--inventory", "-i") { Description = "Inventory for steps with targets: (default $FANOUT_INVENTORY, else ./fanout.yaml)", HelpName = "FILE" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the plan (as fanout plan) and run nothing" };
@@ -36,7 +37,7 @@ internal static class RunCommand
         var progress = new Option<bool>("--progress") { Description = "Show live progress even when not on a terminal (plain lines)" };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation" };
         var output = StoreAction.OutputOption("text", "json");
-        foreach (Option o in new Option[] { set, setFile, environment, inventory, dryRun, parallel, continueOnError, timeout, saveState, progress, yes, output })
+        foreach (Option o in new Option[] { set, setFile, setEnv, environment, inventory, dryRun, parallel, continueOnError, timeout, saveState, progress, yes, output })
         {
             command.Options.Add(o);
         }
@@ -52,6 +53,7 @@ internal static class RunCommand
             File = parsed.GetValue(file)!,
             Set = parsed.GetValue(set) ?? [],
             SetFile = parsed.GetValue(setFile) ?? [],
+            SetEnv = parsed.GetValue(setEnv) ?? [],
             Environment = parsed.GetValue(environment),
             Inventory = parsed.GetValue(inventory) ?? [],
             Parallel = parsed.GetValue(parallel),
@@ -63,7 +65,7 @@ internal static class RunCommand
         return command;
     }
 
-    internal static async Task<int> RunAsync(CliContext context, ParseResult parsed, WorkflowInvocation invocation, bool dryRun, bool progress, bool yes, string output, string? resumeRunId, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct)
+    internal static async Task<int> RunAsync(CliContext context, ParseResult parsed, WorkflowInvocation invocation, bool dryRun, bool progress, bool yes, string output, string? resumeRunId, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct, IReadOnlyList<string>? resumeSet = null)
     {
         TextWriter err = context.Console.Error;
         string name = resumeRunId is null ? "run" : "resume";
@@ -103,8 +105,21 @@ internal static class RunCommand
         }
 
         WorkflowDefinition workflow = validated.Workflow!;
+        if (resumeRunId is not null)
+        {
+            // Secrets are never stored: one given inline must be given again; a recorded *** (older versions) never reaches a command.
+            (IReadOnlyList<string> recorded, IReadOnlyList<string> masked) = SecretReferences.Strip(workflow, invocation.Set);
+            IReadOnlyList<string> missing = SecretReferences.Missing(invocation.InlineSecrets.Concat(masked), resumeSet ?? []);
+            if (missing.Count > 0)
+            {
+                return await StoreAction.ErrorAsync(context, name, SecretReferences.MissingMessage(resumeRunId, missing)).ConfigureAwait(false);
+            }
+
+            invocation = invocation with { Set = [.. recorded, .. resumeSet ?? []] };
+        }
+
         string Resolve(string p) => File.ReadAllText(Path.IsPathRooted(p) ? p : Path.Combine(context.CurrentDirectory, p));
-        ParameterBindingResult binding = ParameterBinder.Bind(workflow, new ParameterInputs { Set = invocation.Set, SetFile = invocation.SetFile, Environment = invocation.Environment }, Resolve);
+        ParameterBindingResult binding = ParameterBinder.Bind(workflow, new ParameterInputs { Set = invocation.Set, SetFile = invocation.SetFile, SetEnv = invocation.SetEnv, Environment = invocation.Environment, ReadVariable = context.GetEnvironmentVariable }, Resolve);
         if (!binding.Success)
         {
             foreach (string problem in binding.Errors)
@@ -191,7 +206,7 @@ internal static class RunCommand
             SecretValues = binding.SecretValues,
             RunId = resumeRunId,
             Resume = resumeRunId is not null,
-            Definition = JsonSerializer.Serialize(invocation, WorkflowInvocation.Json),
+            Definition = JsonSerializer.Serialize(Recordable(workflow, invocation), WorkflowInvocation.Json),
         };
         if (resumeRunId is null)
         {
@@ -240,6 +255,13 @@ internal static class RunCommand
             _ when context.WasInterrupted() => context.InterruptExitCode(),
             _ => ExitCodes.TargetsFailed,
         };
+    }
+
+    /// <summary>The invocation as it is stored: secrets given inline are left out and named, never recorded (not even masked).</summary>
+    private static WorkflowInvocation Recordable(WorkflowDefinition workflow, WorkflowInvocation invocation)
+    {
+        (IReadOnlyList<string> set, IReadOnlyList<string> inline) = SecretReferences.Strip(workflow, invocation.Set);
+        return invocation with { Set = set, InlineSecrets = [.. invocation.InlineSecrets.Union(inline, StringComparer.Ordinal)] };
     }
 
     private static async Task PrintAsync(IAsyncEnumerable<Events.RunEvent> events, PlainProgressWriter plain)

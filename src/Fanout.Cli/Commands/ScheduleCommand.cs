@@ -25,7 +25,9 @@ internal static class ScheduleCommand
         var file = new Argument<string?>("FILE") { Description = "The workflow file to run", Arity = ArgumentArity.ZeroOrOne };
         var exec = new Option<string?>("--exec") { Description = "Run this command line on the selected targets instead of a workflow", HelpName = "COMMAND" };
         var cron = new Option<string>("--cron") { Description = "When: 5 cron fields (minute hour day month weekday), or 6 with seconds first", Required = true, HelpName = "EXPR" };
-        var set = new Option<string[]>("--set") { Description = "Workflow parameter KEY=VALUE (repeatable)", HelpName = "KEY=VALUE", AllowMultipleArgumentsPerToken = false };
+        var set = new Option<string[]>("--set") { Description = "Workflow parameter values KEY=VALUE[,KEY=VALUE…] (a,b without '=' is a list), bound as fanout run binds them", HelpName = "KEY=VALUE", AllowMultipleArgumentsPerToken = false };
+        var setFile = new Option<string[]>("--set-file") { Description = "Workflow parameter read from a file at every fire (the path is stored)", HelpName = "KEY=PATH" };
+        var setEnv = new Option<string[]>("--set-env") { Description = "Workflow parameter read at every fire from an environment variable of fanout serve (the name is stored)", HelpName = "KEY=VARIABLE" };
         var environment = new Option<string?>("--env", "-e") { Description = "The workflow environment", HelpName = "ENV" };
         var name = new Option<string?>("--name") { Description = "The schedule name (default <workflow>-<env>-<daily|weekly|monthly|hourly|custom>)", HelpName = "NAME" };
         var tz = new Option<string>("--tz") { Description = "The IANA time zone the cron expression is read in", DefaultValueFactory = _ => "UTC", HelpName = "ZONE" };
@@ -34,18 +36,18 @@ internal static class ScheduleCommand
         var timeout = new Option<string?>("--timeout") { Description = "Time limit per target (exec schedules; default 300s)", HelpName = "DURATION" };
         var selectors = new SelectorOptions();
         command.Arguments.Add(file);
-        foreach (Option o in new Option[] { exec, cron, set, environment, name, tz, overlap, parallel, timeout })
+        foreach (Option o in new Option[] { exec, cron, set, setFile, setEnv, environment, name, tz, overlap, parallel, timeout })
         {
             command.Options.Add(o);
         }
 
         selectors.AddTo(command);
-        command.SetAction((parsed, ct) => AddAsync(context, parsed, ct, new AddOptions(file, exec, cron, set, environment, name, tz, overlap, parallel, timeout, selectors)));
+        command.SetAction((parsed, ct) => AddAsync(context, parsed, ct, new AddOptions(file, exec, cron, set, setFile, setEnv, environment, name, tz, overlap, parallel, timeout, selectors)));
         return command;
     }
 
     private sealed record AddOptions(
-        Argument<string?> File, Option<string?> Exec, Option<string> Cron, Option<string[]> Set, Option<string?> Environment, Option<string?> Name,
+        Argument<string?> File, Option<string?> Exec, Option<string> Cron, Option<string[]> Set, Option<string[]> SetFile, Option<string[]> SetEnv, Option<string?> Environment, Option<string?> Name,
         Option<string> TimeZone, Option<bool> Overlap, Option<int> Parallel, Option<string?> Timeout, SelectorOptions Selectors);
 
     private static async Task<int> AddAsync(CliContext context, ParseResult parsed, CancellationToken ct, AddOptions o)
@@ -62,6 +64,8 @@ internal static class ScheduleCommand
         string? file = parsed.GetValue(o.File);
         string? exec = parsed.GetValue(o.Exec);
         string[] sets = parsed.GetValue(o.Set) ?? [];
+        string[] setFiles = parsed.GetValue(o.SetFile) ?? [];
+        string[] setEnvs = parsed.GetValue(o.SetEnv) ?? [];
         string? env = parsed.GetValue(o.Environment);
         if ((file is null) == (exec is null))
         {
@@ -78,9 +82,18 @@ internal static class ScheduleCommand
                 return await StoreAction.ErrorAsync(context, Cmd, $"workflow file '{file}' does not exist").ConfigureAwait(false);
             }
 
-            if (sets.FirstOrDefault(s => !s.Contains('=', StringComparison.Ordinal)) is { } bad)
+            // Validated and bound now exactly as `fanout run` would (the same validator and binder); fires bind the same arguments again.
+            var inputs = new Workflows.Parameters.ParameterInputs
             {
-                return await StoreAction.ErrorAsync(context, Cmd, $"--set '{bad}' is malformed: expected KEY=VALUE").ConfigureAwait(false);
+                Set = sets,
+                SetFile = [.. setFiles.Select(a => a.IndexOf('=', StringComparison.Ordinal) is > 0 and var eq ? a[..(eq + 1)] + Path.GetFullPath(Path.Combine(context.CurrentDirectory, a[(eq + 1)..])) : a)],
+                SetEnv = setEnvs,
+                Environment = env,
+                ReadVariable = context.GetEnvironmentVariable,
+            };
+            if (await CheckWorkflowAsync(context, file, full, inputs).ConfigureAwait(false) is { } invalid)
+            {
+                return invalid;
             }
 
             schedule = new ScheduleRecord
@@ -90,7 +103,7 @@ internal static class ScheduleCommand
                 Definition = full,
                 Cron = cron,
                 TimeZone = zone,
-                Parameters = sets.Length == 0 ? null : JsonSerializer.Serialize(sets.Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => p[1]), StoreJsonSerializer.Options),
+                Parameters = inputs.ToArguments() is { Count: > 0 } arguments ? JsonSerializer.Serialize(arguments, StoreJsonSerializer.Options) : null,
                 Environment = env,
                 AllowOverlap = parsed.GetValue(o.Overlap),
                 CreatedAt = now,
@@ -98,9 +111,9 @@ internal static class ScheduleCommand
         }
         else
         {
-            if (sets.Length > 0 || env is not null)
+            if (sets.Length > 0 || setFiles.Length > 0 || setEnvs.Length > 0 || env is not null)
             {
-                return await StoreAction.ErrorAsync(context, Cmd, "--set and -e apply to workflow schedules, not --exec").ConfigureAwait(false);
+                return await StoreAction.ErrorAsync(context, Cmd, "--set, --set-file, --set-env and -e apply to workflow schedules, not --exec").ConfigureAwait(false);
             }
 
             SelectionCriteria criteria = o.Selectors.GetCriteria(parsed);
@@ -126,6 +139,20 @@ internal static class ScheduleCommand
             if (sources is null)
             {
                 return await StoreAction.ErrorAsync(context, Cmd, "no inventory: pass -i PATH, set FANOUT_INVENTORY, or create ./fanout.yaml").ConfigureAwait(false);
+            }
+
+            // The inventory and the selection are checked now, as `fanout exec` checks them (a missing file, an unknown group: exit 2).
+            try
+            {
+                Fanout.Inventory.TargetSet targets = await context.GetRunService().SelectTargetsAsync(CliStore.Absolute(sources, context), criteria, ct).ConfigureAwait(false);
+                if (await o.Selectors.CheckAsync(parsed, context, Cmd, targets).ConfigureAwait(false) is { } strictError)
+                {
+                    return await StoreAction.ErrorAsync(context, Cmd, strictError).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is Fanout.Inventory.InventoryException or SelectionException)
+            {
+                return await StoreAction.ErrorAsync(context, Cmd, e.Message).ConfigureAwait(false);
             }
 
             RunDefinition definition = RunDefinition.Describe(new Operations.CommandOperation(Transports.CommandSpec.Sh(exec!)), CliStore.Absolute(sources, context), criteria, options)!;
@@ -154,6 +181,42 @@ internal static class ScheduleCommand
             await context.Console.Out.WriteLineAsync($"Schedule '{schedule.Name}' added; next fire {StoreAction.Time(next)} (fired by fanout serve).").ConfigureAwait(false);
             return ExitCodes.Success;
         }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Validates the workflow and binds its parameters as <c>fanout run</c> does; returns the exit code when it is refused.
+    /// A secret given inline with <c>--set</c> is refused: schedules store references only (<c>--set-file</c>, <c>--set-env</c>).
+    /// A <c>--set-env</c> variable that is not set here is read only at fire time (from the environment of <c>fanout serve</c>).
+    /// </summary>
+    private static async Task<int?> CheckWorkflowAsync(CliContext context, string file, string full, Workflows.Parameters.ParameterInputs inputs)
+    {
+        const string Cmd = "schedule add";
+        Workflows.WorkflowParseResult validated = Workflows.Validation.WorkflowValidator.ValidateFile(full);
+        foreach (Diagnostics.Diagnostic diagnostic in validated.Diagnostics)
+        {
+            await context.Console.Error.WriteLineAsync((diagnostic with { Position = diagnostic.Position with { File = file } }).ToString()).ConfigureAwait(false);
+        }
+
+        if (validated.HasErrors)
+        {
+            return ExitCodes.UsageError;
+        }
+
+        (_, IReadOnlyList<string> inline) = Workflows.Parameters.SecretReferences.Strip(validated.Workflow!, inputs.Set);
+        if (inline.Count > 0)
+        {
+            return await StoreAction.ErrorAsync(context, Cmd, $"secret parameter(s) {string.Join(", ", inline.Select(n => $"'{n}'"))} given with --set: a schedule never stores secret values; give them with --set-file KEY=PATH or --set-env KEY=VARIABLE").ConfigureAwait(false);
+        }
+
+        HashSet<string> deferred = [.. inputs.SetEnv.Select(a => a.Split('=', 2)).Where(p => p.Length == 2 && context.GetEnvironmentVariable(p[1]) is null).Select(p => p[0])];
+        Workflows.Parameters.ParameterBindingResult binding = Workflows.ParameterBinder.Bind(validated.Workflow!, inputs);
+        List<string> errors = [.. binding.Errors.Where(e => !deferred.Any(k => e.StartsWith($"parameter '{k}'", StringComparison.Ordinal)))];
+        foreach (string problem in errors)
+        {
+            await context.Console.Error.WriteLineAsync($"fanout {Cmd}: error: {Workflows.Parameters.SecretMasker.Apply(problem, binding.SecretValues)}").ConfigureAwait(false);
+        }
+
+        return errors.Count > 0 ? ExitCodes.UsageError : null;
     }
 
     private static Command CreateList(CliContext context)

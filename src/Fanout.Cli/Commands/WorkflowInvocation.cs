@@ -3,7 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace Fanout.Cli.Commands;
 
-/// <summary>What <c>fanout run</c> was given; recorded (masked) as the run's definition so <c>fanout resume</c> can run it again.</summary>
+/// <summary>
+/// What <c>fanout run</c> was given; recorded as the run's definition so <c>fanout resume</c> can run it again. Secrets are recorded
+/// as references only (<see cref="SetFile"/> paths, <see cref="SetEnv"/> variable names); a secret given inline with <c>--set</c> is
+/// left out of <see cref="Set"/> and named in <see cref="InlineSecrets"/>, to be given again on resume.
+/// </summary>
 internal sealed record WorkflowInvocation
 {
     public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
@@ -15,6 +19,11 @@ internal sealed record WorkflowInvocation
     public IReadOnlyList<string> Set { get; init; } = [];
 
     public IReadOnlyList<string> SetFile { get; init; } = [];
+
+    public IReadOnlyList<string> SetEnv { get; init; } = [];
+
+    /// <summary>Secret parameters that were given inline with <c>--set</c>: their values are not recorded.</summary>
+    public IReadOnlyList<string> InlineSecrets { get; init; } = [];
 
     public string? Environment { get; init; }
 

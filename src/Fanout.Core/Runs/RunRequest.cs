@@ -33,4 +33,10 @@ public sealed record RunRequest
 
     /// <summary>Continue this stored run instead of creating one (SPEC H3); <see cref="Targets"/> are its remaining targets.</summary>
     public ResumePlan? Resume { get; init; }
+
+    /// <summary>
+    /// The run was recorded <see cref="RunStatus.Queued"/> by <see cref="RunService.RecordQueuedAsync"/> when it was accepted:
+    /// executing it starts that record instead of creating one. The default value is false.
+    /// </summary>
+    public bool Queued { get; init; }
 }

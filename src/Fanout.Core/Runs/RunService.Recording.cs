@@ -33,26 +33,19 @@ public sealed partial class RunService
         DateTimeOffset lease = now + _recorderOptions.LeaseDuration;
         ResumePlan? resume = request.Resume;
         int total;
-        if (resume is null)
+        if (resume is null && request.Queued)
         {
-            RunRecord record = CreateRecord(request, runId, now, lease);
-            int[] waves = WavePlanner.Plan(request.Options.BatchSizes, request.Targets.Count);
-            var planned = new List<RunTargetRecord>(request.Targets.Count);
-            int i = 0;
-            for (int w = 0; w < waves.Length; w++)
+            // Accepted earlier and recorded queued: it starts now, under this process, with a lease.
+            if (!await store.ReopenRunAsync(runId, Environment.MachineName, Environment.ProcessId, lease, cancellationToken).ConfigureAwait(false))
             {
-                for (int k = 0; k < waves[w] && i < request.Targets.Count; k++, i++)
-                {
-                    planned.Add(new RunTargetRecord(request.Targets[i].Name, w + 1));
-                }
+                throw new FanoutException($"queued run {runId} cannot be started: it is unknown or already running");
             }
 
-            for (; i < request.Targets.Count; i++)
-            {
-                planned.Add(new RunTargetRecord(request.Targets[i].Name, Math.Max(1, waves.Length)));
-            }
-
-            await store.CreateRunAsync(record, planned, cancellationToken).ConfigureAwait(false);
+            total = request.Targets.Count;
+        }
+        else if (resume is null)
+        {
+            await store.CreateRunAsync(CreateRecord(request, runId, now, lease), Planned(request), cancellationToken).ConfigureAwait(false);
             total = request.Targets.Count;
         }
         else
@@ -108,6 +101,44 @@ public sealed partial class RunService
         }
     }
 
+    /// <summary>
+    /// Records an accepted run as <see cref="RunStatus.Queued"/> (its selection planned, no attempts, owned by this process, no lease) before
+    /// it waits for a slot, so that "accepted" means durable: if this process dies the run is <c>interrupted</c> and resumable.
+    /// Execute it later with <see cref="RunRequest.Queued"/> set.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No store, or the request has no run id.</exception>
+    /// <exception cref="FanoutException">The run cannot be recorded.</exception>
+    public Task RecordQueuedAsync(RunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        IRunStore store = Store ?? throw new InvalidOperationException("recording a queued run needs a run store");
+        string runId = request.RunId ?? throw new InvalidOperationException("a queued run needs its run id");
+        RunRecord record = CreateRecord(request, runId, _time.GetUtcNow(), _time.GetUtcNow()) with { Status = RunStatus.Queued, LeaseExpiresAt = null };
+        return store.CreateRunAsync(record, Planned(request), cancellationToken);
+    }
+
+    /// <summary>The selection of a new run with the wave of every target.</summary>
+    private static List<RunTargetRecord> Planned(RunRequest request)
+    {
+        int[] waves = WavePlanner.Plan(request.Options.BatchSizes, request.Targets.Count);
+        var planned = new List<RunTargetRecord>(request.Targets.Count);
+        int i = 0;
+        for (int w = 0; w < waves.Length; w++)
+        {
+            for (int k = 0; k < waves[w] && i < request.Targets.Count; k++, i++)
+            {
+                planned.Add(new RunTargetRecord(request.Targets[i].Name, w + 1));
+            }
+        }
+
+        for (; i < request.Targets.Count; i++)
+        {
+            planned.Add(new RunTargetRecord(request.Targets[i].Name, Math.Max(1, waves.Length)));
+        }
+
+        return planned;
+    }
+
     private static RunRecord CreateRecord(RunRequest request, string runId, DateTimeOffset now, DateTimeOffset lease) => new()
     {
         RunId = runId,
@@ -143,9 +174,9 @@ public sealed partial class RunService
         }
 
         RunRecord run = plan.Run;
-        if (run.Status == RunStatus.Running)
+        if (run.Status is RunStatus.Running or RunStatus.Queued)
         {
-            return new ContinuationPlan { Run = run, Error = $"run {runId} is still running (owner pid {run.OwnerPid} on {run.OwnerHost})" };
+            return new ContinuationPlan { Run = run, Error = $"run {runId} is still {run.Status.ToWireName()} (owner pid {run.OwnerPid} on {run.OwnerHost})" };
         }
 
         if (plan.Remaining.Count == 0)
@@ -179,9 +210,9 @@ public sealed partial class RunService
             return new ContinuationPlan { Error = $"no run with id '{runId}'" };
         }
 
-        if (run.Status == RunStatus.Running)
+        if (run.Status is RunStatus.Running or RunStatus.Queued)
         {
-            return new ContinuationPlan { Run = run, Error = $"run {runId} is still running (owner pid {run.OwnerPid} on {run.OwnerHost})" };
+            return new ContinuationPlan { Run = run, Error = $"run {runId} is still {run.Status.ToWireName()} (owner pid {run.OwnerPid} on {run.OwnerHost})" };
         }
 
         IReadOnlyList<RunTargetRecord> chosen = await RunContinuation.SelectForRetryAsync(store, runId, selection, cancellationToken).ConfigureAwait(false);

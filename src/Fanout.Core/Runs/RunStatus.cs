@@ -20,4 +20,10 @@ public enum RunStatus
 
     /// <summary>A workflow run waits for a manual approval (SPEC W14).</summary>
     AwaitingApproval,
+
+    /// <summary>
+    /// The run was accepted (an API batch answered 201) and waits for a slot of its owner's execution queue; recorded before the
+    /// answer, so a crash of the owner leaves it <see cref="Interrupted"/> and resumable rather than unknown.
+    /// </summary>
+    Queued,
 }

@@ -3,7 +3,7 @@ namespace Fanout.Runs;
 /// <summary>Spelling of <see cref="RunStatus"/> in output, the store and the API (SPEC H2).</summary>
 public static class RunStatusExtensions
 {
-    /// <summary>Returns <c>running</c>, <c>succeeded</c>, <c>failed</c>, <c>cancelled</c>, <c>interrupted</c> or <c>awaiting-approval</c>.</summary>
+    /// <summary>Returns <c>running</c>, <c>succeeded</c>, <c>failed</c>, <c>cancelled</c>, <c>interrupted</c>, <c>awaiting-approval</c> or <c>queued</c>.</summary>
     public static string ToWireName(this RunStatus status) => status switch
     {
         RunStatus.Running => "running",
@@ -12,6 +12,7 @@ public static class RunStatusExtensions
         RunStatus.Cancelled => "cancelled",
         RunStatus.Interrupted => "interrupted",
         RunStatus.AwaitingApproval => "awaiting-approval",
+        RunStatus.Queued => "queued",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
@@ -25,9 +26,10 @@ public static class RunStatusExtensions
         "cancelled" => RunStatus.Cancelled,
         "interrupted" => RunStatus.Interrupted,
         "awaiting-approval" => RunStatus.AwaitingApproval,
+        "queued" => RunStatus.Queued,
         _ => null,
     };
 
-    /// <summary>Whether the run has ended (anything but running or awaiting approval).</summary>
-    public static bool IsFinal(this RunStatus status) => status is not (RunStatus.Running or RunStatus.AwaitingApproval);
+    /// <summary>Whether the run has ended (anything but running, awaiting approval or queued).</summary>
+    public static bool IsFinal(this RunStatus status) => status is not (RunStatus.Running or RunStatus.AwaitingApproval or RunStatus.Queued);
 }

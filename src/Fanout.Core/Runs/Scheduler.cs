@@ -146,8 +146,45 @@ public sealed partial class Scheduler
             result = new ScheduleLaunchResult(runId, $"error: {e.Message}");
         }
 
-        Log.Fired(_logger, schedule.Name, result.Result);
-        await _store.RecordScheduleFireAsync(schedule.Name, firedAt, result.RunId ?? runId, result.Result, CancellationToken.None).ConfigureAwait(false);
+        string? recorded = result.RunId ?? runId;
+        if (recorded is null && result.Result.StartsWith("error:", StringComparison.Ordinal))
+        {
+            // A fire that could not start a run (a file gone, a reference unreadable, a parameter now invalid) is a failed run in history.
+            Log.FireFailed(_logger, schedule.Name, result.Result);
+            recorded = await RecordFailedFireAsync(schedule, result.Result["error:".Length..].Trim()).ConfigureAwait(false);
+        }
+        else
+        {
+            Log.Fired(_logger, schedule.Name, result.Result);
+        }
+
+        await _store.RecordScheduleFireAsync(schedule.Name, firedAt, recorded, result.Result, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task<string?> RecordFailedFireAsync(ScheduleRecord schedule, string error)
+    {
+        string runId = RunIds.New(_time);
+        DateTimeOffset now = _time.GetUtcNow();
+        try
+        {
+            await _store.CreateRunAsync(new RunRecord
+            {
+                RunId = runId,
+                Kind = schedule.Kind,
+                Name = schedule.Name,
+                Actor = $"schedule:{schedule.Name}",
+                Operation = null,
+                StartedAt = now,
+                StopReason = error,
+            }, [], CancellationToken.None).ConfigureAwait(false);
+            await _store.FinishRunAsync(runId, RunStatus.Failed, now, RunCounts.Empty, $"schedule fire failed: {error}", CancellationToken.None).ConfigureAwait(false);
+            return runId;
+        }
+        catch (Exception e) when (e is FanoutException or IOException or InvalidOperationException)
+        {
+            Log.FireNotRecorded(_logger, schedule.Name, e);
+            return null;
+        }
     }
 
     private static partial class Log
@@ -160,5 +197,11 @@ public sealed partial class Scheduler
 
         [LoggerMessage(3, LogLevel.Warning, "Schedule {Name} skipped: its previous run is still running")]
         public static partial void SkippedOverlap(ILogger logger, string name);
+
+        [LoggerMessage(4, LogLevel.Warning, "Schedule {Name} could not fire: {Result} (recorded as a failed run)")]
+        public static partial void FireFailed(ILogger logger, string name, string result);
+
+        [LoggerMessage(5, LogLevel.Warning, "Schedule {Name}: its failed fire could not be recorded")]
+        public static partial void FireNotRecorded(ILogger logger, string name, Exception exception);
     }
 }

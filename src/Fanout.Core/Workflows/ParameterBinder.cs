@@ -8,7 +8,7 @@ using Fanout.Workflows.Parameters;
 namespace Fanout.Workflows;
 
 /// <summary>
-/// Binds <c>--set</c> / <c>--set-file</c> / <c>-e</c> values to a workflow's parameters (SPEC W2): converts them to the
+/// Binds <c>--set</c> / <c>--set-file</c> / <c>--set-env</c> / <c>-e</c> values to a workflow's parameters (SPEC W2): converts them to the
 /// declared types, applies defaults and validation, and reports every problem naming the parameter — before anything runs.
 /// </summary>
 public static class ParameterBinder
@@ -56,6 +56,26 @@ public static class ParameterBinder
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 errors.Add($"parameter '{key}': cannot read --set-file '{path}': {ex.Message}");
+            }
+        }
+
+        foreach (var arg in inputs.SetEnv)
+        {
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || eq == arg.Length - 1)
+            {
+                errors.Add($"--set-env '{arg}': expected KEY=VARIABLE");
+                continue;
+            }
+
+            var (key, variable) = (arg[..eq], arg[(eq + 1)..]);
+            if (inputs.ReadVariable(variable) is { } content)
+            {
+                given[key] = content;
+            }
+            else
+            {
+                errors.Add($"parameter '{key}': the environment variable '{variable}' (--set-env) is not set");
             }
         }
 

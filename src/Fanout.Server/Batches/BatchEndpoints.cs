@@ -104,7 +104,7 @@ internal static class BatchEndpoints
             Kind = plan.ActionType == "script" ? "script" : "exec",
         };
         var batch = new BatchState(batchId, caller.Name, run, time.GetUtcNow(), 0, audit, metrics);
-        if (!queue.TryEnqueue(batch))
+        if (!await queue.TryEnqueueAsync(batch, cancellationToken))
         {
             return QueueFull(queue);
         }

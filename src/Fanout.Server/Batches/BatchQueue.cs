@@ -55,8 +55,38 @@ internal sealed partial class BatchQueue : IHostedService
     /// <summary>The queued or running batch with this id, or <see langword="null"/>.</summary>
     public BatchState? Find(string batchId) => _live.GetValueOrDefault(batchId);
 
+    /// <summary>
+    /// Accepts a batch: a new run is first recorded <c>queued</c> in the store (accepted means durable: if this server dies the run
+    /// is <c>interrupted</c> and resumable, never unknown), then queued. False when the queue is full or the server is stopping
+    /// (nothing was recorded, or the record is closed as not accepted).
+    /// </summary>
+    public async Task<bool> TryEnqueueAsync(BatchState batch, CancellationToken cancellationToken)
+    {
+        if (_stopping || _channel.Reader.Count >= _options.QueueCapacity)
+        {
+            return false;
+        }
+
+        if (batch.Request.Resume is null && _runs.Store is { } store)
+        {
+            await _runs.RecordQueuedAsync(batch.Request, cancellationToken);
+            batch.RecordedQueued = true;
+            if (!TryEnqueue(batch))
+            {
+                // Lost a race for the last slot: the record says so rather than staying queued forever.
+                await store.FinishRunAsync(batch.BatchId, RunStatus.Cancelled, _time.GetUtcNow(), RunCounts.Empty with { Total = batch.Request.Targets.Count },
+                    "not accepted: the execution queue is full", CancellationToken.None);
+                return false;
+            }
+
+            return true;
+        }
+
+        return TryEnqueue(batch);
+    }
+
     /// <summary>Queues a batch; false when the queue is full or the server is stopping (nothing was queued).</summary>
-    public bool TryEnqueue(BatchState batch)
+    private bool TryEnqueue(BatchState batch)
     {
         if (_stopping || !_live.TryAdd(batch.BatchId, batch))
         {
@@ -117,7 +147,7 @@ internal sealed partial class BatchQueue : IHostedService
         string? error = null;
         try
         {
-            BatchResult result = await _runs.ExecuteAsync(batch.Request, tracker, batch.Cancellation.Token);
+            BatchResult result = await _runs.ExecuteAsync(batch.RecordedQueued ? batch.Request with { Queued = true } : batch.Request, tracker, batch.Cancellation.Token);
             status = RunRecorder.StatusOf(result);
         }
         catch (OperationCanceledException)

@@ -59,6 +59,9 @@ internal sealed class BatchState
 
     public BatchPhase Phase { get; private set; } = BatchPhase.Queued;
 
+    /// <summary>Whether the run was recorded <c>queued</c> in the store when it was accepted (its execution starts that record).</summary>
+    public bool RecordedQueued { get; set; }
+
     public CancellationTokenSource Cancellation { get; } = new();
 
     /// <summary>Completes with the recorded status when the batch has ended and everything is stored.</summary>

@@ -43,6 +43,7 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
         string batchStatus = resumed is not null ? "running" : run.Status switch
         {
             RunStatus.Running or RunStatus.AwaitingApproval => "running",
+            RunStatus.Queued => "queued",
             RunStatus.Succeeded => "succeeded",
             RunStatus.Failed => "failed",
             _ => "cancelled",

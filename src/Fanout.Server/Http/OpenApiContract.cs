@@ -23,11 +23,11 @@ internal static class OpenApiContract
     private static readonly Dictionary<(string Type, string Property), string[]> Enums = new()
     {
         [("BatchStatusDocument", "status")] = ["queued", "running", "succeeded", "failed", "cancelled"],
-        [("BatchStatusDocument", "runStatus")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval"],
+        [("BatchStatusDocument", "runStatus")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval", "queued"],
         [("ExecutionDocument", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped"],
         [("ResultTarget", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped"],
-        [("ResultDocument", "status")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval"],
-        [("HistoryRun", "status")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval"],
+        [("ResultDocument", "status")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval", "queued"],
+        [("HistoryRun", "status")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval", "queued"],
         [("TokenRequest", "role")] = ["viewer", "operator", "admin"],
         [("TokenDocument", "role")] = ["viewer", "operator", "admin"],
         [("TokenDocument", "status")] = ["active", "expired", "revoked"],

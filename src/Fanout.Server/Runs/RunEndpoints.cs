@@ -39,7 +39,7 @@ internal static class RunEndpoints
         RunStatus? parsed = null;
         if (status is not null && (parsed = RunStatusExtensions.TryParseWireName(status)) is null)
         {
-            errors.Add("status", $"unknown status '{status}': expected running, succeeded, failed, cancelled, interrupted or awaiting-approval");
+            errors.Add("status", $"unknown status '{status}': expected running, succeeded, failed, cancelled, interrupted, awaiting-approval or queued");
         }
 
         if (limit is < 1 or > 10_000)
@@ -155,7 +155,7 @@ internal static class RunEndpoints
         string batchId = newId ? BatchEndpoints.NewBatchId(time) : id;
         request = request with { RunId = batchId, Actor = caller.Name };
         var batch = new BatchState(batchId, caller.Name, request, time.GetUtcNow(), request.Resume?.LastSequence ?? 0, audit, metrics);
-        if (!queue.TryEnqueue(batch))
+        if (!await queue.TryEnqueueAsync(batch, cancellationToken))
         {
             return BatchEndpoints.QueueFull(queue);
         }

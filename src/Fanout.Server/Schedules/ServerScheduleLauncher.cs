@@ -5,6 +5,7 @@ using Fanout.Server.Audit;
 using Fanout.Server.Batches;
 using Fanout.Server.Observability;
 using Fanout.Server.Workflows;
+using Fanout.Workflows.Parameters;
 
 namespace Fanout.Server.Schedules;
 
@@ -47,7 +48,7 @@ internal sealed class ServerScheduleLauncher(RunService runs, BatchQueue queue, 
             Actor = actor,
         };
         var batch = new BatchState(batchId, actor, request, time.GetUtcNow(), 0, audit, metrics);
-        if (!queue.TryEnqueue(batch))
+        if (!await queue.TryEnqueueAsync(batch, cancellationToken))
         {
             return new ScheduleLaunchResult(null, "skipped: the execution queue is full");
         }
@@ -61,17 +62,20 @@ internal sealed class ServerScheduleLauncher(RunService runs, BatchQueue queue, 
     /// <summary>A workflow schedule (<c>fanout schedule add FILE</c>): runs the recorded file with its parameters through the workflow engine.</summary>
     private async Task<ScheduleLaunchResult> LaunchWorkflowAsync(ScheduleRecord schedule, Action<string> started, CancellationToken cancellationToken)
     {
-        Dictionary<string, JsonElement>? parameters;
+        WorkflowPreparation prepared;
         try
         {
-            parameters = schedule.Parameters is null ? null : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(schedule.Parameters);
+            // A schedule made by `fanout schedule add` records its --set/--set-file/--set-env arguments (bound now exactly as
+            // `fanout run` binds them, references read at this fire); older schedules hold a JSON object of values.
+            prepared = schedule.Parameters is { } stored && stored.TrimStart().StartsWith('[')
+                ? workflows.PrepareRecorded(schedule.Definition, ParameterInputs.FromArguments(JsonSerializer.Deserialize<string[]>(stored) ?? []), schedule.Environment)
+                : workflows.Prepare(schedule.Definition, schedule.Parameters is null ? null : JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(schedule.Parameters), schedule.Environment, trusted: true);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or FanoutException)
         {
-            return new ScheduleLaunchResult(null, $"error: the schedule's parameters are not valid JSON: {e.Message}");
+            return new ScheduleLaunchResult(null, $"error: the schedule's parameters cannot be read: {e.Message}");
         }
 
-        WorkflowPreparation prepared = workflows.Prepare(schedule.Definition, parameters, schedule.Environment, trusted: true);
         if (prepared.Workflow is null)
         {
             return new ScheduleLaunchResult(null, "error: " + string.Join("; ", prepared.Errors.SelectMany(e => e.Value)));

@@ -52,7 +52,17 @@ internal sealed partial class WorkflowRunService : IHostedService
     /// <see cref="WorkflowPreparation.Errors"/> (field → messages) and the diagnostics with their positions.
     /// </summary>
     /// <param name="trusted">True for a path an admin recorded (a workflow schedule): it may be absolute and lie outside the workflows directory.</param>
-    public WorkflowPreparation Prepare(string? file, IReadOnlyDictionary<string, JsonElement>? parameters, string? environment, string field = "file", bool trusted = false)
+    public WorkflowPreparation Prepare(string? file, IReadOnlyDictionary<string, JsonElement>? parameters, string? environment, string field = "file", bool trusted = false) =>
+        Prepare(file, parameters, null, environment, field, trusted);
+
+    /// <summary>
+    /// Resolves, validates and binds the workflow of a schedule made by <c>fanout schedule add</c>: its recorded <c>--set</c>,
+    /// <c>--set-file</c> and <c>--set-env</c> arguments are bound exactly as <c>fanout run</c> binds them (files and variables are read now).
+    /// </summary>
+    public WorkflowPreparation PrepareRecorded(string file, ParameterInputs inputs, string? environment) =>
+        Prepare(file, null, inputs, environment, "file", trusted: true);
+
+    private WorkflowPreparation Prepare(string? file, IReadOnlyDictionary<string, JsonElement>? parameters, ParameterInputs? recorded, string? environment, string field, bool trusted)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(file))
@@ -98,7 +108,7 @@ internal sealed partial class WorkflowRunService : IHostedService
             return new WorkflowPreparation { Errors = errors, Diagnostics = diagnostics };
         }
 
-        var set = new List<string>();
+        var set = new List<string>(recorded?.Set ?? []);
         foreach ((string key, JsonElement value) in parameters ?? new Dictionary<string, JsonElement>())
         {
             string? text = value.ValueKind switch
@@ -124,15 +134,16 @@ internal sealed partial class WorkflowRunService : IHostedService
         }
 
         WorkflowDefinition workflow = validated.Workflow!;
-        ParameterBindingResult binding = ParameterBinder.Bind(workflow, new ParameterInputs { Set = set, Environment = environment },
-            path => throw new FanoutException($"parameter files are not read by the server ({path})"));
+        // Files are read only for a schedule recorded by the CLI (an admin's own references); an API body gives values.
+        var inputs = new ParameterInputs { Set = set, SetFile = recorded?.SetFile ?? [], SetEnv = recorded?.SetEnv ?? [], Environment = environment };
+        ParameterBindingResult binding = ParameterBinder.Bind(workflow, inputs, recorded is not null ? File.ReadAllText : path => throw new FanoutException($"parameter files are not read by the server ({path})"));
         if (!binding.Success)
         {
             errors["parameters"] = [.. binding.Errors.Select(e => SecretMasker.Apply(e, binding.SecretValues))];
             return new WorkflowPreparation { Errors = errors, Diagnostics = diagnostics };
         }
 
-        return new WorkflowPreparation { Workflow = workflow, Binding = binding, FullPath = full, File = relative, Set = set, Environment = environment, Diagnostics = diagnostics };
+        return new WorkflowPreparation { Workflow = workflow, Binding = binding, FullPath = full, File = relative, Set = set, SetFile = inputs.SetFile, SetEnv = inputs.SetEnv, Environment = environment, Diagnostics = diagnostics };
 
         static string Escape(string s) => s.Replace(",", "\\,", StringComparison.Ordinal);
     }
@@ -190,7 +201,7 @@ internal sealed partial class WorkflowRunService : IHostedService
             SecretValues = prepared.Binding.SecretValues,
             RunId = runId,
             Actor = actor,
-            Definition = JsonSerializer.Serialize(new { kind = "workflow", file = prepared.FullPath, set = prepared.Set, environment = prepared.Environment, inventory = _inventory.Sources }),
+            Definition = RecordedDefinition(prepared, _inventory.Sources),
         };
         IReadOnlyList<string> problems = await runner.CheckAsync(request, cancellationToken);
         if (problems.Count > 0)
@@ -216,6 +227,16 @@ internal sealed partial class WorkflowRunService : IHostedService
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// The invocation stored with the run (the shape of <c>fanout run</c>'s): a secret parameter given inline is left out and only named
+    /// (<c>inlineSecrets</c>) — secrets are never stored, so a resume must give them again.
+    /// </summary>
+    private static string RecordedDefinition(WorkflowPreparation prepared, IReadOnlyList<string> inventory)
+    {
+        (IReadOnlyList<string> set, IReadOnlyList<string> inline) = SecretReferences.Strip(prepared.Workflow!, prepared.Set);
+        return JsonSerializer.Serialize(new { kind = "workflow", file = prepared.FullPath, set, setFile = prepared.SetFile, setEnv = prepared.SetEnv, inlineSecrets = inline, environment = prepared.Environment, inventory });
     }
 
     /// <summary>The final status of a run this server started, once it ends; null when it is not running here.</summary>
@@ -284,6 +305,12 @@ internal sealed record WorkflowPreparation
     public string? File { get; init; }
 
     public IReadOnlyList<string> Set { get; init; } = [];
+
+    /// <summary><c>--set-file</c> references (schedules made by the CLI): recorded as paths, read at every fire.</summary>
+    public IReadOnlyList<string> SetFile { get; init; } = [];
+
+    /// <summary><c>--set-env</c> references (schedules made by the CLI): recorded as variable names, read from the server's environment.</summary>
+    public IReadOnlyList<string> SetEnv { get; init; } = [];
 
     public string? Environment { get; init; }
 

@@ -36,6 +36,15 @@ public sealed class WorkflowApiTests : IAsyncLifetime
             targets: {group: web, max_fail_percent: 50}
         """;
 
+    private const string Secret = """
+        name: secret
+        parameters:
+          - {name: token, secret: true, required: true}
+          - {name: who}
+        steps:
+          - {name: use, command: "test {{ .token }} = api-s3cret && echo ok {{ .who }}"}
+        """;
+
     private ServerHost _host = null!;
 
     public async Task InitializeAsync()
@@ -46,6 +55,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(dir, "hello.yaml"), Hello);
         await File.WriteAllTextAsync(Path.Combine(dir, "gated.yaml"), Gated);
         await File.WriteAllTextAsync(Path.Combine(dir, "rollout.yaml"), Rollout);
+        await File.WriteAllTextAsync(Path.Combine(dir, "secret.yaml"), Secret);
         await File.WriteAllTextAsync(Path.Combine(dir, "bad.yaml"), "name: bad\nsteps:\n  - {name: s, comand: echo}\n");
     }
 
@@ -87,6 +97,19 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Assert.Contains(history, r => r.RunId == runId);
         Assert.Contains("\nsteps_ok{workflow=\"hello\"} 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("# TYPE fanout_approvals_pending gauge", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Run_SecretParameter_TheCommandSeesIt_TheRecordNamesItButHoldsNeitherValueNorMask()
+    {
+        string runId = await StartAsync("/api/workflows/run", new { file = "secret.yaml", parameters = new { token = "api-s3cret", who = "api" } }, "runId");
+        RunRecord run = await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status); // the command compared the real value
+        Assert.DoesNotContain("api-s3cret", run.Operation!, StringComparison.Ordinal);
+        Assert.DoesNotContain("***", run.Operation!, StringComparison.Ordinal);
+        Assert.Contains("\"inlineSecrets\":[\"token\"]", run.Operation!, StringComparison.Ordinal);
+        Assert.Contains("who=api", run.Operation!, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60000)]

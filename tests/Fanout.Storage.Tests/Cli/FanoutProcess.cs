@@ -35,8 +35,8 @@ internal static class FanoutProcess
 
     public static Process Start(string workingDirectory, params string[] args) => Start(workingDirectory, null, args);
 
-    /// <summary>Starts fanout with extra environment variables (a null value removes the variable).</summary>
-    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    /// <summary>Starts fanout with extra environment variables.</summary>
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -55,13 +55,9 @@ internal static class FanoutProcess
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment.Remove("FANOUT_STORE");
         info.Environment.Remove("FANOUT_INVENTORY");
-        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;
-            if (value is null)
-            {
-                info.Environment.Remove(name);
-            }
         }
 
         return Process.Start(info)!;
@@ -69,7 +65,8 @@ internal static class FanoutProcess
 
     public static Task<Result> RunAsync(string workingDirectory, params string[] args) => RunAsync(workingDirectory, null, args);
 
-    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    /// <summary>Runs fanout to its end with extra environment variables.</summary>
+    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         using Process p = Start(workingDirectory, environment, args);
         p.StandardInput.Close();

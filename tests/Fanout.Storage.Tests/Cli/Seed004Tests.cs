@@ -16,7 +16,7 @@ public sealed class Seed004Tests : IDisposable
     private readonly string _log;
     private readonly string _notifications;
     private readonly string _aggregated;
-    private readonly Dictionary<string, string?> _env;
+    private readonly Dictionary<string, string> _env;
 
     public Seed004Tests()
     {
@@ -47,7 +47,7 @@ public sealed class Seed004Tests : IDisposable
                 email: {"{"}command: 'cat >> {_notifications}; echo >> {_notifications}'{"}"}
             log_aggregation: {"{"}path: {_aggregated}{"}"}
             """);
-        _env = new Dictionary<string, string?>
+        _env = new Dictionary<string, string>
         {
             ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"),
             ["SYSCTL_LOG"] = _log,
@@ -84,10 +84,10 @@ public sealed class Seed004Tests : IDisposable
         }
     }
 
-    private Task<FanoutProcess.Result> Fanout(IReadOnlyDictionary<string, string?>? extra, params string[] args)
+    private Task<FanoutProcess.Result> Fanout(IReadOnlyDictionary<string, string>? extra, params string[] args)
     {
-        var env = new Dictionary<string, string?>(_env);
-        foreach ((string k, string? v) in extra ?? new Dictionary<string, string?>())
+        var env = new Dictionary<string, string>(_env);
+        foreach ((string k, string v) in extra ?? new Dictionary<string, string>())
         {
             env[k] = v;
         }
@@ -98,7 +98,7 @@ public sealed class Seed004Tests : IDisposable
     private Task<FanoutProcess.Result> Run(string file, params string[] args) => Fanout(null, ["run", Seed(file), "--store", Store, "-o", "json", .. args]);
 
     private Task<FanoutProcess.Result> RunFailing(string pattern, string file, params string[] args) =>
-        Fanout(new Dictionary<string, string?> { ["SYSCTL_FAIL"] = pattern }, ["run", Seed(file), "--store", Store, "-o", "json", .. args]);
+        Fanout(new Dictionary<string, string> { ["SYSCTL_FAIL"] = pattern }, ["run", Seed(file), "--store", Store, "-o", "json", .. args]);
 
     private string[] Calls() => File.Exists(_log) ? File.ReadAllLines(_log) : [];
 
@@ -198,7 +198,7 @@ public sealed class Seed004Tests : IDisposable
     [Fact(Timeout = 180000)]
     public async Task Run_AdvancedDeploymentInProduction_WaitsForApprovalBeforeSwitchingTraffic()
     {
-        var env = new Dictionary<string, string?>(_env);
+        var env = new Dictionary<string, string>(_env);
         using Process run = FanoutProcess.Start(_dir, env, "run", Seed("advanced-deployment.yaml"), "--set", "environment=production,services=api", "--progress", "--store", Store);
         run.StandardInput.Close();
         Task<string> stdout = run.StandardOutput.ReadToEndAsync();
@@ -257,7 +257,7 @@ public sealed class Seed004Tests : IDisposable
     [Fact(Timeout = 120000)]
     public async Task Run_ConditionalDeployment_DecidesOnCapturedJsonAndLoad()
     {
-        var unhealthy = new Dictionary<string, string?> { ["SYSCTL_STATUS"] = """[{"name":"api","health_score":70},{"name":"db","health_score":99}]""", ["SYSCTL_CPU"] = "91" };
+        var unhealthy = new Dictionary<string, string> { ["SYSCTL_STATUS"] = """[{"name":"api","health_score":70},{"name":"db","health_score":99}]""", ["SYSCTL_CPU"] = "91" };
         FanoutProcess.Result low = await Fanout(unhealthy, "run", Seed("conditional-deployment.yaml"), "-e", "staging", "--store", Store, "-o", "json");
 
         Assert.True(low.ExitCode == 0, low.Stdout + low.Stderr);
@@ -265,7 +265,7 @@ public sealed class Seed004Tests : IDisposable
         Assert.Contains("sysctl scale api --replicas 5 --env staging", Calls());
 
         File.Delete(_log);
-        var healthy = new Dictionary<string, string?> { ["SYSCTL_STATUS"] = """[{"name":"api","health_score":95}]""", ["SYSCTL_CPU"] = "12" };
+        var healthy = new Dictionary<string, string> { ["SYSCTL_STATUS"] = """[{"name":"api","health_score":95}]""", ["SYSCTL_CPU"] = "12" };
         FanoutProcess.Result high = await Fanout(healthy, "run", Seed("conditional-deployment.yaml"), "-e", "staging", "--store", Store, "-o", "json");
         Assert.True(high.ExitCode == 0, high.Stdout + high.Stderr);
         Assert.Equal("skipped", States(Json(high))["conditional_deployment"]);
@@ -338,7 +338,7 @@ public sealed class Seed004Tests : IDisposable
                   - {name: log_failure, command: "sysctl log failure"}
             """);
 
-        FanoutProcess.Result r = await Fanout(new Dictionary<string, string?> { ["SYSCTL_FAIL"] = "^deploy" }, "run", file, "--store", Store, "-o", "json");
+        FanoutProcess.Result r = await Fanout(new Dictionary<string, string> { ["SYSCTL_FAIL"] = "^deploy" }, "run", file, "--store", Store, "-o", "json");
 
         Assert.Equal(1, r.ExitCode);
         Assert.Equal(["sysctl deploy api --env production", "sysctl log failure", "sysctl restart api", "sysctl scale api --replicas 3", "sysctl rollback api"], Calls());

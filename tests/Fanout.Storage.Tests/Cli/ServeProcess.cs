@@ -10,9 +10,10 @@ internal sealed partial class ServeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Task<string> _stderr;
 
-    private ServeProcess(Process process, Uri address, string token, Task<string> stderr)
+    private ServeProcess(Process process, Uri address, string token, Task<string> stderr, Task<string> stdout)
     {
         _process = process;
+        Stdout = stdout;
         Address = address;
         _stderr = stderr;
         Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
@@ -27,6 +28,12 @@ internal sealed partial class ServeProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Everything the server wrote on stdout after its address (its JSON log lines); completes when it has exited.</summary>
+    public Task<string> Stdout { get; }
+
+    /// <summary>Everything the server wrote on stderr (its log); completes when it has exited.</summary>
+    public Task<string> Stderr => _stderr;
+
     public static async Task<string> CreateTokenAsync(string dir, string store, string name = "operator", string role = "operator")
     {
         FanoutProcess.Result token = await FanoutProcess.RunAsync(dir, "token", "create", "--name", name, "--role", role, "--store", store);
@@ -34,9 +41,12 @@ internal sealed partial class ServeProcess : IAsyncDisposable
         return token.Stdout.Trim().Split('\n')[^1].Trim();
     }
 
-    public static async Task<ServeProcess> StartAsync(string dir, string store, string token, params string[] extra)
+    public static Task<ServeProcess> StartAsync(string dir, string store, string token, params string[] extra) => StartAsync(dir, store, token, null, extra);
+
+    /// <summary>Starts <c>fanout serve</c> with extra environment variables.</summary>
+    public static async Task<ServeProcess> StartAsync(string dir, string store, string token, IReadOnlyDictionary<string, string>? environment, string[] extra)
     {
-        Process p = FanoutProcess.Start(dir, ["serve", "--store", store, "--urls", "http://127.0.0.1:0", "--poll-interval", "200ms", .. extra]);
+        Process p = FanoutProcess.Start(dir, environment, ["serve", "--store", store, "--urls", "http://127.0.0.1:0", "--poll-interval", "200ms", .. extra]);
         p.StandardInput.Close();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -50,8 +60,7 @@ internal sealed partial class ServeProcess : IAsyncDisposable
 
             if (Url().Match(line) is { Success: true } m)
             {
-                _ = p.StandardOutput.ReadToEndAsync();
-                return new ServeProcess(p, new Uri(m.Value), token, stderr);
+                return new ServeProcess(p, new Uri(m.Value), token, stderr, p.StandardOutput.ReadToEndAsync());
             }
         }
     }

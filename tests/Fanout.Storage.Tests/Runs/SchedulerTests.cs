@@ -159,4 +159,42 @@ public sealed class SchedulerTests : IAsyncLifetime
 
         Assert.Equal(["berlin"], launcher.Launched);
     }
+
+    [Fact(Timeout = 30000)]
+    public async Task Fire_LauncherError_IsAFailedRunInHistory_LoggedAtWarning()
+    {
+        await AddAsync("broken", "*/5 * * * *");
+        var logger = new Logger();
+        var scheduler = new Scheduler(_store, new FailingLauncher(), _time, logger: logger);
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await scheduler.TickAsync(CancellationToken.None);
+        await scheduler.WhenIdleAsync();
+
+        RunRecord run = Assert.Single(await _store.QueryRunsAsync(new RunQuery(), CancellationToken.None));
+        Assert.Equal((RunStatus.Failed, "exec", "broken", "schedule:broken"), (run.Status, run.Kind, run.Name, run.Actor));
+        Assert.Equal("schedule fire failed: workflow file '/gone.yaml' does not exist", run.StopReason);
+        ScheduleRecord s = Assert.Single(await _store.GetSchedulesAsync(CancellationToken.None));
+        Assert.Equal((run.RunId, "error: workflow file '/gone.yaml' does not exist"), (s.LastRunId!, s.LastResult!));
+        Assert.Contains(logger.Lines, l => l.StartsWith("Warning: Schedule broken could not fire", StringComparison.Ordinal));
+    }
+
+    private sealed class FailingLauncher : IScheduleLauncher
+    {
+        public Task<ScheduleLaunchResult> LaunchAsync(ScheduleRecord schedule, Action<string> started, CancellationToken cancellationToken) =>
+            Task.FromResult(new ScheduleLaunchResult(null, "error: workflow file '/gone.yaml' does not exist"));
+    }
+
+    private sealed class Logger : Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+    }
 }

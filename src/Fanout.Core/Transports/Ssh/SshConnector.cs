@@ -17,10 +17,17 @@ internal sealed class SshConnector
     private readonly SshTransportOptions _options;
     private readonly Lazy<SshConfig> _config;
     private readonly SshKeyStore _keys;
+    private readonly HandshakeLimiter _handshakes;
+    private readonly TimeProvider _time;
 
-    public SshConnector(SshTransportOptions options)
+    /// <summary>One handshake limiter per process: every run's handshakes compete for the same cores.</summary>
+    private static readonly Lazy<HandshakeLimiter> SharedHandshakes = new(() => HandshakeLimiter.ForThisMachine());
+
+    public SshConnector(SshTransportOptions options, TimeProvider? time = null, HandshakeLimiter? handshakes = null)
     {
         _options = options;
+        _time = time ?? TimeProvider.System;
+        _handshakes = handshakes ?? SharedHandshakes.Value;
         _keys = new SshKeyStore(options);
         _config = new Lazy<SshConfig>(() =>
         {
@@ -150,17 +157,73 @@ internal sealed class SshConnector
         };
     }
 
+    /// <summary>
+    /// Opens one authenticated connection under <see cref="HandshakeLimiter"/> admission. The connect deadline
+    /// (<see cref="SshEndpoint.ConnectTimeout"/>) bounds TCP connect, banner, key exchange and authentication together and
+    /// runs from the moment the handshake got its slot. A server too busy to take the connection (refused, or reset
+    /// before its banner, as sshd does past MaxStartups) is tried again with backoff while the deadline allows.
+    /// </summary>
     private async Task<SshClient> ConnectClientAsync(SshEndpoint endpoint, string connectHost, int connectPort, CancellationToken cancellationToken)
     {
-        var info = new ConnectionInfo(connectHost, connectPort, endpoint.User, BuildAuthentication(endpoint)) { Timeout = endpoint.ConnectTimeout };
+        using HandshakeLimiter.Slot slot = await _handshakes.EnterAsync(cancellationToken).ConfigureAwait(false);
+        bool congested = false;
+        int refusals = 0;
+        for (int attempt = 0; ; attempt++)
+        {
+            TimeSpan remaining = endpoint.ConnectTimeout - _time.GetElapsedTime(slot.StartedAt);
+            var phase = new ConnectPhase();
+            try
+            {
+                SshClient client = await ConnectOnceAsync(endpoint, connectHost, connectPort, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), phase, cancellationToken)
+                    .ConfigureAwait(false);
+                slot.Complete(congested ? HandshakeLimiter.HandshakeOutcome.Congested : HandshakeLimiter.HandshakeOutcome.Succeeded);
+                return client;
+            }
+            catch (TransportException ex) when (IsBusyServer(ex.InnerException, phase, ref refusals))
+            {
+                congested = true;
+                TimeSpan backoff = Backoff(attempt);
+                if (endpoint.ConnectTimeout - _time.GetElapsedTime(slot.StartedAt) <= backoff)
+                {
+                    slot.Complete(HandshakeLimiter.HandshakeOutcome.Congested);
+                    throw new TransportException($"{ex.Message} (tried {attempt + 1} times within the {Seconds(endpoint.ConnectTimeout)} connect deadline)", ex.InnerException);
+                }
+
+                await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TransportException ex) when (ex.InnerException is SshOperationTimeoutException)
+            {
+                slot.Complete(HandshakeLimiter.HandshakeOutcome.Congested);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Refused (a few times: a host that is down must fail fast) or dropped before the banner (MaxStartups).</summary>
+    private static bool IsBusyServer(Exception? ex, ConnectPhase phase, ref int refusals) => ex switch
+    {
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => ++refusals <= 3,
+        SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted } => phase.Name == ConnectPhase.BeforeBanner,
+        SshConnectionException => phase.Name == ConnectPhase.BeforeBanner,
+        _ => false,
+    };
+
+    private static TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Math.Min(1000, 50 * (1 << Math.Min(attempt, 5))) * (0.5 + (Random.Shared.NextDouble() / 2)));
+
+    private async Task<SshClient> ConnectOnceAsync(SshEndpoint endpoint, string connectHost, int connectPort, TimeSpan remaining, ConnectPhase phase, CancellationToken cancellationToken)
+    {
+        var info = new ConnectionInfo(connectHost, connectPort, endpoint.User, BuildAuthentication(endpoint)) { Timeout = remaining };
         ApplyKex(info, endpoint.KexAlgorithms);
         PreferKnownHostKeyTypes(info, endpoint.KnownHosts.KnownKeyTypes(endpoint.Host, endpoint.Port));
         var client = new SshClient(info);
         HostKeyVerdict? verdict = null;
         string? presentedType = null;
         byte[]? presentedKey = null;
+        client.ServerIdentificationReceived += (_, _) => phase.Name = ConnectPhase.KeyExchange;
         client.HostKeyReceived += (_, e) =>
         {
+            phase.Name = ConnectPhase.Authentication;
             presentedKey = e.HostKey;
             presentedType = KeyTypeOf(e.HostKey);
             verdict = endpoint.KnownHosts.Check(endpoint.Host, endpoint.Port, presentedType, e.HostKey);
@@ -169,12 +232,12 @@ internal sealed class SshConnector
 
         try
         {
-            await ConnectOnDedicatedThreadAsync(client, endpoint.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            await ConnectOnDedicatedThreadAsync(client, remaining, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             client.Dispose();
-            throw MapConnectError(ex, endpoint, verdict);
+            throw MapConnectError(ex, endpoint, verdict, phase.Name);
         }
         catch
         {
@@ -182,6 +245,8 @@ internal sealed class SshConnector
             throw;
         }
 
+        // The connect used what was left of the deadline; channel requests on the connection get the whole timeout.
+        client.ConnectionInfo.Timeout = endpoint.ConnectTimeout;
         if (verdict?.Status == HostKeyStatus.Unknown)
         {
             await endpoint.KnownHosts.AppendAsync(endpoint.Host, endpoint.Port, presentedType!, presentedKey!, cancellationToken).ConfigureAwait(false);
@@ -192,9 +257,10 @@ internal sealed class SshConnector
 
     /// <summary>
     /// SSH.NET's handshake blocks the calling thread; on pool threads 50+ concurrent connects starve
-    /// the pool (DEPENDENCIES.md). A dedicated thread per connect keeps the pool free.
+    /// the pool (DEPENDENCIES.md). A dedicated thread per connect (only while it lasts, and at most
+    /// <see cref="HandshakeLimiter.Limit"/> at once) keeps the pool free.
     /// </summary>
-    private static async Task ConnectOnDedicatedThreadAsync(SshClient client, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task ConnectOnDedicatedThreadAsync(SshClient client, TimeSpan deadline, TimeProvider time, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
@@ -216,8 +282,9 @@ internal sealed class SshConnector
         thread.Start();
         try
         {
-            // The handshake honours ConnectionInfo.Timeout per step; the outer bound catches a peer that trickles bytes.
-            await done.Task.WaitAsync(timeout * 3, cancellationToken).ConfigureAwait(false);
+            // SSH.NET applies ConnectionInfo.Timeout to each step; this is the deadline for all of them together, so a
+            // peer that trickles its banner a byte at a time is cut off on time too.
+            await done.Task.WaitAsync(deadline, time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
@@ -231,7 +298,19 @@ internal sealed class SshConnector
         }
     }
 
-    private Exception MapConnectError(Exception ex, SshEndpoint endpoint, HostKeyVerdict? verdict)
+    private static string Seconds(TimeSpan t) => string.Create(CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.#}s");
+
+    /// <summary>Where a connect is: moved on by SSH.NET's events, named in a timeout message.</summary>
+    private sealed class ConnectPhase
+    {
+        public const string BeforeBanner = "TCP connect or waiting for the server's banner";
+        public const string KeyExchange = "key exchange";
+        public const string Authentication = "authentication";
+
+        public volatile string Name = BeforeBanner;
+    }
+
+    private Exception MapConnectError(Exception ex, SshEndpoint endpoint, HostKeyVerdict? verdict, string phase)
     {
         if (verdict is { Status: HostKeyStatus.Changed })
         {
@@ -256,8 +335,8 @@ internal sealed class SshConnector
         {
             SshAuthenticationException => new TransportException(
                 $"SSH authentication failed for {endpoint.Display} (identities: {(endpoint.IdentityFiles.Count == 0 ? "none" : string.Join(", ", endpoint.IdentityFiles))}; agent: {(endpoint.AgentSocket is null ? "none" : "yes")}; password: {(endpoint.Password is null ? "no" : "yes")}): {ex.Message}", ex),
-            SshOperationTimeoutException or TimeoutException => new TransportException($"SSH connect to {endpoint.Display} timed out after {endpoint.ConnectTimeout.TotalSeconds:0.#}s.", ex),
-            SocketException se when se.SocketErrorCode == SocketError.TimedOut => new TransportException($"SSH connect to {endpoint.Display} timed out after {endpoint.ConnectTimeout.TotalSeconds:0.#}s.", ex),
+            SshOperationTimeoutException or TimeoutException => new TransportException($"SSH connect to {endpoint.Display} timed out after {Seconds(endpoint.ConnectTimeout)} (in {phase}).", ex),
+            SocketException se when se.SocketErrorCode == SocketError.TimedOut => new TransportException($"SSH connect to {endpoint.Display} timed out after {Seconds(endpoint.ConnectTimeout)} (in {phase}).", ex),
             SocketException se => new TransportException($"SSH connect to {endpoint.Display} failed: {se.Message}", ex),
             TransportException te => te,
             _ => new TransportException($"SSH connect to {endpoint.Display} failed: {ex.Message}", ex),

@@ -23,6 +23,12 @@ public sealed class SshTransport : ITransport
     /// <param name="logger">Diagnostics sink.</param>
     /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
     public SshTransport(SshTransportOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)
+        : this(options, timeProvider, logger, handshakes: null)
+    {
+    }
+
+    /// <summary>Creates the transport with its own handshake limiter (tests); by default all transports of a process share one.</summary>
+    internal SshTransport(SshTransportOptions? options, TimeProvider? timeProvider, ILogger? logger, HandshakeLimiter? handshakes)
     {
         _options = options ?? new SshTransportOptions();
         IReadOnlyList<string> errors = _options.Validate();
@@ -31,8 +37,8 @@ public sealed class SshTransport : ITransport
             throw new ArgumentException("Invalid SSH options: " + string.Join(" ", errors), nameof(options));
         }
 
-        _connector = new SshConnector(_options);
         _time = timeProvider ?? TimeProvider.System;
+        _connector = new SshConnector(_options, _time, handshakes);
         _logger = logger ?? NullLogger.Instance;
     }
 

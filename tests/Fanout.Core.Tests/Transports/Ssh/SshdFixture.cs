@@ -39,13 +39,15 @@ public sealed class SshdFixture : IDisposable
         Port = Sh.FreePort();
         JumpPort = Sh.FreePort();
         DevicePort = Sh.FreePort();
+        BusyPort = Sh.FreePort();
         StartSshd("main", Port, string.Empty);
+        StartSshd("busy", BusyPort, string.Empty, maxStartups: "3");
         StartSshd("jump", JumpPort, string.Empty);
         StartSshd("device", DevicePort, $"ForceCommand {Dir}/device.sh");
 
         string hostKey = File.ReadAllText(Path.Combine(Dir, "host_ed25519.pub")).Split(' ')[0..2] is var k ? string.Join(' ', k) : "";
         KnownHosts = Path.Combine(Dir, "known_hosts");
-        File.WriteAllText(KnownHosts, string.Join('\n', new[] { Port, JumpPort, DevicePort }.Select(p => $"[127.0.0.1]:{p} {hostKey}")) + "\n");
+        File.WriteAllText(KnownHosts, string.Join('\n', new[] { Port, JumpPort, DevicePort, BusyPort }.Select(p => $"[127.0.0.1]:{p} {hostKey}")) + "\n");
         HostPublicKey = hostKey;
         OtherHostPublicKey = string.Join(' ', File.ReadAllText(Path.Combine(Dir, "other_host_ed25519.pub")).Split(' ')[0..2]);
 
@@ -84,6 +86,9 @@ public sealed class SshdFixture : IDisposable
 
     public int DevicePort { get; }
 
+    /// <summary>An sshd with <c>MaxStartups 3</c>: past three unauthenticated connections it drops new ones before its banner.</summary>
+    public int BusyPort { get; }
+
     public string KnownHosts { get; }
 
     public string SshConfig { get; }
@@ -118,7 +123,7 @@ public sealed class SshdFixture : IDisposable
         }
     }
 
-    private void StartSshd(string name, int port, string extra)
+    private void StartSshd(string name, int port, string extra, string maxStartups = "2000:30:2000")
     {
         string config = Path.Combine(Dir, $"sshd_{name}.conf");
         string pidFile = Path.Combine(Dir, $"sshd_{name}.pid");
@@ -136,7 +141,7 @@ public sealed class SshdFixture : IDisposable
             UsePAM no
             StrictModes no
             UseDNS no
-            MaxStartups 2000:30:2000
+            MaxStartups {maxStartups}
             MaxSessions 100
             LogLevel ERROR
             PrintMotd no

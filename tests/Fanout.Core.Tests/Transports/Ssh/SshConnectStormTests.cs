@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Fanout.Inventory;
+using Fanout.Transports;
+using Fanout.Transports.Ssh;
+using static Fanout.Core.Tests.Transports.Ssh.SshTestHelpers;
+
+namespace Fanout.Core.Tests.Transports.Ssh;
+
+/// <summary>
+/// Connection storms and the connect deadline (issue 11 items 2 and 3) against real sshd processes on 127.0.0.1:
+/// a server that drops connections past <c>MaxStartups 3</c>, and a listener that trickles its banner.
+/// </summary>
+[Collection(SshdCollection.Name)]
+public sealed class SshConnectStormTests(SshdFixture f)
+{
+    [Fact(Timeout = 120000)]
+    public async Task FortyHandshakesAtOnce_AgainstMaxStartups3_AllSucceed_ByRetryingDroppedConnections()
+    {
+        // No admission control here (40 handshakes admitted at once), so sshd drops most of them before its banner:
+        // every one must still connect, by retrying within its deadline.
+        var transport = new SshTransport(Options(f, o => o.ConnectTimeout = TimeSpan.FromSeconds(60)), null, null, new HandshakeLimiter(40, 40));
+
+        int[] codes = await Task.WhenAll(Enumerable.Range(1, 40).Select(async i =>
+        {
+            await using ISession s = await transport.OpenAsync(Direct(f, port: f.BusyPort) with { Name = $"busy-{i}" }, CancellationToken.None);
+            return (await RunAsync(s, "true")).Result.ExitCode ?? -1;
+        }));
+
+        Assert.All(codes, c => Assert.Equal(0, c));
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task HundredTargetsWithDefaultOptions_AgainstMaxStartups3_AllSucceed()
+    {
+        // The default transport: the process-wide adaptive limiter keeps handshakes near what the server takes.
+        var transport = new SshTransport(Options(f, o => o.ConnectTimeout = new SshTransportOptions().ConnectTimeout));
+
+        int[] codes = await Task.WhenAll(Enumerable.Range(1, 100).Select(async i =>
+        {
+            await using ISession s = await transport.OpenAsync(Direct(f, port: f.BusyPort) with { Name = $"busy-{i}" }, CancellationToken.None);
+            return (await RunAsync(s, "echo ok")).Result.ExitCode ?? -1;
+        }));
+
+        Assert.All(codes, c => Assert.Equal(0, c));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task BannerTrickledAByteEvery2s_ConnectTimeout5s_FailsAt5sNamingThePhase()
+    {
+        using var listener = new TricklingBanner();
+        var transport = new SshTransport(Options(f, o => o.ConnectTimeout = TimeSpan.FromSeconds(5)));
+        var watch = Stopwatch.StartNew();
+
+        var ex = await Assert.ThrowsAsync<TransportException>(async () =>
+            await transport.OpenAsync(Direct(f, port: listener.Port), CancellationToken.None));
+
+        Assert.Contains("timed out after 5s", ex.Message);
+        Assert.Contains("banner", ex.Message);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(5.5));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task RefusedPort_FailsFast_AfterAFewQuickRetries()
+    {
+        int closed = Sh.FreePort();
+        var transport = new SshTransport(Options(f, o => o.ConnectTimeout = TimeSpan.FromSeconds(30)));
+        var watch = Stopwatch.StartNew();
+
+        var ex = await Assert.ThrowsAsync<TransportException>(async () => await transport.OpenAsync(Direct(f, port: closed), CancellationToken.None));
+
+        Assert.Contains("refused", ex.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Accepts connections and sends <c>SSH-2.0-slow</c> one byte every two seconds.</summary>
+    private sealed class TricklingBanner : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<TcpClient> _clients = [];
+
+        public TricklingBanner()
+        {
+            _listener.Start();
+            _ = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    lock (_clients)
+                    {
+                        _clients.Add(client);
+                    }
+
+                    _ = Task.Run(async () =>
+                    {
+                        NetworkStream stream = client.GetStream();
+                        foreach (byte b in "SSH-2.0-slow-server-that-never-ends-its-line"u8.ToArray())
+                        {
+                            await stream.WriteAsync(new[] { b }, _stop.Token);
+                            await Task.Delay(2000, _stop.Token);
+                        }
+                    });
+                }
+            });
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            lock (_clients)
+            {
+                _clients.ForEach(c => c.Dispose());
+            }
+        }
+    }
+}
