@@ -43,8 +43,8 @@ public sealed class Seed004Tests : IDisposable
         File.WriteAllText(config, $"""
             notifications:
               channels:
-                slack: {"{"}command: 'cat >> {_notifications}; echo >> {_notifications}'{"}"}
-                email: {"{"}command: 'cat >> {_notifications}; echo >> {_notifications}'{"}"}
+                slack: {"{"}command: '{"{"} cat; echo; {"}"} >> {_notifications}.slack'{"}"}
+                email: {"{"}command: '{"{"} cat; echo; {"}"} >> {_notifications}.email'{"}"}
             log_aggregation: {"{"}path: {_aggregated}{"}"}
             """);
         _env = new Dictionary<string, string>
@@ -99,6 +99,10 @@ public sealed class Seed004Tests : IDisposable
 
     private Task<FanoutProcess.Result> RunFailing(string pattern, string file, params string[] args) =>
         Fanout(new Dictionary<string, string> { ["SYSCTL_FAIL"] = pattern }, ["run", Seed(file), "--store", Store, "-o", "json", .. args]);
+
+    // What the two command channels received, one JSON document per line (each channel appends to its own file).
+    private string[] Sent() =>
+        [.. new[] { ".slack", ".email" }.Select(x => _notifications + x).Where(File.Exists).SelectMany(File.ReadAllLines).Where(l => l.Length > 0)];
 
     private string[] Calls() => File.Exists(_log) ? File.ReadAllLines(_log) : [];
 
@@ -180,7 +184,7 @@ public sealed class Seed004Tests : IDisposable
         }
 
         // notifications.events started + completed went to both configured channels.
-        string[] sent = File.ReadAllLines(_notifications).Where(l => l.Length > 0).ToArray();
+        string[] sent = Sent();
         Assert.Equal(2, sent.Count(l => l.Contains("\"event\":\"started\"", StringComparison.Ordinal)));
         Assert.Equal(2, sent.Count(l => l.Contains("\"event\":\"completed\"", StringComparison.Ordinal)));
 
@@ -224,8 +228,7 @@ public sealed class Seed004Tests : IDisposable
         Assert.True(run.ExitCode == 0, await stdout);
         Assert.True(IndexOf("sysctl backup verify --latest --env production") < IndexOf("sysctl maintenance enable --services api --env production"));
         Assert.True(IndexOf("sysctl test integration --env production --target green") < IndexOf("sysctl traffic blue-green promote --env production"));
-        string[] sent = File.ReadAllLines(_notifications);
-        Assert.Contains(sent, l => l.Contains("\"event\":\"requires_approval\"", StringComparison.Ordinal));
+        Assert.Contains(Sent(), l => l.Contains("\"event\":\"requires_approval\"", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 120000)]
@@ -436,7 +439,7 @@ public sealed class Seed004Tests : IDisposable
         string[] aggregated = File.ReadAllLines(_aggregated); // log_aggregation: one JSON line per step
         Assert.Contains(aggregated, l => l.Contains("\"step\":\"pre_deployment_validation/health_check\"", StringComparison.Ordinal) && l.Contains("\"output\":\"ok: health --all --env staging\"", StringComparison.Ordinal));
         Assert.All(aggregated, l => Assert.Equal(runId, JsonDocument.Parse(l).RootElement.GetProperty("runId").GetString()));
-        Assert.False(File.Exists(_notifications)); // no notifications: block, and it succeeded
+        Assert.Empty(Sent()); // no notifications: block, and it succeeded
 
         // alert_on_failure: a failed run sends 'failed' to the configured channels although the workflow names none.
         File.Delete(_log);
@@ -444,7 +447,7 @@ public sealed class Seed004Tests : IDisposable
         Assert.Equal(1, failed.ExitCode);
         Assert.True(IndexOf("sysctl resources check --required-capacity 80% --env production") < IndexOf("sysctl debug collect --output debug-best-practice-deployment.tar.gz"));
         Assert.Contains("sysctl incident create --title Deployment failure --workflow best-practice-deployment", Calls());
-        string[] sent = File.ReadAllLines(_notifications).Where(l => l.Length > 0).ToArray();
+        string[] sent = Sent();
         Assert.Equal(2, sent.Length); // slack and email
         Assert.All(sent, l => Assert.Contains("\"event\":\"failed\"", l));
     }
