@@ -7,7 +7,7 @@ internal abstract partial class AdoRunStore
 {
     private const string RunColumns =
         "run_id, kind, name, status, actor, selectors, options, parameters, operation, parent_run_id, started_at, ended_at, " +
-        "owner_host, owner_pid, lease_expires_at, total, succeeded, failed, timed_out, cancelled, not_run, skipped, stop_reason, resume_count";
+        "owner_host, owner_pid, lease_expires_at, total, succeeded, failed, timed_out, cancelled, not_run, skipped, stop_reason, resume_count, unreachable";
 
     /// <summary>
     /// The columns of run lists: the same positions as <see cref="RunColumns"/>, without the definition columns (selectors,
@@ -15,7 +15,7 @@ internal abstract partial class AdoRunStore
     /// </summary>
     private const string ListColumns =
         "run_id, kind, name, status, actor, NULL, NULL, NULL, NULL, parent_run_id, started_at, ended_at, " +
-        "owner_host, owner_pid, lease_expires_at, total, succeeded, failed, timed_out, cancelled, not_run, skipped, stop_reason, resume_count";
+        "owner_host, owner_pid, lease_expires_at, total, succeeded, failed, timed_out, cancelled, not_run, skipped, stop_reason, resume_count, unreachable";
 
     private const string AttemptColumns =
         "a.run_id, a.target, a.attempt, a.state, a.exit_code, a.wave, a.started_at, a.ended_at, a.stdout, a.stderr, a.stdout_log, a.stderr_log, a.error";
@@ -43,14 +43,14 @@ internal abstract partial class AdoRunStore
             RunCounts c = run.Counts;
             await ExecAsync(connection, tx,
                 $"INSERT INTO runs ({RunColumns}) VALUES (@run_id, @kind, @name, @status, @actor, @selectors, @options, @parameters, @operation, @parent, " +
-                "@started_at, @ended_at, @owner_host, @owner_pid, @lease, @total, @succeeded, @failed, @timed_out, @cancelled, @not_run, @skipped, @stop_reason, @resume_count)",
+                "@started_at, @ended_at, @owner_host, @owner_pid, @lease, @total, @succeeded, @failed, @timed_out, @cancelled, @not_run, @skipped, @stop_reason, @resume_count, @unreachable)",
                 cancellationToken,
                 ("run_id", run.RunId), ("kind", run.Kind), ("name", run.Name), ("status", run.Status.ToWireName()), ("actor", run.Actor),
                 ("selectors", run.Selectors), ("options", run.Options), ("parameters", run.Parameters), ("operation", run.Operation),
                 ("parent", run.ParentRunId), ("started_at", ToDb(run.StartedAt)), ("ended_at", ToDbOrNull(run.EndedAt)),
                 ("owner_host", run.OwnerHost), ("owner_pid", run.OwnerPid), ("lease", ToDbOrNull(run.LeaseExpiresAt)),
                 ("total", c.Total), ("succeeded", c.Succeeded), ("failed", c.Failed), ("timed_out", c.TimedOut), ("cancelled", c.Cancelled),
-                ("not_run", c.NotRun), ("skipped", c.Skipped), ("stop_reason", run.StopReason), ("resume_count", run.ResumeCount)).ConfigureAwait(false);
+                ("not_run", c.NotRun), ("skipped", c.Skipped), ("stop_reason", run.StopReason), ("resume_count", run.ResumeCount), ("unreachable", c.Unreachable)).ConfigureAwait(false);
 
             var ordered = targets.Select((t, i) => (t, i)).ToList();
             await ExecuteManyAsync(connection, tx, "INSERT INTO run_targets (run_id, ordinal, target, wave) VALUES (@run_id, @ordinal, @target, @wave)",
@@ -106,9 +106,9 @@ internal abstract partial class AdoRunStore
     private static Task<int> UpdateCountsAsync(DbConnection connection, DbTransaction tx, string runId, RunCounts c, CancellationToken cancellationToken) =>
         ExecAsync(connection, tx,
             "UPDATE runs SET total = @total, succeeded = @succeeded, failed = @failed, timed_out = @timed_out, cancelled = @cancelled, " +
-            "not_run = @not_run, skipped = @skipped WHERE run_id = @id",
+            "not_run = @not_run, skipped = @skipped, unreachable = @unreachable WHERE run_id = @id",
             cancellationToken, ("total", c.Total), ("succeeded", c.Succeeded), ("failed", c.Failed), ("timed_out", c.TimedOut),
-            ("cancelled", c.Cancelled), ("not_run", c.NotRun), ("skipped", c.Skipped), ("id", runId));
+            ("cancelled", c.Cancelled), ("not_run", c.NotRun), ("skipped", c.Skipped), ("unreachable", c.Unreachable), ("id", runId));
 
     /// <inheritdoc/>
     public Task FinishRunAsync(string runId, RunStatus status, DateTimeOffset endedAt, RunCounts counts, string? stopReason, CancellationToken cancellationToken) =>
@@ -268,7 +268,7 @@ internal abstract partial class AdoRunStore
                 OwnerHost = ReadString(r, 12),
                 OwnerPid = ReadIntOrNull(r, 13),
                 LeaseExpiresAt = ReadTimeOrNull(r, 14),
-                Counts = new RunCounts(ReadInt(r, 15), ReadInt(r, 16), ReadInt(r, 17), ReadInt(r, 18), ReadInt(r, 19), ReadInt(r, 20), ReadInt(r, 21)),
+                Counts = new RunCounts(ReadInt(r, 15), ReadInt(r, 16), ReadInt(r, 17), ReadInt(r, 18), ReadInt(r, 19), ReadInt(r, 20), ReadInt(r, 21)) { Unreachable = ReadInt(r, 24) },
                 StopReason = ReadString(r, 22),
                 ResumeCount = ReadInt(r, 23),
             });

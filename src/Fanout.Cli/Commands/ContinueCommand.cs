@@ -4,7 +4,7 @@ using Fanout.Runs;
 namespace Fanout.Cli.Commands;
 
 /// <summary>
-/// <c>fanout resume RUN_ID</c> (SPEC H3) and <c>fanout retry RUN_ID [--failed|--not-run|--all-unsuccessful]</c> (SPEC X11):
+/// <c>fanout resume RUN_ID</c> (SPEC H3) and <c>fanout retry RUN_ID [--failed|--not-run|--unreachable|--all-unsuccessful]</c> (SPEC X11):
 /// a stored run runs again with its recorded definition, options and selection; changes of the inventory are reported.
 /// </summary>
 internal static class ContinueCommand
@@ -91,23 +91,26 @@ internal static class ContinueCommand
     {
         var command = new Command("retry", "Run the unsuccessful targets of an earlier run again, as a new run linked to it");
         var runId = new Argument<string>("RUN_ID") { Description = "The run id" };
-        var failed = new Option<bool>("--failed") { Description = "Only targets that failed or timed out" };
+        var failed = new Option<bool>("--failed") { Description = "Only targets that failed, timed out or were unreachable" };
+        var unreachable = new Option<bool>("--unreachable") { Description = "Only targets that never got a session (refused, connect timeout, authentication, host key)" };
         var notRun = new Option<bool>("--not-run") { Description = "Only targets that never finished (not run, cancelled, interrupted)" };
         var all = new Option<bool>("--all-unsuccessful") { Description = "Every target that did not succeed (the default)" };
         command.Arguments.Add(runId);
         command.Options.Add(failed);
         command.Options.Add(notRun);
+        command.Options.Add(unreachable);
         command.Options.Add(all);
         var options = new RenderOptions(command);
         command.SetAction((parsed, ct) =>
         {
-            int chosen = (parsed.GetValue(failed) ? 1 : 0) + (parsed.GetValue(notRun) ? 1 : 0) + (parsed.GetValue(all) ? 1 : 0);
+            int chosen = (parsed.GetValue(failed) ? 1 : 0) + (parsed.GetValue(notRun) ? 1 : 0) + (parsed.GetValue(unreachable) ? 1 : 0) + (parsed.GetValue(all) ? 1 : 0);
             if (chosen > 1)
             {
-                return StoreAction.ErrorAsync(context, "retry", "choose one of --failed, --not-run, --all-unsuccessful");
+                return StoreAction.ErrorAsync(context, "retry", "choose one of --failed, --not-run, --unreachable, --all-unsuccessful");
             }
 
-            RetrySelection selection = parsed.GetValue(failed) ? RetrySelection.Failed : parsed.GetValue(notRun) ? RetrySelection.NotRun : RetrySelection.AllUnsuccessful;
+            RetrySelection selection = parsed.GetValue(failed) ? RetrySelection.Failed : parsed.GetValue(notRun) ? RetrySelection.NotRun
+                : parsed.GetValue(unreachable) ? RetrySelection.Unreachable : RetrySelection.AllUnsuccessful;
             return StoreAction.RunAsync(parsed, context, "retry", async store =>
             {
                 ContinuationPlan plan = await context.GetRunService(store).PlanRetryAsync(parsed.GetValue(runId)!, selection, ct).ConfigureAwait(false);

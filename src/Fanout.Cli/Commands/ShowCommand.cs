@@ -35,7 +35,7 @@ internal static class ShowCommand
                 await o.WriteLineAsync($"Retry of   {run.ParentRunId}").ConfigureAwait(false);
             }
 
-            await o.WriteLineAsync($"Targets    {c.Total}: {c.Succeeded} succeeded, {c.Failed} failed, {c.TimedOut} timed out, {c.Cancelled} cancelled, {c.NotRun} not run, {c.Skipped} skipped").ConfigureAwait(false);
+            await o.WriteLineAsync($"Targets    {c.Total}: {c.Succeeded} succeeded, {c.Failed} failed, {c.TimedOut} timed out, {c.Unreachable} unreachable, {c.Cancelled} cancelled, {c.NotRun} not run, {c.Skipped} skipped").ConfigureAwait(false);
             await o.WriteLineAsync($"Selection  {run.Selectors ?? "-"}").ConfigureAwait(false);
             await o.WriteLineAsync($"Options    {run.Options ?? "-"}").ConfigureAwait(false);
             if (run.Parameters is not null)

@@ -53,7 +53,7 @@ internal sealed class LiveProgressDisplay
         var lines = new List<IRenderable>
         {
             new Markup($"[bold]{Markup.Escape(s.Operation ?? "run")}[/]  [green]{new string('█', filled)}[/][grey]{new string('░', width - filled)}[/] {s.Completed}/{s.Total} ({fraction * 100:0}%)  {Markup.Escape(place)}  elapsed {Duration.Format(s.Elapsed)}  ETA {Markup.Escape(eta)}"),
-            new Markup(string.Join("  ", Enum.GetValues<TargetState>().Select(state => $"[{SummaryRenderer.StateStyle(state)}]{state.ToWireName()} {s.Count(state)}[/]")) + $"  running {s.RunningCount}"),
+            new Markup(string.Join("  ", Enum.GetValues<TargetState>().Where(state => state != TargetState.Unreachable || s.Count(state) > 0).Select(state => $"[{SummaryRenderer.StateStyle(state)}]{state.ToWireName()} {s.Count(state)}[/]")) + $"  running {s.RunningCount}"),
         };
         foreach (RunningTarget r in s.Slowest)
         {

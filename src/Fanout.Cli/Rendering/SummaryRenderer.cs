@@ -192,7 +192,7 @@ internal static class SummaryRenderer
     public static string Totals(BatchResult result)
     {
         var parts = new List<string> { $"{result.Count(TargetState.Succeeded)} succeeded" };
-        foreach (TargetState state in new[] { TargetState.Failed, TargetState.TimedOut, TargetState.Cancelled, TargetState.NotRun, TargetState.Skipped })
+        foreach (TargetState state in new[] { TargetState.Failed, TargetState.TimedOut, TargetState.Unreachable, TargetState.Cancelled, TargetState.NotRun, TargetState.Skipped })
         {
             int n = result.Count(state);
             if (n > 0)
@@ -233,6 +233,7 @@ internal static class SummaryRenderer
         TargetState.Succeeded => "green",
         TargetState.Failed => "red",
         TargetState.TimedOut => "darkorange",
+        TargetState.Unreachable => "magenta",
         TargetState.Cancelled => "yellow",
         TargetState.NotRun => "grey",
         _ => "blue",

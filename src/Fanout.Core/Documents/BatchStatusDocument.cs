@@ -53,7 +53,7 @@ internal sealed record BatchStatusDocument
             Status = status,
             RunStatus = runStatus,
             Total = rows.Count,
-            Counts = new BatchCounts(c.Queued, c.Running, c.Succeeded, c.Failed, c.TimedOut, c.Cancelled, c.NotRun, c.Skipped),
+            Counts = new BatchCounts(c.Queued, c.Running, c.Succeeded, c.Failed, c.TimedOut, c.Cancelled, c.NotRun, c.Skipped) { Unreachable = c.Unreachable },
             Progress = PercentDone(c.Finished, rows.Count, status is "queued" or "running"),
             Page = page,
             PageSize = pageSize,
@@ -109,7 +109,11 @@ internal sealed record BatchStatusDocument
 internal sealed record WaveDocument(int Wave, int Total, int Queued, int Running, int Succeeded, int Failed, int NotRun, string State);
 
 /// <summary>Per-state target counts of a batch; they add up to the batch's total.</summary>
-internal sealed record BatchCounts(int Queued, int Running, int Succeeded, int Failed, int TimedOut, int Cancelled, int NotRun, int Skipped);
+internal sealed record BatchCounts(int Queued, int Running, int Succeeded, int Failed, int TimedOut, int Cancelled, int NotRun, int Skipped)
+{
+    /// <summary>Added field: targets that never got a session.</summary>
+    public int Unreachable { get; init; }
+}
 
 /// <summary>One target execution of a batch (states spelled as in X9, plus <c>queued</c> and <c>running</c>).</summary>
 /// <param name="ExecutionId"><c>BATCH.ORDINAL</c>, the target's position in the whole selection.</param>

@@ -10,9 +10,9 @@ internal sealed record HistoryDocument(IReadOnlyList<HistoryRun> Runs)
 }
 
 /// <summary>
-/// One run in <see cref="HistoryDocument"/>. <c>failed</c> counts failed and timed-out targets (as the table's Failed
-/// column does); timed-out, cancelled, not-run and skipped targets also have their own fields, so
-/// <c>succeeded + failed + cancelled + notRun + skipped</c> is <c>total</c> for an ended run.
+/// One run in <see cref="HistoryDocument"/>. <c>failed</c> counts failed, timed-out and unreachable targets (as the
+/// table's Failed column does); timed-out, unreachable, cancelled, not-run and skipped targets also have their own
+/// fields, so <c>succeeded + failed + cancelled + notRun + skipped</c> is <c>total</c> for an ended run.
 /// </summary>
 internal sealed record HistoryRun(
     string RunId,
@@ -31,18 +31,21 @@ internal sealed record HistoryRun(
     string Actor,
     string? ParentRunId)
 {
+    /// <summary>Added field: targets that never got a session (part of <see cref="Failed"/>).</summary>
+    public int Unreachable { get; init; }
+
     /// <summary>The row of <paramref name="r"/>.</summary>
     public static HistoryRun From(RunRecord r)
     {
         ArgumentNullException.ThrowIfNull(r);
         return new(r.RunId, r.Kind, r.Name, r.Status.ToWireName(), r.StartedAt, r.EndedAt, r.Counts.Total, r.Counts.Succeeded,
-            FailedOf(r.Counts), r.Counts.TimedOut, r.Counts.Cancelled, r.Counts.NotRun, r.Counts.Skipped, r.Actor, r.ParentRunId);
+            FailedOf(r.Counts), r.Counts.TimedOut, r.Counts.Cancelled, r.Counts.NotRun, r.Counts.Skipped, r.Actor, r.ParentRunId) { Unreachable = r.Counts.Unreachable };
     }
 
-    /// <summary>What every surface calls "failed": failed plus timed-out targets (never cancelled or not-run ones).</summary>
+    /// <summary>What every surface calls "failed": failed, timed-out and unreachable targets (never cancelled or not-run ones).</summary>
     public static int FailedOf(RunCounts counts)
     {
         ArgumentNullException.ThrowIfNull(counts);
-        return counts.Failed + counts.TimedOut;
+        return counts.Failed + counts.TimedOut + counts.Unreachable;
     }
 }

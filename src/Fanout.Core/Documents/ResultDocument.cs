@@ -72,6 +72,9 @@ internal sealed record ResultSummary
 
     public required int Skipped { get; init; }
 
+    /// <summary>Added field: targets that never got a session (state <c>unreachable</c>).</summary>
+    public int Unreachable { get; init; }
+
     /// <summary>Succeeded targets divided by the total, rounded to 4 decimals (1.0 when there were none).</summary>
     public required double SuccessRate { get; init; }
 

@@ -174,6 +174,7 @@ internal static class ResultDocuments
             Cancelled = counts.Cancelled,
             NotRun = counts.NotRun,
             Skipped = counts.Skipped,
+            Unreachable = counts.Unreachable,
             SuccessRate = targets.Count == 0 ? 1.0 : Math.Round((double)counts.Succeeded / targets.Count, 4),
             Running = live ? counts.Running : null,
             Queued = live ? counts.Queued : null,

@@ -26,6 +26,9 @@ public sealed record ProgressSnapshot
     /// <summary>Targets that timed out.</summary>
     public int TimedOut { get; init; }
 
+    /// <summary>Targets that never got a session.</summary>
+    public int Unreachable { get; init; }
+
     /// <summary>Targets that were cancelled.</summary>
     public int Cancelled { get; init; }
 
@@ -65,6 +68,7 @@ public sealed record ProgressSnapshot
         TargetState.Cancelled => Cancelled,
         TargetState.NotRun => NotRun,
         TargetState.Skipped => Skipped,
+        TargetState.Unreachable => Unreachable,
         _ => 0,
     };
 }

@@ -32,7 +32,7 @@ public sealed class ProgressTracker
     private readonly ILogger _logger;
     private readonly int _capacity;
     private readonly Dictionary<string, (DateTimeOffset StartedAt, long Timestamp, int Attempt)> _running = new(StringComparer.Ordinal);
-    private readonly int[] _counts = new int[6];
+    private readonly int[] _counts = new int[7];
     private EventSubscriber[] _subscribers = [];
     private Action<TargetOutcome, int, int>[] _finishedCallbacks = [];
     private Action<RunEvent>[] _eventCallbacks = [];
@@ -141,6 +141,7 @@ public sealed class ProgressTracker
                 Cancelled = _counts[(int)TargetState.Cancelled],
                 NotRun = _counts[(int)TargetState.NotRun],
                 Skipped = _counts[(int)TargetState.Skipped],
+                Unreachable = _counts[(int)TargetState.Unreachable],
                 Wave = _wave,
                 WaveCount = _waveCount,
                 Elapsed = elapsed,

@@ -33,8 +33,21 @@ internal sealed class AttemptContext : OperationContext
 
     public override ILogger Logger => _run.Logger;
 
-    public override ValueTask<ISession> GetSessionAsync(CancellationToken cancellationToken)
-        => _run.Sessions.GetAsync(_index, _target, cancellationToken);
+    public override async ValueTask<ISession> GetSessionAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _run.Sessions.GetAsync(_index, _target, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Transports.TransportException ex)
+        {
+            SessionFailure = ex;
+            throw;
+        }
+    }
+
+    /// <summary>Why the attempt never got a session to its target (the target is <c>unreachable</c>), or <see langword="null"/>.</summary>
+    public Exception? SessionFailure { get; private set; }
 
     public override OutputCapture CreateOutputCapture(string stream)
     {

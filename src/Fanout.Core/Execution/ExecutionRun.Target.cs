@@ -137,7 +137,7 @@ internal sealed partial class ExecutionRun
             timedOut = slot.EndAttempt();
         }
 
-        Attempt attempt = Classify(result, error, timedOut, token);
+        Attempt attempt = Classify(result, error, timedOut, token, context.SessionFailure);
         if (result is null)
         {
             // No result (timed out, cancelled, connection lost): keep what the target printed until then.
@@ -148,11 +148,18 @@ internal sealed partial class ExecutionRun
         return attempt;
     }
 
-    private Attempt Classify(OperationResult? result, Exception? error, bool timedOut, CancellationToken token)
+    private Attempt Classify(OperationResult? result, Exception? error, bool timedOut, CancellationToken token, Exception? sessionFailure)
     {
         if (result is { Success: true })
         {
             return new Attempt(result.Skipped ? TargetState.Skipped : TargetState.Succeeded, result, result.Error, false);
+        }
+
+        if (sessionFailure is not null && !timedOut && !RunCancelled)
+        {
+            // Never got a session (refused, DNS, connect deadline, authentication, host key): unreachable, not a
+            // command failure, so `retry --unreachable` can aim at these alone. Transient by definition (X6).
+            return new Attempt(TargetState.Unreachable, result, (error ?? sessionFailure).Message, sessionFailure is not Transports.Ssh.HostKeyException, true);
         }
 
         bool ownCancellation = error is OperationCanceledException && token.IsCancellationRequested;
@@ -184,7 +191,7 @@ internal sealed partial class ExecutionRun
             return false; // already decided (a target abandoned after the grace period finishing late)
         }
 
-        if (outcome.State is TargetState.Failed or TargetState.TimedOut or TargetState.Cancelled)
+        if (outcome.State is TargetState.Failed or TargetState.TimedOut or TargetState.Cancelled or TargetState.Unreachable)
         {
             Interlocked.Increment(ref _stepFailures);
             if (_failFast && !RunCancelled)

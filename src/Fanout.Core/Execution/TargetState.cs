@@ -20,4 +20,10 @@ public enum TargetState
 
     /// <summary>The target was deliberately skipped (for example by a condition).</summary>
     Skipped,
+
+    /// <summary>
+    /// The target never got a session: DNS, connection refused, connect or handshake timeout, authentication failure or
+    /// host key refused (Ansible's UNREACHABLE). Added to SPEC X9 as a new state value.
+    /// </summary>
+    Unreachable,
 }

@@ -27,4 +27,7 @@ public enum AttemptState
 
     /// <summary>The target was skipped.</summary>
     Skipped,
+
+    /// <summary>The attempt never got a session to the target.</summary>
+    Unreachable,
 }

@@ -23,6 +23,7 @@ public static class AttemptStateExtensions
         TargetState.Cancelled => AttemptState.Cancelled,
         TargetState.NotRun => AttemptState.NotRun,
         TargetState.Skipped => AttemptState.Skipped,
+        TargetState.Unreachable => AttemptState.Unreachable,
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
     };
 
@@ -35,6 +36,7 @@ public static class AttemptStateExtensions
         AttemptState.Cancelled or AttemptState.Running => TargetState.Cancelled,
         AttemptState.NotRun => TargetState.NotRun,
         AttemptState.Skipped => TargetState.Skipped,
+        AttemptState.Unreachable => TargetState.Unreachable,
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
     };
 

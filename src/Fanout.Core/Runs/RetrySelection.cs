@@ -6,9 +6,12 @@ public enum RetrySelection
     /// <summary>Every target that did not succeed and was not skipped (<c>--all-unsuccessful</c>, the default).</summary>
     AllUnsuccessful,
 
-    /// <summary>Targets that failed or timed out (<c>--failed</c>).</summary>
+    /// <summary>Targets that failed, timed out or were unreachable (<c>--failed</c>).</summary>
     Failed,
 
     /// <summary>Targets that never finished: not run, cancelled, or running when the owner died (<c>--not-run</c>).</summary>
     NotRun,
+
+    /// <summary>Only targets that never got a session: refused, connect deadline, authentication, host key (<c>--unreachable</c>).</summary>
+    Unreachable,
 }

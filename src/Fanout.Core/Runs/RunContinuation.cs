@@ -65,7 +65,8 @@ public static class RunContinuation
 
     private static bool Matches(AttemptState state, RetrySelection selection) => selection switch
     {
-        RetrySelection.Failed => state is AttemptState.Failed or AttemptState.TimedOut,
+        RetrySelection.Failed => state is AttemptState.Failed or AttemptState.TimedOut or AttemptState.Unreachable,
+        RetrySelection.Unreachable => state is AttemptState.Unreachable,
         RetrySelection.NotRun => state is AttemptState.NotRun or AttemptState.Cancelled or AttemptState.Running,
         _ => !state.IsCompleted(),
     };

@@ -18,7 +18,7 @@ public sealed record RunCounts(int Total, int Succeeded, int Failed, int TimedOu
     /// <summary>Counts the final states in <paramref name="states"/>; <paramref name="total"/> may exceed the states seen so far.</summary>
     public static RunCounts FromStates(int total, IEnumerable<TargetState> states)
     {
-        int s = 0, f = 0, t = 0, c = 0, n = 0, k = 0;
+        int s = 0, f = 0, t = 0, c = 0, n = 0, k = 0, u = 0;
         foreach (TargetState state in states)
         {
             switch (state)
@@ -29,9 +29,13 @@ public sealed record RunCounts(int Total, int Succeeded, int Failed, int TimedOu
                 case TargetState.Cancelled: c++; break;
                 case TargetState.NotRun: n++; break;
                 case TargetState.Skipped: k++; break;
+                case TargetState.Unreachable: u++; break;
             }
         }
 
-        return new RunCounts(total, s, f, t, c, n, k);
+        return new RunCounts(total, s, f, t, c, n, k) { Unreachable = u };
     }
+
+    /// <summary>Targets that never got a session (SPEC X9 addition: counted apart from <see cref="Failed"/>).</summary>
+    public int Unreachable { get; init; }
 }

@@ -24,10 +24,11 @@ internal static class RunEventPayload
         {
             f.Result.Total,
             Succeeded = f.Result.Count(TargetState.Succeeded),
-            Failed = f.Result.Count(TargetState.Failed) + f.Result.Count(TargetState.TimedOut),
+            Failed = f.Result.Count(TargetState.Failed) + f.Result.Count(TargetState.TimedOut) + f.Result.Count(TargetState.Unreachable),
             f.Result.Cancelled,
             f.Result.StopReason,
             TimedOut = f.Result.Count(TargetState.TimedOut),
+            Unreachable = f.Result.Count(TargetState.Unreachable),
             CancelledTargets = f.Result.Count(TargetState.Cancelled),
             NotRun = f.Result.Count(TargetState.NotRun),
             Skipped = f.Result.Count(TargetState.Skipped),

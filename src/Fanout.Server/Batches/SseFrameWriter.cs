@@ -58,6 +58,7 @@ internal sealed class SseFrameWriter(HttpResponse response, long lastSent, int t
                 succeeded = c.Succeeded,
                 failed = c.Failed,
                 timedOut = c.TimedOut,
+                unreachable = c.Unreachable,
                 cancelled = c.Cancelled,
                 notRun = c.NotRun,
                 skipped = c.Skipped,
@@ -85,12 +86,13 @@ internal sealed class SseFrameWriter(HttpResponse response, long lastSent, int t
             ["stopReason"] = null,
         };
 
-        // Whole-run counts (an execution's own payload counts only what it ran); failed = failed + timed-out, as in history.
+        // Whole-run counts (an execution's own payload counts only what it ran); failed = failed + timed-out + unreachable, as in history.
         StateCounts c = Counts(final: true);
         data["total"] = Total;
         data["succeeded"] = c.Succeeded;
-        data["failed"] = c.Failed + c.TimedOut;
+        data["failed"] = c.Failed + c.TimedOut + c.Unreachable;
         data["timedOut"] = c.TimedOut;
+        data["unreachable"] = c.Unreachable;
         data["cancelledTargets"] = c.Cancelled;
         data["notRun"] = c.NotRun;
         data["skipped"] = c.Skipped;

@@ -24,8 +24,8 @@ internal static class OpenApiContract
     {
         [("BatchStatusDocument", "status")] = ["queued", "running", "succeeded", "failed", "cancelled"],
         [("BatchStatusDocument", "runStatus")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval", "queued"],
-        [("ExecutionDocument", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped"],
-        [("ResultTarget", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped"],
+        [("ExecutionDocument", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped", "unreachable"],
+        [("ResultTarget", "state")] = ["queued", "running", "succeeded", "failed", "timed-out", "cancelled", "not-run", "skipped", "unreachable"],
         [("ResultDocument", "status")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval", "queued"],
         [("HistoryRun", "status")] = ["running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval", "queued"],
         [("TokenRequest", "role")] = ["viewer", "operator", "admin"],

@@ -75,8 +75,8 @@ internal sealed class ExecutionList(BatchQueue queue, IRunStore store, TimeProvi
             }
 
             RunCounts c = r.Counts;
-            int failed = c.Failed + c.TimedOut + c.Cancelled + c.NotRun;
-            int done = c.Succeeded + c.Skipped + c.Failed + c.TimedOut + c.Cancelled + c.NotRun;
+            int failed = c.Failed + c.TimedOut + c.Unreachable + c.Cancelled + c.NotRun;
+            int done = c.Succeeded + c.Skipped + c.Failed + c.TimedOut + c.Unreachable + c.Cancelled + c.NotRun;
             items.Add(new ExecutionItem(r.RunId, r.Kind, r.Name, r.Status.ToWireName(), c.Total, r.Status.IsFinal() ? c.Total : done, c.Succeeded + c.Skipped, failed,
                 r.Actor, r.StartedAt, r.EndedAt, ((r.EndedAt ?? now) - r.StartedAt).TotalMilliseconds, r.ParentRunId));
         }

@@ -28,7 +28,7 @@ internal sealed record RunCancellation(bool Found, bool Requested, int Cancelled
         if (await store.RequestCancelAsync(id, actor, cancellationToken))
         {
             RunCounts c = run.Counts;
-            int open = Math.Max(0, c.Total - c.Succeeded - c.Failed - c.TimedOut - c.Cancelled - c.NotRun - c.Skipped);
+            int open = Math.Max(0, c.Total - c.Succeeded - c.Failed - c.TimedOut - c.Unreachable - c.Cancelled - c.NotRun - c.Skipped);
             await audit.WriteAsync(actor, "batch.cancel", id, $"cancel requested from the owner (pid {run.OwnerPid} on {run.OwnerHost}); {open} executions not finished", open, cancellationToken);
             return new RunCancellation(true, true, open, "cancelling");
         }

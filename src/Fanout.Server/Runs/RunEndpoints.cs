@@ -13,7 +13,7 @@ namespace Fanout.Server.Runs;
 /// <summary>SPEC A4 runs: history, show, logs, export (JSON/CSV, the X9 shape), retry and resume — over the same store as the CLI.</summary>
 internal static class RunEndpoints
 {
-    private static readonly string[] RetrySelections = ["all-unsuccessful", "failed", "not-run"];
+    private static readonly string[] RetrySelections = ["all-unsuccessful", "failed", "not-run", "unreachable"];
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -97,6 +97,7 @@ internal static class RunEndpoints
             null or "all-unsuccessful" => RetrySelection.AllUnsuccessful,
             "failed" => RetrySelection.Failed,
             "not-run" => RetrySelection.NotRun,
+            "unreachable" => RetrySelection.Unreachable,
             _ => (RetrySelection)(-1),
         };
         if ((int)selection < 0)

@@ -9,7 +9,7 @@ internal static class UiFormat
     public static string Icon(string state) => state switch
     {
         "succeeded" or "complete" => "✅",
-        "failed" or "timed-out" => "❌",
+        "failed" or "timed-out" or "unreachable" => "❌",
         "running" => "🔄",
         "queued" or "pending" => "⏳",
         "cancelled" or "interrupted" => "⛔",

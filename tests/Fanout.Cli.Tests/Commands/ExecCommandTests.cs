@@ -51,7 +51,7 @@ public sealed class ExecCommandTests : IDisposable
         Assert.Equal("exec", root.GetProperty("operation").GetString());
         JsonElement summary = root.GetProperty("summary");
         Assert.Equal(
-            ["total", "succeeded", "failed", "timedOut", "cancelled", "notRun", "skipped", "successRate"],
+            ["total", "succeeded", "failed", "timedOut", "cancelled", "notRun", "skipped", "unreachable", "successRate"],
             summary.EnumerateObject().Select(p => p.Name));
         Assert.Equal(2, summary.GetProperty("total").GetInt32());
         Assert.Equal(1.0, summary.GetProperty("successRate").GetDouble());

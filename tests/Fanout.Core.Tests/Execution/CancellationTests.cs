@@ -26,6 +26,9 @@ public sealed class CancellationTests
                 case "a": return OperationResult.Succeeded();
                 case "b": return OperationResult.Failed("bad", 2);
                 case "c": return OperationResult.Skip("not needed");
+                case "u":
+                    await ctx.GetSessionAsync(ct); // the fake transport refuses u: it never gets a session
+                    return OperationResult.Succeeded();
                 case "p":
                     Task work = Task.Delay(TimeSpan.FromSeconds(5), ctx.TimeProvider, ct);
                     Enter("p");
@@ -44,10 +47,12 @@ public sealed class CancellationTests
         var finished = new ConcurrentDictionary<string, TaskCompletionSource>();
         tracker.OnTargetFinished((o, _, _) => finished.GetOrAdd(o.Target, _ => new()).TrySetResult());
         var options = new ExecutionOptions { MaxConcurrency = 2, Timeout = TimeSpan.FromSeconds(10), CancellationGracePeriod = TimeSpan.FromSeconds(30) };
-        string[] names = ["a", "b", "c", "d", "p", "e", "f", "g", "h"];
+        string[] names = ["a", "b", "c", "u", "d", "p", "e", "f", "g", "h"];
+        var transport = new FakeTransport();
+        transport.Unreachable.Add("u");
         using var cts = new CancellationTokenSource();
 
-        Task<BatchResult> run = Fleet.Executor(options, time).ExecuteAsync(op, [.. names.Select(n => new Fanout.Inventory.Target { Name = n, Transport = "fake" })], tracker, cancellationToken: cts.Token);
+        Task<BatchResult> run = Fleet.Executor(options, time, transport).ExecuteAsync(op, [.. names.Select(n => new Fanout.Inventory.Target { Name = n, Transport = "fake" })], tracker, cancellationToken: cts.Token);
         await Task.WhenAll(Entered("d"), Entered("p"));
         time.Advance(TimeSpan.FromSeconds(5));
         await Entered("e");

@@ -115,7 +115,7 @@ public sealed class RetryTests
 
         BatchResult result = await Fleet.Executor(options, transport: transport).ExecuteAsync(op, Fleet.Targets(2), cancellationToken: Fleet.TestTimeout());
 
-        Assert.Equal(TargetState.Failed, result.Outcomes[0].State);
+        Assert.Equal(TargetState.Unreachable, result.Outcomes[0].State); // never got a session: unreachable, not failed
         Assert.Equal(3, result.Outcomes[0].Attempts);
         Assert.Equal("connect to t0 refused", result.Outcomes[0].Error);
         Assert.Equal(TargetState.Succeeded, result.Outcomes[1].State);

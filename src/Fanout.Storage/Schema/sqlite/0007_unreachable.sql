@@ -1,0 +1,2 @@
+-- Fanout store schema, version 7 (SQLite): targets that never got a session are counted apart (state 'unreachable', issue 11).
+ALTER TABLE runs ADD COLUMN unreachable INTEGER NOT NULL DEFAULT 0;
