@@ -196,7 +196,12 @@ internal static class RunCommand
             Config = CliConfig.ForRun(context),
             Progress = tracker,
             ConfirmRerun = (step, _) => Task.FromResult(yes || (interactive && Confirm(context, $"Step '{step}' was running when the run stopped and is not marked idempotent. Run it again? [y/N] "))),
-            ApprovalPrompt = interactive ? (step, token) => Task.Run<bool?>(() => Confirm(context, $"Approve step '{step}'? [y/N] "), token) : null,
+            // With a distinct approver required (approval: {distinct_approver: true}) the starter's terminal may only reject:
+            // answering no leaves the step waiting for someone else's `fanout approve` (or the API).
+            ApprovalPrompt = !interactive ? null
+                : workflow.Approval?.DistinctApprover == true
+                    ? (step, token) => Task.Run<bool?>(() => Confirm(context, $"Step '{step}' must be approved by someone other than you (approval: distinct_approver). Reject it? [y/N] ") ? false : null, token)
+                    : (step, token) => Task.Run<bool?>(() => Confirm(context, $"Approve step '{step}'? [y/N] "), token),
         };
         var runner = new WorkflowRunner(options);
         var request = new WorkflowRunRequest
@@ -225,7 +230,7 @@ internal static class RunCommand
         Task<WorkflowRunResult> running = context.GetRunService(store).ExecuteWorkflowAsync(runner, request, ct);
         if (live)
         {
-            await new LiveProgressDisplay(tracker, context.Time, steps).RunAsync(context.Console.CreateAnsiConsole(err), running, CancellationToken.None).ConfigureAwait(false);
+            await new LiveProgressDisplay(tracker, context.Time, steps, context.Notices).RunAsync(context.Console.CreateAnsiConsole(err), running, CancellationToken.None).ConfigureAwait(false);
         }
 
         WorkflowRunResult result;

@@ -46,7 +46,7 @@ internal sealed partial class WorkflowExecution
         IWorkflowStore? store = options.Store is null ? null : options.Store as IWorkflowStore;
         _context = new StepContext(_workflow, request.Parameters, runId, request.SecretValues);
         _reporter = new RunReporter(_workflow, runId, options, _context, _time);
-        _approvals = new ApprovalGate(runId, options, publisher, _reporter, _time, request.Actor ?? RunService.DefaultActor);
+        _approvals = new ApprovalGate(runId, options, publisher, _reporter, _time, request.Actor ?? RunService.DefaultActor, request.Workflow.Approval?.DistinctApprover == true);
         _breakers = new BreakerBoard(_workflow, store, _time);
         _compensation = new Compensation(_workflow, runId, publisher, _reporter, _time, RunHooksAsync);
         ResourceLimits? limits = _workflow.ResourceLimits;

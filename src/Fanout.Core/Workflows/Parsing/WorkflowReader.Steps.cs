@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fanout.Diagnostics;
 using Fanout.Execution;
 using Fanout.Workflows.Model;
 using YamlDotNet.RepresentationModel;
@@ -16,7 +17,7 @@ internal sealed partial class WorkflowReader
     ];
 
     private static readonly string[] RetryFields = ["attempts", "delay", "backoff", "max_delay", "jitter"];
-    private static readonly string[] TargetFields = ["tag", "pattern", "group", "limit", "batch_size", "parallel", "max_fail_percent"];
+    private static readonly string[] TargetFields = ["tag", "pattern", "group", "exclude", "limit", "batch_size", "parallel", "max_fail_percent"];
     private static readonly string[] ResourceFields = ["memory", "cpu"];
     private static readonly string[] StepMetricFields = ["track_duration", "track_success", "custom_labels"];
 
@@ -255,11 +256,22 @@ internal sealed partial class WorkflowReader
             yaml.Error(f.Node, "'targets' needs at least one of 'tag', 'pattern' or 'group'");
         }
 
+        // `exclude:` takes the --exclude language (Ansible patterns: groups, globs, ~regex, unions, & and !), checked here.
+        IReadOnlyList<NamedReference> excludes = yaml.Names(f["exclude"], "exclude");
+        foreach (NamedReference exclude in excludes)
+        {
+            foreach (string problem in Fanout.Selection.AnsibleHostPatterns.Validate(exclude.Name, TimeSpan.FromMilliseconds(100), "'exclude'"))
+            {
+                yaml.Diagnostics.Add(Diagnostic.Error(exclude.Position, problem));
+            }
+        }
+
         return new StepTargets
         {
             Tags = yaml.Names(f["tag"], "tag").Select(n => n.Name).ToList(),
             Patterns = yaml.Names(f["pattern"], "pattern").Select(n => n.Name).ToList(),
             Groups = yaml.Names(f["group"], "group").Select(n => n.Name).ToList(),
+            Excludes = excludes.Select(n => n.Name).ToList(),
             Limit = yaml.Int(f["limit"], "limit", 1),
             BatchSizes = waves,
             Parallel = yaml.Int(f["parallel"], "parallel", 1),
