@@ -19,6 +19,9 @@ internal sealed class CliContext
 
     public RunService? RunService { get; init; }
 
+    /// <summary>Where the signal handlers' messages go (into the live display while one is drawn); <see langword="null"/> in tests that send no signals.</summary>
+    public ConsoleNotices? Notices { get; init; }
+
     /// <summary>Set to true by the Ctrl-C handler when the run was interrupted (exit 130).</summary>
     public Func<bool> WasInterrupted { get; init; } = () => false;
 

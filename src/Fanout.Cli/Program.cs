@@ -7,6 +7,7 @@ using Fanout.Cli.Interaction;
 // written, exit 128+signal); the second forces: every local process tree and remote process group
 // is killed at once, the run ends and its results are still written (bounded: exit after a few seconds regardless).
 using var interrupt = new CancellationTokenSource();
+var notices = new ConsoleNotices(Console.Error); // on a line of their own, in the live display while one is drawn
 int signals = 0;
 int exitCode = ExitCodes.Interrupted;
 
@@ -15,16 +16,14 @@ void OnSignal(int code, string name)
     if (Interlocked.Increment(ref signals) == 1)
     {
         Volatile.Write(ref exitCode, code);
-        Console.Error.WriteLine();
-        Console.Error.WriteLine($"fanout: {name}; stopping running targets (Ctrl-C again to force)");
+        notices.Post($"fanout: {name}; stopping running targets (Ctrl-C again to force)");
         interrupt.Cancel();
         return;
     }
 
     if (Volatile.Read(ref signals) == 2)
     {
-        Console.Error.WriteLine();
-        Console.Error.WriteLine("fanout: forcing: killing every running process");
+        notices.Post("fanout: forcing: killing every running process");
         _ = Task.Run(async () =>
         {
             await Fanout.Transports.BuiltInTransports.KillAllRunningAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
@@ -41,6 +40,7 @@ using PosixSignalRegistration sighup = PosixSignalRegistration.Create(PosixSigna
 var context = new CliContext
 {
     Console = new SystemConsoleOutput(),
+    Notices = notices,
     WasInterrupted = () => Volatile.Read(ref signals) > 0,
     InterruptExitCode = () => Volatile.Read(ref exitCode),
 };

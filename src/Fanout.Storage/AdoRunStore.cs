@@ -34,6 +34,9 @@ internal abstract partial class AdoRunStore : IRunStore
     /// <summary>The schema folder under <c>Schema/</c>: <c>sqlite</c> or <c>postgres</c>.</summary>
     protected abstract string SchemaFolder { get; }
 
+    /// <summary>Whether the engine has a case-sensitive <c>GLOB</c> operator (SQLite); otherwise name globs use <c>LIKE</c> (case-sensitive on PostgreSQL).</summary>
+    protected virtual bool NativeGlob => false;
+
     /// <summary>The folder of this dialect's migrations (for tests and diagnostics).</summary>
     internal string SchemaFolderName => SchemaFolder;
 

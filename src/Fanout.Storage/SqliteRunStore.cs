@@ -46,6 +46,8 @@ internal sealed class SqliteRunStore : AdoRunStore
 
     protected override string SchemaFolder => "sqlite";
 
+    protected override bool NativeGlob => true;
+
     protected override string CreateVersionTableSql =>
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)";
 

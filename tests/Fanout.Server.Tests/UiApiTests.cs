@@ -84,6 +84,7 @@ public sealed class UiApiTests : IAsyncLifetime
         JsonElement end = await _host.WaitFinishedAsync(id);
 
         Assert.Equal("cancelled", end.GetProperty("runStatus").GetString());
+        Assert.Equal("stopped after wave 1 of 3", (await _host.GetJsonAsync($"/api/runs/{id}")).GetProperty("stopReason").GetString());
         Assert.Equal(2, end.GetProperty("counts").GetProperty("succeeded").GetInt32());
         JsonElement[] waves = [.. end.GetProperty("waves").EnumerateArray()];
         Assert.Equal("complete", waves[0].GetProperty("state").GetString());

@@ -187,6 +187,29 @@ public abstract partial class RunStoreTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 30000)]
+    public async Task QueryRuns_NameGlob_MatchesTheWholeNameCaseSensitively_AndTakesOtherCharactersLiterally()
+    {
+        // Issue 10 item 13: `history --workflow 'deploy*'` (and GET /api/runs?name=) globs, on every engine alike.
+        IRunStore store = await OpenAsync();
+        string[] names = ["deploy-web", "deploy-db", "Deploy-api", "redeploy", "deploy_%x", "deployXx", "deploy[1]"];
+        for (int i = 0; i < names.Length; i++)
+        {
+            await store.CreateRunAsync(NewRun($"g{i}", T0.AddMinutes(i), name: names[i]), Targets("a"), CancellationToken.None);
+        }
+
+        async Task<string[]> Match(string glob) =>
+            [.. (await store.QueryRunsAsync(new RunQuery { Name = glob, Limit = 100 }, CancellationToken.None)).Select(r => r.Name).Order(StringComparer.Ordinal)];
+
+        Assert.Equal(["deploy-db", "deploy-web", "deployXx", "deploy[1]", "deploy_%x"], await Match("deploy*"));
+        Assert.Equal(["deploy-db", "deploy-web"], await Match("deploy-??*"));
+        Assert.Equal(["deploy_%x"], await Match("deploy_%*"));
+        Assert.Equal(["deploy[1]"], await Match("deploy[1]*"));
+        Assert.Equal(["Deploy-api"], await Match("D*"));
+        Assert.Equal(["redeploy"], await Match("*deploy"));
+        Assert.Empty(await Match("deploy"));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task FinishRun_SetsStatusEndCountsAndReleasesLease()
     {
         IRunStore store = await OpenAsync();

@@ -257,7 +257,7 @@ internal sealed class ActingCommand
         Task<BatchResult> run = service.ExecuteAsync(request, tracker, cancellationToken);
         if (live)
         {
-            var display = new LiveProgressDisplay(tracker, _context.Time);
+            var display = new LiveProgressDisplay(tracker, _context.Time, notices: _context.Notices);
             await display.RunAsync(_context.Console.CreateAnsiConsole(progressWriter), run, CancellationToken.None).ConfigureAwait(false);
         }
 

@@ -14,8 +14,8 @@ internal static class HistoryCommand
         var command = new Command("history", "List recorded runs, newest first");
         var limit = new Option<int>("--limit", "-n") { Description = "At most this many runs", DefaultValueFactory = _ => 20, HelpName = "N" };
         var status = new Option<string?>("--status") { Description = "Only runs in this status: running, succeeded, failed, cancelled, interrupted, awaiting-approval, queued", HelpName = "STATUS" };
-        var workflow = new Option<string?>("--workflow") { Description = "Only runs of this workflow (or operation) name", HelpName = "NAME" };
-        var kind = new Option<string?>("--kind") { Description = "Only runs of this kind: exec, script, workflow, …", HelpName = "KIND" };
+        var workflow = new Option<string?>("--workflow") { Description = "Only runs of this workflow (or operation) name; * and ? glob", HelpName = "NAME" };
+        var kind = new Option<string?>("--kind") { Description = $"Only runs of this kind: {string.Join(", ", RunKinds.All)}", HelpName = "KIND" };
         Option<string> output = StoreAction.OutputOption("table", "json");
         command.Options.Add(limit);
         command.Options.Add(status);
@@ -32,6 +32,11 @@ internal static class HistoryCommand
                 {
                     return StoreAction.ErrorAsync(context, "history", $"--status '{s}' is not a run status (running, succeeded, failed, cancelled, interrupted, awaiting-approval, queued)");
                 }
+            }
+
+            if (parsed.GetValue(kind) is { } k && !RunKinds.IsKnown(k))
+            {
+                return StoreAction.ErrorAsync(context, "history", $"--kind '{k}' is not a run kind ({string.Join(", ", RunKinds.All)})");
             }
 
             if (parsed.GetValue(limit) < 1)
@@ -62,7 +67,13 @@ internal static class HistoryCommand
 
                 if (runs.Count == 0)
                 {
-                    await context.Console.Out.WriteLineAsync("No runs recorded.").ConfigureAwait(false);
+                    string filters = string.Join(", ", new[]
+                    {
+                        parsed.GetValue(status) is { } st ? $"--status {st}" : null,
+                        parsed.GetValue(kind) is { } ki ? $"--kind {ki}" : null,
+                        parsed.GetValue(workflow) is { } wf ? $"--workflow '{wf}'" : null,
+                    }.OfType<string>());
+                    await context.Console.Out.WriteLineAsync(filters.Length == 0 ? "No runs recorded." : $"No runs match {filters}.").ConfigureAwait(false);
                     return ExitCodes.Success;
                 }
 

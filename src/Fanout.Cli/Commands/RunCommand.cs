@@ -91,7 +91,9 @@ internal static class RunCommand
         }
 
         string path = Path.IsPathRooted(invocation.File) ? invocation.File : Path.Combine(context.CurrentDirectory, invocation.File);
-        WorkflowParseResult validated = WorkflowValidator.ValidateFile(path);
+        // The same config lookup as notification delivery: a channel configured there is not reported as unconfigured.
+        Configuration.FanoutConfig config = CliConfig.ForRun(context);
+        WorkflowParseResult validated = WorkflowValidator.ValidateFile(path, CliConfig.ValidationOptions(config));
         foreach (Diagnostic diagnostic in validated.Diagnostics)
         {
             await err.WriteLineAsync((diagnostic with { Position = diagnostic.Position with { File = invocation.File } }).ToString()).ConfigureAwait(false);
@@ -191,9 +193,15 @@ internal static class RunCommand
             ContinueOnError = invocation.ContinueOnError,
             Timeout = timeout,
             Notifier = WorkflowNotifierFactory.Create(context),
+            Config = CliConfig.ForRun(context),
             Progress = tracker,
             ConfirmRerun = (step, _) => Task.FromResult(yes || (interactive && Confirm(context, $"Step '{step}' was running when the run stopped and is not marked idempotent. Run it again? [y/N] "))),
-            ApprovalPrompt = interactive ? (step, token) => Task.Run<bool?>(() => Confirm(context, $"Approve step '{step}'? [y/N] "), token) : null,
+            // With a distinct approver required (approval: {distinct_approver: true}) the starter's terminal may only reject:
+            // answering no leaves the step waiting for someone else's `fanout approve` (or the API).
+            ApprovalPrompt = !interactive ? null
+                : workflow.Approval?.DistinctApprover == true
+                    ? (step, token) => Task.Run<bool?>(() => Confirm(context, $"Step '{step}' must be approved by someone other than you (approval: distinct_approver). Reject it? [y/N] ") ? false : null, token)
+                    : (step, token) => Task.Run<bool?>(() => Confirm(context, $"Approve step '{step}'? [y/N] "), token),
         };
         var runner = new WorkflowRunner(options);
         var request = new WorkflowRunRequest
@@ -222,7 +230,7 @@ internal static class RunCommand
         Task<WorkflowRunResult> running = context.GetRunService(store).ExecuteWorkflowAsync(runner, request, ct);
         if (live)
         {
-            await new LiveProgressDisplay(tracker, context.Time, steps).RunAsync(context.Console.CreateAnsiConsole(err), running, CancellationToken.None).ConfigureAwait(false);
+            await new LiveProgressDisplay(tracker, context.Time, steps, context.Notices).RunAsync(context.Console.CreateAnsiConsole(err), running, CancellationToken.None).ConfigureAwait(false);
         }
 
         WorkflowRunResult result;

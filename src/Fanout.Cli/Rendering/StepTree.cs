@@ -69,7 +69,8 @@ internal sealed class StepTree
     }
 
     /// <summary>The tree's rows, one per step in workflow order (hooks and fallbacks as they appear).</summary>
-    public IEnumerable<IRenderable> Rows()
+    /// <summary>One line per step; each cut to <paramref name="width"/> characters (a live display's lines must not wrap).</summary>
+    public IEnumerable<IRenderable> Rows(int width = int.MaxValue)
     {
         var rows = new List<IRenderable>();
         lock (_gate)
@@ -88,7 +89,9 @@ internal sealed class StepTree
                     StepState.Skipped or StepState.NotRun or StepState.Pending => "grey",
                     _ => "red",
                 };
-                rows.Add(new Markup($"{new string(' ', 2 + (depth * 2))}[{style}]{Mark(node.State)}[/] {Markup.Escape(name + Tally(node.State, node.Done, node.Total, node.Failed))}"));
+                int indent = 2 + (depth * 2);
+                string text = LiveProgressDisplay.Fit(name + Tally(node.State, node.Done, node.Total, node.Failed), Math.Max(1, width - indent - 2));
+                rows.Add(new Markup($"{new string(' ', indent)}[{style}]{Mark(node.State)}[/] {Markup.Escape(text)}"));
             }
         }
 

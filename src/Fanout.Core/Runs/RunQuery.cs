@@ -12,6 +12,9 @@ public sealed record RunQuery
     /// <summary>Only runs of this kind (<c>exec</c>, <c>workflow</c>, …), or <see langword="null"/>.</summary>
     public string? Kind { get; init; }
 
-    /// <summary>Only runs with this name (operation or workflow name), or <see langword="null"/>.</summary>
+    /// <summary>
+    /// Only runs with this name (operation or workflow name), or <see langword="null"/>. A name with <c>*</c> (any
+    /// characters) or <c>?</c> (one character) is a glob matched against the whole name, case-sensitively.
+    /// </summary>
     public string? Name { get; init; }
 }

@@ -35,6 +35,13 @@ public sealed record RunRequest
     public ResumePlan? Resume { get; init; }
 
     /// <summary>
+    /// Why the run's cancellation token was cancelled, read once when the run ends cancelled — e.g. <c>cancelled by alice</c>
+    /// or <c>cancelled: the server is shutting down</c> — and recorded as its stop reason; <see langword="null"/> (or a
+    /// <see langword="null"/> answer) keeps the executor's <c>cancelled</c>. A cancel request in the store names its actor instead.
+    /// </summary>
+    public Func<string?>? CancelReason { get; init; }
+
+    /// <summary>
     /// The run was recorded <see cref="RunStatus.Queued"/> by <see cref="RunService.RecordQueuedAsync"/> when it was accepted:
     /// executing it starts that record instead of creating one. The default value is false.
     /// </summary>

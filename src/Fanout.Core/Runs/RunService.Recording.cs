@@ -69,9 +69,9 @@ public sealed partial class RunService
             try
             {
                 result = await ExecuteAsync(recorder.Wrap(request.Operation), request.Targets, request.Options, tracker, runId, watch.Token).ConfigureAwait(false);
-                if (watch.Request is { } cancel && result.Cancelled)
+                if (result.Cancelled && (watch.Request is { } cancel ? $"cancelled by {cancel.Actor}" : request.CancelReason?.Invoke()) is { } reason)
                 {
-                    result = result with { StopReason = $"cancelled by {cancel.Actor}" };
+                    result = result with { StopReason = reason };
                 }
             }
             catch (Exception e) when (e is not OutOfMemoryException)

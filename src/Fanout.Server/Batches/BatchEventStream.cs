@@ -64,7 +64,8 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
                 }
 
                 await StreamLiveAsync(live, writer, cancellationToken);
-                await writer.FinishAsync(await live.Completion, cancellationToken);
+                RunStatus status = await live.Completion;
+                await writer.FinishAsync(status, status == RunStatus.Cancelled ? live.CancelReason : null, cancellationToken);
             }
             else
             {
@@ -167,7 +168,7 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
             {
                 // One more read: events written between the last read and the final status.
                 await ReplayStoreAsync(id, writer, after, long.MaxValue, cancellationToken);
-                await writer.FinishAsync(run?.Status ?? RunStatus.Interrupted, cancellationToken);
+                await writer.FinishAsync(run?.Status ?? RunStatus.Interrupted, run?.StopReason, cancellationToken);
                 return;
             }
 

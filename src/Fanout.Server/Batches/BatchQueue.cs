@@ -49,6 +49,9 @@ internal sealed partial class BatchQueue : IHostedService
 
     public bool IsStopping => _stopping;
 
+    /// <summary>The stop reason of a batch cancelled because the server stops (a user's cancel says <c>cancelled by NAME</c>).</summary>
+    public const string ShutdownReason = "cancelled: the server is shutting down";
+
     /// <summary>Every batch of this server that is queued or running (the executions list shows the queued ones before the store does).</summary>
     public IReadOnlyCollection<BatchState> Live => (IReadOnlyCollection<BatchState>)_live.Values;
 
@@ -115,7 +118,7 @@ internal sealed partial class BatchQueue : IHostedService
         foreach (BatchState batch in _live.Values)
         {
             Log.CancellingForShutdown(_logger, batch.BatchId);
-            batch.RequestCancel();
+            batch.RequestCancel(ShutdownReason);
         }
 
         await Task.WhenAll(_workers).WaitAsync(cancellationToken);
@@ -147,7 +150,7 @@ internal sealed partial class BatchQueue : IHostedService
         string? error = null;
         try
         {
-            BatchResult result = await _runs.ExecuteAsync(batch.RecordedQueued ? batch.Request with { Queued = true } : batch.Request, tracker, batch.Cancellation.Token);
+            BatchResult result = await _runs.ExecuteAsync(batch.Request with { Queued = batch.RecordedQueued, CancelReason = () => batch.CancelReason }, tracker, batch.Cancellation.Token);
             status = RunRecorder.StatusOf(result);
         }
         catch (OperationCanceledException)

@@ -24,6 +24,7 @@ internal sealed class BatchState
     private long _lastSequence;
     private bool _started;
     private bool _cancelRequested;
+    private string? _cancelReason;
     private bool _stopAfterWave;
     private int _waveCount;
 
@@ -78,6 +79,18 @@ internal sealed class BatchState
         }
     }
 
+    /// <summary>Why the batch was cancelled (its run's stop reason): who cancelled it, a server shutdown, or a stop after a wave.</summary>
+    public string? CancelReason
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _cancelReason;
+            }
+        }
+    }
+
     /// <summary>Whether "stop after this batch" was asked for (and the batch has not yet stopped for it).</summary>
     public bool StopAfterWaveRequested
     {
@@ -122,7 +135,8 @@ internal sealed class BatchState
     /// that has not started is cancelled as soon as its run is recorded, so it is stored as a cancelled run that
     /// <c>fanout resume</c> can continue.
     /// </summary>
-    public int RequestCancel()
+    /// <param name="reason">The run's stop reason: <c>cancelled by ACTOR</c>, or why the server cancels it.</param>
+    public int RequestCancel(string reason)
     {
         bool cancelNow;
         int count;
@@ -134,6 +148,7 @@ internal sealed class BatchState
             }
 
             _cancelRequested = true;
+            _cancelReason = reason;
             cancelNow = _started;
             count = _slots.Count(s => s.Outcome is null);
         }
@@ -169,6 +184,7 @@ internal sealed class BatchState
                 case WaveFinished w when _stopAfterWave && !_cancelRequested && w.Wave < _waveCount:
                     // Inline, like the RunStarted case: the executor sees it before it starts the next wave.
                     _cancelRequested = true;
+                    _cancelReason = $"stopped after wave {w.Wave} of {_waveCount}";
                     cancel = true;
                     break;
                 case TargetStarted s when _index.TryGetValue(s.Target, out int i):

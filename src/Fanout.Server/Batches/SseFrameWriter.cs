@@ -70,7 +70,10 @@ internal sealed class SseFrameWriter(HttpResponse response, long lastSent, int t
     }
 
     /// <summary>Ends the stream with its one terminal <c>batch-finished</c> event, for a run that ended with <paramref name="status"/>.</summary>
-    public async Task FinishAsync(RunStatus status, CancellationToken cancellationToken)
+    /// <param name="status">How the run ended.</param>
+    /// <param name="stopReason">The recorded stop reason when it is known better than the executor's event says (who cancelled, a shutdown), else <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task FinishAsync(RunStatus status, string? stopReason, CancellationToken cancellationToken)
     {
         LiveEvent? pending = _pendingFinish;
         _pendingFinish = null;
@@ -97,6 +100,11 @@ internal sealed class SseFrameWriter(HttpResponse response, long lastSent, int t
         data["notRun"] = c.NotRun;
         data["skipped"] = c.Skipped;
         data["status"] = status.ToWireName();
+        if (stopReason is not null)
+        {
+            data["stopReason"] = stopReason;
+        }
+
         var frame = new StringBuilder();
         Append(frame, sequence, "batch-finished", data.ToJsonString());
         await SendAsync(frame, sequence, cancellationToken);

@@ -46,6 +46,8 @@ internal static class OpenApiContract
     private static readonly Dictionary<(string Operation, string Parameter), string[]> QueryEnums = new()
     {
         [("ExportRun", "format")] = ["json", "csv"],
+        [("ListRuns", "kind")] = [.. Fanout.Runs.RunKinds.All],
+        [("ListExecutions", "kind")] = [.. Fanout.Runs.RunKinds.All],
         [("RetryRun", "select")] = ["all-unsuccessful", "failed", "not-run"],
     };
 

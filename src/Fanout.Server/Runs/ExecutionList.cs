@@ -31,6 +31,11 @@ internal sealed class ExecutionList(BatchQueue queue, IRunStore store, TimeProvi
             errors.Add("state", $"unknown state '{state}': expected {string.Join(", ", States)}");
         }
 
+        if (kind is not null && !RunKinds.IsKnown(kind))
+        {
+            errors.Add("kind", RunKinds.Unknown(kind));
+        }
+
         Paging.Check(page, pageSize, options, errors);
         return errors.Any
             ? Problems.Validation(errors.ToDictionary())

@@ -15,7 +15,7 @@ internal sealed record RunCancellation(bool Found, bool Requested, int Cancelled
     {
         if (queue.Find(id) is { } batch)
         {
-            int cancelled = batch.RequestCancel();
+            int cancelled = batch.RequestCancel($"cancelled by {actor}");
             await audit.WriteAsync(actor, "batch.cancel", id, $"{cancelled} executions cancelled", cancelled, cancellationToken);
             return new RunCancellation(true, true, cancelled, "cancelling");
         }

@@ -42,6 +42,11 @@ internal static class RunEndpoints
             errors.Add("status", $"unknown status '{status}': expected running, succeeded, failed, cancelled, interrupted, awaiting-approval or queued");
         }
 
+        if (kind is not null && !RunKinds.IsKnown(kind))
+        {
+            errors.Add("kind", RunKinds.Unknown(kind));
+        }
+
         if (limit is < 1 or > 10_000)
         {
             errors.Add("limit", $"limit must be between 1 and 10000 (got {limit})");

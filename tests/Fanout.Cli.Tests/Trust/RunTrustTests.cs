@@ -182,6 +182,33 @@ public sealed class RunTrustTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_files.Directory, "evil.yaml")));
     }
 
+    [Fact(Timeout = 180000)]
+    public async Task Item13_History_ValidatesKind_GlobsWorkflowNames_AndSaysNoRunsMatch()
+    {
+        string inventory = _files.WriteInventory(1);
+        var (first, _, firstErr) = await FanoutExe.RunAsync(_files.Directory, "exec", "-i", inventory, "--all", "--yes", "--", "echo deploy-web");
+        var (second, _, _) = await FanoutExe.RunAsync(_files.Directory, "exec", "-i", inventory, "--all", "--yes", "--", "echo other");
+
+        var (badKind, badOut, badErr) = await FanoutExe.RunAsync(_files.Directory, "history", "--kind", "nosuch");
+        var (glob, globOut, globErr) = await FanoutExe.RunAsync(_files.Directory, "history", "--workflow", "echo d*", "-o", "json");
+        var (question, questionOut, _) = await FanoutExe.RunAsync(_files.Directory, "history", "--workflow", "echo othe?", "-o", "json");
+        var (none, noneOut, _) = await FanoutExe.RunAsync(_files.Directory, "history", "--workflow", "deploy*");
+        var (noneKind, noneKindOut, _) = await FanoutExe.RunAsync(_files.Directory, "history", "--kind", "workflow");
+
+        Assert.True(first == 0 && second == 0, firstErr);
+        Assert.Equal(2, badKind);
+        Assert.Contains("--kind 'nosuch' is not a run kind (exec, script, sync, lifecycle, device, workflow)", badErr, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, badOut);
+        Assert.True(glob == 0, globErr);
+        Assert.Equal(["echo deploy-web"], JsonDocument.Parse(globOut).RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("name").GetString()));
+        Assert.Equal(0, question);
+        Assert.Equal(["echo other"], JsonDocument.Parse(questionOut).RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("name").GetString()));
+        Assert.Equal(0, none);
+        Assert.Equal("No runs match --workflow 'deploy*'.", noneOut.Trim());
+        Assert.Equal(0, noneKind);
+        Assert.Equal("No runs match --kind workflow.", noneKindOut.Trim());
+    }
+
     [Fact(Timeout = 120000)]
     public async Task Item13_EmptyInventory_Warns()
     {

@@ -54,6 +54,39 @@ public sealed class SelectionTrustTests : IDisposable
         Assert.Equal(["api01", "web01", "web02"], File.ReadAllLines(log).Order(StringComparer.Ordinal));
     }
 
+    [Fact(Timeout = 180000)]
+    public async Task Item03_WorkflowTargetsExclude_TakesThePatternLanguage_AndAMalformedOneIsAPositionedError()
+    {
+        string inventory = AnsibleInventory();
+        string log = Path.Combine(_files.Directory, "wf.log");
+        string workflow = _files.WriteFile("wf.yaml", $"""
+            name: excluding
+            steps:
+              - name: touch
+                command: echo $FANOUT_TARGET >> {log}
+                targets:
+                  pattern: "*"
+                  exclude: [db, "~web0[2]"]
+            """);
+        string broken = _files.WriteFile("broken.yaml", """
+            name: broken
+            steps:
+              - name: touch
+                command: "true"
+                targets:
+                  group: web
+                  exclude: "~web(("
+            """);
+
+        var (exit, stdout, stderr) = await FanoutExe.RunAsync(_files.Directory, "run", workflow, "-i", inventory, "--yes");
+        var (invalid, invalidOut, invalidErr) = await FanoutExe.RunAsync(_files.Directory, "validate", broken);
+
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Equal(["api01", "web01"], File.ReadAllLines(log).Order(StringComparer.Ordinal));
+        Assert.Equal(2, invalid);
+        Assert.Matches(@"broken\.yaml:7:\d+: .*'exclude'", invalidOut + invalidErr);
+    }
+
     [Fact(Timeout = 120000)]
     public async Task Item04_LimitPartMatchingNothing_WarnsNamingIt()
     {

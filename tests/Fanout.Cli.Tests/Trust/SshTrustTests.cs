@@ -18,6 +18,28 @@ public sealed class SshTrustTests(SshdFixture f) : IDisposable
     private string Inventory(int count) => _files.WriteFile("inventory.yaml",
         "targets:\n" + string.Concat(Enumerable.Range(1, count).Select(i => $"  web-{i:00}: {{ transport: ssh, groups: [web], tags: {{ role: api }} }}\n")));
 
+    [Fact(Timeout = 180000)]
+    public async Task Item01_SshSyncDelete_KeepsAnExcludedDirectoryWithEverythingUnderIt()
+    {
+        string inventory = Inventory(1);
+        string src = Path.Combine(_files.Directory, "src");
+        Directory.CreateDirectory(src);
+        File.WriteAllText(Path.Combine(src, "app.conf"), "new\n");
+        string dest = Path.Combine(f.Dir, "keep-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(dest, "keepdir", "deep"));
+        File.WriteAllText(Path.Combine(dest, "keepdir", "deep", "data.db"), "precious");
+        File.WriteAllText(Path.Combine(dest, "keepdir", "top.txt"), "precious");
+        File.WriteAllText(Path.Combine(dest, "stale.txt"), "old");
+
+        var (exit, stdout, stderr) = await FanoutExe.RunAsync(_files.Directory, ["sync", src, dest, "-i", inventory, "--pattern", "web-01", "--yes", "--delete", "--exclude-files", "keepdir", .. Ssh]);
+
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Equal("precious", File.ReadAllText(Path.Combine(dest, "keepdir", "deep", "data.db")));
+        Assert.Equal("precious", File.ReadAllText(Path.Combine(dest, "keepdir", "top.txt")));
+        Assert.False(File.Exists(Path.Combine(dest, "stale.txt")));
+        Assert.Equal("new\n", File.ReadAllText(Path.Combine(dest, "app.conf")));
+    }
+
     [Fact(Timeout = 300000)]
     public async Task Item02_KillNineDuringSshSync_LeavesNoTruncatedFileUnderAFinalName_AndTheNextSyncCleansUp()
     {

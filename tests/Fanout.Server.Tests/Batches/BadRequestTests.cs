@@ -92,6 +92,22 @@ public sealed class BadRequestTests(BadRequestServer server) : IClassFixture<Bad
         Assert.Equal(0, runs.GetProperty("runs").GetArrayLength());
     }
 
+    [Theory(Timeout = 30000)]
+    [InlineData("{\"cron\": \"0 * * * *\", \"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"command\", \"value\": \"true\"}, \"options\": {\"timeout\": \"60d\"}}", "options.timeout", "longer than the largest timeout")]
+    [InlineData("{\"cron\": \"0 * * * *\", \"targetNodeIds\": [\"t01\"], \"action\": {\"type\": \"command\", \"value\": \"true\\u0000x\"}}", "action.value", "NUL character")]
+    public async Task AddSchedule_DurationPastTheCapOrNul_Returns400LikeABatch(string body, string field, string message)
+    {
+        // Issue 12 item 14: schedules accepted a timeout above ~49.7 days too; they are validated like a batch.
+        using HttpClient admin = server.Host.Client();
+        using HttpResponseMessage response = await admin.PostAsync("/api/schedules", new StringContent(body, Encoding.UTF8, "application/json"));
+        string text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        string messages = string.Join(" | ", JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty(field).EnumerateArray().Select(m => m.GetString()));
+        Assert.Contains(message, messages, StringComparison.Ordinal);
+        Assert.Equal(0, (await server.Host.GetJsonAsync("/api/schedules")).GetProperty("schedules").GetArrayLength());
+    }
+
     [Fact(Timeout = 30000)]
     public async Task CreateBatch_NotJsonContentType_Returns415()
     {
@@ -114,6 +130,20 @@ public sealed class BadRequestTests(BadRequestServer server) : IClassFixture<Bad
     }
 
     [Theory(Timeout = 30000)]
+    [InlineData("/api/runs?kind=bogus")]
+    [InlineData("/api/executions?kind=bogus")]
+    public async Task Get_UnknownKind_Returns400NamingKindAndTheValidKinds(string path)
+    {
+        using HttpClient client = server.Host.Client(ApiRole.Viewer);
+        using HttpResponseMessage response = await client.GetAsync(path);
+        string text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        string message = JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("kind")[0].GetString()!;
+        Assert.Equal("unknown kind 'bogus': expected exec, script, sync, lifecycle, device or workflow", message);
+    }
+
+    [Theory(Timeout = 30000)]
     [InlineData("/api/executions/batch/x?page=0", "page")]
     [InlineData("/api/executions/batch/x?pageSize=5000", "pageSize")]
     [InlineData("/api/executions/batch/x?status=done", "status")]
@@ -122,6 +152,8 @@ public sealed class BadRequestTests(BadRequestServer server) : IClassFixture<Bad
     [InlineData("/api/runs/x/export?format=xml", "format")]
     [InlineData("/api/inventory/nodes?pageSize=0", "pageSize")]
     [InlineData("/api/audit?limit=0", "limit")]
+    [InlineData("/api/runs?kind=bogus", "kind")]
+    [InlineData("/api/executions?kind=bogus", "kind")]
     [InlineData("/api/runs?colour=red", "colour")]
     [InlineData("/api/runs?limit=abc", "limit")]
     [InlineData("/api/runs?limit=1&limit=2", "limit")]

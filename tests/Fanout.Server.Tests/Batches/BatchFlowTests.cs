@@ -15,6 +15,39 @@ public sealed class BatchFlowTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
+    [Theory(Timeout = 60000)]
+    [InlineData("db", "t01,t02,t03")]
+    [InlineData("web:db", "")]
+    [InlineData("~t0[13]", "t02,t04,t05")]
+    [InlineData("t0*:&db", "t01,t02,t03")]
+    [InlineData("web,!t02", "t02,t04,t05")]
+    public async Task CreateBatch_SelectorExcludes_TakeTheAnsiblePatternLanguage(string exclude, string expected)
+    {
+        // Issue 10 item 3: the API selector's excludes are the same patterns as --exclude (groups, globs, ~regex, unions).
+        string marker = Path.Combine(_host.Directory, $"excluded-{Guid.NewGuid():N}");
+        using HttpClient op = _host.Client(ApiRole.Operator);
+        using HttpResponseMessage response = await op.PostAsJsonAsync("/api/executions/batch", new
+        {
+            selector = new { patterns = new[] { "t0*" }, excludes = new[] { exclude } },
+            action = new { type = "command", value = $"echo $FANOUT_TARGET >> {marker}" },
+        });
+        string text = await response.Content.ReadAsStringAsync();
+
+        if (expected.Length == 0)
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+            Assert.Contains("selects no targets", text, StringComparison.Ordinal);
+            Assert.False(File.Exists(marker));
+            return;
+        }
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        string id = JsonDocument.Parse(text).RootElement.GetProperty("batchId").GetString()!;
+        JsonElement status = await _host.WaitFinishedAsync(id);
+        Assert.Equal(expected.Split(','), status.GetProperty("executions").EnumerateArray().Select(e => e.GetProperty("nodeId").GetString()));
+        Assert.Equal(expected.Split(','), File.ReadAllLines(marker).Order(StringComparer.Ordinal));
+    }
+
     [Fact(Timeout = 60000)]
     public async Task CreateBatch_GroupsAndNodes_StreamsEventsPagesStatusAndExports()
     {
@@ -125,6 +158,14 @@ public sealed class BatchFlowTests : IAsyncLifetime
         Assert.Equal("cancelled", status.GetProperty("status").GetString());
         Assert.Equal(3, status.GetProperty("counts").GetProperty("cancelled").GetInt32());
         Assert.False(File.Exists(marker));
+        // Issue 12 item 17: the stop reason names who cancelled (a shutdown says so instead: QueueTests).
+        JsonElement run = await _host.GetJsonAsync($"/api/runs/{id}");
+        Assert.Equal("cancelled by operator", run.GetProperty("stopReason").GetString());
+        using (HttpClient viewer = _host.Client(ApiRole.Viewer))
+        {
+            (IReadOnlyList<SseReader.Frame> frames, _) = await SseReader.ReadAsync(viewer, $"/api/executions/batch/{id}/events");
+            Assert.Equal("cancelled by operator", JsonDocument.Parse(frames[^1].Data).RootElement.GetProperty("stopReason").GetString());
+        }
 
         // Resume runs what did not complete, in the same run.
         await File.WriteAllTextAsync(marker + ".go", string.Empty);

@@ -26,6 +26,10 @@ public sealed class QueueTests
         JsonElement secondDone = await host.WaitFinishedAsync(second);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        // Issue 12 item 17: the queue-full 429 says when to come back and has a problem type.
+        Assert.Equal(TimeSpan.FromSeconds(5), third.Headers.RetryAfter?.Delta);
+        Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem.GetProperty("type").GetString());
+        Assert.Equal("application/problem+json", third.Content.Headers.ContentType?.MediaType);
         Assert.Equal(1, problem.GetProperty("queue").GetProperty("queued").GetInt32());
         Assert.Equal(1, problem.GetProperty("queue").GetProperty("capacity").GetInt32());
         Assert.Equal(1, problem.GetProperty("queue").GetProperty("running").GetInt32());
@@ -34,6 +38,7 @@ public sealed class QueueTests
         Assert.Equal(1, JsonDocument.Parse(await cancelQueued.Content.ReadAsStringAsync()).RootElement.GetProperty("cancelled").GetInt32());
         // A batch cancelled while queued is recorded as a cancelled run whose target never ran: resumable.
         Assert.Equal("cancelled", secondDone.GetProperty("runStatus").GetString());
+        Assert.Equal("cancelled by operator", (await host.Store.GetRunAsync(second, CancellationToken.None))!.StopReason);
         Assert.Equal("not-run", secondDone.GetProperty("executions")[0].GetProperty("state").GetString());
         Assert.False(File.Exists(marker));
     }
@@ -51,6 +56,7 @@ public sealed class QueueTests
         await host.DisposeAsync();
 
         Assert.Equal(Fanout.Runs.RunStatus.Cancelled, run!.Status);
+        Assert.Equal("cancelled: the server is shutting down", run.StopReason); // not a user's cancel (issue 12 item 17)
         Assert.Null(plan.Error);
         Assert.Equal(3, plan.Request!.Targets.Count);
     }

@@ -126,7 +126,7 @@ public sealed class SseCountsPropertyTests
             await writer.WriteAsync(e, CancellationToken.None);
         }
 
-        await writer.FinishAsync(final, CancellationToken.None);
+        await writer.FinishAsync(final, stopReason: null, CancellationToken.None);
         var frames = new List<(long, string, JsonElement)>();
         foreach (string block in Encoding.UTF8.GetString(body.ToArray()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
         {

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Fanout.Runs;
 using Fanout.Security;
 
 namespace Fanout.Server.Tests.Security;
@@ -59,6 +60,28 @@ public sealed class HardeningTests(HardenedServer server) : IClassFixture<Harden
             Assert.Equal("http://api", vars.GetProperty("api_endpoint").GetString());
             Assert.Equal("/keys/id", vars.GetProperty("ansible_ssh_private_key_file").GetString());
         }
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task RunsAndExports_OfATargetWithSecretVars_NeverCarryThem()
+    {
+        // Issue 12 item 1: "Inventory JSON in runs/exports never carries them".
+        string id = await Host.CreateBatchAsync(new { targetNodeIds = new[] { "s01" }, action = new { type = "command", value = "echo done" } });
+        await Host.WaitFinishedAsync(id);
+        using HttpClient admin = Host.Client(ApiRole.Admin);
+
+        foreach (string path in new[]
+        {
+            $"/api/runs/{id}", $"/api/runs/{id}/export?format=json", $"/api/runs/{id}/export?format=csv", $"/api/runs/{id}/logs",
+            $"/api/executions/batch/{id}", "/api/runs", $"/api/audit?batchId={id}", "/api/executions",
+        })
+        {
+            string text = await admin.GetStringAsync(path);
+            Assert.DoesNotContain("-pw", text, StringComparison.Ordinal);
+        }
+
+        RunRecord run = (await Host.Store.GetRunAsync(id, CancellationToken.None))!;
+        Assert.DoesNotContain("-pw", $"{run.Operation} {run.Selectors} {run.Options} {run.Parameters}", StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 30000)]

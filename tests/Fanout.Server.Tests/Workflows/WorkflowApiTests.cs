@@ -20,6 +20,15 @@ public sealed class WorkflowApiTests : IAsyncLifetime
             - {name: steps_ok, type: gauge, value: ".succeeded_steps"}
         """;
 
+    private const string Shadow = """
+        name: shadow
+        steps:
+          - {name: greet, command: "echo hi"}
+        metrics:
+          custom_metrics:
+            - {name: fanout_runs_total, type: gauge, value: ".succeeded_steps"}
+        """;
+
     private const string Gated = """
         name: gated
         steps:
@@ -54,12 +63,36 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Directory.CreateDirectory(dir);
         await File.WriteAllTextAsync(Path.Combine(dir, "hello.yaml"), Hello);
         await File.WriteAllTextAsync(Path.Combine(dir, "gated.yaml"), Gated);
+        await File.WriteAllTextAsync(Path.Combine(dir, "shadow.yaml"), Shadow);
         await File.WriteAllTextAsync(Path.Combine(dir, "rollout.yaml"), Rollout);
         await File.WriteAllTextAsync(Path.Combine(dir, "secret.yaml"), Secret);
         await File.WriteAllTextAsync(Path.Combine(dir, "bad.yaml"), "name: bad\nsteps:\n  - {name: s, comand: echo}\n");
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact(Timeout = 60000)]
+    public async Task Breakers_ListAndReset_ClosesAnOpenBreakerAndAudits()
+    {
+        var store = (IWorkflowStore)_host.Store;
+        await store.SaveBreakerAsync(new CircuitBreakerRecord { Workflow = "payments", Name = "db", State = "open", ConsecutiveFailures = 5, OpenedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
+
+        JsonElement listed = await _host.GetJsonAsync("/api/breakers?workflow=payments");
+        using HttpClient viewer = _host.Client(ApiRole.Viewer);
+        HttpResponseMessage refused = await viewer.PostAsync("/api/breakers/payments/db/reset", null);
+        using HttpClient operatorClient = _host.Client(ApiRole.Operator);
+        HttpResponseMessage missing = await operatorClient.PostAsync("/api/breakers/payments/nope/reset", null);
+        HttpResponseMessage reset = await operatorClient.PostAsync("/api/breakers/payments/db/reset", null);
+
+        JsonElement breaker = Assert.Single(listed.GetProperty("breakers").EnumerateArray());
+        Assert.Equal(("db", "open", 5), (breaker.GetProperty("name").GetString(), breaker.GetProperty("state").GetString(), breaker.GetProperty("consecutiveFailures").GetInt32()));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
+        CircuitBreakerRecord after = (await store.GetBreakerAsync("payments", "db", CancellationToken.None))!;
+        Assert.Equal(("closed", 0), (after.State, after.ConsecutiveFailures));
+        Assert.Contains(await _host.AuditAsync("breaker.reset"), a => a.GetProperty("batchId").GetString() == "payments/db");
+    }
 
     [Fact(Timeout = 60000)]
     public async Task Run_RecordsTheRunInHistory_AndExposesItsMetrics()
@@ -74,6 +107,20 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Assert.Contains(history, r => r.RunId == runId);
         Assert.Contains("\nsteps_ok{workflow=\"hello\"} 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("# TYPE fanout_approvals_pending gauge", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task WorkflowMetric_NamedLikeABuiltInFamily_IsPrefixed_NeverASecondTypeBlock()
+    {
+        string runId = await StartAsync("/api/workflows/run", new { file = "shadow.yaml" }, "runId");
+        RunRecord run = await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
+        string metrics = await WaitForMetricAsync("\nworkflow_fanout_runs_total{");
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Contains("\nworkflow_fanout_runs_total{workflow=\"shadow\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Single(metrics.Split('\n'), l => l.StartsWith("# TYPE fanout_runs_total ", StringComparison.Ordinal));
+        Assert.Contains("# TYPE fanout_runs_total counter", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain(metrics.Split('\n'), l => l.StartsWith("fanout_runs_total{workflow=", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 60000)]

@@ -257,6 +257,7 @@ internal sealed partial class WorkflowExecution
             Tags = selection.Tags,
             Patterns = selection.Patterns,
             Groups = selection.Groups,
+            Excludes = selection.Excludes,
         };
         try
         {

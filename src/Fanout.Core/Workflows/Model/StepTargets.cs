@@ -15,6 +15,12 @@ public sealed record StepTargets
     /// <summary>Groups (<c>group:</c>).</summary>
     public IReadOnlyList<string> Groups { get; init; } = [];
 
+    /// <summary>
+    /// Targets to leave out (<c>exclude:</c>, a string or list): each is an Ansible host pattern like <c>--exclude</c>
+    /// takes — a name, group, glob, <c>~regex</c>, or a union with <c>,</c>/<c>:</c>, <c>&amp;</c> and <c>!</c>.
+    /// </summary>
+    public IReadOnlyList<string> Excludes { get; init; } = [];
+
     /// <summary>At most this many targets, or null.</summary>
     public int? Limit { get; init; }
 

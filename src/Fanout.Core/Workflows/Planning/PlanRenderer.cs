@@ -203,7 +203,8 @@ public static class PlanRenderer
 
         if (s.Targets is { } t)
         {
-            var selectors = t.Tags.Select(x => "tag " + x).Concat(t.Patterns.Select(x => "pattern " + x)).Concat(t.Groups.Select(x => "group " + x));
+            var selectors = t.Tags.Select(x => "tag " + x).Concat(t.Patterns.Select(x => "pattern " + x)).Concat(t.Groups.Select(x => "group " + x))
+                .Concat(t.Excludes.Select(x => "except " + x));
             d.Add("on " + string.Join(" ", selectors) + (t.BatchSizes.Count > 0 ? " in waves " + string.Join("/", t.BatchSizes) : string.Empty));
         }
 

@@ -17,8 +17,13 @@ internal sealed class ApprovalGate
     private readonly TimeProvider _time;
     private readonly string _actor;
 
-    public ApprovalGate(string runId, WorkflowRunnerOptions options, WorkflowPublisher publisher, RunReporter reporter, TimeProvider time, string actor)
+    // The workflow asks for a distinct approver (approval: {distinct_approver: true}): the starter's terminal prompt may
+    // reject, never approve — someone else approves (fanout approve, the API).
+    private readonly bool _distinctApprover;
+
+    public ApprovalGate(string runId, WorkflowRunnerOptions options, WorkflowPublisher publisher, RunReporter reporter, TimeProvider time, string actor, bool distinctApprover = false)
     {
+        _distinctApprover = distinctApprover;
         _runId = runId;
         _options = options;
         _store = options.Store is null ? null : options.Store as IWorkflowStore;
@@ -61,6 +66,11 @@ internal sealed class ApprovalGate
                 pending.Remove(first);
                 if (first == prompt && await prompt.ConfigureAwait(false) is { } answer)
                 {
+                    if (answer && _distinctApprover)
+                    {
+                        continue; // the prompt is the starter's: an approval must come from someone else, keep waiting for it
+                    }
+
                     string actor = _actor;
                     if (store is null || await store.DecideApprovalAsync(_runId, node.Path, answer, actor, "answered at the terminal", _time.GetUtcNow(), ct).ConfigureAwait(false))
                     {
