@@ -43,6 +43,7 @@ internal static class FanoutApp
             ContinueCommand.CreateRetry(context),
             ContinueCommand.CreateResume(context),
             CancelCommand.Create(context),
+            BreakerCommand.Create(context),
             ScheduleCommand.Create(context),
             ServeCommand.Create(context),
             TokenCommand.Create(context),

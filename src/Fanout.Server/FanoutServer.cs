@@ -152,6 +152,7 @@ public static class FanoutServer
         ScheduleEndpoints.Map(app);
         WorkflowEndpoints.Map(app);
         WorkflowRunEndpoints.Map(app);
+        BreakerEndpoints.Map(app);
         TokenEndpoints.Map(app);
         AuditEndpoints.Map(app);
         ExecutionList.Map(app);

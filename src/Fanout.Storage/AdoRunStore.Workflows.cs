@@ -67,6 +67,22 @@ internal abstract partial class AdoRunStore : IWorkflowStore
     }
 
     /// <inheritdoc/>
+    public Task<IReadOnlyList<CircuitBreakerRecord>> ListBreakersAsync(CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT workflow, name, state, consecutive_failures, opened_at, updated_at FROM circuit_breakers ORDER BY workflow, name",
+            [],
+            r => new CircuitBreakerRecord
+            {
+                Workflow = r.GetString(0),
+                Name = r.GetString(1),
+                State = r.GetString(2),
+                ConsecutiveFailures = ReadInt(r, 3),
+                OpenedAt = ReadTimeOrNull(r, 4),
+                UpdatedAt = ReadTime(r, 5),
+            },
+            cancellationToken);
+
+    /// <inheritdoc/>
     public Task SaveBreakerAsync(CircuitBreakerRecord breaker, CancellationToken cancellationToken) =>
         WithConnectionAsync(connection => ExecAsync(connection, null,
             "INSERT INTO circuit_breakers (workflow, name, state, consecutive_failures, opened_at, updated_at) VALUES (@w, @n, @s, @f, @o, @u) " +

@@ -168,6 +168,11 @@ internal sealed class ActingCommand
             }
         }
 
+        if (OpenFileBudget.Check(options.MaxConcurrency, targets) is { } tooMany)
+        {
+            return await UsageAsync(commandName, tooMany).ConfigureAwait(false);
+        }
+
         string format = parsed.GetValue(_options.Output) ?? "table";
         bool document = format is "json" or "csv";
         TextWriter progressWriter = document ? error : _context.Console.Out;

@@ -26,7 +26,18 @@ internal static class CliConfig
     }
 
     /// <summary>Validation options that know the configured notification channels.</summary>
-    public static WorkflowValidationOptions ValidationOptions(FanoutConfig config) => new() { ConfiguredChannels = [.. config.Channels.Keys] };
+    public static WorkflowValidationOptions ValidationOptions(FanoutConfig config) => new()
+    {
+        ConfiguredChannels = [.. config.Channels.Keys],
+        ConfiguredActions = [.. config.Actions.Keys],
+        LogAggregationConfigured = config.LogAggregationPath is not null,
+    };
+
+    /// <summary>
+    /// The config for validating and running a workflow, loaded as notification delivery loads it; an invalid config
+    /// does not stop a run (its errors are reported by <c>fanout validate</c>) and counts as the defaults here.
+    /// </summary>
+    public static FanoutConfig ForRun(CliContext context) => FanoutConfigLoader.Load(context.GetEnvironmentVariable, context.CurrentDirectory).Config;
 
     public static string Resolve(CliContext context, string path) => Path.GetFullPath(path, context.CurrentDirectory);
 }

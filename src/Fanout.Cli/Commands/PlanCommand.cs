@@ -44,7 +44,7 @@ internal static class PlanCommand
         cancellationToken.ThrowIfCancellationRequested();
         TextWriter error = context.Console.Error;
         string path = Path.IsPathRooted(file) ? file : Path.Combine(context.CurrentDirectory, file);
-        var result = WorkflowValidator.ValidateFile(path);
+        var result = WorkflowValidator.ValidateFile(path, CliConfig.ValidationOptions(CliConfig.ForRun(context)));
         foreach (Diagnostic diagnostic in result.Diagnostics)
         {
             await error.WriteLineAsync((diagnostic with { Position = diagnostic.Position with { File = file } }).ToString()).ConfigureAwait(false);

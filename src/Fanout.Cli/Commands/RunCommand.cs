@@ -91,7 +91,9 @@ internal static class RunCommand
         }
 
         string path = Path.IsPathRooted(invocation.File) ? invocation.File : Path.Combine(context.CurrentDirectory, invocation.File);
-        WorkflowParseResult validated = WorkflowValidator.ValidateFile(path);
+        // The same config lookup as notification delivery: a channel configured there is not reported as unconfigured.
+        Configuration.FanoutConfig config = CliConfig.ForRun(context);
+        WorkflowParseResult validated = WorkflowValidator.ValidateFile(path, CliConfig.ValidationOptions(config));
         foreach (Diagnostic diagnostic in validated.Diagnostics)
         {
             await err.WriteLineAsync((diagnostic with { Position = diagnostic.Position with { File = invocation.File } }).ToString()).ConfigureAwait(false);
@@ -191,6 +193,7 @@ internal static class RunCommand
             ContinueOnError = invocation.ContinueOnError,
             Timeout = timeout,
             Notifier = WorkflowNotifierFactory.Create(context),
+            Config = CliConfig.ForRun(context),
             Progress = tracker,
             ConfirmRerun = (step, _) => Task.FromResult(yes || (interactive && Confirm(context, $"Step '{step}' was running when the run stopped and is not marked idempotent. Run it again? [y/N] "))),
             // With a distinct approver required (approval: {distinct_approver: true}) the starter's terminal may only reject:

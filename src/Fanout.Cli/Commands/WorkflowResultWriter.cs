@@ -35,6 +35,8 @@ internal static class WorkflowResultWriter
                 ["outputs"] = result.Outputs.ToDictionary(k => k.Key, k => k.Value),
                 ["degradations"] = result.Degradations.Cast<object?>().ToList(),
                 ["alerts"] = result.Alerts.Cast<object?>().ToList(),
+                ["recoveries"] = result.Recoveries.Cast<object?>().ToList(),
+                ["health"] = result.Health,
                 ["figures"] = result.Figures.ToDictionary(k => k.Key, k => k.Value),
             };
             using JsonDocument doc = JsonDocument.Parse(TemplateValues.ToJson(document));
@@ -85,6 +87,16 @@ internal static class WorkflowResultWriter
         if (result.RolledBack)
         {
             await context.Console.Error.WriteLineAsync("rolled back").ConfigureAwait(false);
+        }
+
+        foreach (string r in result.Recoveries)
+        {
+            await context.Console.Error.WriteLineAsync("recovery " + r).ConfigureAwait(false);
+        }
+
+        if (result.Health is { } health)
+        {
+            await context.Console.Error.WriteLineAsync(health).ConfigureAwait(false);
         }
 
         foreach (string d in result.Degradations)

@@ -22,6 +22,18 @@ public sealed record FanoutConfig
     /// <value>The default is <see langword="false"/>.</value>
     public bool Strict { get; init; }
 
+    /// <summary>
+    /// Where workflows with <c>monitoring.log_aggregation: true</c> append their step logs as JSON lines
+    /// (<c>log_aggregation.path</c>), or null when not configured (the default).
+    /// </summary>
+    public string? LogAggregationPath { get; init; }
+
+    /// <summary>
+    /// Named actions (<c>actions: {NAME: command}</c>) that workflow recovery strategies may run when the workflow does not
+    /// define an action of that name itself. The default value is empty.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Actions { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Notification channels by name (case-sensitive). The default value is empty.</summary>
     public IReadOnlyDictionary<string, NotificationChannel> Channels { get; init; } = new Dictionary<string, NotificationChannel>(StringComparer.Ordinal);
 }

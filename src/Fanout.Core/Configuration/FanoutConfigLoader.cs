@@ -14,7 +14,8 @@ namespace Fanout.Configuration;
 /// </summary>
 public static partial class FanoutConfigLoader
 {
-    private static readonly string[] TopFields = ["notifications", "workflows_dir", "templates_dir", "strict"];
+    private static readonly string[] TopFields = ["notifications", "workflows_dir", "templates_dir", "strict", "log_aggregation", "actions"];
+    private static readonly string[] LogAggregationFields = ["path"];
     private static readonly string[] NotificationFields = ["channels"];
     private static readonly string[] ChannelFields = ["type", "url", "headers", "timeout", "command"];
     private static readonly string[] ChannelTypes = ["webhook", "command"];
@@ -114,6 +115,43 @@ public static partial class FanoutConfigLoader
         if (yaml.String(f["templates_dir"], "templates_dir") is { Length: > 0 } templates)
         {
             config = config with { TemplatesDirectory = ResolvePath(templates, baseDirectory, environment) };
+        }
+
+        if (yaml.Mapping(f["log_aggregation"], "log_aggregation", LogAggregationFields) is { } logs)
+        {
+            if (yaml.String(logs["path"], "path") is { Length: > 0 } sink)
+            {
+                config = config with { LogAggregationPath = ResolvePath(sink, baseDirectory, environment) };
+            }
+            else
+            {
+                yaml.Error(logs.Node, "log_aggregation needs 'path' (the file step logs are appended to as JSON lines)");
+            }
+        }
+
+        if (f["actions"] is { } actionsNode && !YamlReader.IsNull(actionsNode))
+        {
+            var actions = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (actionsNode is YamlMappingNode actionMap)
+            {
+                foreach (var (key, value) in actionMap.Children)
+                {
+                    if (key is YamlScalarNode { Value: { Length: > 0 } actionName } && yaml.String(value, actionName) is { Length: > 0 } actionCommand)
+                    {
+                        actions[actionName] = actionCommand;
+                    }
+                    else
+                    {
+                        yaml.Error(value, "actions must map a name to a command line (NAME: \"command …\")");
+                    }
+                }
+            }
+            else
+            {
+                yaml.Error(actionsNode, "actions must be a mapping of NAME: command");
+            }
+
+            config = config with { Actions = actions };
         }
 
         if (yaml.Mapping(f["notifications"], "notifications", NotificationFields) is { } n && n["channels"] is { } channelsNode && !YamlReader.IsNull(channelsNode))

@@ -29,6 +29,14 @@ public sealed class Template
     /// </summary>
     public IReadOnlyCollection<string> ReferencedNames { get; }
 
+    /// <summary>
+    /// The names of <see cref="ReferencedNames"/> read only through <c>default</c> (<c>.x | default "none"</c>): they may be
+    /// missing without a warning or an error.
+    /// </summary>
+    public IReadOnlyCollection<string> DefaultedNames => _defaulted ??= DefaultGuards.Find(Nodes);
+
+    private IReadOnlyCollection<string>? _defaulted;
+
     /// <summary>True when the template has at least one action (otherwise it renders to its source).</summary>
     public bool HasActions => Nodes.Any(n => n is not TextNode);
 

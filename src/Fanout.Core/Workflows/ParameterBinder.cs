@@ -125,6 +125,14 @@ public static class ParameterBinder
             values[k] = v;
         }
 
+        // A name the workflow reads that nothing defines fails here — before anything runs — the same way for plan, run,
+        // schedules and the API (validate warns about the same names); a read through `default` is not a problem.
+        foreach (var (name, position) in WorkflowNames.Undefined(workflow, values))
+        {
+            var how = name is "environment" or "env" ? $"-e ENV (or --set {name}=VALUE)" : $"--set {name}=VALUE";
+            errors.Add($"{position}: undefined name '.{name}': give it with {how}, or declare it as a parameter with a default");
+        }
+
         return new ParameterBindingResult(values, errors, secrets.Where(s => s.Length > 0).Distinct().ToList());
     }
 

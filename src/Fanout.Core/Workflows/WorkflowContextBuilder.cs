@@ -24,7 +24,8 @@ public static class WorkflowContextBuilder
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(parameters);
         var errors = new List<Diagnostic>();
-        var root = new Dictionary<string, object?>(StringComparer.Ordinal) { ["workflow_name"] = workflow.Name };
+        // failed_step is what recovery conditions read; before the run fails its fields are all null.
+        var root = new Dictionary<string, object?>(StringComparer.Ordinal) { ["workflow_name"] = workflow.Name, ["failed_step"] = Engine.StepContext.FailedStep(null) };
         foreach (var (k, v) in builtIns ?? new Dictionary<string, object?>())
         {
             root[k] = v;

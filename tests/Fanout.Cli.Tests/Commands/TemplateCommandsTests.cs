@@ -54,6 +54,27 @@ public sealed class TemplateCommandsTests : IDisposable
     }
 
     [Fact(Timeout = 30000)]
+    public async Task Create_EnvAndParameterOptions_AreDefaultsLikeSet()
+    {
+        // The document's habit: a declared template parameter as its own option, -e for the environment.
+        (int exit, _, string stderr) = await _cli.RunAsync("create", "microservice-deployment", "--template", "deployment", "--services", "api,worker", "-e", "production", "--set", "version=2.0.0");
+
+        Assert.True(exit == ExitCodes.Success, stderr);
+        var workflow = Fanout.Workflows.Validation.WorkflowValidator.ValidateFile(Path.Combine(_cli.Directory, "workflows", "microservice-deployment.yaml")).Workflow!;
+        Assert.Equal(new List<object?> { "api", "worker" }, workflow.Parameters.Single(p => p.Name == "services").Default);
+        Assert.Equal("production", workflow.Parameters.Single(p => p.Name == "environment").Default);
+        Assert.Equal("2.0.0", workflow.Parameters.Single(p => p.Name == "version").Default);
+
+        (int json, _, string jsonErr) = await _cli.RunAsync("create", "json-form", "--template", "deployment", "--set", "services=[\"api\",\"worker\"],version=2.0.1");
+        Assert.True(json == ExitCodes.Success, jsonErr);
+
+        (int bad, _, string unknown) = await _cli.RunAsync("create", "x", "--template", "deployment", "--servcies", "api", "-o", "x.yaml");
+        Assert.Equal(ExitCodes.UsageError, bad);
+        Assert.Contains("template 'deployment' has no parameter 'servcies' (did you mean 'services'?)", unknown, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_cli.Directory, "x.yaml")));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task Create_BadInput_ExitsTwoAndWritesNothing()
     {
         (int exit, _, string stderr) = await _cli.RunAsync("create", "x", "--template", "deploymnet", "-o", "x.yaml");

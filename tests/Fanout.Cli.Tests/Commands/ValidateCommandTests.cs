@@ -25,7 +25,7 @@ public sealed class ValidateCommandTests : IDisposable
             """
             wf.yaml:2:5: error: step 'build' needs a 'command', a 'script' or child 'steps'
             wf.yaml:3:5: error: unknown field 'comand' in a step (did you mean 'command'?)
-            wf.yaml:5:22: warning: 'versoin' is not a declared parameter, variable or condition; it must be given with --set or -e, or the run fails when it is read
+            wf.yaml:5:22: warning: 'versoin' is not a declared parameter, variable or condition; it must be given with --set or -e, or plan and run stop with an error
             wf.yaml:6:18: error: step 'test' depends on unknown step 'biuld' (did you mean 'build'?) (depends_on names a sibling step)
 
             """.ReplaceLineEndings("\n"),

@@ -68,6 +68,25 @@ public sealed class ParameterBinderTests
     }
 
     [Fact]
+    public void Bind_UndefinedEnvironment_IsAnErrorBeforeAnythingRuns_UnlessGivenOrReadThroughDefault()
+    {
+        var workflow = WorkflowParser.Parse("""
+            steps:
+              - name: a
+                command: echo {{ .environment }} {{ .extra | default "none" }} {{ default "x" .other }}
+            """, "wf.yaml").Workflow!;
+
+        var missing = ParameterBinder.Bind(workflow, new ParameterInputs());
+        var given = ParameterBinder.Bind(workflow, new ParameterInputs { Environment = "production" });
+        var validated = Fanout.Workflows.Validation.WorkflowValidator.Validate(workflow);
+
+        Assert.Equal(["wf.yaml:3:22: undefined name '.environment': give it with -e ENV (or --set environment=VALUE), or declare it as a parameter with a default"], missing.Errors);
+        Assert.True(given.Success, string.Join("\n", given.Errors));
+        var warning = Assert.Single(validated); // the same name warns at validation; the names read through default do not
+        Assert.Contains("'environment' is not a declared parameter; it must be given with -e ENV", warning.Message);
+    }
+
+    [Fact]
     public void SetArgument_Parse_WithoutKey_IsAnError()
     {
         SetArgument.Parse("just-a-value", out var error);

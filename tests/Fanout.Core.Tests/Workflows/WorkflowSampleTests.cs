@@ -43,7 +43,7 @@ public sealed class WorkflowSampleTests
 
         Assert.Equal("deployment", wf.Name);
         Assert.Equal("platform-team", wf.Author);
-        Assert.Equal(["version", "services", "replicas"], wf.Parameters.Select(p => p.Name));
+        Assert.Equal(["version", "services", "replicas", "environment"], wf.Parameters.Select(p => p.Name));
         Assert.Equal(ParameterType.List, wf.Parameters[1].Type);
         Assert.Equal(new List<object?> { "api", "worker", "scheduler" }, wf.Parameters[1].Default);
         Assert.Equal(3L, wf.Parameters[2].Default);
@@ -60,7 +60,7 @@ public sealed class WorkflowSampleTests
         Assert.Equal(3, verify.Retry!.Attempts);
         Assert.Equal(Fanout.Execution.Backoff.Exponential, verify.Retry.Backoff);
         Assert.Equal("{{ .version }}", verify.Environment["RELEASE"].Text);
-        Assert.Equal(new Fanout.Diagnostics.SourcePosition(verify.Command!.Origin.Start.File, 58, 7), verify.Command.Origin.Start);
+        Assert.Equal(new Fanout.Diagnostics.SourcePosition(verify.Command!.Origin.Start.File, 63, 7), verify.Command.Origin.Start);
     }
 
     [Fact]

@@ -72,6 +72,29 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact(Timeout = 60000)]
+    public async Task Breakers_ListAndReset_ClosesAnOpenBreakerAndAudits()
+    {
+        var store = (IWorkflowStore)_host.Store;
+        await store.SaveBreakerAsync(new CircuitBreakerRecord { Workflow = "payments", Name = "db", State = "open", ConsecutiveFailures = 5, OpenedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
+
+        JsonElement listed = await _host.GetJsonAsync("/api/breakers?workflow=payments");
+        using HttpClient viewer = _host.Client(ApiRole.Viewer);
+        HttpResponseMessage refused = await viewer.PostAsync("/api/breakers/payments/db/reset", null);
+        using HttpClient operatorClient = _host.Client(ApiRole.Operator);
+        HttpResponseMessage missing = await operatorClient.PostAsync("/api/breakers/payments/nope/reset", null);
+        HttpResponseMessage reset = await operatorClient.PostAsync("/api/breakers/payments/db/reset", null);
+
+        JsonElement breaker = Assert.Single(listed.GetProperty("breakers").EnumerateArray());
+        Assert.Equal(("db", "open", 5), (breaker.GetProperty("name").GetString(), breaker.GetProperty("state").GetString(), breaker.GetProperty("consecutiveFailures").GetInt32()));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
+        CircuitBreakerRecord after = (await store.GetBreakerAsync("payments", "db", CancellationToken.None))!;
+        Assert.Equal(("closed", 0), (after.State, after.ConsecutiveFailures));
+        Assert.Contains(await _host.AuditAsync("breaker.reset"), a => a.GetProperty("batchId").GetString() == "payments/db");
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task Run_RecordsTheRunInHistory_AndExposesItsMetrics()
     {
         string runId = await StartAsync("/api/workflows/run", new { file = "hello.yaml", parameters = new { who = "api" } }, "runId");

@@ -36,7 +36,7 @@ internal static class FanoutProcess
     public static Process Start(string workingDirectory, params string[] args) => Start(workingDirectory, null, args);
 
     /// <summary>Starts fanout with extra environment variables.</summary>
-    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, string[] args)
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -66,7 +66,7 @@ internal static class FanoutProcess
     public static Task<Result> RunAsync(string workingDirectory, params string[] args) => RunAsync(workingDirectory, null, args);
 
     /// <summary>Runs fanout to its end with extra environment variables.</summary>
-    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, string[] args)
+    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         using Process p = Start(workingDirectory, environment, args);
         p.StandardInput.Close();

@@ -68,6 +68,7 @@ internal sealed partial class LocalSession : ISession
                 await TerminateAsync(process, ownGroup).ConfigureAwait(false);
                 await DrainAsync(process, stdoutPump, stderrPump, stdinFeed).ConfigureAwait(false);
                 Running.TryRemove(process, out _);
+                ClosePipes(process);
                 throw;
             }
 
@@ -75,6 +76,7 @@ internal sealed partial class LocalSession : ISession
             // timeout or cancel kills what the command started.
             Running.TryRemove(process, out _);
             CommandResult result = Signals.ToResult(process.ExitCode);
+            ClosePipes(process);
             return result;
         }
     }
@@ -219,6 +221,24 @@ internal sealed partial class LocalSession : ISession
         foreach (int pid in tree)
         {
             Signals.Send(pid, signal);
+        }
+    }
+
+    /// <summary>
+    /// Closes our ends of the pipes now. Process.Dispose leaves the redirected streams to the finalizer, so at thousands of
+    /// short commands the descriptors piled up (hundreds at once) until a GC, and a run under a tight <c>ulimit -n</c>
+    /// failed with "too many open files".
+    /// </summary>
+    private static void ClosePipes(Process process)
+    {
+        try
+        {
+            process.StandardOutput.Dispose();
+            process.StandardError.Dispose();
+        }
+        catch (IOException)
+        {
+            // Already closed.
         }
     }
 

@@ -145,6 +145,7 @@ internal sealed partial class WorkflowExecution
         {
             if (failed)
             {
+                await RecoverAsync(UnhandledFailures(), after).ConfigureAwait(false);
                 rolledBack = await _compensation.RollbackAsync(UnhandledFailures(), _failure, after).ConfigureAwait(false);
                 await RunHooksAsync(_workflow.OnFailure, "on_failure", after).ConfigureAwait(false);
                 await RunHooksAsync(_workflow.PostExecution?.Failure ?? [], "post_execution/failure", after).ConfigureAwait(false);
@@ -188,6 +189,26 @@ internal sealed partial class WorkflowExecution
         }
 
         Dictionary<string, object?> figures = _reporter.Figures(leaves, degradations, duration, status, rolledBack);
+        List<RuntimeStep> healthSteps = [.. leaves.Where(IsHealthStep)];
+        figures["rollback_count"] = rolledBack ? 1L : 0L;
+        figures["health_checks_passed"] = (long)healthSteps.Count(l => l.State == StepState.Succeeded);
+        figures["health_checks_failed"] = (long)healthSteps.Count(l => l.State is StepState.Failed or StepState.TimedOut or StepState.ShortCircuited);
+        List<string> recoveries;
+        lock (_recoveries)
+        {
+            recoveries = [.. _recoveries];
+        }
+
+        figures["recoveries"] = (long)recoveries.Count;
+        string? health = null;
+        if (_workflow.Monitoring?.HealthChecks == true)
+        {
+            health = healthSteps.Count == 0
+                ? "health checks: no health step in the run (steps whose name contains 'health')"
+                : $"health checks: {figures["health_checks_passed"]} passed, {figures["health_checks_failed"]} failed ({string.Join(", ", healthSteps.Select(h => $"{h.Path} {h.State.ToWireName()}"))})";
+            await _reporter.AnnotateAsync("health", (long)figures["health_checks_failed"]! > 0 ? "warning" : "info", health, CancellationToken.None).ConfigureAwait(false);
+        }
+
         _reporter.RecordWorkflowMetrics(figures, leaves);
         List<string> alerts = await _reporter.RaiseAlertsAsync(figures).ConfigureAwait(false);
         await _reporter.SaveMetricsAsync().ConfigureAwait(false);
@@ -197,7 +218,8 @@ internal sealed partial class WorkflowExecution
             RunStatus.Succeeded => $"workflow {_workflow.Name} succeeded in {Duration.Format(duration)}",
             _ => $"workflow {_workflow.Name} {status.ToWireName()}: {masked}",
         };
-        await _reporter.NotifyAsync(status == RunStatus.Succeeded ? "completed" : "failed", null, summary, figures, CancellationToken.None).ConfigureAwait(false);
+        bool alertOnFailure = status != RunStatus.Succeeded && _workflow.Monitoring?.AlertOnFailure == true;
+        await _reporter.NotifyAsync(status == RunStatus.Succeeded ? "completed" : "failed", null, summary, figures, CancellationToken.None, force: alertOnFailure).ConfigureAwait(false);
         Batch = new BatchResult
         {
             RunId = RunId,
@@ -216,6 +238,11 @@ internal sealed partial class WorkflowExecution
             results = [.. _results];
         }
 
+        if (_workflow.Monitoring?.LogAggregation == true)
+        {
+            await _reporter.AggregateLogsAsync(results).ConfigureAwait(false);
+        }
+
         return new WorkflowRunResult
         {
             RunId = RunId,
@@ -226,6 +253,8 @@ internal sealed partial class WorkflowExecution
             Error = masked,
             RolledBack = rolledBack,
             Degradations = [.. _degradations],
+            Recoveries = recoveries,
+            Health = health,
             Alerts = alerts,
             Figures = figures,
             StartedAt = startedAt,

@@ -29,6 +29,12 @@ public sealed record WorkflowRunResult
     /// <summary>The degradations recorded on the run (circuit-breaker fallbacks).</summary>
     public IReadOnlyList<string> Degradations { get; init; } = [];
 
+    /// <summary>The recovery strategies that fired, as "strategy (condition): action ok|failed|undefined, …", in order.</summary>
+    public IReadOnlyList<string> Recoveries { get; init; } = [];
+
+    /// <summary>The health summary of <c>monitoring.health_checks</c> (the run's health steps and their states), or null.</summary>
+    public string? Health { get; init; }
+
     /// <summary>The monitoring alerts raised after the run, as "severity: message".</summary>
     public IReadOnlyList<string> Alerts { get; init; } = [];
 

@@ -26,6 +26,13 @@ public sealed class WorkflowRunnerOptions
     /// </summary>
     public Runs.IRunStore? Store { get; set; }
 
+    /// <summary>
+    /// Fanout's config file: the actions recovery strategies may run when the workflow does not define them, the log
+    /// aggregation sink of <c>monitoring.log_aggregation</c>, and the channels <c>monitoring.alert_on_failure</c> uses when
+    /// the workflow names none. The default value is null (none of these).
+    /// </summary>
+    public Configuration.FanoutConfig? Config { get; set; }
+
     /// <summary>Sends <c>notifications.events</c>. The default value is <see cref="NullNotifier.Instance"/>.</summary>
     public INotifier? Notifier { get; set; }
 

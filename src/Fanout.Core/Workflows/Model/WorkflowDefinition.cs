@@ -71,6 +71,15 @@ public sealed record WorkflowDefinition
     /// <summary>Metrics (W16), or null.</summary>
     public MetricsSettings? Metrics { get; init; }
 
+    /// <summary>The switches of <c>monitoring:</c> (W16), or null when the block is absent.</summary>
+    public MonitoringSettings? Monitoring { get; init; }
+
+    /// <summary>Recovery strategies (<c>recovery:</c>), or null.</summary>
+    public RecoveryPolicy? Recovery { get; init; }
+
+    /// <summary>Named actions (<c>actions:</c>) that recovery strategies run; each is a step named after its key.</summary>
+    public IReadOnlyList<WorkflowStep> Actions { get; init; } = [];
+
     /// <summary>Monitoring alerts (W16).</summary>
     public IReadOnlyList<MonitoringAlert> Alerts { get; init; } = [];
 

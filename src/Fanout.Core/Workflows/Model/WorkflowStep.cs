@@ -11,6 +11,12 @@ public sealed record WorkflowStep
     /// <summary>The step name (unique in the workflow; used by <c>depends_on</c> and <c>.steps.NAME</c>).</summary>
     public required string Name { get; init; }
 
+    /// <summary>
+    /// Whether <see cref="Name"/> was derived because the step has none (a mapping without <c>name</c>, or a bare string):
+    /// <c>OWNER[n]</c> for the n-th child of step OWNER, <c>FIELD[n]</c> in a top-level or hook list.
+    /// </summary>
+    public bool NameDerived { get; init; }
+
     /// <summary>Human description.</summary>
     public string? Description { get; init; }
 

@@ -15,7 +15,9 @@ internal sealed partial class WorkflowReader
     private static readonly string[] ApprovalFields = ["distinct_approver"];
     private static readonly string[] MetricsFields = ["enabled", "collectors", "custom_metrics"];
     private static readonly string[] CustomMetricFields = ["name", "type", "description", "value"];
-    private static readonly string[] MonitoringFields = ["alerts"];
+    private static readonly string[] MonitoringFields = ["alerts", "metrics", "health_checks", "metrics_collection", "log_aggregation", "alert_on_failure"];
+    private static readonly string[] RecoveryFields = ["enabled", "strategies"];
+    private static readonly string[] StrategyFields = ["name", "conditions", "actions", "enabled"];
     private static readonly string[] AlertFields = ["condition", "severity", "message"];
 
     private ResourceLimits? ReadResourceLimits(YamlNode? node)
@@ -208,13 +210,94 @@ internal sealed partial class WorkflowReader
         };
     }
 
-    private List<MonitoringAlert> ReadMonitoring(YamlNode? node)
+    private RecoveryPolicy? ReadRecovery(YamlNode? node)
+    {
+        if (yaml.Mapping(node, "recovery", RecoveryFields) is not { } f)
+        {
+            return null;
+        }
+
+        var strategies = new List<RecoveryStrategy>();
+        foreach (var item in yaml.Sequence(f["strategies"], "strategies"))
+        {
+            if (yaml.Mapping(item, "a recovery strategy", StrategyFields) is not { } s)
+            {
+                continue;
+            }
+
+            var name = RequireName(s, "a recovery strategy");
+            var conditions = yaml.Names(s["conditions"], "conditions");
+            var actions = yaml.Names(s["actions"], "actions");
+            if (conditions.Count == 0)
+            {
+                yaml.Error(item, $"recovery strategy '{name}' needs 'conditions' (a failure class such as any, deployment_timeout or health_check_failed, or a condition name)");
+            }
+
+            if (actions.Count == 0)
+            {
+                yaml.Error(item, $"recovery strategy '{name}' needs 'actions' (names from the workflow's 'actions:' map)");
+            }
+
+            strategies.Add(new RecoveryStrategy
+            {
+                Name = name,
+                Conditions = conditions,
+                Actions = actions,
+                Enabled = yaml.Bool(s["enabled"], "enabled") ?? true,
+                Position = yaml.Position(item),
+            });
+        }
+
+        return new RecoveryPolicy { Enabled = yaml.Bool(f["enabled"], "enabled") ?? true, Strategies = strategies, Position = yaml.Position(f.Node) };
+    }
+
+    private List<WorkflowStep> ReadActions(YamlNode? node)
+    {
+        var result = new List<WorkflowStep>();
+        if (YamlReader.IsNull(node))
+        {
+            return result;
+        }
+
+        if (node is not YamlMappingNode map)
+        {
+            yaml.Error(node!, "'actions' must be a mapping of NAME: {command: …} (or NAME: \"command\")");
+            return result;
+        }
+
+        foreach (var (key, value) in map.Children)
+        {
+            var name = (key as YamlScalarNode)?.Value ?? string.Empty;
+            if (value is YamlScalarNode scalar && !YamlReader.IsNull(scalar))
+            {
+                result.Add(new WorkflowStep { Name = name, Command = yaml.Text(scalar, "command"), Position = yaml.Position(key) });
+            }
+            else if (ReadStep(value, name) is { } step)
+            {
+                result.Add(step with { Name = step.NameDerived ? name : step.Name, NameDerived = false });
+            }
+        }
+
+        return result;
+    }
+
+    private (MonitoringSettings? Settings, List<MonitoringAlert> Alerts) ReadMonitoring(YamlNode? node)
     {
         var result = new List<MonitoringAlert>();
         if (yaml.Mapping(node, "monitoring", MonitoringFields) is not { } f)
         {
-            return result;
+            return (null, result);
         }
+
+        var settings = new MonitoringSettings
+        {
+            Metrics = yaml.Names(f["metrics"], "metrics"),
+            HealthChecks = yaml.Bool(f["health_checks"], "health_checks") ?? false,
+            MetricsCollection = yaml.Bool(f["metrics_collection"], "metrics_collection"),
+            LogAggregation = yaml.Bool(f["log_aggregation"], "log_aggregation") ?? false,
+            AlertOnFailure = yaml.Bool(f["alert_on_failure"], "alert_on_failure") ?? false,
+            Position = yaml.Position(f.Node),
+        };
 
         foreach (var item in yaml.Sequence(f["alerts"], "alerts"))
         {
@@ -239,6 +322,6 @@ internal sealed partial class WorkflowReader
             result.Add(new MonitoringAlert { Condition = condition, Severity = severity, Message = yaml.Text(a["message"], "message"), Position = yaml.Position(item) });
         }
 
-        return result;
+        return (settings, result);
     }
 }

@@ -21,25 +21,30 @@ internal sealed partial class WorkflowReader
     private static readonly string[] ResourceFields = ["memory", "cpu"];
     private static readonly string[] StepMetricFields = ["track_duration", "track_success", "custom_labels"];
 
-    private IReadOnlyList<WorkflowStep> ReadSteps(YamlNode? node, string field)
+    // A step without 'name' (or a bare string, shorthand for a command step) gets a derived name that is stable (it
+    // depends only on where the step is written) and unique: OWNER[n] for the n-th child of step OWNER, FIELD[n] in a
+    // top-level list or a hook list (steps[2], on_failure[1]).
+    private IReadOnlyList<WorkflowStep> ReadSteps(YamlNode? node, string field, string? owner = null)
     {
         var items = yaml.Sequence(node, field);
         var steps = new List<WorkflowStep>(items.Count);
         for (var i = 0; i < items.Count; i++)
         {
+            var derived = owner is not null && field == "steps" ? $"{owner}[{i + 1}]" : $"{field}[{i + 1}]";
             if (items[i] is YamlScalarNode scalar && !YamlReader.IsNull(scalar))
             {
                 // Shorthand: a bare string in a step list is a command step.
                 steps.Add(new WorkflowStep
                 {
-                    Name = $"{field}[{i + 1}]",
+                    Name = derived,
                     Command = yaml.Text(scalar, "command"),
                     Position = yaml.Position(scalar),
+                    NameDerived = true,
                 });
                 continue;
             }
 
-            if (ReadStep(items[i]) is { } step)
+            if (ReadStep(items[i], derived) is { } step)
             {
                 steps.Add(step);
             }
@@ -48,7 +53,7 @@ internal sealed partial class WorkflowReader
         return steps;
     }
 
-    private WorkflowStep? ReadStep(YamlNode node)
+    private WorkflowStep? ReadStep(YamlNode node, string derivedName)
     {
         var f = yaml.Mapping(node, "a step", StepFields);
         if (f is null)
@@ -56,7 +61,8 @@ internal sealed partial class WorkflowReader
             return null;
         }
 
-        var name = RequireName(f, "a step");
+        var named = f.Has("name");
+        var name = named ? RequireName(f, "a step") : derivedName;
         if (f.Has("when") && f.Has("condition"))
         {
             yaml.Error(f.Key("condition")!, $"step '{name}' has both 'when' and 'condition'; use one");
@@ -79,7 +85,7 @@ internal sealed partial class WorkflowReader
             Command = yaml.Text(f["command"], "command"),
             Script = yaml.Text(f["script"], "script"),
             Shell = yaml.String(f["shell"], "shell") ?? "sh",
-            Steps = ReadSteps(f["steps"], "steps"),
+            Steps = ReadSteps(f["steps"], "steps", name),
             IsGroup = f.Has("steps"),
             Timeout = yaml.Duration(f["timeout"], "timeout"),
             When = yaml.Text(f["when"] ?? f["condition"], f.Has("when") ? "when" : "condition"),
@@ -106,6 +112,7 @@ internal sealed partial class WorkflowReader
             Dynamic = yaml.Bool(f["dynamic"], "dynamic") ?? false,
             Metrics = ReadStepMetrics(f["metrics"]),
             Position = yaml.Position(node),
+            NameDerived = !named,
         };
     }
 

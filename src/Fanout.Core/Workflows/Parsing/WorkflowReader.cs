@@ -10,7 +10,7 @@ internal sealed partial class WorkflowReader(YamlReader yaml)
     [
         "name", "description", "version", "author", "documentation", "parameters", "variables", "conditions", "validation",
         "prerequisites", "steps", "resource_limits", "error_handling", "on_success", "on_failure", "post_execution", "rollback",
-        "circuit_breakers", "notifications", "metrics", "monitoring", "approval",
+        "circuit_breakers", "notifications", "metrics", "monitoring", "approval", "recovery", "actions",
     ];
 
     private static readonly string[] ParameterFields = ["name", "description", "type", "default", "required", "secret", "validation"];
@@ -32,6 +32,7 @@ internal sealed partial class WorkflowReader(YamlReader yaml)
             yaml.Error(root, "the workflow has no 'steps'");
         }
 
+        var (monitoring, alerts) = ReadMonitoring(f["monitoring"]);
         return new WorkflowDefinition
         {
             File = yaml.File,
@@ -56,7 +57,10 @@ internal sealed partial class WorkflowReader(YamlReader yaml)
             Notifications = ReadNotifications(f["notifications"]),
             Approval = ReadApproval(f["approval"]),
             Metrics = ReadMetrics(f["metrics"]),
-            Alerts = ReadMonitoring(f["monitoring"]),
+            Alerts = alerts,
+            Monitoring = monitoring,
+            Recovery = ReadRecovery(f["recovery"]),
+            Actions = ReadActions(f["actions"]),
             Position = yaml.Position(root),
         };
     }

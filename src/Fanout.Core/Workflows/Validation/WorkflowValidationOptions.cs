@@ -10,6 +10,18 @@ public sealed class WorkflowValidationOptions
     public IReadOnlyCollection<string> ConfiguredChannels { get; init; } = [];
 
     /// <summary>
+    /// Action names configured in Fanout's config (<c>actions:</c>); a recovery action that is neither one of them nor in
+    /// the workflow's <c>actions:</c> gets a warning. The default value is empty.
+    /// </summary>
+    public IReadOnlyCollection<string> ConfiguredActions { get; init; } = [];
+
+    /// <summary>
+    /// Whether Fanout's config names a log aggregation sink (<c>log_aggregation.path</c>); without one,
+    /// <c>monitoring.log_aggregation: true</c> gets a warning. The default value is false.
+    /// </summary>
+    public bool LogAggregationConfigured { get; init; }
+
+    /// <summary>
     /// Extra root names templates may use without a warning (for example names that will be passed with
     /// <c>--set</c>). The default value is empty.
     /// </summary>

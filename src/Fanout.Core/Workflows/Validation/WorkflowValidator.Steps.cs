@@ -172,6 +172,11 @@ public static partial class WorkflowValidator
                 {
                     Error(dep.Position, $"step '{step.Name}' depends on unknown step '{dep.Name}'{EditDistance.Hint(dep.Name, byName.Keys.Where(k => k != step.Name))} (depends_on names a sibling step)");
                 }
+
+                foreach (var dep in step.DependsOn.Where(d => byName.TryGetValue(d.Name, out var target) && target.NameDerived))
+                {
+                    Error(dep.Position, $"step '{step.Name}' depends on '{dep.Name}', a step without a name (its name is derived from its position and changes when steps are added before it); give that step a 'name:' and depend on that name");
+                }
             }
 
             var state = new Dictionary<string, int>(StringComparer.Ordinal);

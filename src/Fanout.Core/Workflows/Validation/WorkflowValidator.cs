@@ -14,12 +14,13 @@ public static partial class WorkflowValidator
 {
     /// <summary>Names every template may read besides the workflow's parameters, variables and conditions.</summary>
     public static IReadOnlyList<string> BuiltInNames { get; } =
-        ["outputs", "steps", "workflow_id", "workflow_name", "run_id", "target", "env", "environment", "parameters", "variables", "conditions"];
+        ["outputs", "steps", "workflow_id", "workflow_name", "run_id", "target", "env", "environment", "parameters", "variables", "conditions", "failed_step"];
 
     /// <summary>Run figures that <c>monitoring.alerts</c> conditions may read.</summary>
     public static IReadOnlyList<string> AlertFigures { get; } =
         ["deployment_duration", "duration", "total_steps", "succeeded_steps", "failed_steps", "skipped_steps", "failure_rate", "status",
-         "success_rate", "timed_out_steps", "short_circuited_steps", "retries", "targets_total", "rolled_back", "degradations", "duration_ms"];
+         "success_rate", "timed_out_steps", "short_circuited_steps", "retries", "targets_total", "rolled_back", "degradations", "duration_ms",
+         "rollback_count", "health_checks_passed", "health_checks_failed", "recoveries"];
 
     /// <summary>Parses and validates a file; diagnostics are sorted by position.</summary>
     public static WorkflowParseResult ValidateFile(string path, WorkflowValidationOptions? options = null)
@@ -56,7 +57,9 @@ public static partial class WorkflowValidator
 
         public void Execute()
         {
-            _known.UnionWith(BuiltInNames);
+            // 'environment' (and 'env') are built in but only defined when -e gives them: undeclared, they warn like any
+            // other name that must come with the run (and plan/run stop with an error when it does not).
+            _known.UnionWith(BuiltInNames.Where(n => n is not ("environment" or "env")));
             _known.UnionWith(options.KnownNames);
             _known.UnionWith(workflow.Parameters.Select(p => p.Name));
 
@@ -82,6 +85,8 @@ public static partial class WorkflowValidator
 
             CheckSteps();
             CheckNotifications();
+            CheckRecovery();
+            CheckMonitoring();
             foreach (var alert in workflow.Alerts)
             {
                 CheckText(alert.Condition, expression: true, AlertFigures, bareNames: true);
@@ -200,7 +205,7 @@ public static partial class WorkflowValidator
                         {
                             Error(parsed.PositionOf(name), $"variable '{variable.Name}' uses condition '{name}', but conditions are evaluated after variables");
                         }
-                        else if (!_known.Contains(name))
+                        else if (!_known.Contains(name) && !parsed.DefaultedNames.Contains(name))
                         {
                             WarnUndefined(parsed, name);
                         }
@@ -223,6 +228,62 @@ public static partial class WorkflowValidator
             }
         }
 
+        private void CheckRecovery()
+        {
+            CheckUnique(workflow.Actions.Select(a => (a.Name, a.Position)), "action");
+            foreach (var action in workflow.Actions)
+            {
+                CheckStep(action, workflow.CircuitBreakers.Select(b => b.Name).ToList());
+                CheckList(action.Steps, []);
+            }
+
+            if (workflow.Recovery is not { } recovery)
+            {
+                return;
+            }
+
+            CheckUnique(recovery.Strategies.Select(s => (s.Name, s.Position)), "recovery strategy");
+            var conditions = workflow.Conditions.Select(c => c.Name).ToList();
+            var actions = workflow.Actions.Select(a => a.Name).Concat(options.ConfiguredActions).ToList();
+            foreach (var strategy in recovery.Strategies)
+            {
+                foreach (var c in strategy.Conditions.Where(c => !RecoveryPolicy.BuiltInConditions.Contains(c.Name) && !conditions.Contains(c.Name)))
+                {
+                    Warning(c.Position, $"recovery strategy '{strategy.Name}': condition '{c.Name}' is neither a failure class (any, deployment_timeout, health_check_failed) nor a condition in 'conditions:'{EditDistance.Hint(c.Name, [.. RecoveryPolicy.BuiltInConditions, .. conditions])}; it can never hold");
+                }
+
+                foreach (var a in strategy.Actions.Where(a => !actions.Contains(a.Name)))
+                {
+                    Warning(a.Position, $"recovery strategy '{strategy.Name}': action '{a.Name}' is defined neither in the workflow's 'actions:' nor in Fanout's config{EditDistance.Hint(a.Name, actions)}; when the strategy fires it is recorded as a degradation and nothing runs");
+                }
+            }
+        }
+
+        private void CheckMonitoring()
+        {
+            if (workflow.Monitoring is not { } monitoring)
+            {
+                return;
+            }
+
+            var custom = workflow.Metrics?.CustomMetrics.Select(m => m.Name).ToList() ?? [];
+            var known = AlertFigures.Concat(custom).ToList();
+            foreach (var metric in monitoring.Metrics.Where(m => !known.Contains(m.Name)))
+            {
+                Error(metric.Position, $"unknown metric '{metric.Name}' in monitoring.metrics{EditDistance.Hint(metric.Name, known)}; use a run figure ({string.Join(", ", AlertFigures)}) or a name from metrics.custom_metrics");
+            }
+
+            if (monitoring.MetricsCollection is { } collect && workflow.Metrics is { } metrics && metrics.Enabled != collect)
+            {
+                Error(monitoring.Position, $"monitoring.metrics_collection is {(collect ? "true" : "false")} but metrics.enabled is {(metrics.Enabled ? "true" : "false")}; they are the same switch — set one");
+            }
+
+            if (monitoring.LogAggregation && !options.LogAggregationConfigured)
+            {
+                Warning(monitoring.Position, "monitoring.log_aggregation is on but Fanout's config names no sink (log_aggregation: {path: FILE}); the step logs will not be aggregated");
+            }
+        }
+
         private void CheckExpression(TemplateText? text, IReadOnlyList<string>? extra = null) => CheckText(text, expression: true, extra);
 
         private void CheckTemplate(TemplateText? text, IReadOnlyList<string>? extra = null) => CheckText(text, expression: false, extra);
@@ -236,7 +297,7 @@ public static partial class WorkflowValidator
 
             foreach (var name in parsed.ReferencedNames)
             {
-                if (!_known.Contains(name) && extra?.Contains(name) != true)
+                if (!_known.Contains(name) && extra?.Contains(name) != true && !parsed.DefaultedNames.Contains(name))
                 {
                     WarnUndefined(parsed, name);
                 }
@@ -244,7 +305,9 @@ public static partial class WorkflowValidator
         }
 
         private void WarnUndefined(Template parsed, string name) =>
-            Warning(parsed.PositionOf(name), $"'{name}' is not a declared parameter, variable or condition{EditDistance.Hint(name, _known)}; it must be given with --set or -e, or the run fails when it is read");
+            Warning(parsed.PositionOf(name), name is "environment" or "env"
+                ? $"'{name}' is not a declared parameter; it must be given with -e ENV, or plan and run stop with an error (declare it with a default to make it optional)"
+                : $"'{name}' is not a declared parameter, variable or condition{EditDistance.Hint(name, _known)}; it must be given with --set or -e, or plan and run stop with an error");
 
         private Template? Parse(TemplateText text, bool expression, bool bareNames = false)
         {

@@ -132,6 +132,9 @@ internal sealed class MemoryWorkflowStore : IRunStore, IWorkflowStore
     public Task<CircuitBreakerRecord?> GetBreakerAsync(string workflow, string name, CancellationToken cancellationToken) =>
         Task.FromResult(Breakers.GetValueOrDefault(workflow + "/" + name));
 
+    public Task<IReadOnlyList<CircuitBreakerRecord>> ListBreakersAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<CircuitBreakerRecord>>([.. Breakers.Values.OrderBy(b => b.Workflow, StringComparer.Ordinal).ThenBy(b => b.Name, StringComparer.Ordinal)]);
+
     public Task SaveBreakerAsync(CircuitBreakerRecord breaker, CancellationToken cancellationToken)
     {
         Breakers[breaker.Workflow + "/" + breaker.Name] = breaker;

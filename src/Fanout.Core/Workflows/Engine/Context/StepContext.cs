@@ -40,6 +40,7 @@ internal sealed class StepContext
             ["workflow_id"] = _workflow.Name,
             ["outputs"] = new Dictionary<string, object?>(),
             ["steps"] = new Dictionary<string, object?>(),
+            ["failed_step"] = FailedStep(null),
         };
         WorkflowContextResult built = WorkflowContextBuilder.Build(_workflow, _parameters, builtIns);
         _base = built.Context;
@@ -84,7 +85,20 @@ internal sealed class StepContext
         return context;
     }
 
-    public (bool? Value, string? Error) EvaluateCondition(TemplateText when)
+    /// <summary>
+    /// The value of <c>.failed_step</c>: the step whose failure a recovery condition is evaluated on (name, path, status,
+    /// error, exit_code), all null before the run fails.
+    /// </summary>
+    public static Dictionary<string, object?> FailedStep(RuntimeStep? step) => new(StringComparer.Ordinal)
+    {
+        ["name"] = step?.Step.Name,
+        ["path"] = step?.Path,
+        ["status"] = step?.State.ToWireName(),
+        ["error"] = step?.Result?.Error,
+        ["exit_code"] = step?.Result?.ExitCode,
+    };
+
+    public (bool? Value, string? Error) EvaluateCondition(TemplateText when, IReadOnlyDictionary<string, object?>? extra = null)
     {
         TemplateParseResult parsed = Template.ParseExpression(when.Text, when.Origin);
         if (!parsed.Success)
@@ -92,7 +106,7 @@ internal sealed class StepContext
             return (null, parsed.Error!.ToString());
         }
 
-        TemplateResult result = parsed.Template!.Evaluate(ContextFor(parsed.Template));
+        TemplateResult result = parsed.Template!.Evaluate(ContextFor(parsed.Template, extra));
         return result.Success ? (TemplateValues.IsTruthy(result.Value), null) : (null, Mask(result.Error!.ToString()));
     }
 

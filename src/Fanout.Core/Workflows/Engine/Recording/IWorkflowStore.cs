@@ -22,6 +22,9 @@ public interface IWorkflowStore
     /// <summary>The persisted state of a breaker, or <see langword="null"/> when it was never used (closed).</summary>
     Task<CircuitBreakerRecord?> GetBreakerAsync(string workflow, string name, CancellationToken cancellationToken);
 
+    /// <summary>Every persisted breaker, ordered by workflow and name (<c>fanout breaker list</c>, <c>GET /api/breakers</c>).</summary>
+    Task<IReadOnlyList<CircuitBreakerRecord>> ListBreakersAsync(CancellationToken cancellationToken);
+
     /// <summary>Inserts or replaces the state of a breaker.</summary>
     Task SaveBreakerAsync(CircuitBreakerRecord breaker, CancellationToken cancellationToken);
 

@@ -21,6 +21,7 @@ internal sealed class RunReporter
     private readonly TimeProvider _time;
     private readonly StepContext _context;
     private readonly List<RunMetricRecord> _metrics = [];
+    private readonly Configuration.FanoutConfig? _config;
 
     public RunReporter(WorkflowDefinition workflow, string runId, WorkflowRunnerOptions options, StepContext context, TimeProvider time)
     {
@@ -30,7 +31,11 @@ internal sealed class RunReporter
         _notifier = options.Notifier ?? NullNotifier.Instance;
         _context = context;
         _time = time;
+        _config = options.Config;
     }
+
+    /// <summary>Whether workflow and step metrics are recorded: <c>monitoring.metrics_collection</c>, else <c>metrics.enabled</c>, else true.</summary>
+    public bool MetricsEnabled => _workflow.Monitoring?.MetricsCollection ?? _workflow.Metrics?.Enabled ?? true;
 
     public string Workflow => _workflow.Name;
 
@@ -90,6 +95,11 @@ internal sealed class RunReporter
 
     public void RecordStepMetrics(RuntimeStep node, StepResult result, StepMetrics metrics)
     {
+        if (!MetricsEnabled)
+        {
+            return;
+        }
+
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["step"] = node.Path, ["workflow"] = _workflow.Name };
         foreach ((string key, TemplateText value) in metrics.CustomLabels)
         {
@@ -111,18 +121,46 @@ internal sealed class RunReporter
         }
     }
 
+    /// <summary>The run figures <c>monitoring.metrics_collection: true</c> records when the workflow has no <c>metrics:</c> block.</summary>
+    public static IReadOnlyList<string> StandardFigures { get; } = ["deployment_duration", "success_rate", "total_steps", "failed_steps"];
+
     public void RecordWorkflowMetrics(Dictionary<string, object?> figures, IReadOnlyList<RuntimeStep> leaves)
     {
-        if (_workflow.Metrics is not { Enabled: true } settings)
+        if (!MetricsEnabled)
         {
             return;
         }
 
         string labels = "workflow=" + _workflow.Name;
+        var exported = new HashSet<string>(StringComparer.Ordinal);
+
+        // monitoring.metrics: each named run figure as fanout_workflow_<name> (a custom metric of that name is recorded below).
+        IEnumerable<string> named = _workflow.Monitoring?.Metrics.Select(m => m.Name) ?? [];
+        if (_workflow.Metrics is null && _workflow.Monitoring?.MetricsCollection == true)
+        {
+            named = named.Concat(StandardFigures);
+        }
+
+        foreach (string name in named)
+        {
+            if (exported.Add(name) && figures.TryGetValue(name, out object? v) && ToDouble(v) is { } d)
+            {
+                lock (_metrics)
+                {
+                    _metrics.Add(new RunMetricRecord("fanout_workflow_" + name, labels, "gauge", d));
+                }
+            }
+        }
+
+        if (_workflow.Metrics is not { } settings)
+        {
+            return;
+        }
+
         foreach (string collector in settings.Collectors)
         {
             string figure = collector == "duration" ? "deployment_duration" : collector;
-            if (figures.TryGetValue(figure, out object? v) && ToDouble(v) is { } d)
+            if (exported.Add(collector) && figures.TryGetValue(figure, out object? v) && ToDouble(v) is { } d)
             {
                 _metrics.Add(new RunMetricRecord("fanout_workflow_" + collector, labels, "gauge", d));
             }
@@ -163,9 +201,20 @@ internal sealed class RunReporter
         _ => null,
     };
 
-    public async Task NotifyAsync(string evt, string? step, string message, IReadOnlyDictionary<string, object?>? figures, CancellationToken ct)
+    /// <summary>
+    /// Sends <paramref name="evt"/> to the workflow's channels when <c>notifications.events</c> lists it — or, with
+    /// <paramref name="force"/> (<c>monitoring.alert_on_failure</c>), in any case: to the workflow's channels, else to every
+    /// channel of Fanout's config.
+    /// </summary>
+    public async Task NotifyAsync(string evt, string? step, string message, IReadOnlyDictionary<string, object?>? figures, CancellationToken ct, bool force = false)
     {
-        if (_workflow.Notifications is not { } settings || settings.Channels.Count == 0 || !settings.Events.Contains(evt))
+        NotificationSettings? settings = _workflow.Notifications;
+        if (force && settings is not { Channels.Count: > 0 })
+        {
+            settings = new NotificationSettings { Channels = [.. (_config?.Channels.Keys ?? []).Order(StringComparer.Ordinal).Select(c => new Model.NamedReference(c, default))] };
+        }
+
+        if (settings is null || settings.Channels.Count == 0 || (!force && !settings.Events.Contains(evt)))
         {
             return;
         }
@@ -192,6 +241,60 @@ internal sealed class RunReporter
         {
             // A notification that cannot be delivered never fails the run; it is recorded on it.
             await AnnotateAsync("notification", "warning", $"notification '{notification.Event}' failed: {e.Message}", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// <c>monitoring.log_aggregation</c>: appends one JSON line per step of the run (masked) to the sink of Fanout's config
+    /// (<c>log_aggregation.path</c>); without a sink, or when it cannot be written, an annotation says so (never fails the run).
+    /// </summary>
+    public async Task AggregateLogsAsync(IReadOnlyList<StepResult> results)
+    {
+        if (_config?.LogAggregationPath is not { } path)
+        {
+            await AnnotateAsync("log_aggregation", "warning", "log_aggregation: Fanout's config names no sink (log_aggregation: {path: FILE}); step logs were not aggregated", CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        var lines = new System.Text.StringBuilder();
+        foreach (StepResult r in results)
+        {
+            using var buffer = new MemoryStream();
+            using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                json.WriteString("timestamp", (r.StartedAt ?? _time.GetUtcNow()).ToUniversalTime());
+                json.WriteString("runId", _runId);
+                json.WriteString("workflow", _workflow.Name);
+                json.WriteString("step", r.Path);
+                json.WriteString("state", r.State.ToWireName());
+                json.WriteNumber("attempts", r.Attempts);
+                if (r.ExitCode is { } exit)
+                {
+                    json.WriteNumber("exitCode", exit);
+                }
+                else
+                {
+                    json.WriteNull("exitCode");
+                }
+
+                json.WriteNumber("durationMs", (long)r.Duration.TotalMilliseconds);
+                json.WriteString("output", r.Output is null ? null : _context.Mask(r.Output));
+                json.WriteString("error", r.Error is null ? null : _context.Mask(r.Error));
+                json.WriteEndObject();
+            }
+
+            lines.Append(System.Text.Encoding.UTF8.GetString(buffer.ToArray())).Append('\n');
+        }
+
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            await File.AppendAllTextAsync(path, lines.ToString(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await AnnotateAsync("log_aggregation", "warning", $"log_aggregation: cannot write {path}: {e.Message}", CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -46,7 +46,9 @@ internal sealed class RuntimeStep
         var node = new RuntimeStep(step, path, parent, kind);
         foreach (WorkflowStep child in step.Steps)
         {
-            node.Children.Add(Build(child, path + "/" + child.Name, node, kind));
+            // A group's timeout is the timeout of each child that has none of its own (docs/workflows.md, W6).
+            WorkflowStep inherited = child.Timeout is null && step.Timeout is { } timeout ? child with { Timeout = timeout } : child;
+            node.Children.Add(Build(inherited, path + "/" + child.Name, node, kind));
         }
 
         return node;
