@@ -42,6 +42,8 @@ public sealed class AuthTests : IAsyncLifetime
         ["GET /api/tokens/{name}"] = ApiRole.Admin,
         ["DELETE /api/tokens/{name}"] = ApiRole.Admin,
         ["GET /api/audit"] = ApiRole.Viewer,
+        ["GET /api/breakers/"] = ApiRole.Viewer,
+        ["POST /api/breakers/{workflow}/{name}/reset"] = ApiRole.Operator,
         ["GET /api/executions"] = ApiRole.Viewer,
         ["POST /api/executions/batch/{id}/stop-after-batch"] = ApiRole.Operator,
         ["GET /api/me"] = ApiRole.Viewer,
