@@ -103,7 +103,7 @@ public sealed class ScheduleBindingTests : IDisposable
     public async Task Fire_ThatCannotStart_IsAFailedRunInHistory_LoggedAtWarning()
     {
         string workflow = WriteWorkflow(Path.Combine(_dir, "never.txt"));
-        FanoutProcess.Result add = await Fanout("schedule", "add", workflow, "--set", "k=x", "--set-env", "token=FANOUT_TEST_UNSET_VARIABLE", "--cron", "*/1 * * * * *", "--name", "no-secret");
+        FanoutProcess.Result add = await Fanout("schedule", "add", workflow, "--set", "k=x", "--set", "a=1,b=2", "--set-env", "token=FANOUT_TEST_UNSET_VARIABLE", "--cron", "*/1 * * * * *", "--name", "no-secret");
         Assert.True(add.ExitCode == 0, add.Stderr);
 
         string token = await ServeProcess.CreateTokenAsync(_dir, Store);
