@@ -47,40 +47,30 @@ internal abstract partial class AdoRunStore : IWorkflowStore
             },
             cancellationToken);
 
+    private const string BreakerColumns = "workflow, name, state, consecutive_failures, opened_at, updated_at";
+
     /// <inheritdoc/>
     public async Task<CircuitBreakerRecord?> GetBreakerAsync(string workflow, string name, CancellationToken cancellationToken)
     {
         IReadOnlyList<CircuitBreakerRecord> rows = await QueryAsync(
-            "SELECT workflow, name, state, consecutive_failures, opened_at, updated_at FROM circuit_breakers WHERE workflow = @w AND name = @n",
-            [("w", workflow), ("n", name)],
-            r => new CircuitBreakerRecord
-            {
-                Workflow = r.GetString(0),
-                Name = r.GetString(1),
-                State = r.GetString(2),
-                ConsecutiveFailures = ReadInt(r, 3),
-                OpenedAt = ReadTimeOrNull(r, 4),
-                UpdatedAt = ReadTime(r, 5),
-            },
-            cancellationToken).ConfigureAwait(false);
+            $"SELECT {BreakerColumns} FROM circuit_breakers WHERE workflow = @w AND name = @n", [("w", workflow), ("n", name)], ReadBreaker, cancellationToken)
+            .ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
     }
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<CircuitBreakerRecord>> ListBreakersAsync(CancellationToken cancellationToken) =>
-        QueryAsync(
-            "SELECT workflow, name, state, consecutive_failures, opened_at, updated_at FROM circuit_breakers ORDER BY workflow, name",
-            [],
-            r => new CircuitBreakerRecord
-            {
-                Workflow = r.GetString(0),
-                Name = r.GetString(1),
-                State = r.GetString(2),
-                ConsecutiveFailures = ReadInt(r, 3),
-                OpenedAt = ReadTimeOrNull(r, 4),
-                UpdatedAt = ReadTime(r, 5),
-            },
-            cancellationToken);
+        QueryAsync($"SELECT {BreakerColumns} FROM circuit_breakers ORDER BY workflow, name", [], ReadBreaker, cancellationToken);
+
+    private CircuitBreakerRecord ReadBreaker(DbDataReader r) => new()
+    {
+        Workflow = r.GetString(0),
+        Name = r.GetString(1),
+        State = r.GetString(2),
+        ConsecutiveFailures = ReadInt(r, 3),
+        OpenedAt = ReadTimeOrNull(r, 4),
+        UpdatedAt = ReadTime(r, 5),
+    };
 
     /// <inheritdoc/>
     public Task SaveBreakerAsync(CircuitBreakerRecord breaker, CancellationToken cancellationToken) =>
