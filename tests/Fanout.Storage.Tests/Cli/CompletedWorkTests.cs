@@ -58,7 +58,7 @@ public sealed class CompletedWorkTests : IDisposable
         // Act 1: SIGKILL once enough targets ran, then let the orphaned target processes end.
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
         {
-            while (Lines(marks).Length < killAfterLines)
+            while (CrashMarkers.Lines(marks).Length < killAfterLines)
             {
                 Assert.False(run.HasExited, "fanout ended before it could be killed");
                 await Task.Delay(2, deadline.Token);
@@ -67,8 +67,8 @@ public sealed class CompletedWorkTests : IDisposable
 
         run.Kill(); // SIGKILL on Unix
         await run.WaitForExitAsync();
-        await WaitForOrphansAsync(marks);
-        Dictionary<string, int> before = Count(marks);
+        await CrashMarkers.WaitForOrphansAsync(marks);
+        Dictionary<string, int> before = CrashMarkers.Count(marks);
         Assert.True(before.Count < Targets, "the kill came after every target had started");
         string runId;
         await using (IRunStore s = await StoreFactory.OpenAsync(store, CancellationToken.None))
@@ -83,50 +83,10 @@ public sealed class CompletedWorkTests : IDisposable
 
         // Assert: every target ran; at most the parallelism ran twice.
         Assert.True(resumed.ExitCode == 0, $"resume exited {resumed.ExitCode}: {resumed.Stderr}{resumed.Stdout}");
-        Dictionary<string, int> after = Count(marks);
+        Dictionary<string, int> after = CrashMarkers.Count(marks);
         Assert.Equal(Targets, after.Count);
         List<string> rerun = [.. after.Where(kv => kv.Value > 1).Select(kv => kv.Key)];
         Assert.True(rerun.Count <= Parallel, $"{rerun.Count} targets ran again after the kill at {killAfterLines} lines ({before.Count} had started): {string.Join(", ", rerun)}");
         Assert.All(after.Values, n => Assert.InRange(n, 1, 2));
-    }
-
-    private static string[] Lines(string path)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        }
-        catch (FileNotFoundException)
-        {
-            return [];
-        }
-    }
-
-    private static Dictionary<string, int> Count(string path) =>
-        Lines(path).GroupBy(l => l, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-
-    // Target processes run in their own sessions, so they outlive the killed fanout; wait until none that writes our file is left.
-    private static async Task WaitForOrphansAsync(string marker)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (Directory.EnumerateDirectories("/proc").Any(d => IsOrphan(d, marker)))
-        {
-            await Task.Delay(10, deadline.Token);
-        }
-    }
-
-    private static bool IsOrphan(string procDir, string marker)
-    {
-        try
-        {
-            return int.TryParse(Path.GetFileName(procDir), out int pid) && pid != Environment.ProcessId
-                && File.ReadAllText(Path.Combine(procDir, "cmdline")).Contains(marker, StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // the process ended while we looked
-        }
     }
 }

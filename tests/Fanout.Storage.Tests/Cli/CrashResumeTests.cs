@@ -47,7 +47,7 @@ public sealed class CrashResumeTests : IDisposable
 
         run.Kill(); // SIGKILL on Unix
         await run.WaitForExitAsync();
-        await WaitForOrphansAsync(output);
+        await CrashMarkers.WaitForOrphansAsync(output);
 
         await using (IRunStore s = await StoreFactory.OpenAsync(store, CancellationToken.None))
         {
@@ -59,7 +59,7 @@ public sealed class CrashResumeTests : IDisposable
             _completedAtKill = [.. latest.Where(a => a.State == AttemptState.Succeeded).Select(a => a.Target)];
         }
 
-        Dictionary<string, int> beforeResume = CountPerTarget(output);
+        Dictionary<string, int> beforeResume = CrashMarkers.Count(output);
         Assert.NotEmpty(_runningAtKill!); // the kill hit targets in flight: the interesting case
         Assert.True(_completedAtKill!.Count < Targets, "the kill came after the run ended"); // finishes lag by up to one 50 ms flush
 
@@ -68,7 +68,7 @@ public sealed class CrashResumeTests : IDisposable
 
         // Assert
         Assert.True(resumed.ExitCode == 0, $"resume exited {resumed.ExitCode}: {resumed.Stderr}{resumed.Stdout}");
-        Dictionary<string, int> counts = CountPerTarget(output);
+        Dictionary<string, int> counts = CrashMarkers.Count(output);
         Assert.Equal(Targets, counts.Count);
         foreach ((string target, int n) in counts)
         {
@@ -112,32 +112,6 @@ public sealed class CrashResumeTests : IDisposable
         catch (FileNotFoundException)
         {
             return 0;
-        }
-    }
-
-    private static Dictionary<string, int> CountPerTarget(string path) =>
-        File.ReadAllLines(path).Where(l => l.Length > 0).GroupBy(l => l, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-
-    // Target processes run in their own sessions, so they outlive the killed fanout; wait until none that writes our file is left.
-    private static async Task WaitForOrphansAsync(string marker)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (Directory.EnumerateDirectories("/proc").Any(d => IsOrphan(d, marker)))
-        {
-            await Task.Delay(10, deadline.Token);
-        }
-    }
-
-    private static bool IsOrphan(string procDir, string marker)
-    {
-        try
-        {
-            return int.TryParse(Path.GetFileName(procDir), out int pid) && pid != Environment.ProcessId
-                && File.ReadAllText(Path.Combine(procDir, "cmdline")).Contains(marker, StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // the process ended while we looked
         }
     }
 }

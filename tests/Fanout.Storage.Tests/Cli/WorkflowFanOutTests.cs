@@ -103,7 +103,7 @@ public sealed class WorkflowFanOutTests : IDisposable
         // Act 1: kill -9 in the middle of the fan-out step, then let the orphaned target processes end.
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90)))
         {
-            while (Lines(marks).Length < 20)
+            while (CrashMarkers.Lines(marks).Length < 20)
             {
                 Assert.False(run.HasExited, "fanout ended before it could be killed");
                 await Task.Delay(5, deadline.Token);
@@ -112,7 +112,7 @@ public sealed class WorkflowFanOutTests : IDisposable
 
         run.Kill(); // SIGKILL
         await run.WaitForExitAsync();
-        await WaitForOrphansAsync(marks);
+        await CrashMarkers.WaitForOrphansAsync(marks);
         string runId;
         HashSet<string> completedAtKill;
         HashSet<string> runningAtKill;
@@ -126,7 +126,7 @@ public sealed class WorkflowFanOutTests : IDisposable
             runningAtKill = [.. latest.Where(a => a.State == AttemptState.Running).Select(a => a.Target["rollout/".Length..])];
         }
 
-        Dictionary<string, int> before = Count(marks);
+        Dictionary<string, int> before = CrashMarkers.Count(marks);
         Assert.NotEmpty(completedAtKill);
         Assert.True(completedAtKill.Count < Targets, "the kill came after the step ended");
 
@@ -136,7 +136,7 @@ public sealed class WorkflowFanOutTests : IDisposable
         // Assert: every target ran; those that completed before the kill did not run again; at most the step's
         // parallelism ran twice (those in flight at the kill, recorded as running).
         Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
-        Dictionary<string, int> after = Count(marks);
+        Dictionary<string, int> after = CrashMarkers.Count(marks);
         Assert.Equal(Targets, after.Count);
         Assert.All(completedAtKill, t => Assert.Equal(before[t], after[t]));
         Assert.All(completedAtKill, t => Assert.Equal(1, after[t]));
@@ -150,46 +150,6 @@ public sealed class WorkflowFanOutTests : IDisposable
             Assert.Equal(RunStatus.Succeeded, done.Status);
             Assert.Equal(new RunCounts(Targets + 1, Targets + 1, 0, 0, 0, 0, 0), done.Counts);
             Assert.Equal(1, done.ResumeCount);
-        }
-    }
-
-    private static string[] Lines(string path)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        }
-        catch (FileNotFoundException)
-        {
-            return [];
-        }
-    }
-
-    private static Dictionary<string, int> Count(string path) =>
-        Lines(path).GroupBy(l => l, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-
-    // Target processes run in their own sessions, so they outlive the killed fanout; wait until none that writes our file is left.
-    private static async Task WaitForOrphansAsync(string marker)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (Directory.EnumerateDirectories("/proc").Any(d => IsOrphan(d, marker)))
-        {
-            await Task.Delay(10, deadline.Token);
-        }
-    }
-
-    private static bool IsOrphan(string procDir, string marker)
-    {
-        try
-        {
-            return int.TryParse(Path.GetFileName(procDir), out int pid) && pid != Environment.ProcessId
-                && File.ReadAllText(Path.Combine(procDir, "cmdline")).Contains(marker, StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // the process ended while we looked
         }
     }
 }
