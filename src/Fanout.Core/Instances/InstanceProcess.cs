@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Fanout.Instances;
 
@@ -52,23 +51,10 @@ internal static class InstanceProcess
 
     private static Process Start(string file, IEnumerable<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment)
     {
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
+        ProcessStartInfo info = Inventory.ExternalCommand.CaptureStartInfo(file, args);
         if (workingDirectory is not null)
         {
             info.WorkingDirectory = workingDirectory;
-        }
-
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
         }
 
         // tmux refuses to nest when started from inside a session; Fanout addresses servers explicitly.

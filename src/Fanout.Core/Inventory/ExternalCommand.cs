@@ -8,10 +8,13 @@ internal static class ExternalCommand
 {
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
-    /// <summary>Runs <paramref name="fileName"/> with <paramref name="arguments"/>; a timeout or start failure is an <see cref="InventoryException"/>.</summary>
-    public static async Task<Result> RunAsync(string fileName, IReadOnlyList<string> arguments, string display, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    /// <summary>
+    /// How Fanout starts a helper program whose output it reads (inventory commands, tmux and git for instances): argv
+    /// without a shell, standard streams redirected, output decoded as UTF-8.
+    /// </summary>
+    public static ProcessStartInfo CaptureStartInfo(string fileName, IEnumerable<string> arguments)
     {
-        var startInfo = new ProcessStartInfo(fileName)
+        var info = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -22,9 +25,16 @@ internal static class ExternalCommand
         };
         foreach (string argument in arguments)
         {
-            startInfo.ArgumentList.Add(argument);
+            info.ArgumentList.Add(argument);
         }
 
+        return info;
+    }
+
+    /// <summary>Runs <paramref name="fileName"/> with <paramref name="arguments"/>; a timeout or start failure is an <see cref="InventoryException"/>.</summary>
+    public static async Task<Result> RunAsync(string fileName, IReadOnlyList<string> arguments, string display, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        ProcessStartInfo startInfo = CaptureStartInfo(fileName, arguments);
         using var process = new Process { StartInfo = startInfo };
         try
         {
