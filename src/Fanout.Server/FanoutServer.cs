@@ -1,3 +1,5 @@
+using Fanout.Cluster.Dispatch;
+using Fanout.Cluster.Hosting;
 using Fanout.Runs;
 using Fanout.Security;
 using Fanout.Server.Audit;
@@ -97,6 +99,15 @@ public static class FanoutServer
         builder.Services.AddSingleton<ServerPaths>();
         builder.Services.AddSingleton<FailedAuthLimiter>();
         builder.Services.AddSingleton<AuditLog>();
+        if (options.Cluster is { } cluster)
+        {
+            builder.AddFanoutSilo(cluster);
+        }
+        else
+        {
+            builder.Services.AddSingleton<IRunDistributor, LocalRunDistributor>();
+        }
+
         builder.Services.AddSingleton<BatchQueue>();
         builder.Services.AddSingleton<BatchStatusReader>();
         builder.Services.AddSingleton<BatchEventStream>();
