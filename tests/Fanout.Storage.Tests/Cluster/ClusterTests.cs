@@ -32,6 +32,11 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
         Assert.Equal(["api", "worker", "worker"], status.GetProperty("silos").EnumerateArray().Select(s => s.GetProperty("role").GetString()).Order());
         Assert.Contains(status.GetProperty("silos").EnumerateArray(), s => s.GetProperty("pid").GetInt32() == w1.Pid);
 
+        JsonElement api = await serve.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/cluster", UriKind.Relative));
+        Assert.True(api.GetProperty("clustered").GetBoolean());
+        Assert.Equal(("fanout", "api"), (api.GetProperty("cluster").GetString(), api.GetProperty("role").GetString()));
+        Assert.Equal(3, api.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "active"));
+
         string batch = await CreateAsync(serve, "echo ran-on-$FANOUT_TEST_WORKER", parallel: 8);
         JsonElement done = await WaitForEndAsync(serve, batch);
         Assert.Equal("succeeded", done.GetProperty("status").GetString());
@@ -89,6 +94,11 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
         Assert.All(starts.GroupBy(l => l.Split(' ')[0]), g => Assert.InRange(g.Count(), 1, 2));
         Assert.All(twice, t => Assert.Contains("was lost", attempts.Single(a => a.Target == t).Stderr ?? "", StringComparison.Ordinal));
         Assert.All(twice, t => Assert.EndsWith("done-on-survivor", (attempts.Single(a => a.Target == t).Stdout ?? "").Trim(), StringComparison.Ordinal));
+
+        // The server counts the lost leases, on the API and on /metrics.
+        JsonElement api = await serve.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/cluster", UriKind.Relative));
+        Assert.Equal(heldByVictim, api.GetProperty("lostLeases").GetInt64());
+        Assert.Contains($"fanout_cluster_leases_lost_total {heldByVictim}", await serve.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative)), StringComparison.Ordinal);
 
         // The dead worker is listed dead.
         await WaitAsync(store, doc => doc.GetProperty("silos").EnumerateArray().Any(s => s.GetProperty("pid").GetInt32() == victim.Pid && s.GetProperty("status").GetString() == "dead"));
