@@ -83,7 +83,7 @@ public sealed partial class RunModelTests
                 IReadOnlyList<RunRecord> runs = await s.QueryRunsAsync(new RunQuery { Limit = 20 }, CancellationToken.None);
                 if (runs.Where(r => r.Actor == "schedule:every-second" && r.EndedAt is not null).OrderBy(r => r.StartedAt).FirstOrDefault() is { } ended)
                 {
-                    return ended;
+                    return (await s.GetRunAsync(ended.RunId, CancellationToken.None))!; // the list leaves the definition out
                 }
             }
 
