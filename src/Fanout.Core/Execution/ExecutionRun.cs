@@ -35,6 +35,8 @@ internal sealed partial class ExecutionRun
     private string? _stopReason;
     private int _next;
     private int _stepFailures;
+    private Output.SpillDirectory? _spill;
+    private object? _spillLock;
 
     public ExecutionRun(
         ExecutionOptions options,
@@ -85,6 +87,9 @@ internal sealed partial class ExecutionRun
     public Output.OutputBudget OutputBudget { get; }
 
     public ILogger Logger { get; }
+
+    /// <summary>Where the run's events (and live output, <see cref="ProgressTracker.OnOutput"/>) go, or <see langword="null"/>.</summary>
+    public ProgressTracker? Tracker => _tracker;
 
     /// <summary>
     /// Whether the run is being cancelled. Read from the token as well as the flag: cancellation

@@ -157,6 +157,7 @@ internal sealed partial class BatchQueue : IHostedService
             RunRequest request = _distributor.Distribute(batch.Request with { Queued = batch.RecordedQueued, CancelReason = () => batch.CancelReason });
             BatchResult result = await _runs.ExecuteAsync(request, tracker, batch.Cancellation.Token);
             status = RunRecorder.StatusOf(result);
+            result.DeleteSpillFiles(); // recorded: the store's log files hold the exact bytes
         }
         catch (OperationCanceledException)
         {
