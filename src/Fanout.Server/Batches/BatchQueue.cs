@@ -152,6 +152,7 @@ internal sealed partial class BatchQueue : IHostedService
         {
             BatchResult result = await _runs.ExecuteAsync(batch.Request with { Queued = batch.RecordedQueued, CancelReason = () => batch.CancelReason }, tracker, batch.Cancellation.Token);
             status = RunRecorder.StatusOf(result);
+            result.DeleteSpillFiles(); // recorded: the store's log files hold the exact bytes
         }
         catch (OperationCanceledException)
         {

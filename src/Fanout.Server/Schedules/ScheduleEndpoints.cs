@@ -74,8 +74,8 @@ internal static partial class ScheduleEndpoints
 
         var schedule = new ScheduleRecord
         {
-            Name = body.Name ?? CronSchedule.DefaultName("exec", null, body.Cron!),
-            Kind = "exec",
+            Name = body.Name ?? CronSchedule.DefaultName(plan.Definition.Kind, null, body.Cron!),
+            Kind = plan.Definition.Kind,
             Definition = plan.Definition.ToJson(),
             Cron = body.Cron!,
             TimeZone = zone,
@@ -106,7 +106,7 @@ internal static partial class ScheduleEndpoints
 
     private static ScheduleDocument ToDocument(ScheduleRecord s, TimeProvider time) => new(s.Name, s.Kind, s.Cron, s.TimeZone, s.AllowOverlap, s.CreatedAt,
         CronSchedule.NextOccurrence(s.Cron, s.TimeZone, s.LastFireAt is { } last && last > time.GetUtcNow() ? last : time.GetUtcNow()),
-        s.LastFireAt, s.LastRunId, s.LastResult, s.Kind == "exec" ? RunDefinition.FromJson(s.Definition).DisplayName : s.Definition);
+        s.LastFireAt, s.LastRunId, s.LastResult, s.Kind == "workflow" ? s.Definition : RunDefinition.FromJson(s.Definition).DisplayName);
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$")]
     private static partial Regex NamePattern();
