@@ -29,6 +29,9 @@ internal sealed class TestConsoleOutput : IConsoleOutput
 
     public Stream OpenStandardInput() => new MemoryStream(Input, writable: false);
 
+    /// <summary>Bytes written raw land in the writer as UTF-8 text (tests of exact bytes go through the real executable).</summary>
+    public Stream OpenRaw(TextWriter writer) => new TextStream(writer);
+
     public void Answer(string? answer) => _answers.Enqueue(answer);
 
     public IAnsiConsole CreateAnsiConsole(TextWriter writer) => CreatePlainConsole(writer, 100);
@@ -51,5 +54,40 @@ internal sealed class TestConsoleOutput : IConsoleOutput
         console.Profile.Width = width;
         console.Profile.Capabilities.Unicode = true;
         return console;
+    }
+
+    private sealed class TextStream(TextWriter writer) : Stream
+    {
+        private readonly System.Text.Decoder _decoder = System.Text.Encoding.UTF8.GetDecoder();
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => writer.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            var chars = new char[_decoder.GetCharCount(buffer, flush: false)];
+            int n = _decoder.GetChars(buffer, chars, flush: false);
+            lock (writer)
+            {
+                writer.Write(chars, 0, n);
+            }
+        }
     }
 }

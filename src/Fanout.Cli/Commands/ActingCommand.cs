@@ -214,6 +214,7 @@ internal sealed class ActingCommand
         }
 
         string? outputDir = parsed.GetValue(_options.OutputDir);
+        bool stream = parsed.GetResult(_options.Stream) is not null && parsed.GetValue(_options.Stream);
         var request = new Runs.RunRequest
         {
             Operation = operation,
@@ -221,11 +222,11 @@ internal sealed class ActingCommand
             Options = options,
             Definition = definition,
         };
-        return await ExecuteAndReportAsync(service, request, format, quiet, outputDir, cancellationToken).ConfigureAwait(false);
+        return await ExecuteAndReportAsync(service, request, format, quiet, outputDir, cancellationToken, stream).ConfigureAwait(false);
     }
 
     /// <summary>Runs <paramref name="request"/> with progress, writes the results and returns the exit code (shared by exec, script, retry, resume and schedules).</summary>
-    public async Task<int> ExecuteAndReportAsync(Runs.RunService service, Runs.RunRequest request, string format, bool quiet, string? outputDir, CancellationToken cancellationToken)
+    public async Task<int> ExecuteAndReportAsync(Runs.RunService service, Runs.RunRequest request, string format, bool quiet, string? outputDir, CancellationToken cancellationToken, bool stream = false)
     {
         TextWriter error = _context.Console.Error;
         bool document = format is "json" or "csv";
@@ -242,7 +243,7 @@ internal sealed class ActingCommand
             }
         }
 
-        BatchResult result = await ExecuteAsync(service, request, progressWriter, quiet, outputDir, cancellationToken).ConfigureAwait(false);
+        BatchResult result = await ExecuteAsync(service, request, progressWriter, quiet, outputDir, stream, cancellationToken).ConfigureAwait(false);
 
         if (document)
         {
@@ -254,9 +255,10 @@ internal sealed class ActingCommand
         }
         else
         {
-            if (!quiet)
+            if (!quiet && result.Total > SummaryRenderer.OutputEchoLimit)
             {
-                SummaryRenderer.RenderOutputs(_context.Console.Out, result);
+                // Smaller runs echoed each target's output as it finished (or streamed it).
+                SummaryRenderer.RenderGroups(_context.Console.Out, result);
             }
 
             SummaryRenderer.Render(_context.Console.CreateAnsiConsole(_context.Console.Out), _context.Console.Out, result);
@@ -276,33 +278,74 @@ internal sealed class ActingCommand
         TextWriter progressWriter,
         bool quiet,
         string? outputDir,
+        bool stream,
         CancellationToken cancellationToken)
     {
         var tracker = new ProgressTracker(_context.Time);
         var plain = quiet ? null : new PlainProgressWriter(progressWriter);
-        bool live = !quiet && (ReferenceEquals(progressWriter, _context.Console.Out) ? _context.Console.IsOutputTerminal : _context.Console.IsErrorTerminal);
 
-        // Events are the spine: plain lines and --output-dir files follow the tracker's stream;
+        // --stream prints lines as they arrive, which scroll: the live display gives way to plain progress lines.
+        bool live = !quiet && !stream && (ReferenceEquals(progressWriter, _context.Console.Out) ? _context.Console.IsOutputTerminal : _context.Console.IsErrorTerminal);
+        IAnsiConsole console = _context.Console.CreateAnsiConsole(progressWriter);
+        bool document = !ReferenceEquals(progressWriter, _context.Console.Out);
+        int width = request.Targets.Count == 0 ? 0 : request.Targets.Max(t => t.Name.Length);
+        var gate = new Lock();
+        if (stream)
+        {
+            // Lines go where progress goes: stdout for the table, stderr when stdout holds a document.
+            var streamed = new StreamedOutput(_context.Console.OpenRaw(progressWriter), progressWriter, gate, width);
+            tracker.OnOutput(streamed.OnOutput);
+        }
+
+        // What each target printed, echoed when it finishes (runs of at most OutputEchoLimit targets, table output):
+        // under the live display by the display, which draws the lines above itself.
+        LiveProgressDisplay? display = live ? new LiveProgressDisplay(tracker, _context.Time, notices: _context.Notices) : null;
+        Action<TargetOutcome>? echo = quiet || document || stream || request.Targets.Count > SummaryRenderer.OutputEchoLimit
+            ? null
+            : o => Echo(display, progressWriter, o, width);
+
+        // Events are the spine: plain lines, echoed output and --output-dir files follow the tracker's stream;
         // the live display polls its snapshot. Neither can slow the run down.
         IAsyncEnumerable<RunEvent> events = tracker.ReadAllAsync(CancellationToken.None);
-        Task consumer = ConsumeAsync(events, live ? null : plain, outputDir);
+        Task consumer = ConsumeAsync(events, live ? null : plain, echo, gate, outputDir);
         Task<BatchResult> run = service.ExecuteAsync(request, tracker, cancellationToken);
-        if (live)
+        if (display is not null)
         {
-            var display = new LiveProgressDisplay(tracker, _context.Time, notices: _context.Notices);
-            await display.RunAsync(_context.Console.CreateAnsiConsole(progressWriter), run, CancellationToken.None).ConfigureAwait(false);
+            await display.RunAsync(console, run, CancellationToken.None).ConfigureAwait(false);
         }
 
         BatchResult result = await run.ConfigureAwait(false);
         await consumer.ConfigureAwait(false);
+        display?.FlushAbove(console);
         return result;
     }
 
-    private static async Task ConsumeAsync(IAsyncEnumerable<RunEvent> events, PlainProgressWriter? plain, string? outputDir)
+    private static void Echo(LiveProgressDisplay? display, TextWriter writer, TargetOutcome outcome, int width)
+    {
+        string text = SummaryRenderer.EchoText(outcome, width);
+        if (text.Length > 0 && display is not null)
+        {
+            display.WriteAbove(text);
+        }
+        else if (text.Length > 0)
+        {
+            writer.Write(text);
+        }
+    }
+
+    private static async Task ConsumeAsync(IAsyncEnumerable<RunEvent> events, PlainProgressWriter? plain, Action<TargetOutcome>? echo, Lock gate, string? outputDir)
     {
         await foreach (RunEvent e in events.ConfigureAwait(false))
         {
-            plain?.OnEvent(e);
+            lock (gate)
+            {
+                plain?.OnEvent(e);
+                if (echo is not null && e is TargetFinished { Outcome: var outcome })
+                {
+                    echo(outcome);
+                }
+            }
+
             if (outputDir is not null && e is TargetFinished finished)
             {
                 await OutputDirectory.WriteAsync(outputDir, finished.Outcome).ConfigureAwait(false);

@@ -36,6 +36,7 @@ internal static class ExecCommand
         command.Options.Add(stdin);
         selectors.AddTo(command);
         options.AddTo(command);
+        command.Options.Add(options.Stream);
 
         var acting = new ActingCommand(context, selectors, options);
         command.SetAction((parsed, ct) => acting.RunAsync(parsed, "exec", async token =>

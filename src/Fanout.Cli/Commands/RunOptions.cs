@@ -77,6 +77,11 @@ internal sealed class RunOptions
         HelpName = "DIR",
     };
 
+    public Option<bool> Stream { get; } = new("--stream")
+    {
+        Description = "Print what targets print as it arrives, line by line, prefixed with the target's name (like GNU parallel --line-buffer --tag)",
+    };
+
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Show only the summary, no progress" };
 
     public Option<bool> Yes { get; } = new("--yes", "--confirm", "-y") { Description = "Do not ask for confirmation (needed without a terminal for --all)" };

@@ -23,6 +23,7 @@ internal static class ScriptCommand
         command.Options.Add(stdin);
         selectors.AddTo(command);
         options.AddTo(command);
+        command.Options.Add(options.Stream);
 
         var acting = new ActingCommand(context, selectors, options);
         command.SetAction((parsed, ct) => acting.RunAsync(

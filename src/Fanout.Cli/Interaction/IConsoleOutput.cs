@@ -26,6 +26,9 @@ internal interface IConsoleOutput
     /// <summary>A Spectre console writing to <paramref name="writer"/> (<see cref="Out"/> or <see cref="Error"/>), with colour and animation only on a terminal.</summary>
     IAnsiConsole CreateAnsiConsole(TextWriter writer);
 
+    /// <summary>The bytes under <paramref name="writer"/> (<see cref="Out"/> or <see cref="Error"/>), for output written as the targets printed it (<c>--stream</c>).</summary>
+    Stream OpenRaw(TextWriter writer);
+
     /// <summary>Standard input as bytes (<c>--stdin</c> forwards it to every target).</summary>
     Stream OpenStandardInput();
 

@@ -15,6 +15,8 @@ internal sealed class SystemConsoleOutput : IConsoleOutput
 
     public Stream OpenStandardInput() => Console.OpenStandardInput();
 
+    public Stream OpenRaw(TextWriter writer) => ReferenceEquals(writer, Out) ? Console.OpenStandardOutput() : Console.OpenStandardError();
+
     public bool IsInteractive => !Console.IsInputRedirected && !Console.IsErrorRedirected;
 
     public IAnsiConsole CreateAnsiConsole(TextWriter writer)

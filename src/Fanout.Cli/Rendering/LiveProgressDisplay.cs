@@ -18,6 +18,7 @@ internal sealed class LiveProgressDisplay
     private readonly TimeProvider _time;
     private readonly StepTree? _steps;
     private readonly ConsoleNotices? _notices;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _above = new();
 
     public LiveProgressDisplay(ProgressTracker tracker, TimeProvider time, StepTree? steps = null, ConsoleNotices? notices = null)
     {
@@ -25,6 +26,22 @@ internal sealed class LiveProgressDisplay
         _time = time;
         _steps = steps;
         _notices = notices;
+    }
+
+    /// <summary>
+    /// Queues <paramref name="text"/> (whole lines) to be written above the display at its next redraw (a target's output
+    /// when it finishes). Only the display's own loop writes to its console while it is drawn: Spectre's live display takes
+    /// its locks in the opposite order of a write from another thread, so such a write could deadlock both.
+    /// </summary>
+    public void WriteAbove(string text) => _above.Enqueue(text);
+
+    /// <summary>Writes what <see cref="WriteAbove"/> queued and the display has not written yet (call after <see cref="RunAsync"/>).</summary>
+    public void FlushAbove(IAnsiConsole console)
+    {
+        while (_above.TryDequeue(out string? text))
+        {
+            console.Write(new Text(text));
+        }
     }
 
     public async Task RunAsync(IAnsiConsole console, Task completion, CancellationToken cancellationToken)
@@ -48,6 +65,7 @@ internal sealed class LiveProgressDisplay
             while (!completion.IsCompleted)
             {
                 await Task.WhenAny(completion, Task.Delay(TimeSpan.FromMilliseconds(100), _time, cancellationToken)).ConfigureAwait(false);
+                FlushAbove(console);
                 ctx.UpdateTarget(Frame());
                 ctx.Refresh();
             }

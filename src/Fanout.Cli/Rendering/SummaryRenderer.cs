@@ -20,23 +20,17 @@ internal static class SummaryRenderer
     public const int OutputEchoLines = 20;
 
     /// <summary>
-    /// Echoes what targets printed, each line prefixed with the target name: <c>web-01 | text</c>
-    /// for stdout and <c>web-01 ! text</c> for stderr, like <c>parallel --tag</c>.
+    /// Echoes what one target printed, each line prefixed with the target name padded to <paramref name="width"/>:
+    /// <c>web-01 | text</c> for stdout and <c>web-01 ! text</c> for stderr, like <c>parallel --tag</c>; at most
+    /// <see cref="OutputEchoLines"/> lines per stream. Written whole when the target finishes (runs of at most
+    /// <see cref="OutputEchoLimit"/> targets; larger runs get <see cref="RenderGroups"/> at the end).
     /// </summary>
-    public static void RenderOutputs(TextWriter writer, BatchResult result)
+    public static string EchoText(TargetOutcome outcome, int width)
     {
-        if (result.Total > OutputEchoLimit)
-        {
-            RenderGroups(writer, result);
-            return;
-        }
-
-        int width = result.Outcomes.Count == 0 ? 0 : result.Outcomes.Max(o => o.Target.Length);
-        foreach (TargetOutcome o in result.Outcomes)
-        {
-            Echo(writer, o.Target.PadRight(width) + " | ", o.Stdout);
-            Echo(writer, o.Target.PadRight(width) + " ! ", o.Stderr);
-        }
+        var text = new System.Text.StringBuilder();
+        Echo(text, outcome.Target.PadRight(width) + " | ", outcome.Stdout);
+        Echo(text, outcome.Target.PadRight(width) + " ! ", outcome.Stderr);
+        return text.ToString();
     }
 
     /// <summary>At most this many groups of identical results are listed for large runs.</summary>
@@ -74,7 +68,7 @@ internal static class SummaryRenderer
         return line is null ? string.Empty : line.Length > 60 ? line[..59] + "…" : line;
     }
 
-    private static void Echo(TextWriter writer, string prefix, Output.CapturedOutput output)
+    private static void Echo(System.Text.StringBuilder text, string prefix, Output.CapturedOutput output)
     {
         if (output.TotalBytes == 0)
         {
@@ -84,14 +78,12 @@ internal static class SummaryRenderer
         string[] lines = output.Text.TrimEnd('\n').Split('\n');
         foreach (string line in lines.Take(OutputEchoLines))
         {
-            writer.Write(prefix);
-            writer.WriteLine(line.TrimEnd('\r'));
+            text.Append(prefix).Append(line.TrimEnd('\r')).Append('\n');
         }
 
         if (lines.Length > OutputEchoLines || output.Truncated)
         {
-            writer.Write(prefix);
-            writer.WriteLine("… (more output: use --output-dir or --output json)");
+            text.Append(prefix).Append("… (more output: use --output-dir or --output json)\n");
         }
     }
 

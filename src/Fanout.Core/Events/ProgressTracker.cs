@@ -36,6 +36,7 @@ public sealed class ProgressTracker
     private EventSubscriber[] _subscribers = [];
     private Action<TargetOutcome, int, int>[] _finishedCallbacks = [];
     private Action<RunEvent>[] _eventCallbacks = [];
+    private Output.OutputObserver? _outputObservers;
     private long _sequence;
     private long _dropped;
     private bool _finished;
@@ -94,6 +95,33 @@ public sealed class ProgressTracker
         lock (_gate)
         {
             _eventCallbacks = [.. _eventCallbacks, callback];
+        }
+    }
+
+    /// <summary>
+    /// Registers <paramref name="observer"/> for the bytes targets print, as they arrive (live output, <c>--stream</c>).
+    /// It runs synchronously on the transports' threads while they read: keep it short (a slow observer slows the
+    /// target down, never loses its bytes). An exception it throws stops that stream's observation, not the run.
+    /// Register before the run starts; captures created before registration are not observed.
+    /// </summary>
+    public void OnOutput(Output.OutputObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_gate)
+        {
+            _outputObservers += observer;
+        }
+    }
+
+    /// <summary>Every registered <see cref="OnOutput"/> observer, or <see langword="null"/> when there is none.</summary>
+    internal Output.OutputObserver? OutputObservers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _outputObservers;
+            }
         }
     }
 

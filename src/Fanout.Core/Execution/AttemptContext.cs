@@ -56,7 +56,11 @@ internal sealed class AttemptContext : OperationContext
         string target = _target.Name;
         int attempt = Attempt;
         int cap = run.Options.OutputCap;
-        var capture = new OutputCapture(cap, () => run.SpillPath(target, attempt, stream), run.OutputBudget, Math.Min(cap / 4, OutputCapture.DefaultTail));
+        OutputObserver? observer = run.Tracker?.OutputObservers;
+        var capture = new OutputCapture(cap, () => run.SpillPath(target, attempt, stream), run.OutputBudget, Math.Min(cap / 4, OutputCapture.DefaultTail))
+        {
+            Observer = observer is null ? null : data => observer(target, attempt, stream, data),
+        };
         lock (_captures)
         {
             _captures[stream] = capture;

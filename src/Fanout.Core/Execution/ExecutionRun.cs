@@ -86,6 +86,9 @@ internal sealed partial class ExecutionRun
 
     public ILogger Logger { get; }
 
+    /// <summary>Where the run's events (and live output, <see cref="ProgressTracker.OnOutput"/>) go, or <see langword="null"/>.</summary>
+    public ProgressTracker? Tracker => _tracker;
+
     /// <summary>
     /// Whether the run is being cancelled. Read from the token as well as the flag: cancellation
     /// callbacks run last-registered-first, so an operation's own token (registered later) wakes it

@@ -35,6 +35,7 @@ public sealed class OutputCapture : IDisposable
     private long _total;
     private CapturedOutput? _completed;
     private bool _disposed;
+    private ChunkObserver? _observer;
 
     /// <summary>Creates a capture.</summary>
     /// <param name="cap">Bytes of the in-memory window (head plus tail). The default value is <see cref="DefaultCap"/>.</param>
@@ -51,6 +52,16 @@ public sealed class OutputCapture : IDisposable
         _tailWindow = tail;
         _spillPathFactory = spillPathFactory;
         _budget = budget ?? OutputBudget.Unlimited;
+    }
+
+    /// <summary>Receives each chunk as it is written, in order, and an empty chunk once at the end (see <see cref="OutputObserver"/>).</summary>
+    internal delegate void ChunkObserver(ReadOnlySpan<byte> data);
+
+    /// <summary>Where written bytes are also handed as they arrive (live output); set before the first write.</summary>
+    internal ChunkObserver? Observer
+    {
+        get => _observer;
+        init => _observer = value;
     }
 
     /// <summary>How many bytes were written so far.</summary>
@@ -72,6 +83,7 @@ public sealed class OutputCapture : IDisposable
             }
 
             Interlocked.Add(ref _total, data.Length);
+            Observe(data);
             int take = FillHead(data);
             ReadOnlySpan<byte> rest = data[take..];
             if (rest.IsEmpty)
@@ -117,6 +129,7 @@ public sealed class OutputCapture : IDisposable
 
             _spill?.Dispose();
             _spill = null;
+            EndObserved();
             if (_total == 0)
             {
                 _budget.Release(_headReserved);
@@ -149,7 +162,33 @@ public sealed class OutputCapture : IDisposable
             _spill?.Dispose();
             _spill = null;
             _disposed = true;
+            EndObserved();
         }
+    }
+
+    // Under _sync: chunks reach the observer in the order they were written. A failing observer (a closed pipe of a
+    // live display) must not cost the capture its bytes, so it is dropped and the capture goes on.
+    private void Observe(ReadOnlySpan<byte> data)
+    {
+        if (_observer is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _observer(data);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _observer = null;
+        }
+    }
+
+    private void EndObserved()
+    {
+        Observe([]);
+        _observer = null;
     }
 
     private int FillHead(ReadOnlySpan<byte> data)

@@ -5,14 +5,28 @@ namespace Fanout.Cli.Tests.Trust;
 /// <summary>The real built <c>fanout</c> executable, started as an operator or CI would start it (no terminal).</summary>
 internal sealed class FanoutExe : IDisposable
 {
+    private readonly System.Text.StringBuilder _stdoutSoFar = new();
+
     private FanoutExe(Process process)
     {
         Process = process;
-        Stdout = process.StandardOutput.ReadToEndAsync();
+        Stdout = ReadAsync(process.StandardOutput, _stdoutSoFar);
         Stderr = process.StandardError.ReadToEndAsync();
     }
 
     public Process Process { get; }
+
+    /// <summary>What the process wrote to stdout so far (it is still running, maybe).</summary>
+    public string StdoutSoFar
+    {
+        get
+        {
+            lock (_stdoutSoFar)
+            {
+                return _stdoutSoFar.ToString();
+            }
+        }
+    }
 
     public Task<string> Stdout { get; }
 
@@ -64,6 +78,42 @@ internal sealed class FanoutExe : IDisposable
         using var timeout = new CancellationTokenSource(limit);
         await Process.WaitForExitAsync(timeout.Token);
         return (Process.ExitCode, await Stdout, await Stderr);
+    }
+
+    /// <summary>Waits until stdout shows <paramref name="text"/>; false when the process ended or <paramref name="limit"/> passed first.</summary>
+    public async Task<bool> WaitForStdoutAsync(string text, TimeSpan limit)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!StdoutSoFar.Contains(text, StringComparison.Ordinal))
+        {
+            if (watch.Elapsed > limit || Process.HasExited)
+            {
+                await Task.Delay(200);
+                return StdoutSoFar.Contains(text, StringComparison.Ordinal);
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
+    }
+
+    private static async Task<string> ReadAsync(StreamReader reader, System.Text.StringBuilder soFar)
+    {
+        char[] buffer = new char[4096];
+        int n;
+        while ((n = await reader.ReadAsync(buffer)) > 0)
+        {
+            lock (soFar)
+            {
+                soFar.Append(buffer, 0, n);
+            }
+        }
+
+        lock (soFar)
+        {
+            return soFar.ToString();
+        }
     }
 
     /// <summary>Whether a process with this PID exists (and is not a zombie).</summary>
