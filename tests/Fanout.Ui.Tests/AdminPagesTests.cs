@@ -36,7 +36,7 @@ public sealed class AdminPagesTests(UiFixture ui)
         await UiFixture.ScreenshotAsync(page, "schedules");
 
         // Run now: the run starts at once and is linked; it really ran on both targets.
-        await row.GetByRole(AriaRole.Button, new() { Name = "Run ui-nightly now" }).ClickAsync();
+        await row.GetByRole(AriaRole.Button, new() { Name = "Run now: ui-nightly" }).ClickAsync();
         ILocator result = page.Locator("#schedule-action-result");
         await Expect(result).ToContainTextAsync("Schedule ui-nightly fired: run ");
         string runId = (await result.GetByRole(AriaRole.Link).TextContentAsync())!;
@@ -57,7 +57,7 @@ public sealed class AdminPagesTests(UiFixture ui)
         await viewer.GotoAsync("/schedules");
         await Expect(viewer.Locator("tr[data-schedule='ui-nightly']")).ToContainTextAsync("paused");
         await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "Resume ui-nightly" })).ToHaveCountAsync(0);
-        await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "Run ui-nightly now" })).ToHaveCountAsync(0);
+        await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "Run now: ui-nightly" })).ToHaveCountAsync(0);
         await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = "Add schedule" })).ToHaveCountAsync(0);
         await UiFixture.AssertAccessibleAsync(viewer);
         int refused = await viewer.EvaluateAsync<int>(@"async () => (await fetch('/api/schedules/ui-nightly/resume', { method: 'POST',
@@ -134,7 +134,7 @@ public sealed class AdminPagesTests(UiFixture ui)
         IPage page = await ui.SignedInPageAsync(ApiRole.Admin);
         await page.GetByRole(AriaRole.Link, new() { Name = "Tokens" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Tokens", Exact = true })).ToBeVisibleAsync();
-        ILocator table = page.GetByRole(AriaRole.Table, new() { Name = "Tokens" });
+        ILocator table = page.GetByRole(AriaRole.Table, new() { Name = "All tokens" });
         await Expect(table.Locator("tr[data-token='viewer']")).ToContainTextAsync("active");
 
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("ui-temp");
