@@ -126,14 +126,14 @@ internal abstract partial class AdoRunStore
     /// <inheritdoc/>
     public Task<bool> RenewLeaseAsync(string runId, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection => await ExecAsync(connection, null,
-            "UPDATE runs SET lease_expires_at = @lease WHERE run_id = @id AND status = 'running'",
+            "UPDATE runs SET lease_expires_at = @lease WHERE run_id = @id AND status IN ('running', 'awaiting-approval')",
             cancellationToken, ("lease", ToDb(leaseExpiresAt)), ("id", runId)).ConfigureAwait(false) == 1, cancellationToken);
 
     /// <inheritdoc/>
     public async Task<bool> ReopenRunAsync(string runId, string ownerHost, int ownerPid, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken)
     {
-        // Detect a dead owner first so a run that is "running" only on paper can be taken over.
-        if (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is not { } run || run.Status == RunStatus.Running)
+        // Detect a dead owner first so a run that is "running" (or waiting for an approval) only on paper can be taken over.
+        if (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is not { } run || run.Status is RunStatus.Running or RunStatus.AwaitingApproval)
         {
             return false;
         }
@@ -141,7 +141,7 @@ internal abstract partial class AdoRunStore
         await ClearCancelRequestAsync(runId, cancellationToken).ConfigureAwait(false);
         return await WithConnectionAsync(async connection => await ExecAsync(connection, null,
             "UPDATE runs SET status = 'running', ended_at = NULL, stop_reason = NULL, owner_host = @host, owner_pid = @pid, " +
-            "lease_expires_at = @lease, resume_count = resume_count + CASE WHEN status = 'queued' THEN 0 ELSE 1 END WHERE run_id = @id AND status <> 'running'",
+            "lease_expires_at = @lease, resume_count = resume_count + CASE WHEN status = 'queued' THEN 0 ELSE 1 END WHERE run_id = @id AND status NOT IN ('running', 'awaiting-approval')",
             cancellationToken, ("host", ownerHost), ("pid", ownerPid), ("lease", ToDb(leaseExpiresAt)), ("id", runId)).ConfigureAwait(false) == 1,
             cancellationToken).ConfigureAwait(false);
     }
@@ -254,7 +254,7 @@ internal abstract partial class AdoRunStore
     {
         IReadOnlyList<RunRecord> running = await WithConnectionAsync(async connection =>
         {
-            await using DbCommand command = Command(connection, null, $"SELECT {RunColumns} FROM runs WHERE status IN ('running', 'queued')");
+            await using DbCommand command = Command(connection, null, $"SELECT {RunColumns} FROM runs WHERE status IN ('running', 'queued', 'awaiting-approval')");
             return await ReadRunsAsync(command, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         int marked = 0;
@@ -268,7 +268,7 @@ internal abstract partial class AdoRunStore
 
     // Guarded by the owner columns: a run taken over (or renewed) meanwhile is left alone.
     private Task<int> MarkInterruptedAsync(RunRecord run, CancellationToken cancellationToken) => WithConnectionAsync(connection => ExecAsync(connection, null,
-        "UPDATE runs SET status = 'interrupted', stop_reason = @reason WHERE run_id = @id AND status IN ('running', 'queued') " +
+        "UPDATE runs SET status = 'interrupted', stop_reason = @reason WHERE run_id = @id AND status IN ('running', 'queued', 'awaiting-approval') " +
         "AND (owner_pid = @pid OR (owner_pid IS NULL AND @pid IS NULL)) AND (lease_expires_at = @lease OR (lease_expires_at IS NULL AND @lease IS NULL))",
         cancellationToken, ("id", run.RunId), ("pid", run.OwnerPid), ("lease", ToDbOrNull(run.LeaseExpiresAt)),
         ("reason", $"owner process {run.OwnerPid} on {run.OwnerHost} is gone")), cancellationToken);

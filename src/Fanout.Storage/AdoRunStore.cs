@@ -186,10 +186,13 @@ internal abstract partial class AdoRunStore : IRunStore
         }
     }
 
-    /// <summary>Whether a running run's owner is gone: its lease expired, or it ran on this host and its process no longer exists.</summary>
+    /// <summary>
+    /// Whether a running (queued, awaiting-approval) run's owner is gone: its lease expired, or it ran on this host and its process no
+    /// longer exists. The one owner-liveness check: every surface sees such a run as <c>interrupted</c> through the store.
+    /// </summary>
     internal bool IsOwnerDead(RunRecord run)
     {
-        if (run.Status is not (RunStatus.Running or RunStatus.Queued))
+        if (run.Status is not (RunStatus.Running or RunStatus.Queued or RunStatus.AwaitingApproval))
         {
             return false;
         }

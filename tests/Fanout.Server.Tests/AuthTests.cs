@@ -51,6 +51,7 @@ public sealed class AuthTests : IAsyncLifetime
         ["GET /api/executions"] = ApiRole.Viewer,
         ["POST /api/executions/batch/{id}/stop-after-batch"] = ApiRole.Operator,
         ["GET /api/me"] = ApiRole.Viewer,
+        ["GET /api/cluster"] = ApiRole.Viewer,
         ["GET /api/inventory/facets"] = ApiRole.Viewer,
         ["GET /api/runs/{id}/approvals"] = ApiRole.Viewer,
         ["GET /inventory"] = ApiRole.Viewer,

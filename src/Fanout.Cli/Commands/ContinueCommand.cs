@@ -62,10 +62,10 @@ internal static class ContinueCommand
             return ExitCodes.Success;
         }
 
-        if (run.Status is RunStatus.Running or RunStatus.AwaitingApproval && run.OwnerPid is { } pid
-            && string.Equals(run.OwnerHost, Environment.MachineName, StringComparison.OrdinalIgnoreCase) && IsAlive(pid))
+        // The store reports a run whose owner is gone as interrupted (one owner-liveness check): what is still running has a live owner.
+        if (run.Status is RunStatus.Running or RunStatus.AwaitingApproval or RunStatus.Queued)
         {
-            return await StoreAction.ErrorAsync(context, "resume", $"run {run.RunId} is still {run.Status.ToWireName()} (owner pid {pid})").ConfigureAwait(false);
+            return await StoreAction.ErrorAsync(context, "resume", $"run {run.RunId} is still {run.Status.ToWireName()} (owner pid {run.OwnerPid} on {run.OwnerHost})").ConfigureAwait(false);
         }
 
         WorkflowInvocation? invocation = null;
@@ -90,23 +90,6 @@ internal static class ContinueCommand
             Timeout = overrides.Timeout is { } t ? $"{(long)t.TotalMilliseconds}ms" : invocation.Timeout,
         };
         return await RunCommand.RunAsync(context, parsed, invocation, dryRun: false, progress: false, yes, output == "json" ? "json" : "text", run.RunId, ssh: null, ct, secrets).ConfigureAwait(false);
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
     }
 
     public static Command CreateRetry(CliContext context)

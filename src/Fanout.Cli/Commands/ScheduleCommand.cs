@@ -21,9 +21,16 @@ internal static class ScheduleCommand
 
     private static Command CreateAdd(CliContext context)
     {
-        var command = new Command("add", "Add a schedule: a workflow FILE, or a command with --exec and selectors");
+        var command = new Command("add", "Add a schedule: a workflow FILE, or what to run on the selected targets (--exec, --script, --sync or --lifecycle) with selectors");
         var file = new Argument<string?>("FILE") { Description = "The workflow file to run", Arity = ArgumentArity.ZeroOrOne };
-        var exec = new Option<string?>("--exec") { Description = "Run this command line on the selected targets instead of a workflow", HelpName = "COMMAND" };
+        var exec = new Option<string?>("--exec") { Description = "Run this command line on the selected targets (as fanout exec)", HelpName = "COMMAND" };
+        var script = new Option<string?>("--script") { Description = "Upload this local script to the selected targets and run it (as fanout script; its content is stored now)", HelpName = "FILE" };
+        var scriptArgs = new Option<string[]>("--script-arg") { Description = "An argument for the --script script (repeatable, in order)", HelpName = "ARG" };
+        var sync = new Option<string[]>("--sync") { Description = "Push local SRC to DEST on the selected targets (as fanout sync; SRC is read at every fire)", HelpName = "SRC DEST", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
+        var delete = new Option<bool>("--delete") { Description = "--sync: remove entries under DEST that are not in SRC" };
+        var excludeFiles = new Option<string[]>("--exclude-files") { Description = "--sync: leave out source paths matching this glob (repeatable)", HelpName = "GLOB" };
+        var lifecycle = new Option<string?>("--lifecycle") { Description = "Run this lifecycle action of the targets' providers (as fanout start|stop|restart|status)", HelpName = "ACTION" };
+        lifecycle.AcceptOnlyFromAmong("start", "stop", "restart", "status");
         var cron = new Option<string>("--cron") { Description = "When: 5 cron fields (minute hour day month weekday), or 6 with seconds first", Required = true, HelpName = "EXPR" };
         var set = new Option<string[]>("--set") { Description = "Workflow parameter values KEY=VALUE[,KEY=VALUE…] (a,b without '=' is a list), bound as fanout run binds them", HelpName = "KEY=VALUE", AllowMultipleArgumentsPerToken = false };
         var setFile = new Option<string[]>("--set-file") { Description = "Workflow parameter read from a file at every fire (the path is stored)", HelpName = "KEY=PATH" };
@@ -32,22 +39,77 @@ internal static class ScheduleCommand
         var name = new Option<string?>("--name") { Description = "The schedule name (default <workflow>-<env>-<daily|weekly|monthly|hourly|custom>)", HelpName = "NAME" };
         var tz = new Option<string>("--tz") { Description = "The IANA time zone the cron expression is read in", DefaultValueFactory = _ => "UTC", HelpName = "ZONE" };
         var overlap = new Option<bool>("--allow-overlap") { Description = "Allow a fire while the schedule's previous run still runs" };
-        var parallel = new Option<int>("--parallel", "-p") { Description = "Targets at once (exec schedules)", DefaultValueFactory = _ => 10, HelpName = "N" };
-        var timeout = new Option<string?>("--timeout") { Description = "Time limit per target (exec schedules; default 300s)", HelpName = "DURATION" };
+        var parallel = new Option<int>("--parallel", "-p") { Description = "Targets at once (--exec, --script, --sync, --lifecycle)", DefaultValueFactory = _ => 10, HelpName = "N" };
+        var timeout = new Option<string?>("--timeout") { Description = "Time limit per target (--exec, --script, --sync, --lifecycle; default 300s)", HelpName = "DURATION" };
         var selectors = new SelectorOptions();
         command.Arguments.Add(file);
-        foreach (Option o in new Option[] { exec, cron, set, setFile, setEnv, environment, name, tz, overlap, parallel, timeout })
+        foreach (Option o in new Option[] { exec, script, scriptArgs, sync, delete, excludeFiles, lifecycle, cron, set, setFile, setEnv, environment, name, tz, overlap, parallel, timeout })
         {
             command.Options.Add(o);
         }
 
         selectors.AddTo(command);
-        command.SetAction((parsed, ct) => AddAsync(context, parsed, ct, new AddOptions(file, exec, cron, set, setFile, setEnv, environment, name, tz, overlap, parallel, timeout, selectors)));
+        var what = new WhatOptions(exec, script, scriptArgs, sync, delete, excludeFiles, lifecycle);
+        command.SetAction((parsed, ct) => AddAsync(context, parsed, ct, new AddOptions(file, what, cron, set, setFile, setEnv, environment, name, tz, overlap, parallel, timeout, selectors)));
         return command;
     }
 
+    /// <summary>What a schedule of targets runs: one of --exec, --script, --sync, --lifecycle, with their own options.</summary>
+    private sealed record WhatOptions(
+        Option<string?> Exec, Option<string?> Script, Option<string[]> ScriptArgs, Option<string[]> Sync, Option<bool> Delete, Option<string[]> ExcludeFiles, Option<string?> Lifecycle)
+    {
+        /// <summary>How many of --exec, --script, --sync and --lifecycle were given.</summary>
+        public int Count(ParseResult parsed) =>
+            new[] { parsed.GetValue(Exec) is not null, parsed.GetValue(Script) is not null, parsed.GetResult(Sync) is not null, parsed.GetValue(Lifecycle) is not null }.Count(b => b);
+
+        /// <summary>Options given that belong to a form that was not chosen (never accepted and ignored).</summary>
+        public IEnumerable<string> Stray(ParseResult parsed)
+        {
+            if (parsed.GetValue(Script) is null && parsed.GetResult(ScriptArgs) is not null)
+            {
+                yield return "--script-arg applies to --script";
+            }
+
+            if (parsed.GetResult(Sync) is null && (parsed.GetValue(Delete) || parsed.GetResult(ExcludeFiles) is not null))
+            {
+                yield return "--delete and --exclude-files apply to --sync";
+            }
+        }
+
+        /// <summary>Builds the definition of the chosen form through the factories the run commands use (exec, script, sync, lifecycle).</summary>
+        public async Task<DefinitionOrError> DescribeAsync(ParseResult parsed, CliContext context, CancellationToken ct)
+        {
+            if (parsed.GetValue(Exec) is { } commandLine)
+            {
+                return string.IsNullOrWhiteSpace(commandLine) ? DefinitionOrError.Fail("--exec needs a command") : new DefinitionOrError(RunDefinition.ForCommandLine(commandLine), null);
+            }
+
+            if (parsed.GetValue(Script) is { } scriptFile)
+            {
+                return await ScriptCommand.LoadAsync(Path.GetFullPath(Path.Combine(context.CurrentDirectory, scriptFile)), parsed.GetValue(ScriptArgs) ?? [], ct).ConfigureAwait(false);
+            }
+
+            if (parsed.GetValue(Sync) is [string source, string destination])
+            {
+                var options = new Operations.SyncOptions
+                {
+                    Source = Path.GetFullPath(Path.Combine(context.CurrentDirectory, source)),
+                    Destination = destination,
+                    Delete = parsed.GetValue(Delete),
+                    Excludes = parsed.GetValue(ExcludeFiles) ?? [],
+                };
+                IReadOnlyList<string> errors = options.Validate();
+                return errors.Count > 0 ? DefinitionOrError.Fail(string.Join("; ", errors)) : new DefinitionOrError(RunDefinition.ForSync(options), null);
+            }
+
+            return Enum.TryParse(parsed.GetValue(Lifecycle), ignoreCase: true, out Operations.LifecycleAction action)
+                ? new DefinitionOrError(RunDefinition.ForLifecycle(action), null)
+                : DefinitionOrError.Fail("--lifecycle must be start, stop, restart or status");
+        }
+    }
+
     private sealed record AddOptions(
-        Argument<string?> File, Option<string?> Exec, Option<string> Cron, Option<string[]> Set, Option<string[]> SetFile, Option<string[]> SetEnv, Option<string?> Environment, Option<string?> Name,
+        Argument<string?> File, WhatOptions What, Option<string> Cron, Option<string[]> Set, Option<string[]> SetFile, Option<string[]> SetEnv, Option<string?> Environment, Option<string?> Name,
         Option<string> TimeZone, Option<bool> Overlap, Option<int> Parallel, Option<string?> Timeout, SelectorOptions Selectors);
 
     private static async Task<int> AddAsync(CliContext context, ParseResult parsed, CancellationToken ct, AddOptions o)
@@ -62,14 +124,19 @@ internal static class ScheduleCommand
         }
 
         string? file = parsed.GetValue(o.File);
-        string? exec = parsed.GetValue(o.Exec);
+        int forms = o.What.Count(parsed);
         string[] sets = parsed.GetValue(o.Set) ?? [];
         string[] setFiles = parsed.GetValue(o.SetFile) ?? [];
         string[] setEnvs = parsed.GetValue(o.SetEnv) ?? [];
         string? env = parsed.GetValue(o.Environment);
-        if ((file is null) == (exec is null))
+        if ((file is null ? 0 : 1) + forms != 1)
         {
-            return await StoreAction.ErrorAsync(context, Cmd, "give either a workflow FILE or --exec COMMAND").ConfigureAwait(false);
+            return await StoreAction.ErrorAsync(context, Cmd, "give one of a workflow FILE, --exec COMMAND, --script FILE, --sync SRC DEST or --lifecycle ACTION").ConfigureAwait(false);
+        }
+
+        if (o.What.Stray(parsed).FirstOrDefault() is { } stray)
+        {
+            return await StoreAction.ErrorAsync(context, Cmd, stray).ConfigureAwait(false);
         }
 
         ScheduleRecord schedule;
@@ -113,13 +180,19 @@ internal static class ScheduleCommand
         {
             if (sets.Length > 0 || setFiles.Length > 0 || setEnvs.Length > 0 || env is not null)
             {
-                return await StoreAction.ErrorAsync(context, Cmd, "--set, --set-file, --set-env and -e apply to workflow schedules, not --exec").ConfigureAwait(false);
+                return await StoreAction.ErrorAsync(context, Cmd, "--set, --set-file, --set-env and -e apply to workflow schedules, not --exec, --script, --sync or --lifecycle").ConfigureAwait(false);
             }
 
             SelectionCriteria criteria = o.Selectors.GetCriteria(parsed);
             if (criteria.IsEmpty)
             {
-                return await StoreAction.ErrorAsync(context, Cmd, "no targets selected: --exec needs selectors (--tag, --pattern, --regex, --group, --limit or --all)").ConfigureAwait(false);
+                return await StoreAction.ErrorAsync(context, Cmd, "no targets selected: a schedule of targets needs selectors (--tag, --pattern, --regex, --group, --limit or --all)").ConfigureAwait(false);
+            }
+
+            DefinitionOrError described = await o.What.DescribeAsync(parsed, context, ct).ConfigureAwait(false);
+            if (described.Definition is not { } what)
+            {
+                return await StoreAction.ErrorAsync(context, Cmd, described.Error ?? "invalid operation").ConfigureAwait(false);
             }
 
             TimeSpan perTarget = TimeSpan.FromSeconds(300);
@@ -141,25 +214,32 @@ internal static class ScheduleCommand
                 return await StoreAction.ErrorAsync(context, Cmd, "no inventory: pass -i PATH, set FANOUT_INVENTORY, or create ./fanout.yaml").ConfigureAwait(false);
             }
 
-            // The inventory and the selection are checked now, as `fanout exec` checks them (a missing file, an unknown group: exit 2).
+            // The inventory, the selection and the operation are checked now, through the path a fire takes (a missing file, an
+            // unknown group, a target without a lifecycle provider: exit 2, nothing stored).
+            RunDefinition definition = what.Over(CliStore.Absolute(sources, context), criteria, options);
             try
             {
-                Fanout.Inventory.TargetSet targets = await context.GetRunService().SelectTargetsAsync(CliStore.Absolute(sources, context), criteria, ct).ConfigureAwait(false);
+                (Operations.IOperation operation, Fanout.Inventory.TargetSet targets) = await context.GetRunService().ResolveAsync(definition, null, ct).ConfigureAwait(false);
                 if (await o.Selectors.CheckAsync(parsed, context, Cmd, targets).ConfigureAwait(false) is { } strictError)
                 {
                     return await StoreAction.ErrorAsync(context, Cmd, strictError).ConfigureAwait(false);
                 }
+
+                List<string> invalid = [.. targets.Select(operation.Validate).OfType<string>().Distinct(StringComparer.Ordinal).Take(5)];
+                if (invalid.Count > 0)
+                {
+                    return await StoreAction.ErrorAsync(context, Cmd, string.Join("; ", invalid)).ConfigureAwait(false);
+                }
             }
-            catch (Exception e) when (e is Fanout.Inventory.InventoryException or SelectionException)
+            catch (Exception e) when (e is Fanout.Inventory.InventoryException or SelectionException or FanoutException)
             {
                 return await StoreAction.ErrorAsync(context, Cmd, e.Message).ConfigureAwait(false);
             }
 
-            RunDefinition definition = RunDefinition.ForCommandLine(exec!).Over(CliStore.Absolute(sources, context), criteria, options);
             schedule = new ScheduleRecord
             {
-                Name = parsed.GetValue(o.Name) ?? CronSchedule.DefaultName("exec", null, cron),
-                Kind = "exec",
+                Name = parsed.GetValue(o.Name) ?? CronSchedule.DefaultName(definition.Kind, null, cron),
+                Kind = definition.Kind,
                 Definition = definition.ToJson(),
                 Cron = cron,
                 TimeZone = zone,
@@ -281,18 +361,19 @@ internal static class ScheduleCommand
 
     internal static string Describe(ScheduleRecord s)
     {
-        if (s.Kind != "exec")
+        if (s.Kind == "workflow")
         {
             return $"workflow {s.Definition}";
         }
 
         try
         {
-            return "exec " + RunDefinition.FromJson(s.Definition).DisplayName;
+            string display = RunDefinition.FromJson(s.Definition).DisplayName;
+            return s.Kind == "exec" ? "exec " + display : display;
         }
         catch (FanoutException)
         {
-            return "exec (unreadable definition)";
+            return $"{s.Kind} (unreadable definition)";
         }
     }
 }

@@ -177,8 +177,8 @@ internal static partial class ScheduleEndpoints
 
         var schedule = new ScheduleRecord
         {
-            Name = body.Name ?? CronSchedule.DefaultName("exec", null, body.Cron!),
-            Kind = "exec",
+            Name = body.Name ?? CronSchedule.DefaultName(plan.Definition.Kind, null, body.Cron!),
+            Kind = plan.Definition.Kind,
             Definition = plan.Definition.ToJson(),
             Cron = body.Cron!,
             TimeZone = zone,
@@ -209,7 +209,7 @@ internal static partial class ScheduleEndpoints
 
     private static ScheduleDocument ToDocument(ScheduleRecord s, TimeProvider time) => new(s.Name, s.Kind, s.Cron, s.TimeZone, s.AllowOverlap, s.CreatedAt,
         s.PausedAt is not null ? null : CronSchedule.NextOccurrence(s.Cron, s.TimeZone, s.LastFireAt is { } last && last > time.GetUtcNow() ? last : time.GetUtcNow()),
-        s.LastFireAt, s.LastRunId, s.LastResult, s.PausedAt is not null, s.PausedAt, s.Kind == "exec" ? RunDefinition.FromJson(s.Definition).DisplayName : s.Definition);
+        s.LastFireAt, s.LastRunId, s.LastResult, s.PausedAt is not null, s.PausedAt, s.Kind == "workflow" ? s.Definition : RunDefinition.FromJson(s.Definition).DisplayName);
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$")]
     private static partial Regex NamePattern();

@@ -9,7 +9,7 @@ using Fanout.Workflows.Parameters;
 
 namespace Fanout.Server.Schedules;
 
-/// <summary>Fires schedules through the server's execution queue, so scheduled runs show up as batches (status, SSE, metrics, audit).</summary>
+/// <summary>Fires schedules of every kind through the server's execution queue, so scheduled runs show up as batches (status, SSE, metrics, audit).</summary>
 internal sealed class ServerScheduleLauncher(RunService runs, BatchQueue queue, AuditLog audit, ServerMetrics metrics, TimeProvider time, WorkflowRunService workflows, IRunStore store) : IScheduleLauncher
 {
     public async Task<ScheduleLaunchResult> LaunchAsync(ScheduleRecord schedule, Action<string> started, CancellationToken cancellationToken)
@@ -19,10 +19,12 @@ internal sealed class ServerScheduleLauncher(RunService runs, BatchQueue queue, 
             return await LaunchWorkflowAsync(schedule, started, cancellationToken);
         }
 
-        if (schedule.Kind != "exec")
+        if (!RunKinds.IsKnown(schedule.Kind))
         {
             return new ScheduleLaunchResult(null, $"error: schedule '{schedule.Name}' has unknown kind '{schedule.Kind}'");
         }
+
+        // Every other kind (exec, script, sync, lifecycle, device) is a recorded RunDefinition, resolved as resume and retry resolve it.
 
         RunDefinition definition;
         Fanout.Operations.IOperation operation;

@@ -109,7 +109,7 @@ public sealed partial class RunModelTests : IDisposable
     public static TheoryData<string, string> CancelCases()
     {
         var data = new TheoryData<string, string>();
-        foreach (string kind in new[] { "exec", "script", "lifecycle", "workflow" })
+        foreach (string kind in new[] { "exec", "script", "sync", "lifecycle", "workflow" })
         {
             data.Add(kind, "cli");
             data.Add(kind, "api");
@@ -118,14 +118,20 @@ public sealed partial class RunModelTests : IDisposable
         return data;
     }
 
-    /// <summary>Cancel from another process: <c>fanout cancel RUN_ID</c> or <c>POST /api/runs/{id}/cancel</c> of a real server stops a run owned by a CLI process.</summary>
+    /// <summary>
+    /// Cancel from another process: <c>fanout cancel RUN_ID</c> or <c>POST /api/runs/{id}/cancel</c> of a real server stops a run owned by a CLI process.
+    /// A sync copies a small file at once, so its slow targets are SSH targets of a listener that never answers (they hang connecting).
+    /// </summary>
     [Theory(Timeout = 180000)]
     [MemberData(nameof(CancelCases))]
     public async Task Cancel_FromAnotherProcess_StopsTheOwnersRun(string kind, string surface)
     {
         string token = surface == "api" ? await ServeProcess.CreateTokenAsync(_dir, _store) : string.Empty;
         await using ServeProcess? serve = surface == "api" ? await ServeProcess.StartAsync(_dir, _store, token, "-i", _inventory) : null;
-        Process owner = StartWithEnvironment(SlowRun(kind));
+        using System.Net.Sockets.TcpListener? hang = kind == "sync" ? Hang() : null;
+        Process owner = StartWithEnvironment(kind == "sync"
+            ? SyncRun(SyncInventory(((System.Net.IPEndPoint)hang!.LocalEndpoint).Port, ["t002", "t003"]), hanging: true)
+            : SlowRun(kind));
         using (owner)
         {
             Task<string> ownerErr = owner.StandardError.ReadToEndAsync();
