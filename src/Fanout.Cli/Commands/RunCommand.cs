@@ -33,7 +33,7 @@ internal static class RunCommand
         var parallel = new Option<int?>("--parallel") { Description = "At most N steps run at once", HelpName = "N" };
         var continueOnError = new Option<bool>("--continue-on-error") { Description = "Keep running independent steps after a failure" };
         var timeout = new Option<string?>("--timeout") { Description = "Overall time limit (30s, 5m, 2h)", HelpName = "DURATION" };
-        var saveState = new Option<bool>("--save-state") { Description = "Accepted for compatibility: state is always saved" };
+        var saveState = new Option<bool>("--save-state") { Description = "Print the run id to resume from (state is always saved)" };
         var progress = new Option<bool>("--progress") { Description = "Show live progress even when not on a terminal (plain lines)" };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation" };
         var output = StoreAction.OutputOption("text", "json");
@@ -59,6 +59,7 @@ internal static class RunCommand
             Parallel = parsed.GetValue(parallel),
             ContinueOnError = parsed.GetValue(continueOnError),
             Timeout = parsed.GetValue(timeout),
+            SaveState = parsed.GetValue(saveState),
             Ssh = Runs.RecordedSshOptions.From(sshOptions),
         }, parsed.GetValue(dryRun), parsed.GetValue(progress), parsed.GetValue(yes), parsed.GetValue(output) ?? "text", resumeRunId: null, sshOptions, ct);
         });
@@ -181,6 +182,18 @@ internal static class RunCommand
         var tracker = new Events.ProgressTracker(context.Time);
         var steps = new StepTree(Paths(workflow.Steps, null), Leaves(workflow.Steps, null), typical);
         tracker.OnEvent(steps.OnEvent);
+        if (invocation.SaveState)
+        {
+            // --save-state (the document's habit): every run's state is saved; this names the handle to resume it by.
+            tracker.OnEvent(e =>
+            {
+                if (e is Events.RunStarted started)
+                {
+                    err.WriteLine($"workflow state saved as run {started.RunId}: 'fanout resume {started.RunId}' continues it if it stops");
+                }
+            });
+        }
+
         Task consumer = plain ? PrintAsync(tracker.ReadAllAsync(CancellationToken.None), new PlainProgressWriter(err)) : Task.CompletedTask;
         var options = new WorkflowRunnerOptions
         {

@@ -35,6 +35,10 @@ internal sealed record WorkflowInvocation
 
     public string? Timeout { get; init; }
 
+    /// <summary><c>--save-state</c>: print the run id to resume by when the run starts (not recorded).</summary>
+    [JsonIgnore]
+    public bool SaveState { get; init; }
+
     /// <summary>SSH settings for steps with targets (no secrets); <see langword="null"/> for the defaults.</summary>
     public Runs.RecordedSshOptions? Ssh { get; init; }
 }
