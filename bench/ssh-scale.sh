@@ -13,7 +13,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); source "$here/ssh/common.sh"
 N=${N:-1000}; LEVELS=${LEVELS:-"200 500 1000"}; COMMANDS=${COMMANDS:-"sleep 15|true"}
-out=${RESULTS_DIR:-$here/results}; mkdir -p "$out"
+out=$here/results; mkdir -p "$out"   # bench/results/ssh-scale.txt
 if [ -z "${FANOUT:-}" ]; then
   bin=/tmp/fanout-ssh-bench-bin
   dotnet publish "$here/../src/Fanout.Cli" -c Release -o "$bin" -p:PublishReadyToRun=true -nologo -v q >/dev/null
