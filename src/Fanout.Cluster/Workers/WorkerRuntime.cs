@@ -6,7 +6,9 @@ using Fanout.Operations;
 using Fanout.Output;
 using Fanout.Runs;
 using Fanout.Transports;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 
 namespace Fanout.Cluster.Workers;
 
@@ -16,7 +18,7 @@ namespace Fanout.Cluster.Workers;
 /// <see cref="BatchExecutor"/> a single-process run uses — sessions, output capture, cancellation and process-group kills
 /// included. Retries, waves, failure policy and the timeout belong to the coordinator; the worker runs one attempt.
 /// </summary>
-internal sealed class WorkerRuntime(ClusterSettings settings, ILogger<WorkerRuntime> logger)
+internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLifetime lifetime, ILogger<WorkerRuntime> logger)
 {
     private static readonly TimeSpan CacheIdle = TimeSpan.FromMinutes(10);
     private readonly SemaphoreSlim _slots = new(settings.MaxTargets, settings.MaxTargets);
@@ -32,11 +34,24 @@ internal sealed class WorkerRuntime(ClusterSettings settings, ILogger<WorkerRunt
 
     public async Task<TargetReport> RunAsync(TargetLease lease, CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The silo stopping — SIGTERM, or Orleans telling a silo voted dead to stop — stops every target it runs
+        // (their process groups are killed), so nothing keeps running that the coordinator re-issues elsewhere.
+        // The coordinator is told the worker is gone (not that the target failed), so it runs the target on another worker.
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        try
+        {
+            await _slots.WaitAsync(both.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (Stopping(cancellationToken))
+        {
+            throw new SiloUnavailableException($"worker {settings.Name} is stopping");
+        }
+
         Interlocked.Increment(ref _running);
         try
         {
-            return await RunOneAsync(lease, cancellationToken).ConfigureAwait(false);
+            TargetReport report = await RunOneAsync(lease, both.Token).ConfigureAwait(false);
+            return Stopping(cancellationToken) ? throw new SiloUnavailableException($"worker {settings.Name} stopped while running {lease.Target}") : report;
         }
         finally
         {
@@ -92,6 +107,8 @@ internal sealed class WorkerRuntime(ClusterSettings settings, ILogger<WorkerRunt
             StderrBytes = outcome.Stderr.TotalBytes,
         };
     }
+
+    private bool Stopping(CancellationToken call) => lifetime.ApplicationStopping.IsCancellationRequested && !call.IsCancellationRequested;
 
     private TargetReport Report(TargetLease lease, TargetState state, int? exitCode, string error) => new()
     {

@@ -104,6 +104,44 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
         await WaitAsync(store, doc => doc.GetProperty("silos").EnumerateArray().Any(s => s.GetProperty("pid").GetInt32() == victim.Pid && s.GetProperty("status").GetString() == "dead"));
     }
 
+    [Fact(Timeout = 300000)]
+    public async Task WorkerStopped_MidRun_KillsItsTargetsAndHandsThemBack()
+    {
+        string store = await postgres.CreateDatabaseAsync();
+        string inventory = FanoutProcess.WriteInventory(_dir, 8);
+        string log = Path.Combine(_dir, "starts.log");
+        string token = await ServeProcess.CreateTokenAsync(_dir, store);
+        await using WorkerProcess leaving = await WorkerProcess.StartAsync(_dir, store, "leaving");
+        await using WorkerProcess staying = await WorkerProcess.StartAsync(_dir, store, "staying");
+        await using ServeProcess serve = await ServeProcess.StartAsync(_dir, store, token, "-i", inventory, "--role", "api", "--failure-detection", "4s");
+        await WaitForSilosAsync(store, 3);
+
+        string batch = await CreateAsync(serve, $"echo $FANOUT_TARGET $FANOUT_TEST_WORKER >> {log}; sleep 8; touch {_dir}/finished-$FANOUT_TARGET-$FANOUT_TEST_WORKER; echo done-on-$FANOUT_TEST_WORKER", parallel: 8);
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (!File.Exists(log) || File.ReadAllLines(log).Length < 8)
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+        }
+
+        int held = File.ReadAllLines(log).Count(l => l.EndsWith(" leaving", StringComparison.Ordinal));
+        await leaving.StopAsync(); // SIGTERM: a graceful stop
+        JsonElement done = await WaitForEndAsync(serve, batch);
+
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        await using IRunStore runs = await StoreFactory.OpenAsync(store, CancellationToken.None);
+        IReadOnlyList<TargetAttemptRecord> attempts = await runs.GetAttemptsAsync(batch, null, CancellationToken.None);
+        Assert.All(attempts, a => Assert.Equal("done-on-staying", a.Stdout?.Trim()));
+        Assert.InRange(held, 1, 7);
+        Assert.Equal(held, File.ReadAllLines(log).Length - 8); // what the leaving worker held ran again, nothing else
+
+        // The leaving worker's target processes were killed: none of them ever finishes.
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        Assert.Empty(Directory.GetFiles(_dir, "finished-*-leaving"));
+        Assert.Equal(8, Directory.GetFiles(_dir, "finished-*-staying").Length);
+    }
+
     [Fact(Timeout = 120000)]
     public async Task Worker_OnASqliteStore_IsRefusedWithExit2()
     {
@@ -193,6 +231,19 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
                     return new WorkerProcess(p);
                 }
             }
+        }
+
+        /// <summary>SIGTERM, and waits for the process to leave the cluster and exit.</summary>
+        public async Task StopAsync()
+        {
+            using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await _process.WaitForExitAsync(deadline.Token);
+            Assert.Equal(0, _process.ExitCode);
         }
 
         public void Kill9()
