@@ -113,6 +113,9 @@ public static class FanoutServer
         builder.Services.AddSingleton<BatchStatusReader>();
         builder.Services.AddSingleton<BatchEventStream>();
         builder.Services.AddSingleton<ServerScheduleLauncher>();
+        // One scheduler per server: its loop (when RunScheduler) and "run now" (POST /api/schedules/{name}/run) share its overlap rule.
+        builder.Services.AddSingleton(sp => new Scheduler(store, sp.GetRequiredService<ServerScheduleLauncher>(), time,
+            new SchedulerOptions { PollInterval = options.SchedulerPollInterval }, sp.GetRequiredService<ILogger<Scheduler>>()));
         builder.Services.AddSingleton<WorkflowRunService>();
         builder.Services.AddSingleton<ExecutionList>();
         UiEndpoints.AddUi(builder.Services);
