@@ -46,6 +46,8 @@ internal static class FanoutApp
             BreakerCommand.Create(context),
             ScheduleCommand.Create(context),
             ServeCommand.Create(context),
+            WorkerCommand.Create(context),
+            ClusterCommand.Create(context),
             TokenCommand.Create(context),
             AuditCommand.Create(context),
         };

@@ -1,8 +1,11 @@
+using Fanout.Cluster.Dispatch;
+using Fanout.Cluster.Hosting;
 using Fanout.Runs;
 using Fanout.Security;
 using Fanout.Server.Audit;
 using Fanout.Server.Auth;
 using Fanout.Server.Batches;
+using Fanout.Server.Cluster;
 using Fanout.Server.Http;
 using Fanout.Server.Inventory;
 using Fanout.Server.Observability;
@@ -97,10 +100,22 @@ public static class FanoutServer
         builder.Services.AddSingleton<ServerPaths>();
         builder.Services.AddSingleton<FailedAuthLimiter>();
         builder.Services.AddSingleton<AuditLog>();
+        if (options.Cluster is { } cluster)
+        {
+            builder.AddFanoutSilo(cluster);
+        }
+        else
+        {
+            builder.Services.AddSingleton<IRunDistributor, LocalRunDistributor>();
+        }
+
         builder.Services.AddSingleton<BatchQueue>();
         builder.Services.AddSingleton<BatchStatusReader>();
         builder.Services.AddSingleton<BatchEventStream>();
         builder.Services.AddSingleton<ServerScheduleLauncher>();
+        // One scheduler per server: its loop (when RunScheduler) and "run now" (POST /api/schedules/{name}/run) share its overlap rule.
+        builder.Services.AddSingleton(sp => new Scheduler(store, sp.GetRequiredService<ServerScheduleLauncher>(), time,
+            new SchedulerOptions { PollInterval = options.SchedulerPollInterval }, sp.GetRequiredService<ILogger<Scheduler>>()));
         builder.Services.AddSingleton<WorkflowRunService>();
         builder.Services.AddSingleton<ExecutionList>();
         UiEndpoints.AddUi(builder.Services);
@@ -116,6 +131,11 @@ public static class FanoutServer
         Tracing.AddIfConfigured(builder.Services, Environment.GetEnvironmentVariable);
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
+        if (app.Services.GetService<ClusterMetrics>() is { } clusterMetrics)
+        {
+            metrics.ClusterLeasesLost = () => clusterMetrics.LostLeases; // fanout_cluster_leases_lost_total, while clustered
+        }
+
         app.UseMiddleware<RequestLog>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -157,6 +177,7 @@ public static class FanoutServer
         AuditEndpoints.Map(app);
         ExecutionList.Map(app);
         ApprovalList.Map(app);
+        ClusterEndpoints.Map(app);
         app.MapGet("/api/me", (HttpContext http) => Results.Ok(new MeDocument(Caller.Of(http).Name, Caller.Of(http).Role.ToWireName())))
             .WithTags("Auth").WithName("GetMe").Produces<MeDocument>().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
         UiEndpoints.Map(app);

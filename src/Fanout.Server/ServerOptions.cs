@@ -6,6 +6,12 @@ public sealed record ServerOptions
     /// <summary>The URLs Kestrel listens on. The default value is <c>http://127.0.0.1:8080</c> (loopback only).</summary>
     public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:8080"];
 
+    /// <summary>
+    /// Makes the server a silo of the store's cluster (<c>fanout serve --role api|all</c>, docs/scale-out.md): the targets of
+    /// its runs are leased to the cluster's workers. <see langword="null"/> (the default) runs everything in this process.
+    /// </summary>
+    internal Fanout.Cluster.Hosting.ClusterSettings? Cluster { get; init; }
+
     /// <summary>Inventory sources targets are resolved from (SPEC T2–T4). The default value is none (an empty inventory).</summary>
     public IReadOnlyList<string> InventorySources { get; init; } = [];
 

@@ -6,7 +6,8 @@ namespace Fanout.Storage;
 internal abstract partial class AdoRunStore
 {
     private const string ScheduleColumns =
-        "name, kind, definition, cron, time_zone, selectors, parameters, environment, options, allow_overlap, created_at, last_fire_at, last_run_id, last_result";
+        "name, kind, definition, cron, time_zone, selectors, parameters, environment, options, allow_overlap, created_at, last_fire_at, last_run_id, last_result, " +
+        "paused_at, resumed_at";
 
     /// <inheritdoc/>
     public async Task<CleanupResult> CleanupAsync(DateTimeOffset olderThan, int keepLast, CancellationToken cancellationToken)
@@ -78,11 +79,12 @@ internal abstract partial class AdoRunStore
     public Task<bool> AddScheduleAsync(ScheduleRecord schedule, CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
         await ExecAsync(connection, null,
             $"INSERT INTO schedules ({ScheduleColumns}) VALUES (@name, @kind, @definition, @cron, @tz, @selectors, @parameters, @environment, " +
-            "@options, @overlap, @created, @last_fire, @last_run, @last_result) ON CONFLICT (name) DO NOTHING",
+            "@options, @overlap, @created, @last_fire, @last_run, @last_result, @paused, @resumed) ON CONFLICT (name) DO NOTHING",
             cancellationToken, ("name", schedule.Name), ("kind", schedule.Kind), ("definition", schedule.Definition), ("cron", schedule.Cron),
             ("tz", schedule.TimeZone), ("selectors", schedule.Selectors), ("parameters", schedule.Parameters), ("environment", schedule.Environment),
             ("options", schedule.Options), ("overlap", schedule.AllowOverlap), ("created", ToDb(schedule.CreatedAt)),
-            ("last_fire", ToDbOrNull(schedule.LastFireAt)), ("last_run", schedule.LastRunId), ("last_result", schedule.LastResult)).ConfigureAwait(false) == 1,
+            ("last_fire", ToDbOrNull(schedule.LastFireAt)), ("last_run", schedule.LastRunId), ("last_result", schedule.LastResult),
+            ("paused", ToDbOrNull(schedule.PausedAt)), ("resumed", ToDbOrNull(schedule.ResumedAt))).ConfigureAwait(false) == 1,
         cancellationToken);
 
     /// <inheritdoc/>
@@ -106,12 +108,22 @@ internal abstract partial class AdoRunStore
                 LastFireAt = ReadTimeOrNull(r, 11),
                 LastRunId = ReadString(r, 12),
                 LastResult = ReadString(r, 13),
+                PausedAt = ReadTimeOrNull(r, 14),
+                ResumedAt = ReadTimeOrNull(r, 15),
             },
             cancellationToken);
 
     /// <inheritdoc/>
     public Task<bool> DeleteScheduleAsync(string name, CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
         await ExecAsync(connection, null, "DELETE FROM schedules WHERE name = @name", cancellationToken, ("name", name)).ConfigureAwait(false) == 1,
+        cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> UpdateScheduleAsync(ScheduleRecord schedule, CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
+        await ExecAsync(connection, null,
+            "UPDATE schedules SET cron = @cron, time_zone = @tz, allow_overlap = @overlap, paused_at = @paused, resumed_at = @resumed WHERE name = @name",
+            cancellationToken, ("cron", schedule.Cron), ("tz", schedule.TimeZone), ("overlap", schedule.AllowOverlap),
+            ("paused", ToDbOrNull(schedule.PausedAt)), ("resumed", ToDbOrNull(schedule.ResumedAt)), ("name", schedule.Name)).ConfigureAwait(false) == 1,
         cancellationToken);
 
     /// <inheritdoc/>

@@ -99,6 +99,18 @@ internal abstract partial class AdoRunStore : ITokenStore, IAuditStore
                 Param(command, "action", query.Action);
             }
 
+            if (query.Since is { } since)
+            {
+                sql.Append(" AND ts >= @since");
+                Param(command, "since", ToDb(since));
+            }
+
+            if (query.Until is { } until)
+            {
+                sql.Append(" AND ts <= @until");
+                Param(command, "until", ToDb(until));
+            }
+
             sql.Append(" ORDER BY id LIMIT @limit");
             Param(command, "limit", Math.Max(0, query.Limit));
             command.CommandText = sql.ToString();

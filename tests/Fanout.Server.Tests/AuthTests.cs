@@ -31,6 +31,10 @@ public sealed class AuthTests : IAsyncLifetime
         ["GET /api/schedules/"] = ApiRole.Viewer,
         ["POST /api/schedules/"] = ApiRole.Admin,
         ["DELETE /api/schedules/{name}"] = ApiRole.Admin,
+        ["PATCH /api/schedules/{name}"] = ApiRole.Admin,
+        ["POST /api/schedules/{name}/pause"] = ApiRole.Admin,
+        ["POST /api/schedules/{name}/resume"] = ApiRole.Admin,
+        ["POST /api/schedules/{name}/run"] = ApiRole.Admin,
         ["GET /api/workflows/"] = ApiRole.Viewer,
         ["POST /api/workflows/validate"] = ApiRole.Viewer,
         ["POST /api/workflows/run"] = ApiRole.Operator,
@@ -47,6 +51,7 @@ public sealed class AuthTests : IAsyncLifetime
         ["GET /api/executions"] = ApiRole.Viewer,
         ["POST /api/executions/batch/{id}/stop-after-batch"] = ApiRole.Operator,
         ["GET /api/me"] = ApiRole.Viewer,
+        ["GET /api/cluster"] = ApiRole.Viewer,
         ["GET /api/inventory/facets"] = ApiRole.Viewer,
         ["GET /api/runs/{id}/approvals"] = ApiRole.Viewer,
         ["GET /inventory"] = ApiRole.Viewer,
@@ -63,6 +68,12 @@ public sealed class AuthTests : IAsyncLifetime
         ["GET /runs/{Id}"] = ApiRole.Viewer,
         ["POST /runs/{Id}"] = ApiRole.Viewer,
         ["GET /_framework/opaque-redirect"] = ApiRole.Viewer,
+        ["GET /schedules"] = ApiRole.Viewer,
+        ["POST /schedules"] = ApiRole.Viewer,
+        ["GET /audit"] = ApiRole.Viewer,
+        ["POST /audit"] = ApiRole.Viewer,
+        ["GET /tokens"] = ApiRole.Admin,
+        ["POST /tokens"] = ApiRole.Admin,
         ["GET /signin"] = null,
         ["POST /signin"] = null,
         ["POST /session"] = null,
@@ -72,7 +83,8 @@ public sealed class AuthTests : IAsyncLifetime
 
     /// <summary>Web UI pages: an anonymous request is redirected to the sign-in page instead of getting 401.</summary>
     private static readonly HashSet<string> UiPages = ["GET /", "POST /", "GET /executions", "POST /executions", "GET /runs/{Id}", "POST /runs/{Id}", "GET /_framework/opaque-redirect",
-        "GET /inventory", "POST /inventory", "GET /workflows", "POST /workflows", "GET /workflows/{File}", "POST /workflows/{File}"];
+        "GET /inventory", "POST /inventory", "GET /workflows", "POST /workflows", "GET /workflows/{File}", "POST /workflows/{File}",
+        "GET /schedules", "POST /schedules", "GET /audit", "POST /audit", "GET /tokens", "POST /tokens"];
 
     private ServerHost _host = null!;
 
@@ -109,7 +121,7 @@ public sealed class AuthTests : IAsyncLifetime
             {
                 using HttpClient client = _host.Client(role);
                 using var request = new HttpRequestMessage(new HttpMethod(method), path);
-                if (method is "POST")
+                if (method is "POST" or "PATCH")
                 {
                     // The web UI's sign-in takes a form post; every other POST takes JSON.
                     request.Content = endpoint == "POST /session" ? new FormUrlEncodedContent([]) : new StringContent("{}", Encoding.UTF8, "application/json");

@@ -95,7 +95,7 @@ public abstract partial class RunStoreTests
     }
 
     [Fact(Timeout = 30000)]
-    public async Task Schedules_AddListRecordFireDelete()
+    public async Task Schedules_AddListRecordFireUpdateDelete()
     {
         IRunStore store = await OpenAsync();
         var schedule = new ScheduleRecord
@@ -117,6 +117,15 @@ public abstract partial class RunStoreTests
 
         ScheduleRecord read = Assert.Single(await store.GetSchedulesAsync(CancellationToken.None));
         Assert.Equal(schedule with { LastFireAt = T0.AddDays(1), LastRunId = "run-1", LastResult = "succeeded" }, read);
+
+        // Update changes timing and state only; the fire history stays.
+        ScheduleRecord changed = read with { Cron = "0 4 * * *", TimeZone = "UTC", AllowOverlap = false, PausedAt = T0.AddDays(2), ResumedAt = T0.AddDays(1.5) };
+        Assert.True(await store.UpdateScheduleAsync(changed with { LastResult = "ignored", Definition = "ignored" }, CancellationToken.None));
+        Assert.Equal(changed, Assert.Single(await store.GetSchedulesAsync(CancellationToken.None)));
+        Assert.True(await store.UpdateScheduleAsync(changed with { PausedAt = null }, CancellationToken.None));
+        Assert.Null(Assert.Single(await store.GetSchedulesAsync(CancellationToken.None)).PausedAt);
+        Assert.False(await store.UpdateScheduleAsync(changed with { Name = "nope" }, CancellationToken.None));
+
         Assert.True(await store.DeleteScheduleAsync("exec-prod-daily", CancellationToken.None));
         Assert.False(await store.DeleteScheduleAsync("exec-prod-daily", CancellationToken.None));
         Assert.Empty(await store.GetSchedulesAsync(CancellationToken.None));

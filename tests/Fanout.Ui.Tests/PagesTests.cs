@@ -59,8 +59,8 @@ public sealed class PagesTests(UiFixture ui)
         await page.GetByRole(AriaRole.Link, new() { Name = "gated.yaml" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Plan" })).ToContainTextAsync("gate");
         await UiFixture.ScreenshotAsync(page, "workflows");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Run workflow" }).ClickAsync();
-        await page.WaitForURLAsync("**/runs/**");
+        await ui.RunAndExpectCreatedAsync(page, () => page.GetByRole(AriaRole.Button, new() { Name = "Run workflow" }).ClickAsync(), "/api/workflows/run");
+        await ui.WaitForRunPageAsync(page);
         string runId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
 
         // The gate asks for approval: the run page offers Approve / Reject with a comment (reloaded until the engine got there).
@@ -107,8 +107,8 @@ public sealed class PagesTests(UiFixture ui)
         await TabToAsync(page, "#command");
         await page.Keyboard.TypeAsync("echo keyboard");
         await TabToAsync(page, "#run");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/runs/**");
+        await ui.RunAndExpectCreatedAsync(page, () => page.Keyboard.PressAsync("Enter"), "/api/executions/batch");
+        await ui.WaitForRunPageAsync(page);
         await Expect(page.Locator("#summary")).ToContainTextAsync("All 1 targets succeeded", new() { Timeout = 30_000 });
         await page.Context.CloseAsync();
     }

@@ -51,9 +51,8 @@ public sealed class RunPageTests(UiFixture ui)
         await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "new-execution");
         await Expect(run).ToBeEnabledAsync();
-        await run.ClickAsync();
-
-        await page.WaitForURLAsync("**/runs/**");
+        await ui.RunAndExpectCreatedAsync(page, () => run.ClickAsync(), "/api/executions/batch");
+        await ui.WaitForRunPageAsync(page);
         await Expect(page.GetByRole(AriaRole.Progressbar, new() { Name = "Progress" })).ToBeVisibleAsync();
         // The three batches, observed in order: complete / running / pending at one moment.
         await page.WaitForFunctionAsync(@"() => {

@@ -244,24 +244,31 @@ internal sealed class ActingCommand
         }
 
         BatchResult result = await ExecuteAsync(service, request, progressWriter, quiet, outputDir, stream, cancellationToken).ConfigureAwait(false);
-
-        if (document)
+        try
         {
-            WriteDocument(format, result);
-            if (!quiet)
+            if (document)
             {
-                await error.WriteLineAsync(SummaryRenderer.Totals(result)).ConfigureAwait(false);
+                WriteDocument(format, result);
+                if (!quiet)
+                {
+                    await error.WriteLineAsync(SummaryRenderer.Totals(result)).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                if (!quiet && result.Total > SummaryRenderer.OutputEchoLimit)
+                {
+                    // Smaller runs echoed each target's output as it finished (or streamed it).
+                    SummaryRenderer.RenderGroups(_context.Console.Out, result);
+                }
+
+                SummaryRenderer.Render(_context.Console.CreateAnsiConsole(_context.Console.Out), _context.Console.Out, result);
             }
         }
-        else
+        finally
         {
-            if (!quiet && result.Total > SummaryRenderer.OutputEchoLimit)
-            {
-                // Smaller runs echoed each target's output as it finished (or streamed it).
-                SummaryRenderer.RenderGroups(_context.Console.Out, result);
-            }
-
-            SummaryRenderer.Render(_context.Console.CreateAnsiConsole(_context.Console.Out), _context.Console.Out, result);
+            // Written (and recorded, and in --output-dir): the spill files of long outputs are no longer needed.
+            result.DeleteSpillFiles();
         }
 
         if (_context.WasInterrupted() || (cancellationToken.IsCancellationRequested && result.Cancelled))

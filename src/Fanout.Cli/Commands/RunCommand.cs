@@ -32,7 +32,7 @@ internal static class RunCommand
         var parallel = new Option<int?>("--parallel") { Description = "At most N steps run at once", HelpName = "N" };
         var continueOnError = new Option<bool>("--continue-on-error") { Description = "Keep running independent steps after a failure" };
         var timeout = new Option<string?>("--timeout") { Description = "Overall time limit (30s, 5m, 2h)", HelpName = "DURATION" };
-        var saveState = new Option<bool>("--save-state") { Description = "Accepted for compatibility: state is always saved" };
+        var saveState = new Option<bool>("--save-state") { Description = "Print the run id to resume from (state is always saved)" };
         var progress = new Option<bool>("--progress") { Description = "Show live progress even when not on a terminal (plain lines)" };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation" };
         var output = StoreAction.OutputOption("text", "json");
@@ -68,12 +68,12 @@ internal static class RunCommand
                 Timeout = parsed.GetValue(timeout),
             };
             RunDefinition definition = RunDefinition.ForWorkflow(recorded, [.. sources.Select(Absolute)], RecordedSshOptions.From(sshOptions));
-            return RunAsync(context, parsed, definition, typed, parsed.GetValue(dryRun), parsed.GetValue(progress), parsed.GetValue(yes), parsed.GetValue(output) ?? "text", sshOptions, ct);
+            return RunAsync(context, parsed, definition, typed, parsed.GetValue(dryRun), parsed.GetValue(progress), parsed.GetValue(yes), parsed.GetValue(output) ?? "text", sshOptions, parsed.GetValue(saveState), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, ParseResult parsed, RunDefinition definition, string typed, bool dryRun, bool progress, bool yes, string output, Transports.Ssh.SshTransportOptions ssh, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, ParseResult parsed, RunDefinition definition, string typed, bool dryRun, bool progress, bool yes, string output, Transports.Ssh.SshTransportOptions ssh, bool saveState, CancellationToken ct)
     {
         const string Name = "run";
         TextWriter err = context.Console.Error;
@@ -126,7 +126,7 @@ internal static class RunCommand
 
         await using (store.ConfigureAwait(false))
         {
-            return await ExecuteAsync(context, store, prepared, prepared.ToRequest(), progress, yes, output, ssh, ct).ConfigureAwait(false);
+            return await ExecuteAsync(context, store, prepared, prepared.ToRequest(), progress, yes, output, ssh, ct, saveState).ConfigureAwait(false);
         }
     }
 
@@ -134,7 +134,7 @@ internal static class RunCommand
     /// Runs a prepared workflow — a fresh run, a resume or a retry (<paramref name="request"/>) — with live progress, and writes the result.
     /// Exit 0 succeeded, 1 failed, 2 invalid input, 130 interrupted.
     /// </summary>
-    internal static async Task<int> ExecuteAsync(CliContext context, IRunStore store, PreparedWorkflow prepared, WorkflowRunRequest request, bool progress, bool yes, string output, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct)
+    internal static async Task<int> ExecuteAsync(CliContext context, IRunStore store, PreparedWorkflow prepared, WorkflowRunRequest request, bool progress, bool yes, string output, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct, bool saveState = false)
     {
         TextWriter err = context.Console.Error;
         string name = request.Resume ? "resume" : request.RetryOf is not null ? "retry" : "run";
@@ -149,6 +149,18 @@ internal static class RunCommand
         var tracker = new Events.ProgressTracker(context.Time);
         var steps = new StepTree(Paths(workflow.Steps, null), Leaves(workflow.Steps, null), typical);
         tracker.OnEvent(steps.OnEvent);
+        if (saveState)
+        {
+            // --save-state (the document's habit): every run's state is saved; this names the handle to resume it by.
+            tracker.OnEvent(e =>
+            {
+                if (e is Events.RunStarted started)
+                {
+                    err.WriteLine($"workflow state saved as run {started.RunId}: 'fanout resume {started.RunId}' continues it if it stops");
+                }
+            });
+        }
+
         Task consumer = plain ? PrintAsync(tracker.ReadAllAsync(CancellationToken.None), new PlainProgressWriter(err)) : Task.CompletedTask;
         var options = new WorkflowRunnerOptions
         {

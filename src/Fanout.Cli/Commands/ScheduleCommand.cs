@@ -165,7 +165,7 @@ internal static class ScheduleCommand
 
             schedule = new ScheduleRecord
             {
-                Name = parsed.GetValue(o.Name) ?? CronSchedule.DefaultName(Path.GetFileNameWithoutExtension(full), env, cron),
+                Name = parsed.GetValue(o.Name) ?? CronSchedule.DefaultName(Workflows.WorkflowParser.ParseFile(full).Workflow?.Name ?? Path.GetFileNameWithoutExtension(full), env, cron),
                 Kind = "workflow",
                 Definition = full,
                 Cron = cron,

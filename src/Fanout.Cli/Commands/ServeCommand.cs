@@ -40,8 +40,21 @@ internal static class ServeCommand
         };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body; larger gets 413", DefaultValueFactory = _ => 1024 * 1024, HelpName = "BYTES" };
         var maxCommand = new Option<int>("--max-command-length") { Description = "Longest command or script text of a batch, in characters", DefaultValueFactory = _ => 256 * 1024, HelpName = "N" };
+        var role = new Option<string?>("--role")
+        {
+            Description = "Join the cluster of the PostgreSQL store: api (coordinate runs, their targets run on workers) or all (also run targets here). Default: no cluster, everything in this process",
+            HelpName = "ROLE",
+        };
+        role.AcceptOnlyFromAmong("api", "all");
+        var workerTargets = new Option<int>("--worker-max-targets") { Description = "With --role all: most targets this server runs at once", DefaultValueFactory = _ => 32, HelpName = "N" };
+        var cluster = new ClusterOptions();
         var selectors = new SelectorOptions();
-        foreach (Option o in new Option[] { urls, poll, maxTargets, queue, batches, workflows, distinct, origins, secretVars, maxBody, maxCommand, selectors.Inventory })
+        foreach (Option o in new Option[] { urls, poll, maxTargets, queue, batches, workflows, distinct, origins, secretVars, maxBody, maxCommand, selectors.Inventory, role, workerTargets })
+        {
+            command.Options.Add(o);
+        }
+
+        foreach (Option o in cluster.All)
         {
             command.Options.Add(o);
         }
@@ -51,6 +64,20 @@ internal static class ServeCommand
             if (!Duration.TryParse(parsed.GetValue(poll), out TimeSpan interval) || interval <= TimeSpan.Zero)
             {
                 return StoreAction.ErrorAsync(context, "serve", $"--poll-interval '{parsed.GetValue(poll)}' is not a positive duration");
+            }
+
+            Fanout.Cluster.Hosting.ClusterSettings? clusterSettings = null;
+            if (parsed.GetValue(role) is { } clusterRole)
+            {
+                (clusterSettings, string? clusterError) = cluster.Bind(parsed, context, clusterRole, parsed.GetValue(workerTargets));
+                if (clusterSettings is null)
+                {
+                    return StoreAction.ErrorAsync(context, "serve", clusterError!);
+                }
+            }
+            else if (ClusterOptionGiven(parsed, cluster, workerTargets) is { } given1)
+            {
+                return StoreAction.ErrorAsync(context, "serve", $"{given1} needs --role api|all (a cluster)");
             }
 
             string[] given = [.. (parsed.GetValue(urls) ?? []).SelectMany(u => u.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
@@ -68,6 +95,7 @@ internal static class ServeCommand
                 SecretVarNames = [.. (parsed.GetValue(secretVars) ?? []).SelectMany(u => u.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
                 MaxRequestBodyBytes = parsed.GetValue(maxBody),
                 MaxCommandLength = parsed.GetValue(maxCommand),
+                Cluster = clusterSettings,
             };
             IReadOnlyList<string> problems = options.Validate();
             if (problems.Count > 0)
@@ -79,6 +107,9 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    private static string? ClusterOptionGiven(ParseResult parsed, ClusterOptions cluster, Option workerTargets) =>
+        cluster.All.Append(workerTargets).FirstOrDefault(o => parsed.GetResult(o) is { Implicit: false })?.Name;
 
     private static async Task<int> ServeAsync(CliContext context, ServerOptions options, Runs.IRunStore store, CancellationToken ct)
     {
@@ -100,7 +131,7 @@ internal static class ServeCommand
 
         using CancellationTokenRegistration stopping = app.Lifetime.ApplicationStopping.Register(stop.Cancel);
         ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        await context.Console.Out.WriteLineAsync($"fanout serve: listening on {string.Join(", ", addresses)}; store {store.Location}; firing schedules (pid {Environment.ProcessId})").ConfigureAwait(false);
+        await context.Console.Out.WriteLineAsync($"fanout serve: listening on {string.Join(", ", addresses)}; store {store.Location}; firing schedules{(options.Cluster is { } c ? $"; cluster '{c.ClusterId}' as {c.Role}" : "")} (pid {Environment.ProcessId})").ConfigureAwait(false);
         await context.Console.Out.FlushAsync(ct).ConfigureAwait(false);
         try
         {

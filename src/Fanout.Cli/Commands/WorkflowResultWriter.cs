@@ -69,11 +69,9 @@ internal static class WorkflowResultWriter
             }
         }
 
-        int ok = result.Steps.Count(s => s.State == StepState.Succeeded);
-        int bad = result.Steps.Count(s => s.State is StepState.Failed or StepState.TimedOut or StepState.ShortCircuited or StepState.Cancelled);
-        int skipped = result.Steps.Count(s => s.State is StepState.Skipped or StepState.NotRun);
+        // The counts of the run's leaf steps: the same StepCounts as the figures, the live tree and history.
         await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"workflow {result.Workflow} {Runs.RunStatusExtensions.ToWireName(result.Status)} in {Duration.Format(result.Duration)}: {ok} succeeded, {bad} failed, {skipped} skipped (run {result.RunId})")).ConfigureAwait(false);
+            $"workflow {result.Workflow} {Runs.RunStatusExtensions.ToWireName(result.Status)} in {Duration.Format(result.Duration)}: {result.Counts} (run {result.RunId})")).ConfigureAwait(false);
         if (result.Error is { } error)
         {
             await context.Console.Error.WriteLineAsync("error: " + error).ConfigureAwait(false);

@@ -47,7 +47,7 @@ internal static class WorkflowsCommand
             string validity = errors > 0 ? $"invalid ({errors} error{(errors == 1 ? string.Empty : "s")})"
                 : warnings > 0 ? $"valid ({warnings} warning{(warnings == 1 ? string.Empty : "s")})" : "valid";
             WorkflowDefinition? wf = result.Workflow;
-            rows.Add([Path.GetFileName(file), wf?.Name ?? "-", wf?.Version ?? "-", wf is null ? "-" : CountSteps(wf.Steps).ToString(System.Globalization.CultureInfo.InvariantCulture), validity, wf?.Description ?? string.Empty]);
+            rows.Add([Path.GetFileName(file), wf?.Name ?? "-", wf?.Version ?? "-", wf is null ? "-" : Workflows.Engine.StepCounts.CountSteps(wf.Steps).ToString(System.Globalization.CultureInfo.InvariantCulture), validity, wf?.Description ?? string.Empty]);
         }
 
         if (rows.Count == 0)
@@ -66,6 +66,4 @@ internal static class WorkflowsCommand
 
         return ExitCodes.Success;
     }
-
-    private static int CountSteps(IReadOnlyList<WorkflowStep> steps) => steps.Sum(s => 1 + CountSteps(s.Steps));
 }

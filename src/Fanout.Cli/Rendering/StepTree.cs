@@ -6,7 +6,7 @@ using Spectre.Console.Rendering;
 namespace Fanout.Cli.Rendering;
 
 /// <summary>
-/// The step tree of a workflow run (SPEC W17), kept from the run's event stream: ✓ ⏳ ⏸ ✗ ↷ marks, a fan-out step's
+/// The step tree of a workflow run (SPEC W17), kept from the run's event stream: ✓ ⏳ ⏸ ✗ ⊘ ↷ marks (by StepCounts.Classify), a fan-out step's
 /// targets done while it runs, and when it ends its tally — <c>✓ rollout 331/334 (3 failed: node-0113, …)</c>.
 /// <see cref="LiveProgressDisplay"/> draws it under the progress bar. Thread-safe.
 /// </summary>
@@ -80,13 +80,13 @@ internal sealed class StepTree
                 Node node = _nodes.GetValueOrDefault(path) ?? new Node();
                 int depth = path.Count(c => c == '/');
                 string name = path[(path.LastIndexOf('/') + 1)..];
-                string style = node.State switch
+                string style = StepCounts.Classify(node.State) switch
                 {
-                    StepState.Succeeded when node.Failed.Count > 0 => "yellow",
-                    StepState.Succeeded => "green",
-                    StepState.Running => "yellow",
-                    StepState.AwaitingApproval => "blue",
-                    StepState.Skipped or StepState.NotRun or StepState.Pending => "grey",
+                    StepClass.Succeeded when node.Failed.Count > 0 => "yellow",
+                    StepClass.Succeeded => "green",
+                    StepClass.Running or StepClass.Cancelled => "yellow",
+                    StepClass.AwaitingApproval => "blue",
+                    StepClass.Skipped or StepClass.NotRun or StepClass.Pending => "grey",
                     _ => "red",
                 };
                 int indent = 2 + (depth * 2);
@@ -98,15 +98,16 @@ internal sealed class StepTree
         return rows;
     }
 
-    /// <summary>The mark of a step state.</summary>
-    public static string Mark(StepState state) => state switch
+    /// <summary>The mark of a step state, by its <see cref="StepCounts.Classify"/> class (the one the counts use).</summary>
+    public static string Mark(StepState state) => StepCounts.Classify(state) switch
     {
-        StepState.Succeeded => "✓",
-        StepState.Running => "⏳",
-        StepState.AwaitingApproval => "⏸",
-        StepState.Skipped or StepState.NotRun => "↷",
-        StepState.Pending => "·",
-        _ => "✗",
+        StepClass.Succeeded => "✓",
+        StepClass.Running => "⏳",
+        StepClass.AwaitingApproval => "⏸",
+        StepClass.Failed => "✗",
+        StepClass.Cancelled => "⊘",
+        StepClass.Skipped or StepClass.NotRun => "↷",
+        _ => "·",
     };
 
     /// <summary>

@@ -49,6 +49,9 @@ internal sealed class AttemptContext : OperationContext
     /// <summary>Why the attempt never got a session to its target (the target is <c>unreachable</c>), or <see langword="null"/>.</summary>
     public Exception? SessionFailure { get; private set; }
 
+    /// <summary>Records that the target was unreachable from where it really ran (a cluster worker reported it so).</summary>
+    internal void MarkUnreachable(Exception failure) => SessionFailure = failure;
+
     public override OutputCapture CreateOutputCapture(string stream)
     {
         ArgumentException.ThrowIfNullOrEmpty(stream);

@@ -41,6 +41,15 @@ public sealed record BatchResult
     /// <summary>Why scheduling stopped early (fail-fast, max-fail-percent, overall timeout, cancellation), or <see langword="null"/>.</summary>
     public string? StopReason { get; init; }
 
+    /// <summary>The run's spill directory (the exact bytes of outputs longer than their in-memory window), or <see langword="null"/> when nothing spilled.</summary>
+    internal Output.SpillDirectory? Spill { get; init; }
+
+    /// <summary>
+    /// Deletes the run's spill files once every reader is done with them (the CLI after writing the results, the server after
+    /// recording them): outputs then show their in-memory window only. Without this call they go when the process exits.
+    /// </summary>
+    internal void DeleteSpillFiles() => Spill?.Dispose();
+
     /// <summary>Rollbacks performed after an atomic batch failed; empty otherwise.</summary>
     public IReadOnlyList<RollbackOutcome> Rollbacks { get; init; } = [];
 

@@ -24,6 +24,7 @@ internal sealed partial class ExecutionRun
                 Cancelled = RunCancelled,
                 StopReason = _stopReason,
                 Rollbacks = rollbacks,
+                Spill = _spill,
             };
         }
 

@@ -282,23 +282,12 @@ internal sealed partial class ExecutionRun
         return (wave >= 0 ? wave + 1 : ~wave) + 1;
     }
 
+    /// <summary>The path of a spill file (SPEC X12) in the run's spill directory, which is created (and locked) on first use.</summary>
     internal string SpillPath(string target, int attempt, string stream)
     {
-        string root = Options.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "fanout", "spill");
-        return Path.Combine(root, SafeName(RunId), $"{OutputFileName.Escape(target)}.{attempt}.{SafeName(stream)}.log");
-    }
-
-    private static string SafeName(string name)
-    {
-        char[] invalid = Path.GetInvalidFileNameChars();
-        return string.Create(name.Length, name, (span, source) =>
-        {
-            for (int i = 0; i < source.Length; i++)
-            {
-                char c = source[i];
-                span[i] = Array.IndexOf(invalid, c) >= 0 || c == '\\' || c == ':' ? '_' : c;
-            }
-        });
+        Output.SpillDirectory directory = LazyInitializer.EnsureInitialized(ref _spill, ref _spillLock,
+            () => Output.SpillDirectory.Create(Options.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "fanout", "spill"), RunId));
+        return directory.PathFor($"{OutputFileName.Escape(target)}.{attempt}.{OutputFileName.Escape(stream)}.log");
     }
 
     private static string Format(TimeSpan span) => span.TotalSeconds >= 1 && span.Milliseconds == 0

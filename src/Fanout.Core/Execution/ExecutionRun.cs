@@ -35,6 +35,8 @@ internal sealed partial class ExecutionRun
     private string? _stopReason;
     private int _next;
     private int _stepFailures;
+    private Output.SpillDirectory? _spill;
+    private object? _spillLock;
 
     public ExecutionRun(
         ExecutionOptions options,

@@ -67,9 +67,25 @@ public static class CronSchedule
         };
     }
 
-    /// <summary>The default schedule name <c>&lt;workflow&gt;-&lt;env&gt;-&lt;frequency&gt;</c>; <c>default</c> stands for a missing environment.</summary>
-    public static string DefaultName(string workflow, string? environment, string cron) =>
-        $"{workflow}-{(string.IsNullOrEmpty(environment) ? "default" : environment)}-{Frequency(cron)}";
+    /// <summary>
+    /// The default schedule name <c>&lt;workflow&gt;-&lt;env&gt;-&lt;frequency&gt;</c>: the workflow's name without a trailing
+    /// <c>-workflow</c> / <c>_workflow</c> (the file <c>deployment-workflow.yaml</c> schedules as <c>deployment-…</c>, as in
+    /// the users' document: <c>deployment-production-weekly</c>); <c>default</c> stands for a missing environment.
+    /// </summary>
+    public static string DefaultName(string workflow, string? environment, string cron)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        foreach (string suffix in new[] { "-workflow", "_workflow" })
+        {
+            if (workflow.Length > suffix.Length && workflow.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                workflow = workflow[..^suffix.Length];
+                break;
+            }
+        }
+
+        return $"{workflow}-{(string.IsNullOrEmpty(environment) ? "default" : environment)}-{Frequency(cron)}";
+    }
 
     /// <summary>Finds a time zone by IANA (or Windows) id, or <see langword="null"/>.</summary>
     public static TimeZoneInfo? FindTimeZone(string id)

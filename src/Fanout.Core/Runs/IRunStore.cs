@@ -83,6 +83,13 @@ public interface IRunStore : IAsyncDisposable
     /// <returns>False when no schedule has that name.</returns>
     Task<bool> DeleteScheduleAsync(string name, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Changes a schedule's timing and state: its cron, time zone, overlap rule, <see cref="ScheduleRecord.PausedAt"/> and
+    /// <see cref="ScheduleRecord.ResumedAt"/>, found by name. What it runs and its fire history stay.
+    /// </summary>
+    /// <returns>False when no schedule has that name.</returns>
+    Task<bool> UpdateScheduleAsync(ScheduleRecord schedule, CancellationToken cancellationToken);
+
     /// <summary>Records that a schedule fired at <paramref name="firedAt"/>, the run it started (if any) and the result so far.</summary>
     Task RecordScheduleFireAsync(string name, DateTimeOffset firedAt, string? runId, string? result, CancellationToken cancellationToken);
 }

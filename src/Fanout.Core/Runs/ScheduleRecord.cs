@@ -42,6 +42,12 @@ public sealed record ScheduleRecord
     /// <summary>The run started by the last fire, or <see langword="null"/>.</summary>
     public string? LastRunId { get; init; }
 
+    /// <summary>When the schedule was paused, or <see langword="null"/> while it is active: a paused schedule does not fire.</summary>
+    public DateTimeOffset? PausedAt { get; init; }
+
+    /// <summary>When the schedule was last resumed, or <see langword="null"/>: fires missed while it was paused are not caught up.</summary>
+    public DateTimeOffset? ResumedAt { get; init; }
+
     /// <summary>The outcome of the last fire: a run status, <c>skipped: …</c> or an error.</summary>
     public string? LastResult { get; init; }
 }

@@ -62,7 +62,7 @@ public sealed partial class Scheduler
         DateTimeOffset? earliest = null;
         foreach (ScheduleRecord schedule in await _store.GetSchedulesAsync(cancellationToken).ConfigureAwait(false))
         {
-            DateTimeOffset? due = CronSchedule.NextOccurrence(schedule.Cron, schedule.TimeZone, schedule.LastFireAt ?? schedule.CreatedAt);
+            DateTimeOffset? due = NextFire(schedule);
             if (due is null)
             {
                 continue;
@@ -83,6 +83,46 @@ public sealed partial class Scheduler
         return earliest;
     }
 
+    /// <summary>
+    /// When <paramref name="schedule"/> fires next: its next occurrence after its last fire (or its creation, or its last resume,
+    /// whichever is latest), or <see langword="null"/> while it is paused or when the cron never fires again.
+    /// </summary>
+    public static DateTimeOffset? NextFire(ScheduleRecord schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        if (schedule.PausedAt is not null)
+        {
+            return null;
+        }
+
+        DateTimeOffset after = schedule.LastFireAt ?? schedule.CreatedAt;
+        if (schedule.ResumedAt is { } resumed && resumed > after)
+        {
+            after = resumed;
+        }
+
+        return CronSchedule.NextOccurrence(schedule.Cron, schedule.TimeZone, after);
+    }
+
+    /// <summary>
+    /// Fires <paramref name="schedule"/> now, outside its cron ("run now"), by the same rules as a timed fire except that a
+    /// paused schedule fires too. Returns once the run has started (its id, result <c>running</c>) or the fire ended without
+    /// one (an error); <see langword="null"/> when the schedule's previous run still runs and it may not overlap (nothing is fired).
+    /// </summary>
+    public async Task<ScheduleLaunchResult?> FireNowAsync(ScheduleRecord schedule, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        if (IsOverlapping(schedule))
+        {
+            return null;
+        }
+
+        var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<ScheduleLaunchResult> run = await StartAsync(schedule, _time.GetUtcNow(), id => started.TrySetResult(id), cancellationToken).ConfigureAwait(false);
+        Task first = await Task.WhenAny(started.Task, run).ConfigureAwait(false);
+        return first == started.Task ? new ScheduleLaunchResult(await started.Task.ConfigureAwait(false), "running") : await run.ConfigureAwait(false);
+    }
+
     /// <summary>Waits until every run started by this scheduler has ended.</summary>
     public async Task WhenIdleAsync()
     {
@@ -95,28 +135,37 @@ public sealed partial class Scheduler
         await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
-    private async Task FireAsync(ScheduleRecord schedule, DateTimeOffset now, CancellationToken cancellationToken)
+    private bool IsOverlapping(ScheduleRecord schedule)
     {
-        bool overlapping = false;
         lock (_running)
         {
             if (_running.TryGetValue(schedule.Name, out List<Task>? active))
             {
                 active.RemoveAll(t => t.IsCompleted);
-                overlapping = active.Count > 0 && !schedule.AllowOverlap;
+                return active.Count > 0 && !schedule.AllowOverlap;
             }
         }
 
-        if (overlapping)
+        return false;
+    }
+
+    private async Task FireAsync(ScheduleRecord schedule, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (IsOverlapping(schedule))
         {
             Log.SkippedOverlap(_logger, schedule.Name);
             await _store.RecordScheduleFireAsync(schedule.Name, now, schedule.LastRunId, "skipped: previous run still running", cancellationToken).ConfigureAwait(false);
             return;
         }
 
+        await StartAsync(schedule, now, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<Task<ScheduleLaunchResult>> StartAsync(ScheduleRecord schedule, DateTimeOffset now, Action<string>? started, CancellationToken cancellationToken)
+    {
         await _store.RecordScheduleFireAsync(schedule.Name, now, null, "running", cancellationToken).ConfigureAwait(false);
         Log.Firing(_logger, schedule.Name);
-        Task run = RunOneAsync(schedule, now, cancellationToken);
+        Task<ScheduleLaunchResult> run = RunOneAsync(schedule, now, started, cancellationToken);
         lock (_running)
         {
             if (!_running.TryGetValue(schedule.Name, out List<Task>? list))
@@ -126,16 +175,22 @@ public sealed partial class Scheduler
 
             list.Add(run);
         }
+
+        return run;
     }
 
-    private async Task RunOneAsync(ScheduleRecord schedule, DateTimeOffset firedAt, CancellationToken cancellationToken)
+    private async Task<ScheduleLaunchResult> RunOneAsync(ScheduleRecord schedule, DateTimeOffset firedAt, Action<string>? started, CancellationToken cancellationToken)
     {
         await Task.Yield();
         string? runId = null;
         ScheduleLaunchResult result;
         try
         {
-            result = await _launcher.LaunchAsync(schedule, id => runId = id, cancellationToken).ConfigureAwait(false);
+            result = await _launcher.LaunchAsync(schedule, id =>
+            {
+                runId = id;
+                started?.Invoke(id);
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -159,6 +214,7 @@ public sealed partial class Scheduler
         }
 
         await _store.RecordScheduleFireAsync(schedule.Name, firedAt, recorded, result.Result, CancellationToken.None).ConfigureAwait(false);
+        return result with { RunId = recorded };
     }
 
     private async Task<string?> RecordFailedFireAsync(ScheduleRecord schedule, string error)

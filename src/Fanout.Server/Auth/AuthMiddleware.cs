@@ -32,8 +32,10 @@ internal sealed partial class AuthMiddleware(RequestDelegate next, ITokenStore t
             return;
         }
 
-        // Routing's own rejection endpoints (405) are not route endpoints: any valid token may see their answer.
-        ApiRole required = endpoint.Metadata.GetMetadata<RequiresRoleAttribute>()?.Role ?? (endpoint is RouteEndpoint ? ApiRole.Admin : ApiRole.Viewer);
+        // Routing's own rejection endpoints (405) are not route endpoints: any valid token may see their answer. When several
+        // roles are given (every web UI page needs a viewer, the Tokens page an admin: [RequiresRole] on the component), the highest counts.
+        IReadOnlyList<RequiresRoleAttribute> roles = endpoint.Metadata.GetOrderedMetadata<RequiresRoleAttribute>();
+        ApiRole required = roles.Count > 0 ? roles.Max(r => r.Role) : endpoint is RouteEndpoint ? ApiRole.Admin : ApiRole.Viewer;
         string? token = BearerToken(context.Request);
         DateTimeOffset sessionExpires = default;
         bool fromSession = token is null && context.Request.Headers.Authorization.Count == 0

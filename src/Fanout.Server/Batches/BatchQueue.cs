@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Fanout.Cluster.Dispatch;
 using Fanout.Events;
 using Fanout.Execution;
 using Fanout.Runs;
@@ -25,12 +26,14 @@ internal sealed partial class BatchQueue : IHostedService
     private readonly ServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<BatchQueue> _logger;
+    private readonly IRunDistributor _distributor;
     private Task[] _workers = [];
     private volatile bool _stopping;
 
-    public BatchQueue(RunService runs, AuditLog audit, ServerMetrics metrics, ServerOptions options, TimeProvider time, ILogger<BatchQueue> logger)
+    public BatchQueue(RunService runs, IRunDistributor distributor, AuditLog audit, ServerMetrics metrics, ServerOptions options, TimeProvider time, ILogger<BatchQueue> logger)
     {
         _runs = runs;
+        _distributor = distributor;
         _audit = audit;
         _metrics = metrics;
         _options = options;
@@ -150,8 +153,11 @@ internal sealed partial class BatchQueue : IHostedService
         string? error = null;
         try
         {
-            BatchResult result = await _runs.ExecuteAsync(batch.Request with { Queued = batch.RecordedQueued, CancelReason = () => batch.CancelReason }, tracker, batch.Cancellation.Token);
+            // In a cluster the targets are leased to workers; the run is still executed, recorded and cancelled here.
+            RunRequest request = _distributor.Distribute(batch.Request with { Queued = batch.RecordedQueued, CancelReason = () => batch.CancelReason });
+            BatchResult result = await _runs.ExecuteAsync(request, tracker, batch.Cancellation.Token);
             status = RunRecorder.StatusOf(result);
+            result.DeleteSpillFiles(); // recorded: the store's log files hold the exact bytes
         }
         catch (OperationCanceledException)
         {

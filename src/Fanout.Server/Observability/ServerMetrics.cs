@@ -33,6 +33,9 @@ internal sealed class ServerMetrics
     /// <summary>Reads the number of workflow steps waiting for approval when metrics are rendered.</summary>
     public Func<int> ApprovalsPending { get; set; } = () => 0;
 
+    /// <summary>Leases lost with their worker (clustered servers only; <see langword="null"/> renders nothing).</summary>
+    public Func<long>? ClusterLeasesLost { get; set; }
+
     /// <summary>Keeps the metric values a finished workflow run recorded: counters add up across runs, gauges keep the latest value.</summary>
     public void WorkflowMetricsRecorded(IReadOnlyList<RunMetricRecord> metrics)
     {
@@ -120,6 +123,12 @@ internal sealed class ServerMetrics
         text.Append("# HELP fanout_auth_failures_total Requests rejected for a missing, unknown or revoked token.\n# TYPE fanout_auth_failures_total counter\n");
         text.Append(CultureInfo.InvariantCulture, $"fanout_auth_failures_total {Interlocked.Read(ref _authFailures)}\n");
         Gauge(text, "fanout_approvals_pending", "Workflow steps waiting for manual approval.", ApprovalsPending());
+        if (ClusterLeasesLost is { } lost)
+        {
+            text.Append("# HELP fanout_cluster_leases_lost_total Target leases whose worker was lost; those targets ran again on another worker.\n# TYPE fanout_cluster_leases_lost_total counter\n");
+            text.Append(CultureInfo.InvariantCulture, $"fanout_cluster_leases_lost_total {lost()}\n");
+        }
+
         foreach (IGrouping<string, RunMetricRecord> family in _workflow.Values.GroupBy(m => m.Name, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             // A recorded "histogram" is one observed value per run, exposed as the latest value (a gauge).

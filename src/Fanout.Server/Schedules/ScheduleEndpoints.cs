@@ -10,7 +10,10 @@ using Fanout.Server.Inventory;
 
 namespace Fanout.Server.Schedules;
 
-/// <summary>SPEC A4/H5 schedules: list (viewer), add and cancel (admin). Schedules are fired by the scheduler loop inside the server.</summary>
+/// <summary>
+/// SPEC A4/H5 schedules: list (viewer); add, update (cron, time zone, overlap), pause, resume, run now and cancel (admin).
+/// Schedules are fired by the scheduler loop inside the server; "run now" fires through the same scheduler (same overlap rule).
+/// </summary>
 internal static partial class ScheduleEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
@@ -20,6 +23,106 @@ internal static partial class ScheduleEndpoints
         group.MapPost("/", AddAsync).WithName("AddSchedule").AcceptsJson<ScheduleRequest>()
             .Produces<ScheduleDocument>(201).ProducesValidationProblem().ProducesProblem(409).WithMetadata(new RequiresRoleAttribute(ApiRole.Admin));
         group.MapDelete("/{name}", CancelAsync).WithName("CancelSchedule").Produces(204).ProducesProblem(404).WithMetadata(new RequiresRoleAttribute(ApiRole.Admin));
+        group.MapPatch("/{name}", UpdateAsync).WithName("UpdateSchedule").AcceptsJson<ScheduleUpdate>()
+            .Produces<ScheduleDocument>().ProducesValidationProblem().ProducesProblem(404).WithMetadata(new RequiresRoleAttribute(ApiRole.Admin));
+        group.MapPost("/{name}/pause", (string name, HttpContext http, IRunStore store, AuditLog audit, TimeProvider time, CancellationToken ct) =>
+                SetPausedAsync(name, true, http, store, audit, time, ct))
+            .WithName("PauseSchedule").Produces<ScheduleDocument>().ProducesProblem(404).WithMetadata(new RequiresRoleAttribute(ApiRole.Admin));
+        group.MapPost("/{name}/resume", (string name, HttpContext http, IRunStore store, AuditLog audit, TimeProvider time, CancellationToken ct) =>
+                SetPausedAsync(name, false, http, store, audit, time, ct))
+            .WithName("ResumeSchedule").Produces<ScheduleDocument>().ProducesProblem(404).WithMetadata(new RequiresRoleAttribute(ApiRole.Admin));
+        group.MapPost("/{name}/run", RunNowAsync).WithName("RunSchedule")
+            .Produces<ScheduleFired>(202).ProducesProblem(404).ProducesProblem(409).WithMetadata(new RequiresRoleAttribute(ApiRole.Admin));
+    }
+
+    private static async Task<ScheduleRecord?> FindAsync(IRunStore store, string name, CancellationToken cancellationToken) =>
+        (await store.GetSchedulesAsync(cancellationToken)).FirstOrDefault(s => s.Name == name);
+
+    private static async Task<IResult> UpdateAsync(string name, HttpContext http, IRunStore store, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        (ScheduleUpdate? body, IResult? problem) = await JsonBody.ReadAsync<ScheduleUpdate>(http.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (await FindAsync(store, name, cancellationToken) is not { } current)
+        {
+            return Problems.NotFound($"no schedule named '{name}'");
+        }
+
+        var errors = new Problems.ErrorSet();
+        string cron = body!.Cron ?? current.Cron;
+        string zone = body.TimeZone ?? current.TimeZone;
+        if (string.IsNullOrWhiteSpace(cron))
+        {
+            errors.Add("cron", "cron must not be empty, e.g. \"0 2 * * 0\"");
+        }
+        else
+        {
+            foreach (string e in CronSchedule.Validate(cron, zone))
+            {
+                errors.Add(e.Contains("zone", StringComparison.OrdinalIgnoreCase) ? "timeZone" : "cron", e);
+            }
+        }
+
+        if (errors.Any)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+
+        ScheduleRecord updated = current with { Cron = cron, TimeZone = zone, AllowOverlap = body.AllowOverlap ?? current.AllowOverlap };
+        if (!await store.UpdateScheduleAsync(updated, cancellationToken))
+        {
+            return Problems.NotFound($"no schedule named '{name}'");
+        }
+
+        await audit.WriteAsync(Caller.Of(http).Name, "schedule.update", null, $"{name}: {cron} ({zone}){(updated.AllowOverlap ? " overlap allowed" : "")}", cancellationToken: cancellationToken);
+        return Results.Ok(ToDocument(updated, time));
+    }
+
+    /// <summary>Pauses or resumes a schedule. Pausing a paused schedule (or resuming an active one) changes nothing and answers the same.</summary>
+    private static async Task<IResult> SetPausedAsync(string name, bool pause, HttpContext http, IRunStore store, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(store, name, cancellationToken) is not { } current)
+        {
+            return Problems.NotFound($"no schedule named '{name}'");
+        }
+
+        if ((current.PausedAt is not null) == pause)
+        {
+            return Results.Ok(ToDocument(current, time));
+        }
+
+        DateTimeOffset now = time.GetUtcNow();
+        // A resumed schedule fires at its next occurrence after the resume: fires missed while paused are not caught up.
+        ScheduleRecord updated = pause ? current with { PausedAt = now } : current with { PausedAt = null, ResumedAt = now };
+        if (!await store.UpdateScheduleAsync(updated, cancellationToken))
+        {
+            return Problems.NotFound($"no schedule named '{name}'");
+        }
+
+        await audit.WriteAsync(Caller.Of(http).Name, pause ? "schedule.pause" : "schedule.resume", null, name, cancellationToken: cancellationToken);
+        return Results.Ok(ToDocument(updated, time));
+    }
+
+    /// <summary>Fires a schedule now (also a paused one); 409 while its previous run still runs and it may not overlap.</summary>
+    private static async Task<IResult> RunNowAsync(string name, HttpContext http, IRunStore store, Scheduler scheduler, AuditLog audit, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(store, name, cancellationToken) is not { } schedule)
+        {
+            return Problems.NotFound($"no schedule named '{name}'");
+        }
+
+        // The run belongs to the server, not to this request: it goes on when the client disconnects, and stops with the server.
+        ScheduleLaunchResult? fired = await scheduler.FireNowAsync(schedule, lifetime.ApplicationStopping).WaitAsync(cancellationToken);
+        if (fired is null)
+        {
+            return Problems.Conflict($"schedule '{name}' is still running its previous run and does not allow overlap");
+        }
+
+        await audit.WriteAsync(Caller.Of(http).Name, "schedule.run", fired.RunId, $"{name}: {fired.Result}", cancellationToken: cancellationToken);
+        return Results.Json(new ScheduleFired(name, fired.RunId, fired.Result), statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> ListAsync(IRunStore store, TimeProvider time, CancellationToken cancellationToken)
@@ -105,8 +208,8 @@ internal static partial class ScheduleEndpoints
     }
 
     private static ScheduleDocument ToDocument(ScheduleRecord s, TimeProvider time) => new(s.Name, s.Kind, s.Cron, s.TimeZone, s.AllowOverlap, s.CreatedAt,
-        CronSchedule.NextOccurrence(s.Cron, s.TimeZone, s.LastFireAt is { } last && last > time.GetUtcNow() ? last : time.GetUtcNow()),
-        s.LastFireAt, s.LastRunId, s.LastResult, s.Kind == "workflow" ? s.Definition : RunDefinition.FromJson(s.Definition).DisplayName);
+        s.PausedAt is not null ? null : CronSchedule.NextOccurrence(s.Cron, s.TimeZone, s.LastFireAt is { } last && last > time.GetUtcNow() ? last : time.GetUtcNow()),
+        s.LastFireAt, s.LastRunId, s.LastResult, s.PausedAt is not null, s.PausedAt, s.Kind == "workflow" ? s.Definition : RunDefinition.FromJson(s.Definition).DisplayName);
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$")]
     private static partial Regex NamePattern();
@@ -115,6 +218,13 @@ internal static partial class ScheduleEndpoints
 /// <summary>Every schedule.</summary>
 internal sealed record ScheduleList(IReadOnlyList<ScheduleDocument> Schedules);
 
-/// <summary>A schedule with its next fire time.</summary>
+/// <summary>A schedule with its next fire time (none while paused).</summary>
 internal sealed record ScheduleDocument(string Name, string Kind, string Cron, string TimeZone, bool AllowOverlap, DateTimeOffset CreatedAt,
-    DateTimeOffset? NextFireAt, DateTimeOffset? LastFireAt, string? LastRunId, string? LastResult, string What);
+    DateTimeOffset? NextFireAt, DateTimeOffset? LastFireAt, string? LastRunId, string? LastResult, bool Paused, DateTimeOffset? PausedAt, string What);
+
+/// <summary>Body of <c>PATCH /api/schedules/{name}</c>: the fields to change (what the schedule runs does not change; add a new schedule for that).</summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+internal sealed record ScheduleUpdate(string? Cron = null, string? TimeZone = null, bool? AllowOverlap = null);
+
+/// <summary>Answer of <c>POST /api/schedules/{name}/run</c>: the run it started (<c>result</c> <c>running</c>), or the error of a fire that started none.</summary>
+internal sealed record ScheduleFired(string Name, string? RunId, string Result);

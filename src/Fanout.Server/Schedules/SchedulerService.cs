@@ -3,11 +3,10 @@ using Fanout.Runs;
 namespace Fanout.Server.Schedules;
 
 /// <summary>Runs the scheduler loop (SPEC H5) inside <c>fanout serve</c> until the server stops.</summary>
-internal sealed class SchedulerService(IRunStore store, ServerScheduleLauncher launcher, ServerOptions options, TimeProvider time, ILogger<Scheduler> logger) : BackgroundService
+internal sealed class SchedulerService(Scheduler scheduler) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var scheduler = new Scheduler(store, launcher, time, new SchedulerOptions { PollInterval = options.SchedulerPollInterval }, logger);
         try
         {
             await scheduler.RunAsync(stoppingToken);

@@ -12,6 +12,12 @@ public sealed record AuditQuery
     /// <summary>Only entries with this action, or <see langword="null"/>.</summary>
     public string? Action { get; init; }
 
+    /// <summary>Only entries written at or after this time, or <see langword="null"/>.</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary>Only entries written at or before this time, or <see langword="null"/>.</summary>
+    public DateTimeOffset? Until { get; init; }
+
     /// <summary>Only entries with an id greater than this. The default value is 0.</summary>
     public long AfterId { get; init; }
 

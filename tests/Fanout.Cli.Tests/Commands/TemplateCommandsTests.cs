@@ -139,7 +139,7 @@ public sealed class TemplateCommandsTests : IDisposable
         Assert.Equal(
             """
             FILE    NAME   VERSION  STEPS  VALIDITY            DESCRIPTION
-            a.yaml  alpha  2        3      valid               First
+            a.yaml  alpha  2        2      valid               First
             b.yml   b      -        1      valid (1 warning)
             c.yaml  c      -        0      invalid (2 errors)
 

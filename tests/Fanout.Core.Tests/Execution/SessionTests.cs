@@ -78,7 +78,11 @@ public sealed class SessionTests
             CapturedOutput stdout = result.Outcomes[0].Stdout;
             // The window is head and tail (a quarter of the cap): 3 + 1 bytes here.
             Assert.Equal("012\n[… 6 bytes not shown …]\n9", stdout.Text);
-            Assert.Equal(Path.Combine(dir, "run7", "t0.1.stdout.log"), stdout.SpillPath);
+            // ROOT/RUNID.RANDOM/TARGET.ATTEMPT.STREAM.log: a directory of its own per run (SpillDirectory).
+            Assert.Equal("t0.1.stdout.log", Path.GetFileName(stdout.SpillPath));
+            string runDirectory = Path.GetDirectoryName(stdout.SpillPath)!;
+            Assert.Equal(dir, Path.GetDirectoryName(runDirectory));
+            Assert.StartsWith("run7.", Path.GetFileName(runDirectory), StringComparison.Ordinal);
             Assert.Equal("0123456789", stdout.ReadAll());
         }
         finally

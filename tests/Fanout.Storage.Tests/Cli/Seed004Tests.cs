@@ -45,6 +45,7 @@ public sealed class Seed004Tests : IDisposable
               channels:
                 slack: {"{"}command: '{"{"} cat; echo; {"}"} >> {_notifications}.slack'{"}"}
                 email: {"{"}command: '{"{"} cat; echo; {"}"} >> {_notifications}.email'{"}"}
+                grafana: {"{"}command: '{"{"} cat; echo; {"}"} >> {_notifications}.grafana'{"}"}
             log_aggregation: {"{"}path: {_aggregated}{"}"}
             """);
         _env = new Dictionary<string, string>
@@ -400,6 +401,36 @@ public sealed class Seed004Tests : IDisposable
         Assert.Contains(metrics, m => m.Name == "success_rate" && m.Type == "counter");
         Assert.Contains(metrics, m => m.Name == "fanout_workflow_step_success" && m.Value == 1 && m.Labels.Contains("service=api", StringComparison.Ordinal) && m.Labels.Contains("environment=production", StringComparison.Ordinal));
         Assert.Contains(metrics, m => m.Name == "fanout_workflow_step_duration_seconds");
+
+        // metrics.collectors: 'prometheus' is the store (above, exported on /metrics); 'grafana', a channel of the config,
+        // received the run's metrics as one 'metrics' event.
+        string[] grafana = [.. File.ReadAllLines(_notifications + ".grafana").Where(l => l.Length > 0)];
+        JsonElement sent = JsonDocument.Parse(Assert.Single(grafana)).RootElement;
+        Assert.Equal("metrics", sent.GetProperty("event").GetString());
+        Assert.Equal("with-metrics", sent.GetProperty("workflow").GetString());
+        JsonElement sentMetrics = sent.GetProperty("figures").GetProperty("metrics");
+        Assert.Contains(sentMetrics.EnumerateArray(), m => m.GetProperty("name").GetString() == "fanout_workflow_step_success" && m.GetProperty("value").GetDouble() == 1);
+        Assert.Contains(sentMetrics.EnumerateArray(), m => m.GetProperty("name").GetString() == "deployment_duration" && m.GetProperty("type").GetString() == "histogram");
+        Assert.Equal(1, sent.GetProperty("figures").GetProperty("succeeded_steps").GetInt32());
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Run_WithMetrics_CollectorThatIsNoConfiguredChannel_WarnsAtValidationAndIsAnnotatedOnTheRun()
+    {
+        string config = Path.Combine(_dir, "no-grafana.yaml");
+        File.WriteAllText(config, "notifications: {channels: {slack: {command: 'true'}}}\n");
+        var env = new Dictionary<string, string> { ["FANOUT_CONFIG"] = config };
+
+        FanoutProcess.Result validated = await Fanout(env, "validate", Seed("with-metrics.yaml"));
+        Assert.True(validated.ExitCode == 0, validated.Stdout + validated.Stderr);
+        Assert.Contains("with-metrics.yaml:9:7: warning: metrics collector 'grafana' is neither 'prometheus', a run figure nor a channel of Fanout's config", validated.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("'prometheus' is neither", validated.Stdout, StringComparison.Ordinal);
+
+        FanoutProcess.Result r = await Fanout(env, "run", Seed("with-metrics.yaml"), "--store", Store, "-o", "json");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        await using var store = (IAsyncDisposable)await OpenStoreAsync();
+        var annotations = await ((IWorkflowStore)store).GetAnnotationsAsync(Json(r).GetProperty("runId").GetString()!, CancellationToken.None);
+        Assert.Contains(annotations, a => a.Kind == "metrics" && a.Message.Contains("metrics collector 'grafana' is not a channel of Fanout's config", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 180000)]

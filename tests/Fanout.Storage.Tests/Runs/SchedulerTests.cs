@@ -144,6 +144,57 @@ public sealed class SchedulerTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 30000)]
+    public async Task Tick_Paused_DoesNotFire_AndAfterResumeMissedFiresAreNotCaughtUp()
+    {
+        await AddAsync("five", "*/5 * * * *");
+        ScheduleRecord s = Assert.Single(await _store.GetSchedulesAsync(CancellationToken.None));
+        await _store.UpdateScheduleAsync(s with { PausedAt = T0 }, CancellationToken.None);
+        var launcher = new Launcher();
+        var scheduler = new Scheduler(_store, launcher, _time);
+
+        _time.Advance(TimeSpan.FromMinutes(12));
+        Assert.Null(await scheduler.TickAsync(CancellationToken.None));
+        Assert.Empty(launcher.Launched);
+        Assert.Null(Scheduler.NextFire(Assert.Single(await _store.GetSchedulesAsync(CancellationToken.None))));
+
+        // Resumed at 10:12: the 10:05 and 10:10 fires are not caught up; the next is 10:15.
+        await _store.UpdateScheduleAsync(s with { PausedAt = null, ResumedAt = _time.GetUtcNow() }, CancellationToken.None);
+        Assert.Equal(T0.AddMinutes(15), await scheduler.TickAsync(CancellationToken.None));
+        Assert.Empty(launcher.Launched);
+        _time.Advance(TimeSpan.FromMinutes(3));
+        await scheduler.TickAsync(CancellationToken.None);
+        await scheduler.WhenIdleAsync();
+        Assert.Equal(["five"], launcher.Launched);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task FireNow_StartsARunAtOnce_AlsoWhenPaused_AndNeverOverlapsUnlessAllowed()
+    {
+        await AddAsync("solo", "0 3 * * *");
+        ScheduleRecord s = Assert.Single(await _store.GetSchedulesAsync(CancellationToken.None)) with { PausedAt = T0 };
+        await _store.UpdateScheduleAsync(s, CancellationToken.None);
+        var launcher = new Launcher { Block = new TaskCompletionSource() };
+        var scheduler = new Scheduler(_store, launcher, _time);
+
+        ScheduleLaunchResult? fired = await scheduler.FireNowAsync(s, CancellationToken.None);
+        Assert.Equal(new ScheduleLaunchResult("run-1", "running"), fired);
+        ScheduleRecord recorded = Assert.Single(await _store.GetSchedulesAsync(CancellationToken.None));
+        Assert.Equal((T0, "running"), (recorded.LastFireAt!.Value, recorded.LastResult!));
+        Assert.Null(await scheduler.FireNowAsync(s, CancellationToken.None)); // still running: no overlap
+        Assert.Equal(new ScheduleLaunchResult("run-2", "running"), await scheduler.FireNowAsync(s with { AllowOverlap = true }, CancellationToken.None));
+
+        launcher.Block.SetResult();
+        await scheduler.WhenIdleAsync();
+        Assert.Equal("succeeded", Assert.Single(await _store.GetSchedulesAsync(CancellationToken.None)).LastResult);
+
+        // A fire that starts no run answers its error, recorded as a failed run (as a timed fire is).
+        ScheduleLaunchResult? failed = await new Scheduler(_store, new FailingLauncher(), _time).FireNowAsync(s, CancellationToken.None);
+        Assert.Equal("error: workflow file '/gone.yaml' does not exist", failed!.Result);
+        Assert.NotNull(failed.RunId);
+        Assert.Equal(failed.RunId, Assert.Single(await _store.GetSchedulesAsync(CancellationToken.None)).LastRunId);
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task Tick_TimeZone_FiresAtLocalTime()
     {
         await AddAsync("berlin", "0 12 * * *", "Europe/Berlin"); // 11:00 UTC in winter

@@ -57,10 +57,13 @@ internal sealed partial class WorkflowExecution
             return;
         }
 
-        string reason = dependency is null
+        // Skipped only when the run goes on without it (continue_on_error, a failed dependency); a step left behind because
+        // the run stopped — fail-fast, Ctrl-C, the overall timeout, a dependency that was itself stopped — is not-run (StepCounts).
+        bool stopped = dependency is null || _stop || dependency.State is StepState.Cancelled or StepState.NotRun;
+        string reason = stopped
             ? $"not started: the run stopped ({_failure ?? "cancelled"})"
-            : $"dependency '{dependency.Step.Name}' {dependency.State.ToWireName()}";
-        StepState state = dependency is null ? StepState.NotRun : StepState.Skipped;
+            : $"dependency '{dependency!.Step.Name}' {dependency.State.ToWireName()}";
+        StepState state = stopped ? StepState.NotRun : StepState.Skipped;
         foreach (RuntimeStep s in Flatten(step).Reverse())
         {
             if (!s.State.IsFinal() && Resume.Done(s.Path) is { } record && s.Children.Count == 0)

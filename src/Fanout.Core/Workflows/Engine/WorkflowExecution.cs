@@ -177,7 +177,10 @@ internal sealed partial class WorkflowExecution
         await Task.WhenAll(background).ConfigureAwait(false);
         foreach (RuntimeStep leaf in MainLeaves.Where(l => !l.State.IsFinal()))
         {
-            StepState state = status == RunStatus.Cancelled ? StepState.Cancelled : StepState.NotRun;
+            // A step that was running (or waiting for its approval) when the run stopped is cancelled; one that never
+            // started is not-run — never failed (StepCounts).
+            bool started = leaf.State is StepState.Running or StepState.AwaitingApproval;
+            StepState state = started ? StepState.Cancelled : StepState.NotRun;
             await Complete(leaf, state, new StepResult { Path = leaf.Path, State = state, SkipReason = "the run ended first" }, CancellationToken.None).ConfigureAwait(false);
         }
 
@@ -188,7 +191,8 @@ internal sealed partial class WorkflowExecution
             degradations = _degradations.Count;
         }
 
-        Dictionary<string, object?> figures = _reporter.Figures(leaves, degradations, duration, status, rolledBack);
+        StepCounts counts = StepCounts.Of(leaves.Select(l => l.State));
+        Dictionary<string, object?> figures = RunReporter.Figures(leaves, counts, degradations, duration, status, rolledBack);
         List<RuntimeStep> healthSteps = [.. leaves.Where(IsHealthStep)];
         figures["rollback_count"] = rolledBack ? 1L : 0L;
         figures["health_checks_passed"] = (long)healthSteps.Count(l => l.State == StepState.Succeeded);
@@ -212,6 +216,7 @@ internal sealed partial class WorkflowExecution
         _reporter.RecordWorkflowMetrics(figures, leaves);
         List<string> alerts = await _reporter.RaiseAlertsAsync(figures).ConfigureAwait(false);
         await _reporter.SaveMetricsAsync().ConfigureAwait(false);
+        await _reporter.DeliverMetricsAsync(figures).ConfigureAwait(false);
         string? masked = _context.MaskOrNull(error);
         string summary = status switch
         {
@@ -257,6 +262,7 @@ internal sealed partial class WorkflowExecution
             Health = health,
             Alerts = alerts,
             Figures = figures,
+            Counts = counts,
             StartedAt = startedAt,
             Duration = duration,
         };

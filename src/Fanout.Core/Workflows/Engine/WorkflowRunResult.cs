@@ -41,6 +41,9 @@ public sealed record WorkflowRunResult
     /// <summary>The run's figures (see docs/workflows.md, "Figures").</summary>
     public IReadOnlyDictionary<string, object?> Figures { get; init; } = new Dictionary<string, object?>();
 
+    /// <summary>The counts of the run's leaf steps (the one definition the figures, the final line and history share).</summary>
+    public StepCounts Counts { get; init; } = new();
+
     /// <summary>When the run started.</summary>
     public DateTimeOffset StartedAt { get; init; }
 

@@ -18,20 +18,25 @@ public static class RunFigures
     /// <c>failed_steps</c>, <c>skipped_steps</c>, <c>failure_rate</c> (percent of finished, non-skipped steps that failed, 0–100)
     /// and <c>status</c>.
     /// </returns>
-    public static Dictionary<string, object?> Create(TimeSpan duration, int totalSteps, int succeededSteps, int failedSteps, int skippedSteps, string status)
+    public static Dictionary<string, object?> Create(TimeSpan duration, int totalSteps, int succeededSteps, int failedSteps, int skippedSteps, string status) =>
+        Create(duration, new Engine.StepCounts { Total = totalSteps, Succeeded = succeededSteps, Failed = failedSteps, Skipped = skippedSteps }, status);
+
+    /// <summary>Builds the figures of a run from its <see cref="Engine.StepCounts"/> (the one definition of step counts).</summary>
+    /// <param name="duration">Time since the run started.</param>
+    /// <param name="counts">The counts of the run's leaf steps.</param>
+    /// <param name="status">The run status.</param>
+    /// <returns>The figures of <see cref="Engine.StepCounts.AddFigures"/> plus <c>deployment_duration</c>, <c>duration</c> and <c>status</c>.</returns>
+    public static Dictionary<string, object?> Create(TimeSpan duration, Engine.StepCounts counts, string status)
     {
+        ArgumentNullException.ThrowIfNull(counts);
         var seconds = (long)Math.Floor(duration.TotalSeconds);
-        var finished = succeededSteps + failedSteps;
-        return new Dictionary<string, object?>(StringComparer.Ordinal)
+        var figures = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["deployment_duration"] = seconds,
             ["duration"] = seconds,
-            ["total_steps"] = (long)totalSteps,
-            ["succeeded_steps"] = (long)succeededSteps,
-            ["failed_steps"] = (long)failedSteps,
-            ["skipped_steps"] = (long)skippedSteps,
-            ["failure_rate"] = finished == 0 ? 0.0 : Math.Round(100.0 * failedSteps / finished, 2),
             ["status"] = status,
         };
+        counts.AddFigures(figures);
+        return figures;
     }
 }

@@ -204,7 +204,7 @@ internal sealed partial class WorkflowReader
         return new MetricsSettings
         {
             Enabled = yaml.Bool(f["enabled"], "enabled") ?? true,
-            Collectors = yaml.Names(f["collectors"], "collectors").Select(n => n.Name).ToList(),
+            Collectors = yaml.Names(f["collectors"], "collectors").ToList(),
             CustomMetrics = custom,
             Position = yaml.Position(f.Node),
         };

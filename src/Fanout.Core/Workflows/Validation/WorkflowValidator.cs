@@ -19,8 +19,18 @@ public static partial class WorkflowValidator
     /// <summary>Run figures that <c>monitoring.alerts</c> conditions may read.</summary>
     public static IReadOnlyList<string> AlertFigures { get; } =
         ["deployment_duration", "duration", "total_steps", "succeeded_steps", "failed_steps", "skipped_steps", "failure_rate", "status",
-         "success_rate", "timed_out_steps", "short_circuited_steps", "retries", "targets_total", "rolled_back", "degradations", "duration_ms",
+         "success_rate", "timed_out_steps", "short_circuited_steps", "cancelled_steps", "not_run_steps", "retries", "targets_total", "rolled_back", "degradations", "duration_ms",
          "rollback_count", "health_checks_passed", "health_checks_failed", "recoveries"];
+
+    /// <summary>The built-in metrics collector: the store's run metrics, exported on <c>/metrics</c> by <c>fanout serve</c>.</summary>
+    public const string PrometheusCollector = "prometheus";
+
+    /// <summary>
+    /// Whether a <c>metrics.collectors</c> name means something: <see cref="PrometheusCollector"/>, a run figure
+    /// (<c>duration</c> = <c>deployment_duration</c>), or a channel of Fanout's config.
+    /// </summary>
+    public static bool IsKnownCollector(string name, IReadOnlyCollection<string> configuredChannels) =>
+        name == PrometheusCollector || name == "duration" || AlertFigures.Contains(name) || configuredChannels.Contains(name);
 
     /// <summary>Parses and validates a file; diagnostics are sorted by position.</summary>
     public static WorkflowParseResult ValidateFile(string path, WorkflowValidationOptions? options = null)
@@ -85,6 +95,7 @@ public static partial class WorkflowValidator
 
             CheckSteps();
             CheckNotifications();
+            CheckCollectors();
             CheckRecovery();
             CheckMonitoring();
             foreach (var alert in workflow.Alerts)
@@ -224,6 +235,20 @@ public static partial class WorkflowValidator
                 {
                     var hint = EditDistance.Hint(channel.Name, options.ConfiguredChannels);
                     Warning(channel.Position, $"notification channel '{channel.Name}' is not configured{hint}; its notifications will not be sent");
+                }
+            }
+        }
+
+        // metrics.collectors: 'prometheus' (built in), a run figure, or a channel of Fanout's config; anything else collects
+        // nothing — a warning, like an unconfigured notification channel (and a run annotation when the run ends).
+        private void CheckCollectors()
+        {
+            foreach (var collector in workflow.Metrics?.Collectors ?? [])
+            {
+                if (!IsKnownCollector(collector.Name, options.ConfiguredChannels))
+                {
+                    var hint = EditDistance.Hint(collector.Name, [PrometheusCollector, .. AlertFigures, .. options.ConfiguredChannels]);
+                    Warning(collector.Position, $"metrics collector '{collector.Name}' is neither '{PrometheusCollector}', a run figure nor a channel of Fanout's config{hint}; no metrics will be sent to it (define it under notifications.channels in the config)");
                 }
             }
         }

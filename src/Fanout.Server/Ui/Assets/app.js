@@ -522,5 +522,108 @@
     });
   }
 
-  document.addEventListener('DOMContentLoaded', () => { executionsPage(); newExecutionDialog(); runPage(); workflowsPage(); });
+  // Problem details at the fields they name: `map` gives the error element id of each field name ('' = the form's own).
+  function fieldErrors(root, problem, status, map, formError) {
+    $$('.field-error', root).forEach((e) => { e.hidden = true; e.textContent = ''; });
+    $$('[aria-invalid]', root).forEach((e) => e.removeAttribute('aria-invalid'));
+    let first = null;
+    for (const [key, messages] of Object.entries(problem?.errors ?? {})) {
+      const el = $('#' + (map[key] ?? formError));
+      el.hidden = false; el.textContent += (el.textContent ? ' ' : '') + messages.join(' ');
+      const input = el.id === formError ? null : root.querySelector(`[aria-describedby~="${el.id}"]`);
+      if (input) input.setAttribute('aria-invalid', 'true');
+      first ??= input ?? el;
+    }
+    if (!first) { const el = $('#' + formError); el.hidden = false; el.textContent = problem?.detail ?? `The server answered ${status}.`; first = el; }
+    first.focus?.();
+  }
+
+  // ---------- Tokens page (admins): create (the secret shown once), revoke ----------
+  function tokensPage() {
+    const form = $('#token-form');
+    if (!form) return;
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const body = { name: $('#tok-name').value.trim(), role: $('#tok-role').value };
+      const expires = $('#tok-expires').value.trim();
+      if (expires) body.expiresIn = expires;
+      const res = await api('POST', '/api/tokens', body);
+      if (res.status !== 201) { fieldErrors(form.parentElement, res.json, res.status, { name: 'err-tok-name', expiresIn: 'err-tok-expires', expiresAt: 'err-tok-expires' }, 'err-tok-form'); return; }
+      fieldErrors(form.parentElement, null, 0, {}, 'err-tok-form'); $('#err-tok-form').hidden = true;
+      const t = res.json.token;
+      $('#token-secret-name').textContent = t.name;
+      $('#token-secret-value').value = res.json.secret;
+      const box = $('#token-secret'); box.hidden = false; box.focus();
+      const row = document.createElement('tr');
+      row.dataset.token = t.name; row.className = 'token-active';
+      row.innerHTML = `<td>${esc(t.name)}</td><td>${esc(t.role)}</td><td class="mono">${esc(t.prefix)}</td><td><span class="state state-succeeded"><span aria-hidden="true">✅</span> active</span></td>` +
+        `<td>${time(t.createdAt)}</td><td>never</td><td>${t.expiresAt ? time(t.expiresAt) : 'never'}</td>` +
+        `<td><button type="button" class="danger" data-revoke="${esc(t.name)}" aria-label="Revoke ${esc(t.name)}">Revoke</button></td>`;
+      $('#tokens-table tbody').appendChild(row);
+      form.reset();
+    });
+    $('#tokens-table').addEventListener('click', async (e) => {
+      const b = e.target.closest('[data-revoke]');
+      if (!b) return;
+      const name = b.dataset.revoke;
+      if (!confirm(`Revoke token "${name}"? Its sessions end and requests with it are refused from now on.`)) return;
+      const res = await api('DELETE', `/api/tokens/${encodeURIComponent(name)}`);
+      const result = $('#token-action-result');
+      if (res.status === 204) {
+        result.textContent = `Token ${name} revoked.`;
+        const row = b.closest('tr'); row.className = 'token-revoked';
+        row.cells[3].innerHTML = '<span class="state state-cancelled"><span aria-hidden="true">⛔</span> revoked</span>';
+        b.remove();
+      } else {
+        result.textContent = res.json?.detail ?? `The server answered ${res.status}.`;
+      }
+    });
+  }
+
+  // ---------- Schedules page (admins): add, pause / resume, run now, delete ----------
+  function schedulesPage() {
+    const table = $('#schedules-table');
+    if (!table) return;
+    const result = $('#schedule-action-result');
+    const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean);
+    table.addEventListener('click', async (e) => {
+      const b = e.target.closest('[data-schedule-run], [data-schedule-pause], [data-schedule-resume], [data-schedule-delete]');
+      if (!b) return;
+      const d = b.dataset; const name = d.scheduleRun ?? d.schedulePause ?? d.scheduleResume ?? d.scheduleDelete;
+      const url = `/api/schedules/${encodeURIComponent(name)}`;
+      let res;
+      if (d.scheduleDelete !== undefined) {
+        if (!confirm(`Delete schedule "${name}"? It no longer fires; runs it started stay in history.`)) return;
+        res = await api('DELETE', url);
+      } else if (d.scheduleRun !== undefined) {
+        b.disabled = true;
+        res = await api('POST', url + '/run');
+        b.disabled = false;
+        if (res.status === 202) {
+          result.innerHTML = res.json.runId ? `Schedule ${esc(name)} fired: run <a href="/runs/${encodeURIComponent(res.json.runId)}">${esc(res.json.runId)}</a> (${esc(res.json.result)}).`
+            : `Schedule ${esc(name)} fired: ${esc(res.json.result)}.`;
+          return;
+        }
+      } else {
+        res = await api('POST', url + (d.schedulePause !== undefined ? '/pause' : '/resume'));
+      }
+      if (res.ok) { location.reload(); return; }
+      result.textContent = res.json?.detail ?? `The server answered ${res.status}.`;
+    });
+    const form = $('#schedule-form');
+    if (!form) return;
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const body = { cron: $('#sch-cron').value.trim(), timeZone: $('#sch-zone').value.trim() || 'UTC', action: { type: 'command', value: $('#sch-command').value.trim() },
+        targetNodeIds: list($('#sch-nodes').value), targetGroupIds: list($('#sch-groups').value), allowOverlap: $('#sch-overlap').checked };
+      const name = $('#sch-name').value.trim();
+      if (name) body.name = name;
+      const res = await api('POST', '/api/schedules', body);
+      if (res.status === 201) { location.reload(); return; }
+      fieldErrors(form.parentElement, res.json, res.status, { name: 'err-sch-name', cron: 'err-sch-cron', timeZone: 'err-sch-zone', 'action.value': 'err-sch-command', action: 'err-sch-command',
+        targetNodeIds: 'err-sch-targets', targetGroupIds: 'err-sch-targets', targets: 'err-sch-targets', '': 'err-sch-targets' }, 'err-sch-form');
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', () => { executionsPage(); newExecutionDialog(); runPage(); workflowsPage(); tokensPage(); schedulesPage(); });
 })();

@@ -112,6 +112,8 @@ internal sealed class MemoryWorkflowStore : IRunStore, IWorkflowStore
 
     public Task<bool> DeleteScheduleAsync(string name, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+    public Task<bool> UpdateScheduleAsync(ScheduleRecord schedule, CancellationToken cancellationToken) => throw new NotSupportedException();
+
     public Task RecordScheduleFireAsync(string name, DateTimeOffset firedAt, string? runId, string? result, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task<bool> SetRunStatusAsync(string runId, RunStatus status, CancellationToken cancellationToken)

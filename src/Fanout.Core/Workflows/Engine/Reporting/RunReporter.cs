@@ -74,17 +74,10 @@ internal sealed class RunReporter
         }
     }
 
-    /// <summary>The run's figures (documented in docs/workflows.md): those of <see cref="RunFigures"/> plus engine counts.</summary>
-    public Dictionary<string, object?> Figures(IReadOnlyList<RuntimeStep> leaves, int degradations, TimeSpan duration, RunStatus status, bool rolledBack)
+    /// <summary>The run's figures (documented in docs/workflows.md): the step counts of <see cref="StepCounts"/> plus engine figures.</summary>
+    public static Dictionary<string, object?> Figures(IReadOnlyList<RuntimeStep> leaves, StepCounts counts, int degradations, TimeSpan duration, RunStatus status, bool rolledBack)
     {
-        int succeeded = leaves.Count(l => l.State == StepState.Succeeded);
-        int failed = leaves.Count(l => l.State is StepState.Failed or StepState.TimedOut or StepState.ShortCircuited);
-        int skipped = leaves.Count(l => l.State is StepState.Skipped or StepState.NotRun);
-        Dictionary<string, object?> figures = RunFigures.Create(duration, leaves.Count, succeeded, failed, skipped, status.ToWireName());
-        int finished = succeeded + failed;
-        figures["success_rate"] = finished == 0 ? 100.0 : Math.Round(100.0 * succeeded / finished, 2);
-        figures["timed_out_steps"] = (long)leaves.Count(l => l.State == StepState.TimedOut);
-        figures["short_circuited_steps"] = (long)leaves.Count(l => l.State == StepState.ShortCircuited);
+        Dictionary<string, object?> figures = RunFigures.Create(duration, counts, status.ToWireName());
         figures["retries"] = (long)leaves.Sum(l => Math.Max(0, (l.Result?.Attempts ?? 0) - 1));
         figures["targets_total"] = (long)leaves.Sum(l => l.Result?.TargetOutputs.Count ?? 0);
         figures["rolled_back"] = rolledBack;
@@ -157,12 +150,17 @@ internal sealed class RunReporter
             return;
         }
 
-        foreach (string collector in settings.Collectors)
+        // A collector that names a run figure records it; 'prometheus' and channels are served by the store and
+        // DeliverMetricsAsync.
+        foreach (string collector in settings.Collectors.Select(c => c.Name))
         {
             string figure = collector == "duration" ? "deployment_duration" : collector;
             if (exported.Add(collector) && figures.TryGetValue(figure, out object? v) && ToDouble(v) is { } d)
             {
-                _metrics.Add(new RunMetricRecord("fanout_workflow_" + collector, labels, "gauge", d));
+                lock (_metrics)
+                {
+                    _metrics.Add(new RunMetricRecord("fanout_workflow_" + collector, labels, "gauge", d));
+                }
             }
         }
 
@@ -189,6 +187,66 @@ internal sealed class RunReporter
 
             _metrics.Add(new RunMetricRecord(metric.Name, labels, metric.Type, value ?? 0));
         }
+    }
+
+    /// <summary>
+    /// <c>metrics.collectors</c> naming channels of Fanout's config: the run's recorded metrics (name, labels, type, value)
+    /// and its figures are delivered to each as a <c>metrics</c> event, through the notification channels' delivery. A
+    /// collector that is neither <c>prometheus</c>, a figure nor a configured channel is annotated on the run (it collected
+    /// nothing). Never fails the run.
+    /// </summary>
+    public async Task DeliverMetricsAsync(IReadOnlyDictionary<string, object?> figures)
+    {
+        if (!MetricsEnabled || _workflow.Metrics is not { } settings)
+        {
+            return;
+        }
+
+        var channels = new List<Model.NamedReference>();
+        foreach (Model.NamedReference collector in settings.Collectors)
+        {
+            if (collector.Name == Validation.WorkflowValidator.PrometheusCollector || Validation.WorkflowValidator.IsKnownCollector(collector.Name, []))
+            {
+                continue; // the store (exported on /metrics) or a figure recorded above
+            }
+
+            if (_config?.Channels.ContainsKey(collector.Name) == true)
+            {
+                channels.Add(collector);
+            }
+            else
+            {
+                await AnnotateAsync("metrics", "warning", $"metrics collector '{collector.Name}' is not a channel of Fanout's config; no metrics were sent to it", CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        if (channels.Count == 0)
+        {
+            return;
+        }
+
+        List<object?> metrics;
+        lock (_metrics)
+        {
+            metrics = [.. _metrics.Select(m => (object?)new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["name"] = m.Name,
+                ["labels"] = m.Labels,
+                ["type"] = m.Type,
+                ["value"] = m.Value,
+            })];
+        }
+
+        var payload = new Dictionary<string, object?>(figures, StringComparer.Ordinal) { ["metrics"] = metrics };
+        await SendAsync(new WorkflowNotification
+        {
+            Event = "metrics",
+            Workflow = _workflow.Name,
+            RunId = _runId,
+            Message = $"{metrics.Count} metric(s) of workflow {_workflow.Name}",
+            Timestamp = _time.GetUtcNow(),
+            Figures = payload,
+        }, new NotificationSettings { Channels = channels }, CancellationToken.None).ConfigureAwait(false);
     }
 
     private static double? ToDouble(object? value) => value switch

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Fanout.Cluster.Hosting;
+using Fanout.Cluster.Workers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+
+namespace Fanout.Cli.Commands;
+
+/// <summary>
+/// <c>fanout worker --store postgres://… [--max-targets N]</c> (SPEC A8): joins the cluster of that store and runs the targets
+/// coordinators lease to it, until SIGINT or SIGTERM. Stopping leaves the cluster gracefully; a worker killed outright is
+/// declared dead after <c>--failure-detection</c> and what it held runs again on other workers.
+/// </summary>
+internal static class WorkerCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("worker", "Join the cluster of a PostgreSQL store and run the targets it is given (see docs/scale-out.md)");
+        var maxTargets = new Option<int>("--max-targets") { Description = "Most targets this worker runs at once", DefaultValueFactory = _ => 32, HelpName = "N" };
+        var cluster = new ClusterOptions();
+        command.Options.Add(maxTargets);
+        foreach (Option o in cluster.All)
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction((parsed, ct) =>
+        {
+            (ClusterSettings? settings, string? error) = cluster.Bind(parsed, context, ClusterRoles.Worker, parsed.GetValue(maxTargets));
+            if (settings is null)
+            {
+                return StoreAction.ErrorAsync(context, "worker", error!);
+            }
+
+            // Opening the store applies the migrations, the cluster tables included, before the silo joins.
+            return StoreAction.RunAsync(parsed, context, "worker", _ => RunAsync(context, settings, ct), ct);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, ClusterSettings settings, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        });
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = context.CurrentDirectory });
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Fanout", LogLevel.Information);
+        builder.AddFanoutSilo(settings);
+        using IHost host = builder.Build();
+        await host.StartAsync(ct).ConfigureAwait(false);
+        SiloAddress silo = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+        await context.Console.Out.WriteLineAsync($"fanout worker: joined cluster '{settings.ClusterId}' as {silo.ToParsableString()} ({settings.Name}, up to {settings.MaxTargets} targets at once)").ConfigureAwait(false);
+        await context.Console.Out.FlushAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // SIGINT or SIGTERM: leave the cluster below.
+        }
+
+        await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await context.Console.Out.WriteLineAsync($"fanout worker: left the cluster ({host.Services.GetRequiredService<WorkerRuntime>().Completed} targets run)").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+}

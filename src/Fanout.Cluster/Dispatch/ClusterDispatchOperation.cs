@@ -1,0 +1,103 @@
+using System.Text;
+using Fanout.Cluster.Workers;
+using Fanout.Execution;
+using Fanout.Inventory;
+using Fanout.Operations;
+using Fanout.Output;
+using Fanout.Transports;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+
+namespace Fanout.Cluster.Dispatch;
+
+/// <summary>
+/// The operation a coordinator's executor runs for each target of a distributed run: it leases the target to the
+/// least-loaded live worker and turns the worker's report back into the attempt's result, so the coordinator's
+/// <see cref="BatchExecutor"/> keeps owning <c>--parallel</c>, waves, retries, the timeout, the failure policy and
+/// cancellation across all workers, and its recorder writes every row (workers never write to the store, so a late report
+/// from a worker declared dead can never overwrite anything). A worker lost mid-target (its silo declared dead) is
+/// excluded and the target runs again on another worker within the same attempt — only what that worker held runs twice.
+/// </summary>
+internal sealed partial class ClusterDispatchOperation(
+    IOperation local,
+    string definition,
+    WorkerDirectory workers,
+    IGrainFactory grains,
+    ClusterMetrics metrics,
+    ILogger logger) : IOperation
+{
+    public string Name => local.Name;
+
+    public string? Validate(Target target) => local.Validate(target);
+
+    public async Task<OperationResult> ExecuteAsync(Target target, OperationContext context, CancellationToken cancellationToken)
+    {
+        var excluded = new HashSet<string>(StringComparer.Ordinal);
+        var notes = new StringBuilder();
+        while (true)
+        {
+            using WorkerSlotLease worker = await workers.AcquireAsync(excluded, cancellationToken).ConfigureAwait(false);
+            var lease = new TargetLease { RunId = context.RunId, Target = target.Name, Attempt = context.Attempt, Definition = definition, LeaseId = Guid.NewGuid() };
+            try
+            {
+                TargetReport report = await grains.GetGrain<IWorkerGrain>(worker.Silo).RunAsync(lease, cancellationToken).ConfigureAwait(false);
+                return ToResult(report, context, notes);
+            }
+            catch (Exception e) when (IsWorkerLost(e) && !cancellationToken.IsCancellationRequested)
+            {
+                metrics.LeaseLost();
+                LogWorkerLost(logger, worker.Name, target.Name, e.Message);
+                notes.Append(System.Globalization.CultureInfo.InvariantCulture, $"[fanout] worker {worker.Name} was lost while running this target; it ran again on another worker\n");
+                excluded.Add(worker.Silo);
+            }
+        }
+    }
+
+    private static bool IsWorkerLost(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException;
+
+    private static OperationResult ToResult(TargetReport report, OperationContext context, StringBuilder notes)
+    {
+        CapturedOutput stdout = Capture(context, "stdout", report.Stdout, report.StdoutBytes, null);
+        CapturedOutput stderr = Capture(context, "stderr", report.Stderr, report.StderrBytes, notes.Length == 0 ? null : notes.ToString());
+        TargetState state = TargetStateExtensions.ParseWireName(report.State);
+        if (state == TargetState.Unreachable && context is AttemptContext attempt)
+        {
+            // Classified as the executor classifies a session that never opened, so `retry --unreachable` aims at it.
+            var failure = new TransportException(report.Error ?? "unreachable");
+            attempt.MarkUnreachable(failure);
+            throw failure;
+        }
+
+        return state switch
+        {
+            TargetState.Succeeded => new OperationResult { Success = true, ExitCode = report.ExitCode, Stdout = stdout, Stderr = stderr },
+            TargetState.Skipped => new OperationResult { Success = true, Skipped = true, ExitCode = report.ExitCode, Error = report.Error, Stdout = stdout, Stderr = stderr },
+            _ => new OperationResult { Success = false, ExitCode = report.ExitCode, Error = report.Error, Stdout = stdout, Stderr = stderr },
+        };
+    }
+
+    private static CapturedOutput Capture(OperationContext context, string stream, byte[] bytes, long total, string? note)
+    {
+        if (bytes.Length == 0 && note is null)
+        {
+            return CapturedOutput.Empty;
+        }
+
+        using OutputCapture capture = context.CreateOutputCapture(stream);
+        if (note is not null)
+        {
+            capture.Write(note);
+        }
+
+        capture.Write(bytes);
+        if (total > bytes.Length)
+        {
+            capture.Write($"\n[fanout] {total - bytes.Length} more bytes were printed on the worker and not sent back\n");
+        }
+
+        return capture.Complete();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Worker} was lost while running {Target}: {Reason}; the target runs again on another worker")]
+    private static partial void LogWorkerLost(ILogger logger, string worker, string target, string reason);
+}

@@ -1,0 +1,29 @@
+using Fanout.Runs;
+using Microsoft.Extensions.Logging;
+
+namespace Fanout.Cluster.Dispatch;
+
+/// <summary>
+/// Leases the targets of a run to the cluster's workers when a worker can rebuild the run from its recorded definition:
+/// exec, script, sync, lifecycle and device runs. Kept in the coordinating process: runs without a definition, workflow runs
+/// (their steps run in the workflow engine), <c>--stdin</c> runs (the bytes are not in the definition) and <c>--atomic</c>
+/// runs (their rollback must run where the target ran) — see docs/scale-out.md.
+/// </summary>
+internal sealed class ClusterRunDistributor(WorkerDirectory workers, IGrainFactory grains, ClusterMetrics metrics, ILoggerFactory loggers) : IRunDistributor
+{
+    public RunRequest Distribute(RunRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!CanDistribute(request.Definition, request.Options.Atomic))
+        {
+            return request;
+        }
+
+        var operation = new ClusterDispatchOperation(request.Operation, request.Definition!.ToJson(), workers, grains, metrics, loggers.CreateLogger("Fanout.Cluster"));
+        return request with { Operation = operation };
+    }
+
+    /// <summary>Whether a run of <paramref name="definition"/> can run on workers.</summary>
+    public static bool CanDistribute(RunDefinition? definition, bool atomic) =>
+        definition is { Stdin: false } d && d.Kind != "workflow" && !atomic;
+}

@@ -1,0 +1,19 @@
+using Fanout.Runs;
+
+namespace Fanout.Cluster.Dispatch;
+
+/// <summary>
+/// Where the targets of a run execute (ARCHITECTURE "Scale-out on Orleans"): in this process, or leased to the cluster's
+/// workers. Either way the same executor, recorder and store rows — only the per-target operation differs.
+/// </summary>
+internal interface IRunDistributor
+{
+    /// <summary>The request to execute: <paramref name="request"/> itself, or one whose operation runs each target on a worker.</summary>
+    RunRequest Distribute(RunRequest request);
+}
+
+/// <summary>Everything in this process (SQLite, or <c>fanout serve</c> without <c>--role</c>).</summary>
+internal sealed class LocalRunDistributor : IRunDistributor
+{
+    public RunRequest Distribute(RunRequest request) => request;
+}

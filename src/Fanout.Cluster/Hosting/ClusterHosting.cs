@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+using Fanout.Cluster.Dispatch;
+using Fanout.Cluster.Membership;
+using Fanout.Cluster.Workers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace Fanout.Cluster.Hosting;
+
+/// <summary>
+/// Makes a host a silo of Fanout's cluster: Orleans membership in the PostgreSQL store (ADO.NET clustering, schema applied by
+/// Fanout's migrations), failure detection tuned by <see cref="ClusterSettings.FailureDetection"/>, the worker grain's
+/// placement, this silo's <c>cluster_members</c> row, and the <see cref="IRunDistributor"/> that leases targets to workers.
+/// </summary>
+internal static class ClusterHosting
+{
+    /// <summary>Adds the silo to <paramref name="builder"/>.</summary>
+    public static IHostApplicationBuilder AddFanoutSilo(this IHostApplicationBuilder builder, ClusterSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
+        int siloPort = settings.SiloPort == 0 ? FreePort(settings.AdvertisedAddress) : settings.SiloPort;
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => new ClusterDirectory(settings.ConnectionString, settings.ClusterId));
+        builder.Services.AddSingleton<WorkerRuntime>();
+        builder.Services.AddSingleton<ClusterMetrics>();
+        builder.Services.AddSingleton<WorkerDirectory>();
+        builder.Services.AddSingleton<IRunDistributor, ClusterRunDistributor>();
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = "fanout";
+            });
+            silo.Configure<SiloOptions>(o => o.SiloName = settings.Name);
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = settings.ConnectionString;
+            });
+            silo.ConfigureEndpoints(settings.AdvertisedAddress, siloPort, gatewayPort: 0, listenOnAnyHostAddress: false);
+
+            // A silo missing NumMissedProbesLimit probes of ProbeTimeout each is voted dead; the votes of two silos (or of
+            // every other silo when fewer are alive) declare it dead and Orleans breaks the calls pending on it.
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.NumMissedProbesLimit = 3;
+                o.ProbeTimeout = settings.FailureDetection / 3;
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(Math.Max(5, settings.FailureDetection.TotalSeconds));
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(Math.Min(10, Math.Max(1, settings.FailureDetection.TotalSeconds / 5)));
+                o.DeathVoteExpirationTimeout = settings.FailureDetection * 2;
+            });
+
+            // A target may run for hours: the call's lifetime is bounded by the run's timeout and cancellation, not by Orleans.
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromDays(7));
+            silo.Services.AddPlacementDirector<WorkerPlacementStrategy, WorkerPlacementDirector>();
+        });
+        builder.Services.AddHostedService<MemberReporter>();
+        return builder;
+    }
+
+    private static int FreePort(IPAddress address)
+    {
+        using var listener = new TcpListener(address, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net;
+
+namespace Fanout.Cluster.Hosting;
+
+/// <summary>What a silo (a <c>fanout worker</c> or a clustered <c>fanout serve</c>) is: where the cluster lives, what this silo does, how to reach it.</summary>
+internal sealed record ClusterSettings
+{
+    /// <summary>The Npgsql connection string of the PostgreSQL store that holds the membership table.</summary>
+    public required string ConnectionString { get; init; }
+
+    /// <summary>The cluster id: silos with the same store and id form one cluster. The default value is <c>fanout</c>.</summary>
+    public string ClusterId { get; init; } = "fanout";
+
+    /// <summary>What the silo does: <c>worker</c> (runs targets), <c>api</c> (serves the API and coordinates runs, runs no target) or <c>all</c>.</summary>
+    public string Role { get; init; } = ClusterRoles.Worker;
+
+    /// <summary>Most targets this silo runs at once. The default value is 32.</summary>
+    public int MaxTargets { get; init; } = 32;
+
+    /// <summary>The address other silos reach this one at. The default value is 127.0.0.1.</summary>
+    public IPAddress AdvertisedAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>The silo-to-silo port; 0 picks a free one.</summary>
+    public int SiloPort { get; init; }
+
+    /// <summary>How long without a heartbeat before a silo is declared dead (Orleans probe timeout × missed probes). The default value is 10 s.</summary>
+    public TimeSpan FailureDetection { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A name shown by <c>fanout cluster status</c>. The default value is <c>ROLE@HOST:PID</c>.</summary>
+    public string Name { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>Whether this silo runs targets.</summary>
+    public bool RunsTargets => Role is ClusterRoles.Worker or ClusterRoles.All;
+
+    /// <summary>Problems with the settings, empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Role is not (ClusterRoles.Worker or ClusterRoles.Api or ClusterRoles.All))
+        {
+            problems.Add($"role '{Role}' is not one of worker, api, all");
+        }
+
+        if (MaxTargets < 1)
+        {
+            problems.Add("--max-targets must be at least 1");
+        }
+
+        if (string.IsNullOrWhiteSpace(ClusterId) || ClusterId.Length > 150)
+        {
+            problems.Add("the cluster id must be 1 to 150 characters");
+        }
+
+        if (SiloPort is < 0 or > 65535)
+        {
+            problems.Add($"--silo-port {SiloPort} is not a port");
+        }
+
+        if (FailureDetection < TimeSpan.FromSeconds(2))
+        {
+            problems.Add("--failure-detection must be at least 2s");
+        }
+
+        return problems;
+    }
+}
+
+/// <summary>The roles of a silo.</summary>
+internal static class ClusterRoles
+{
+    public const string Worker = "worker";
+    public const string Api = "api";
+    public const string All = "all";
+}

@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Fanout.Runs;
+using Fanout.Storage.Tests.Cli;
+
+namespace Fanout.Storage.Tests.Cluster;
+
+/// <summary>
+/// Scale-out (issue 15, SPEC A8) with real processes: a real <c>fanout serve --role api</c> and real <c>fanout worker</c>
+/// processes forming one Orleans cluster over a real throwaway PostgreSQL, running real local targets.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fanout-cluster-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact(Timeout = 300000)]
+    public async Task ServeAndTwoWorkers_ShareTheTargetsOfABatch_AndClusterStatusListsThem()
+    {
+        string store = await postgres.CreateDatabaseAsync();
+        string inventory = FanoutProcess.WriteInventory(_dir, 40);
+        string token = await ServeProcess.CreateTokenAsync(_dir, store);
+        await using WorkerProcess w1 = await WorkerProcess.StartAsync(_dir, store, "w1");
+        await using WorkerProcess w2 = await WorkerProcess.StartAsync(_dir, store, "w2");
+        await using ServeProcess serve = await ServeProcess.StartAsync(_dir, store, token, "-i", inventory, "--role", "api", "--failure-detection", "4s");
+
+        JsonElement status = await WaitForSilosAsync(store, 3);
+        Assert.Equal(["api", "worker", "worker"], status.GetProperty("silos").EnumerateArray().Select(s => s.GetProperty("role").GetString()).Order());
+        Assert.Contains(status.GetProperty("silos").EnumerateArray(), s => s.GetProperty("pid").GetInt32() == w1.Pid);
+
+        JsonElement api = await serve.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/cluster", UriKind.Relative));
+        Assert.True(api.GetProperty("clustered").GetBoolean());
+        Assert.Equal(("fanout", "api"), (api.GetProperty("cluster").GetString(), api.GetProperty("role").GetString()));
+        Assert.Equal(3, api.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "active"));
+
+        string batch = await CreateAsync(serve, "echo ran-on-$FANOUT_TEST_WORKER", parallel: 8);
+        JsonElement done = await WaitForEndAsync(serve, batch);
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+
+        // Every target ran on a worker (never in the api-only server), and both workers took a share.
+        await using IRunStore runs = await StoreFactory.OpenAsync(store, CancellationToken.None);
+        IReadOnlyList<TargetAttemptRecord> attempts = await runs.GetAttemptsAsync(batch, null, CancellationToken.None);
+        Assert.Equal(40, attempts.Count);
+        var byWorker = attempts.GroupBy(a => a.Stdout?.Trim()).ToDictionary(g => g.Key ?? "", g => g.Count());
+        Assert.Equal(["ran-on-w1", "ran-on-w2"], byWorker.Keys.Order());
+        Assert.All(byWorker.Values, n => Assert.True(n >= 5, $"unbalanced: {string.Join(", ", byWorker)}"));
+
+        // The workers report what they ran.
+        JsonElement after = await WaitAsync(store, doc => doc.GetProperty("silos").EnumerateArray().Sum(s => s.GetProperty("completed").GetInt64()) >= 40);
+        Assert.Equal(0, after.GetProperty("silos").EnumerateArray().Single(s => s.GetProperty("role").GetString() == "api").GetProperty("completed").GetInt64());
+    }
+
+    [Fact(Timeout = 300000)]
+    public async Task WorkerKilled9_MidRun_OnlyWhatItHeldRunsAgainOnTheOtherWorker()
+    {
+        string store = await postgres.CreateDatabaseAsync();
+        string inventory = FanoutProcess.WriteInventory(_dir, 24);
+        string log = Path.Combine(_dir, "starts.log");
+        string token = await ServeProcess.CreateTokenAsync(_dir, store);
+        await using WorkerProcess victim = await WorkerProcess.StartAsync(_dir, store, "victim");
+        await using WorkerProcess survivor = await WorkerProcess.StartAsync(_dir, store, "survivor");
+        await using ServeProcess serve = await ServeProcess.StartAsync(_dir, store, token, "-i", inventory, "--role", "api", "--failure-detection", "4s");
+        await WaitForSilosAsync(store, 3);
+
+        string batch = await CreateAsync(serve, $"echo $FANOUT_TARGET $FANOUT_TEST_WORKER >> {log}; sleep 4; echo done-on-$FANOUT_TEST_WORKER", parallel: 8);
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            // The first wave of 8 has started (each sleeps 4 s): what the victim holds now is what it holds when it dies.
+            while (!File.Exists(log) || File.ReadAllLines(log).Length < 8)
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+        }
+
+        int heldByVictim = File.ReadAllLines(log).Count(l => l.EndsWith(" victim", StringComparison.Ordinal));
+        victim.Kill9();
+        JsonElement done = await WaitForEndAsync(serve, batch);
+
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        await using IRunStore runs = await StoreFactory.OpenAsync(store, CancellationToken.None);
+        IReadOnlyList<TargetAttemptRecord> attempts = await runs.GetAttemptsAsync(batch, null, CancellationToken.None);
+        Assert.Equal(24, attempts.Count);
+        Assert.All(attempts, a => Assert.Equal(AttemptState.Succeeded, a.State));
+
+        // Re-runs are bounded by what the dead worker held: every target started at most twice, and only those it held twice.
+        string[] starts = File.ReadAllLines(log);
+        var twice = starts.GroupBy(l => l.Split(' ')[0]).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.InRange(heldByVictim, 1, 7); // both workers took a share of the first 8
+        Assert.Equal(heldByVictim, twice.Count);
+        Assert.All(starts.GroupBy(l => l.Split(' ')[0]), g => Assert.InRange(g.Count(), 1, 2));
+        Assert.All(twice, t => Assert.Contains("was lost", attempts.Single(a => a.Target == t).Stderr ?? "", StringComparison.Ordinal));
+        Assert.All(twice, t => Assert.EndsWith("done-on-survivor", (attempts.Single(a => a.Target == t).Stdout ?? "").Trim(), StringComparison.Ordinal));
+
+        // The server counts the lost leases, on the API and on /metrics.
+        JsonElement api = await serve.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/cluster", UriKind.Relative));
+        Assert.Equal(heldByVictim, api.GetProperty("lostLeases").GetInt64());
+        Assert.Contains($"fanout_cluster_leases_lost_total {heldByVictim}", await serve.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative)), StringComparison.Ordinal);
+
+        // The dead worker is listed dead.
+        await WaitAsync(store, doc => doc.GetProperty("silos").EnumerateArray().Any(s => s.GetProperty("pid").GetInt32() == victim.Pid && s.GetProperty("status").GetString() == "dead"));
+    }
+
+    [Fact(Timeout = 300000)]
+    public async Task WorkerStopped_MidRun_KillsItsTargetsAndHandsThemBack()
+    {
+        string store = await postgres.CreateDatabaseAsync();
+        string inventory = FanoutProcess.WriteInventory(_dir, 8);
+        string log = Path.Combine(_dir, "starts.log");
+        string token = await ServeProcess.CreateTokenAsync(_dir, store);
+        await using WorkerProcess leaving = await WorkerProcess.StartAsync(_dir, store, "leaving");
+        await using WorkerProcess staying = await WorkerProcess.StartAsync(_dir, store, "staying");
+        await using ServeProcess serve = await ServeProcess.StartAsync(_dir, store, token, "-i", inventory, "--role", "api", "--failure-detection", "4s");
+        await WaitForSilosAsync(store, 3);
+
+        string batch = await CreateAsync(serve, $"echo $FANOUT_TARGET $FANOUT_TEST_WORKER >> {log}; sleep 8; touch {_dir}/finished-$FANOUT_TARGET-$FANOUT_TEST_WORKER; echo done-on-$FANOUT_TEST_WORKER", parallel: 8);
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (!File.Exists(log) || File.ReadAllLines(log).Length < 8)
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+        }
+
+        int held = File.ReadAllLines(log).Count(l => l.EndsWith(" leaving", StringComparison.Ordinal));
+        await leaving.StopAsync(); // SIGTERM: a graceful stop
+        JsonElement done = await WaitForEndAsync(serve, batch);
+
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        await using IRunStore runs = await StoreFactory.OpenAsync(store, CancellationToken.None);
+        IReadOnlyList<TargetAttemptRecord> attempts = await runs.GetAttemptsAsync(batch, null, CancellationToken.None);
+        Assert.All(attempts, a => Assert.Equal("done-on-staying", a.Stdout?.Trim()));
+        Assert.InRange(held, 1, 7);
+        Assert.Equal(held, File.ReadAllLines(log).Length - 8); // what the leaving worker held ran again, nothing else
+
+        // The leaving worker's target processes were killed: none of them ever finishes.
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        Assert.Empty(Directory.GetFiles(_dir, "finished-*-leaving"));
+        Assert.Equal(8, Directory.GetFiles(_dir, "finished-*-staying").Length);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Worker_OnASqliteStore_IsRefusedWithExit2()
+    {
+        FanoutProcess.Result result = await FanoutProcess.RunAsync(_dir, "worker", "--store", Path.Combine(_dir, "s.db"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("needs a PostgreSQL store", result.Stderr, StringComparison.Ordinal);
+
+        FanoutProcess.Result serve = await FanoutProcess.RunAsync(_dir, "serve", "--store", Path.Combine(_dir, "s.db"), "--failure-detection", "4s");
+        Assert.Equal(2, serve.ExitCode);
+        Assert.Contains("--failure-detection needs --role", serve.Stderr, StringComparison.Ordinal);
+    }
+
+    private async Task<JsonElement> WaitForSilosAsync(string store, int active) =>
+        await WaitAsync(store, doc => doc.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "active" && s.GetProperty("role").GetString() != "unknown") == active);
+
+    private async Task<JsonElement> WaitAsync(string store, Func<JsonElement, bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        string last = "";
+        while (!deadline.IsCancellationRequested)
+        {
+            FanoutProcess.Result result = await FanoutProcess.RunAsync(_dir, "cluster", "status", "--store", store, "-o", "json");
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            last = result.Stdout;
+            JsonElement doc = JsonDocument.Parse(result.Stdout).RootElement;
+            if (condition(doc))
+            {
+                return doc;
+            }
+
+            await Task.Delay(500);
+        }
+
+        Assert.Fail($"the cluster never got there; last status: {last}");
+        return default;
+    }
+
+    private static async Task<string> CreateAsync(ServeProcess serve, string command, int parallel)
+    {
+        using HttpResponseMessage response = await serve.Client.PostAsJsonAsync(new Uri("/api/executions/batch", UriKind.Relative),
+            new { selector = new { all = true }, action = new { type = "command", value = command }, options = new { parallel } });
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("batchId").GetString()!;
+    }
+
+    private static async Task<JsonElement> WaitForEndAsync(ServeProcess serve, string batch)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+        while (true)
+        {
+            JsonElement doc = await serve.Client.GetFromJsonAsync<JsonElement>(new Uri($"/api/executions/batch/{batch}", UriKind.Relative), deadline.Token);
+            if (doc.GetProperty("status").GetString() is not ("queued" or "running"))
+            {
+                return doc;
+            }
+
+            await Task.Delay(200, deadline.Token);
+        }
+    }
+
+    /// <summary>A real <c>fanout worker</c> process; <c>FANOUT_TEST_WORKER</c> in its environment tells its targets apart.</summary>
+    private sealed class WorkerProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        private WorkerProcess(Process process) => _process = process;
+
+        public int Pid => _process.Id;
+
+        public static async Task<WorkerProcess> StartAsync(string dir, string store, string tag)
+        {
+            Process p = FanoutProcess.Start(dir, new Dictionary<string, string> { ["FANOUT_TEST_WORKER"] = tag }, ["worker", "--store", store, "--failure-detection", "4s", "--max-targets", "16"]);
+            p.StandardInput.Close();
+            Task<string> stderr = p.StandardError.ReadToEndAsync();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            while (true)
+            {
+                string? line = await p.StandardOutput.ReadLineAsync(deadline.Token);
+                if (line is null)
+                {
+                    Assert.Fail($"fanout worker exited before joining: {await stderr}");
+                }
+
+                if (line.StartsWith("fanout worker: joined cluster", StringComparison.Ordinal))
+                {
+                    _ = p.StandardOutput.ReadToEndAsync();
+                    return new WorkerProcess(p);
+                }
+            }
+        }
+
+        /// <summary>SIGTERM, and waits for the process to leave the cluster and exit.</summary>
+        public async Task StopAsync()
+        {
+            using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await _process.WaitForExitAsync(deadline.Token);
+            Assert.Equal(0, _process.ExitCode);
+        }
+
+        public void Kill9()
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                {
+                    await kill.WaitForExitAsync();
+                }
+
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await _process.WaitForExitAsync(deadline.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    _process.Kill(entireProcessTree: true);
+                }
+            }
+
+            _process.Dispose();
+        }
+    }
+}
