@@ -364,7 +364,7 @@ internal sealed class ActingCommand
     {
         if (format == "json")
         {
-            ResultWriter.WriteJson(_context.Console.Out, result);
+            ResultWriter.WriteJson(_context.Console.Out, _context.Console.OpenRaw(_context.Console.Out), result);
         }
         else
         {

@@ -15,14 +15,22 @@ internal static class ResultDocuments
     public static ResultDocument From(BatchResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        List<ResultTarget> targets = [.. result.Outcomes.Select(o => Target(o) with { RolledBack = RolledBack(result, o.Target) })];
+        // Rows are made when read (their output texts are views of the captures): writing the document one target at a
+        // time then holds one target's text at a time (SPEC X12).
+        IReadOnlyList<TargetOutcome> outcomes = result.Outcomes;
+        Dictionary<string, bool>? rolledBack = result.Rollbacks.Count == 0 ? null
+            : result.Rollbacks.GroupBy(r => r.Target, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Succeeded, StringComparer.Ordinal);
+        var targets = new ComputedList<ResultTarget>(outcomes.Count, i => Target(outcomes[i]) with
+        {
+            RolledBack = rolledBack is not null && rolledBack.TryGetValue(outcomes[i].Target, out bool ok) ? ok : null,
+        });
         return new ResultDocument
         {
             RunId = result.RunId,
             Operation = result.Operation,
             StartedAt = result.StartedAt.ToUniversalTime(),
             EndedAt = result.EndedAt.ToUniversalTime(),
-            Summary = Summarize(targets, live: false),
+            Summary = Summarize([.. outcomes.Select(o => o.State.ToWireName())], live: false),
             Targets = targets,
             WaveCount = result.WaveCount,
             StopReason = result.StopReason,
@@ -164,10 +172,17 @@ internal static class ResultDocuments
     public static ResultSummary Summarize(IReadOnlyList<ResultTarget> targets, bool live)
     {
         ArgumentNullException.ThrowIfNull(targets);
-        var counts = StateCounts.Of(targets.Select(t => t.State));
+        return Summarize([.. targets.Select(t => t.State)], live);
+    }
+
+    /// <summary>Counts every target, given by its state, in exactly one state; <c>running</c>/<c>queued</c> only for a live run.</summary>
+    public static ResultSummary Summarize(IReadOnlyList<string> states, bool live)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        var counts = StateCounts.Of(states);
         return new ResultSummary
         {
-            Total = targets.Count,
+            Total = states.Count,
             Succeeded = counts.Succeeded,
             Failed = counts.Failed,
             TimedOut = counts.TimedOut,
@@ -175,7 +190,7 @@ internal static class ResultDocuments
             NotRun = counts.NotRun,
             Skipped = counts.Skipped,
             Unreachable = counts.Unreachable,
-            SuccessRate = targets.Count == 0 ? 1.0 : Math.Round((double)counts.Succeeded / targets.Count, 4),
+            SuccessRate = states.Count == 0 ? 1.0 : Math.Round((double)counts.Succeeded / states.Count, 4),
             Running = live ? counts.Running : null,
             Queued = live ? counts.Queued : null,
         };
@@ -204,4 +219,22 @@ internal static class ResultDocuments
 
         return run.Name;
     }
+}
+
+/// <summary>A read-only list whose items are made by a function each time they are read (nothing is kept).</summary>
+internal sealed class ComputedList<T>(int count, Func<int, T> item) : IReadOnlyList<T>
+{
+    public int Count => count;
+
+    public T this[int index] => (uint)index < (uint)count ? item(index) : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public IEnumerator<T> GetEnumerator()
+    {
+        for (int i = 0; i < count; i++)
+        {
+            yield return item(i);
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

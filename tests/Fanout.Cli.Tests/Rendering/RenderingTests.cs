@@ -59,10 +59,48 @@ public sealed class RenderingTests
     public void ResultWriter_Json_RoundTripsStatesAndNulls()
     {
         var text = new StringWriter();
+        using var raw = new MemoryStream();
 
-        ResultWriter.WriteJson(text, Sample());
+        ResultWriter.WriteJson(text, raw, Sample());
 
-        Snapshot.Verify("result-json", text.ToString());
+        // Written one target at a time (issue 11: bounded memory), the bytes are those of the whole document serialized at once.
+        string streamed = System.Text.Encoding.UTF8.GetString(raw.ToArray());
+        Assert.Equal(Fanout.Documents.DocumentWriter.ToJson(Fanout.Documents.ResultDocuments.From(Sample())), streamed);
+        Snapshot.Verify("result-json", streamed);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void ResultWriter_Json_OneTargetAtATime_WritesTheBytesOfTheWholeDocument(int targets)
+    {
+        // Data of every kind, rollbacks, escapes, non-ASCII, invalid UTF-8 and a spilled-size output.
+        BatchResult result = Sample() with
+        {
+            Outcomes = [.. Enumerable.Range(0, targets).Select(i => new TargetOutcome
+            {
+                Target = $"t\"{i}é",
+                State = i == 0 ? TargetState.Succeeded : TargetState.Failed,
+                ExitCode = i,
+                Attempts = 1,
+                Wave = 1,
+                StartedAt = Start,
+                Duration = TimeSpan.FromMilliseconds(12.345 * (i + 1)),
+                Stdout = new CapturedOutput("line\r\n\t<tag> \u001b[1m ünïcødé \ud83d\ude00\n", 1_000_000, null),
+                Stderr = new CapturedOutput("\ufffd\ufffd", 2, null),
+                Error = i == 0 ? null : "exit code 1: \"quoted\"\nsecond line",
+                Data = new Dictionary<string, object?> { ["filesCopied"] = 3, ["bytesCopied"] = 12L, ["dryRun"] = true, ["ratio"] = 0.5, ["note"] = "x", ["none"] = null },
+            })],
+            Rollbacks = targets == 0 ? [] : [new RollbackOutcome("t\"0é", true, null)],
+        };
+        var text = new StringWriter();
+        using var raw = new MemoryStream();
+
+        ResultWriter.WriteJson(text, raw, result);
+
+        Assert.Equal(Fanout.Documents.DocumentWriter.ToJson(Fanout.Documents.ResultDocuments.From(result)), System.Text.Encoding.UTF8.GetString(raw.ToArray()));
+        Assert.Equal(string.Empty, text.ToString());
     }
 
     [Fact]
