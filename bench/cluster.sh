@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPEC A8 / issue 15: the cluster path against the single-process path, side by side in one go.
+#   1. overhead: TARGETS (2000) local `true` targets at --parallel PARALLEL (32) through `fanout serve` alone,
+#      then through `fanout serve --role api` + WORKERS (3) `fanout worker`s; wall time of each, ratio printed;
+#   2. recovery: a worker killed with kill -9 while it holds `sleep` targets; the time from the kill until its
+#      targets start again on the other worker (failure detection FD, default 4s).
+# Everything on 127.0.0.1: a throwaway PostgreSQL 15 and the fanout processes, all stopped by PID at exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TARGETS=${TARGETS:-2000}; PARALLEL=${PARALLEL:-32}; WORKERS=${WORKERS:-3}; RUNS=${RUNS:-2}; FD=${FD:-4s}
+PG=/usr/lib/postgresql/15/bin
+d=$(mktemp -d); chown postgres:postgres "$d"
+pids=()
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+runuser -u postgres -- "$PG/initdb" -D "$d/data" -U fanout --auth=trust -E UTF8 --no-locale >/dev/null
+runuser -u postgres -- "$PG/pg_ctl" -D "$d/data" -l "$d/log" -o "-p $port -k $d -c listen_addresses=127.0.0.1" -w start >/dev/null
+stop() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+  pg=$(head -1 "$d/data/postmaster.pid" 2>/dev/null || true)
+  [ -n "$pg" ] && kill -INT "$pg" 2>/dev/null && while kill -0 "$pg" 2>/dev/null; do sleep 0.1; done
+  rm -rf "$d"
+}
+trap stop EXIT
+
+dotnet build src/Fanout.Cli -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+fanout=$(pwd)/src/Fanout.Cli/bin/Release/net10.0/fanout
+{ echo "defaults: {transport: local}"; echo "targets:"; for i in $(seq -w 1 "$TARGETS"); do echo "  t$i: {}"; done; } > "$d/inventory.yaml"
+
+# start_serve DB EXTRA... → sets url, token
+start_serve() {
+  local db=$1; shift
+  psql -q -h 127.0.0.1 -p "$port" -U fanout -d postgres -c "create database $db"
+  store="postgres://fanout@127.0.0.1:$port/$db"
+  token=$("$fanout" token create --name bench --role operator --store "$store" | tail -1)
+  "$fanout" serve --store "$store" --urls http://127.0.0.1:0 -i "$d/inventory.yaml" --max-targets "$TARGETS" "$@" > "$d/serve-$db.out" 2>"$d/serve-$db.err" &
+  pids+=($!)
+  until url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$d/serve-$db.out" 2>/dev/null | head -1) && [ -n "$url" ]; do sleep 0.2; done
+}
+start_worker() { # DB TAG → appends pid
+  FANOUT_BENCH_WORKER=$2 "$fanout" worker --store "postgres://fanout@127.0.0.1:$port/$1" --failure-detection "$FD" --max-targets "$PARALLEL" > "$d/worker-$2.out" 2>&1 &
+  pids+=($!)
+  until grep -q "joined cluster" "$d/worker-$2.out" 2>/dev/null; do sleep 0.2; done
+}
+wait_active() { # DB N
+  until [ "$("$fanout" cluster status --store "postgres://fanout@127.0.0.1:$port/$1" -o json | grep -c '"status": "active"')" -ge "$2" ]; do sleep 0.5; done
+}
+batch() { # COMMAND PARALLEL → prints the wall seconds from POST to the end
+  local t0 id status
+  t0=$(date +%s.%N)
+  id=$(curl -s -H "authorization: Bearer $token" -H 'content-type: application/json' "$url/api/executions/batch" \
+    -d "{\"selector\":{\"all\":true},\"action\":{\"type\":\"command\",\"value\":\"$1\"},\"options\":{\"parallel\":$2}}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["batchId"])')
+  while status=$(curl -s -H "authorization: Bearer $token" "$url/api/executions/batch/$id?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'); [ "$status" = queued ] || [ "$status" = running ]; do sleep 0.05; done
+  [ "$status" = succeeded ] || { echo "batch $id ended $status" >&2; exit 1; }
+  python3 -c "import time; print(f'{time.time()-$t0:.2f}')"
+}
+
+echo "== overhead: $TARGETS local 'true' targets, --parallel $PARALLEL, best of $RUNS =="
+start_serve single
+best_single=999999; for _ in $(seq "$RUNS"); do s=$(batch true "$PARALLEL"); best_single=$(python3 -c "print(min($best_single,$s))"); done
+echo "single process (fanout serve):          ${best_single}s"
+start_serve clustered --role api --failure-detection "$FD"
+for w in $(seq "$WORKERS"); do start_worker clustered "w$w"; done
+wait_active clustered $((WORKERS + 1))
+best_cluster=999999; for _ in $(seq "$RUNS"); do s=$(batch true "$PARALLEL"); best_cluster=$(python3 -c "print(min($best_cluster,$s))"); done
+echo "cluster (serve --role api + $WORKERS workers): ${best_cluster}s"
+python3 -c "print(f'cluster / single = {$best_cluster/$best_single:.2f}x (goal <= 1.15x)')"
+
+echo "== recovery: kill -9 of a worker holding 'sleep 60' targets, failure detection $FD =="
+log="$d/starts.log"; : > "$log"
+victim=${pids[-WORKERS]}  # the first worker
+curl -s -H "authorization: Bearer $token" -H 'content-type: application/json' "$url/api/executions/batch" \
+  -d "{\"targetNodeIds\":[\"t0001\",\"t0002\",\"t0003\",\"t0004\",\"t0005\",\"t0006\"],\"action\":{\"type\":\"command\",\"value\":\"echo \$FANOUT_TARGET \$FANOUT_BENCH_WORKER \$(date +%s.%N) >> $log; sleep 60\"},\"options\":{\"parallel\":6}}" > /dev/null
+until [ "$(wc -l < "$log")" -ge 6 ]; do sleep 0.05; done
+held=$(grep -c " w1 " "$log" || true)
+t_kill=$(date +%s.%N); kill -9 "$victim"
+until [ "$(wc -l < "$log")" -ge $((6 + held)) ]; do sleep 0.05; done
+t_back=$(tail -1 "$log" | awk '{print $3}')
+python3 -c "print(f'worker held {$held} targets; they ran again elsewhere {float(\"$t_back\")-$t_kill:.2f}s after its kill (goal <= 10s)')"
