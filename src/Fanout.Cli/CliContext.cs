@@ -37,6 +37,10 @@ internal sealed class CliContext
             return injected;
         }
 
-        return new RunService(Transports.BuiltInTransports.Create(ssh, Time), Time, store: store);
+        // Workflows are prepared with this context's environment and configured notification channels (fanout run, resume, retry).
+        return new RunService(Transports.BuiltInTransports.Create(ssh, Time), Time, store: store)
+        {
+            WorkflowPreparation = new WorkflowPreparationOptions { ReadVariable = GetEnvironmentVariable, Validation = () => Commands.CliConfig.ValidationOptions(Commands.CliConfig.ForRun(this)) },
+        };
     }
 }

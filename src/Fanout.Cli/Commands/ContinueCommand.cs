@@ -30,66 +30,21 @@ internal static class ContinueCommand
 
             return await StoreAction.RunAsync(parsed, context, "resume", async store =>
             {
-                string[] secrets = parsed.GetValue(set) ?? [];
-                if (await store.GetRunAsync(parsed.GetValue(runId)!, ct).ConfigureAwait(false) is { Kind: "workflow" } workflowRun)
+                string id = parsed.GetValue(runId)!;
+                RunOverrides withSecrets = given with { Set = parsed.GetValue(set) is { Length: > 0 } secrets ? secrets : null };
+                if (parsed.GetValue(overrides.OutputDir) is not null && await store.GetRunAsync(id, ct).ConfigureAwait(false) is { Kind: "workflow" })
                 {
-                    IReadOnlyList<string> wrong = [.. given.Inapplicable("workflow"), .. parsed.GetValue(overrides.OutputDir) is null ? [] : new[] { "--output-dir" }];
-                    if (wrong.Count > 0)
-                    {
-                        return await StoreAction.ErrorAsync(context, "resume", $"{string.Join(", ", wrong)} cannot apply to run {workflowRun.RunId} (a workflow run)").ConfigureAwait(false);
-                    }
-
-                    return await ResumeWorkflowAsync(context, parsed, workflowRun, given, parsed.GetValue(yes), parsed.GetValue(options.Output) ?? "table", secrets, ct).ConfigureAwait(false);
+                    return await StoreAction.ErrorAsync(context, "resume", $"--output-dir cannot apply to run {id} (a workflow run)").ConfigureAwait(false);
                 }
 
-                if (secrets.Length > 0)
-                {
-                    return await StoreAction.ErrorAsync(context, "resume", "--set applies to workflow runs only").ConfigureAwait(false);
-                }
-
-                ContinuationPlan plan = await context.GetRunService(store).PlanResumeAsync(parsed.GetValue(runId)!, given, ct).ConfigureAwait(false);
-                return await RunAsync(context, WithRecordedSsh(context, store, plan), plan, "resume", options, parsed.GetValue(overrides.OutputDir), parsed, ct).ConfigureAwait(false);
+                // One planning for every kind of run (SPEC A9): a workflow run comes back with the engine's request.
+                ContinuationPlan plan = await context.GetRunService(store).PlanResumeAsync(id, withSecrets, ct).ConfigureAwait(false);
+                return plan.WorkflowRequest is { } workflow
+                    ? await RunCommand.ExecuteAsync(context, store, plan.Workflow!, workflow, progress: false, parsed.GetValue(yes), parsed.GetValue(options.Output) == "json" ? "json" : "text", ssh: null, ct).ConfigureAwait(false)
+                    : await RunAsync(context, WithRecordedSsh(context, store, plan), plan, "resume", options, parsed.GetValue(overrides.OutputDir), parsed, ct).ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
         });
         return command;
-    }
-
-    private static async Task<int> ResumeWorkflowAsync(CliContext context, ParseResult parsed, RunRecord run, RunOverrides overrides, bool yes, string output, IReadOnlyList<string> secrets, CancellationToken ct)
-    {
-        if (run.Status == RunStatus.Succeeded)
-        {
-            await context.Console.Error.WriteLineAsync($"fanout resume: run {run.RunId} already succeeded; nothing to do").ConfigureAwait(false);
-            return ExitCodes.Success;
-        }
-
-        // The store reports a run whose owner is gone as interrupted (one owner-liveness check): what is still running has a live owner.
-        if (run.Status is RunStatus.Running or RunStatus.AwaitingApproval or RunStatus.Queued)
-        {
-            return await StoreAction.ErrorAsync(context, "resume", $"run {run.RunId} is still {run.Status.ToWireName()} (owner pid {run.OwnerPid} on {run.OwnerHost})").ConfigureAwait(false);
-        }
-
-        WorkflowInvocation? invocation = null;
-        try
-        {
-            invocation = run.Operation is null ? null : System.Text.Json.JsonSerializer.Deserialize<WorkflowInvocation>(run.Operation, WorkflowInvocation.Json);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            invocation = null;
-        }
-
-        if (invocation is null)
-        {
-            return await StoreAction.ErrorAsync(context, "resume", $"run {run.RunId} has no recorded workflow definition; it cannot be resumed").ConfigureAwait(false);
-        }
-
-        // --parallel and --timeout mean for a workflow what they mean to `fanout run`: steps at once, overall time limit.
-        invocation = invocation with
-        {
-            Parallel = overrides.Parallel ?? invocation.Parallel,
-            Timeout = overrides.Timeout is { } t ? $"{(long)t.TotalMilliseconds}ms" : invocation.Timeout,
-        };
-        return await RunCommand.RunAsync(context, parsed, invocation, dryRun: false, progress: false, yes, output == "json" ? "json" : "text", run.RunId, ssh: null, ct, secrets).ConfigureAwait(false);
     }
 
     public static Command CreateRetry(CliContext context)
@@ -105,6 +60,8 @@ internal static class ContinueCommand
         command.Options.Add(notRun);
         command.Options.Add(unreachable);
         command.Options.Add(all);
+        var set = new Option<string[]>("--set") { Description = "Workflow runs: a secret parameter given inline to the run, given again (secrets are never stored)", HelpName = "KEY=VALUE" };
+        command.Options.Add(set);
         var options = new RenderOptions(command);
         var overrides = new OverrideOptions(command);
         command.SetAction(async (parsed, ct) =>
@@ -125,7 +82,20 @@ internal static class ContinueCommand
                 : parsed.GetValue(unreachable) ? RetrySelection.Unreachable : RetrySelection.AllUnsuccessful;
             return await StoreAction.RunAsync(parsed, context, "retry", async store =>
             {
-                ContinuationPlan plan = await context.GetRunService(store).PlanRetryAsync(parsed.GetValue(runId)!, selection, given, ct).ConfigureAwait(false);
+                string id = parsed.GetValue(runId)!;
+                RunOverrides withSecrets = given with { Set = parsed.GetValue(set) is { Length: > 0 } secrets ? secrets : null };
+                if (parsed.GetValue(overrides.OutputDir) is not null && await store.GetRunAsync(id, ct).ConfigureAwait(false) is { Kind: "workflow" })
+                {
+                    return await StoreAction.ErrorAsync(context, "retry", $"--output-dir cannot apply to run {id} (a workflow run)").ConfigureAwait(false);
+                }
+
+                ContinuationPlan plan = await context.GetRunService(store).PlanRetryAsync(id, selection, withSecrets, ct).ConfigureAwait(false);
+                if (plan.WorkflowRequest is { } workflow)
+                {
+                    // A workflow retry is a new run linked to the first: what succeeded there is taken over, the rest runs again.
+                    return await RunCommand.ExecuteAsync(context, store, plan.Workflow!, workflow, progress: false, yes: false, parsed.GetValue(options.Output) == "json" ? "json" : "text", ssh: null, ct).ConfigureAwait(false);
+                }
+
                 Runs.RunService service = WithRecordedSsh(context, store, plan);
                 if (plan.Request is { } request)
                 {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Fanout.Cli.Rendering;
 using Fanout.Diagnostics;
 using Fanout.Runs;
@@ -48,84 +47,65 @@ internal static class RunCommand
         command.SetAction((parsed, ct) =>
         {
             (Transports.Ssh.SshTransportOptions? sshOptions, string? sshError) = ssh.Get(parsed);
-            return sshOptions is null ? StoreAction.ErrorAsync(context, "run", sshError!) : RunAsync(context, parsed, new WorkflowInvocation
-        {
-            File = parsed.GetValue(file)!,
-            Set = parsed.GetValue(set) ?? [],
-            SetFile = parsed.GetValue(setFile) ?? [],
-            SetEnv = parsed.GetValue(setEnv) ?? [],
-            Environment = parsed.GetValue(environment),
-            Inventory = parsed.GetValue(inventory) ?? [],
-            Parallel = parsed.GetValue(parallel),
-            ContinueOnError = parsed.GetValue(continueOnError),
-            Timeout = parsed.GetValue(timeout),
-            SaveState = parsed.GetValue(saveState),
-            Ssh = Runs.RecordedSshOptions.From(sshOptions),
-        }, parsed.GetValue(dryRun), parsed.GetValue(progress), parsed.GetValue(yes), parsed.GetValue(output) ?? "text", resumeRunId: null, sshOptions, ct);
+            if (sshOptions is null)
+            {
+                return StoreAction.ErrorAsync(context, "run", sshError!);
+            }
+
+            string Absolute(string p) => Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(context.CurrentDirectory, p));
+            string typed = parsed.GetValue(file)!;
+            IReadOnlyList<string> sources = parsed.GetValue(inventory) is { Length: > 0 } given ? given : DefaultSources(context);
+            // What was asked, as it is recorded (SPEC A9): one versioned RunDefinition of kind workflow, paths absolute.
+            var recorded = new RecordedWorkflow
+            {
+                File = Absolute(typed),
+                Set = parsed.GetValue(set) ?? [],
+                SetFile = [.. (parsed.GetValue(setFile) ?? []).Select(a => a.IndexOf('=', StringComparison.Ordinal) is > 0 and var eq ? a[..(eq + 1)] + Absolute(a[(eq + 1)..]) : a)],
+                SetEnv = parsed.GetValue(setEnv) ?? [],
+                Environment = parsed.GetValue(environment),
+                Parallel = parsed.GetValue(parallel),
+                ContinueOnError = parsed.GetValue(continueOnError),
+                Timeout = parsed.GetValue(timeout),
+            };
+            RunDefinition definition = RunDefinition.ForWorkflow(recorded, [.. sources.Select(Absolute)], RecordedSshOptions.From(sshOptions));
+            return RunAsync(context, parsed, definition, typed, parsed.GetValue(dryRun), parsed.GetValue(progress), parsed.GetValue(yes), parsed.GetValue(output) ?? "text", sshOptions, parsed.GetValue(saveState), ct);
         });
         return command;
     }
 
-    internal static async Task<int> RunAsync(CliContext context, ParseResult parsed, WorkflowInvocation invocation, bool dryRun, bool progress, bool yes, string output, string? resumeRunId, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct, IReadOnlyList<string>? resumeSet = null)
+    private static async Task<int> RunAsync(CliContext context, ParseResult parsed, RunDefinition definition, string typed, bool dryRun, bool progress, bool yes, string output, Transports.Ssh.SshTransportOptions ssh, bool saveState, CancellationToken ct)
     {
+        const string Name = "run";
         TextWriter err = context.Console.Error;
-        string name = resumeRunId is null ? "run" : "resume";
-        if (output is not ("text" or "json"))
+        RecordedWorkflow recorded = definition.Workflow!;
+        if (recorded.Parallel is <= 0)
         {
-            return await StoreAction.ErrorAsync(context, name, $"unknown output format '{output}' (text, json)").ConfigureAwait(false);
+            return await StoreAction.ErrorAsync(context, Name, "--parallel must be at least 1").ConfigureAwait(false);
         }
 
-        if (invocation.Parallel is <= 0)
+        if (recorded.Timeout is { } t && (!Duration.TryParse(t, out TimeSpan d) || d <= TimeSpan.Zero))
         {
-            return await StoreAction.ErrorAsync(context, name, "--parallel must be at least 1").ConfigureAwait(false);
+            return await StoreAction.ErrorAsync(context, Name, $"invalid --timeout '{t}' (use 30s, 5m, 2h)").ConfigureAwait(false);
         }
 
-        TimeSpan? timeout = null;
-        if (invocation.Timeout is { } t)
+        // Validation, binding and the inventory: the run service's one preparation of a workflow (as resume, retry and the server use it).
+        Runs.RunService service = context.GetRunService();
+        PreparedWorkflow prepared = await service.PrepareWorkflowAsync(definition, secretsGivenAgain: null, continuedRunId: null, loadInventory: !dryRun, ct).ConfigureAwait(false);
+        foreach (Diagnostic diagnostic in prepared.Diagnostics)
         {
-            if (!Duration.TryParse(t, out TimeSpan d) || d <= TimeSpan.Zero)
-            {
-                return await StoreAction.ErrorAsync(context, name, $"invalid --timeout '{t}' (use 30s, 5m, 2h)").ConfigureAwait(false);
-            }
-
-            timeout = d;
+            await err.WriteLineAsync((diagnostic with { Position = diagnostic.Position with { File = typed } }).ToString()).ConfigureAwait(false);
         }
 
-        string path = Path.IsPathRooted(invocation.File) ? invocation.File : Path.Combine(context.CurrentDirectory, invocation.File);
-        // The same config lookup as notification delivery: a channel configured there is not reported as unconfigured.
-        Configuration.FanoutConfig config = CliConfig.ForRun(context);
-        WorkflowParseResult validated = WorkflowValidator.ValidateFile(path, CliConfig.ValidationOptions(config));
-        foreach (Diagnostic diagnostic in validated.Diagnostics)
-        {
-            await err.WriteLineAsync((diagnostic with { Position = diagnostic.Position with { File = invocation.File } }).ToString()).ConfigureAwait(false);
-        }
-
-        if (validated.HasErrors)
+        if (prepared.Workflow is null || prepared.Diagnostics.Any(x => x.IsError))
         {
             return ExitCodes.UsageError;
         }
 
-        WorkflowDefinition workflow = validated.Workflow!;
-        if (resumeRunId is not null)
+        if (prepared.Errors.Count > 0)
         {
-            // Secrets are never stored: one given inline must be given again; a recorded *** (older versions) never reaches a command.
-            (IReadOnlyList<string> recorded, IReadOnlyList<string> masked) = SecretReferences.Strip(workflow, invocation.Set);
-            IReadOnlyList<string> missing = SecretReferences.Missing(invocation.InlineSecrets.Concat(masked), resumeSet ?? []);
-            if (missing.Count > 0)
+            foreach (string problem in prepared.Errors)
             {
-                return await StoreAction.ErrorAsync(context, name, SecretReferences.MissingMessage(resumeRunId, missing)).ConfigureAwait(false);
-            }
-
-            invocation = invocation with { Set = [.. recorded, .. resumeSet ?? []] };
-        }
-
-        string Resolve(string p) => File.ReadAllText(Path.IsPathRooted(p) ? p : Path.Combine(context.CurrentDirectory, p));
-        ParameterBindingResult binding = ParameterBinder.Bind(workflow, new ParameterInputs { Set = invocation.Set, SetFile = invocation.SetFile, SetEnv = invocation.SetEnv, Environment = invocation.Environment, ReadVariable = context.GetEnvironmentVariable }, Resolve);
-        if (!binding.Success)
-        {
-            foreach (string problem in binding.Errors)
-            {
-                await err.WriteLineAsync($"fanout {name}: error: {SecretMasker.Apply(problem, binding.SecretValues)}").ConfigureAwait(false);
+                await err.WriteLineAsync($"fanout {Name}: error: {problem}").ConfigureAwait(false);
             }
 
             return ExitCodes.UsageError;
@@ -133,46 +113,33 @@ internal static class RunCommand
 
         if (dryRun)
         {
-            WorkflowPlan plan = WorkflowPlanner.Build(workflow, binding.Values);
-            await context.Console.Out.WriteAsync(SecretMasker.Apply(PlanRenderer.ToText(plan), binding.SecretValues)).ConfigureAwait(false);
+            WorkflowPlan plan = WorkflowPlanner.Build(prepared.Workflow, prepared.Binding!.Values);
+            await context.Console.Out.WriteAsync(SecretMasker.Apply(PlanRenderer.ToText(plan), prepared.Binding.SecretValues)).ConfigureAwait(false);
             return ExitCodes.Success;
-        }
-
-        Inventory.Inventory? inventory = null;
-        IReadOnlyList<string> sources = invocation.Inventory.Count > 0 ? invocation.Inventory : DefaultSources(context);
-        bool needsTargets = Flatten(workflow.Steps).Any(s => s.Targets is not null);
-        if (sources.Count > 0 && needsTargets)
-        {
-            try
-            {
-                inventory = await Fanout.Inventory.InventoryLoader.LoadAsync([.. sources.Select(s => Path.IsPathRooted(s) ? s : Path.Combine(context.CurrentDirectory, s))], ct).ConfigureAwait(false);
-            }
-            catch (Fanout.Inventory.InventoryException e)
-            {
-                return await StoreAction.ErrorAsync(context, name, e.Message).ConfigureAwait(false);
-            }
-        }
-        else if (needsTargets)
-        {
-            return await StoreAction.ErrorAsync(context, name, "the workflow has steps with targets: but no inventory was given (-i FILE, $FANOUT_INVENTORY or ./fanout.yaml)").ConfigureAwait(false);
         }
 
         (IRunStore? store, string? storeError) = await CliStore.OpenAsync(parsed, context, ct).ConfigureAwait(false);
         if (store is null)
         {
-            return await StoreAction.ErrorAsync(context, name, storeError ?? "cannot open the run store").ConfigureAwait(false);
+            return await StoreAction.ErrorAsync(context, Name, storeError ?? "cannot open the run store").ConfigureAwait(false);
         }
 
         await using (store.ConfigureAwait(false))
         {
-            return await ExecuteAsync(context, store, workflow, binding, invocation with { File = Path.GetFullPath(path), Inventory = [.. sources.Select(s => Path.IsPathRooted(s) ? s : Path.GetFullPath(Path.Combine(context.CurrentDirectory, s)))] }, inventory, timeout, progress, yes, output, resumeRunId, ssh, ct).ConfigureAwait(false);
+            return await ExecuteAsync(context, store, prepared, prepared.ToRequest(), progress, yes, output, ssh, ct, saveState).ConfigureAwait(false);
         }
     }
 
-    private static async Task<int> ExecuteAsync(CliContext context, IRunStore store, WorkflowDefinition workflow, ParameterBindingResult binding, WorkflowInvocation invocation, Inventory.Inventory? inventory, TimeSpan? timeout, bool progress, bool yes, string output, string? resumeRunId, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct)
+    /// <summary>
+    /// Runs a prepared workflow — a fresh run, a resume or a retry (<paramref name="request"/>) — with live progress, and writes the result.
+    /// Exit 0 succeeded, 1 failed, 2 invalid input, 130 interrupted.
+    /// </summary>
+    internal static async Task<int> ExecuteAsync(CliContext context, IRunStore store, PreparedWorkflow prepared, WorkflowRunRequest request, bool progress, bool yes, string output, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct, bool saveState = false)
     {
         TextWriter err = context.Console.Error;
-        string name = resumeRunId is null ? "run" : "resume";
+        string name = request.Resume ? "resume" : request.RetryOf is not null ? "retry" : "run";
+        WorkflowDefinition workflow = prepared.Workflow!;
+        RecordedWorkflow recorded = prepared.Definition.Workflow!;
         bool interactive = context.Console.IsInteractive;
         TimeSpan? typical = await TypicalDurationAsync(store, workflow.Name, ct).ConfigureAwait(false);
         bool live = context.Console.IsErrorTerminal && output == "text";
@@ -182,7 +149,7 @@ internal static class RunCommand
         var tracker = new Events.ProgressTracker(context.Time);
         var steps = new StepTree(Paths(workflow.Steps, null), Leaves(workflow.Steps, null), typical);
         tracker.OnEvent(steps.OnEvent);
-        if (invocation.SaveState)
+        if (saveState)
         {
             // --save-state (the document's habit): every run's state is saved; this names the handle to resume it by.
             tracker.OnEvent(e =>
@@ -198,13 +165,13 @@ internal static class RunCommand
         var options = new WorkflowRunnerOptions
         {
             Store = store,
-            Inventory = inventory,
-            // A fresh run uses the live options (with any password); a resume the recorded, secret-free ones.
-            Transports = Transports.BuiltInTransports.Create(ssh ?? invocation.Ssh?.ToOptions(), context.Time),
+            Inventory = prepared.Inventory,
+            // A fresh run uses the live options (with any password); a resume or retry the recorded, secret-free ones.
+            Transports = Transports.BuiltInTransports.Create(ssh ?? prepared.Definition.Ssh?.ToOptions(), context.Time),
             TimeProvider = context.Time,
-            MaxParallel = invocation.Parallel,
-            ContinueOnError = invocation.ContinueOnError,
-            Timeout = timeout,
+            MaxParallel = recorded.Parallel,
+            ContinueOnError = recorded.ContinueOnError,
+            Timeout = prepared.Timeout,
             Notifier = WorkflowNotifierFactory.Create(context),
             Config = CliConfig.ForRun(context),
             Progress = tracker,
@@ -217,16 +184,7 @@ internal static class RunCommand
                     : (step, token) => Task.Run<bool?>(() => Confirm(context, $"Approve step '{step}'? [y/N] "), token),
         };
         var runner = new WorkflowRunner(options);
-        var request = new WorkflowRunRequest
-        {
-            Workflow = workflow,
-            Parameters = binding.Values,
-            SecretValues = binding.SecretValues,
-            RunId = resumeRunId,
-            Resume = resumeRunId is not null,
-            Definition = JsonSerializer.Serialize(Recordable(workflow, invocation), WorkflowInvocation.Json),
-        };
-        if (resumeRunId is null)
+        if (!request.Resume && request.RetryOf is null)
         {
             IReadOnlyList<string> problems = await runner.CheckAsync(request, ct).ConfigureAwait(false);
             if (problems.Count > 0)
@@ -238,6 +196,11 @@ internal static class RunCommand
 
                 return ExitCodes.UsageError;
             }
+        }
+
+        if (request.RetryOf is { } parent)
+        {
+            await err.WriteLineAsync($"Retrying run {parent} as run {request.RunId}: steps and targets that succeeded are not run again").ConfigureAwait(false);
         }
 
         Task<WorkflowRunResult> running = context.GetRunService(store).ExecuteWorkflowAsync(runner, request, ct);
@@ -275,13 +238,6 @@ internal static class RunCommand
         };
     }
 
-    /// <summary>The invocation as it is stored: secrets given inline are left out and named, never recorded (not even masked).</summary>
-    private static WorkflowInvocation Recordable(WorkflowDefinition workflow, WorkflowInvocation invocation)
-    {
-        (IReadOnlyList<string> set, IReadOnlyList<string> inline) = SecretReferences.Strip(workflow, invocation.Set);
-        return invocation with { Set = set, InlineSecrets = [.. invocation.InlineSecrets.Union(inline, StringComparer.Ordinal)] };
-    }
-
     private static async Task PrintAsync(IAsyncEnumerable<Events.RunEvent> events, PlainProgressWriter plain)
     {
         await foreach (Events.RunEvent e in events.ConfigureAwait(false))
@@ -311,8 +267,6 @@ internal static class RunCommand
         List<TimeSpan> durations = [.. earlier.Where(r => r.EndedAt is not null).Select(r => r.EndedAt!.Value - r.StartedAt)];
         return durations.Count == 0 ? null : TimeSpan.FromTicks((long)durations.Average(d => d.Ticks));
     }
-
-    private static IEnumerable<WorkflowStep> Flatten(IEnumerable<WorkflowStep> steps) => steps.SelectMany(s => Flatten(s.Steps).Prepend(s));
 
     private static IEnumerable<string> Leaves(IEnumerable<WorkflowStep> steps, string? prefix) =>
         steps.SelectMany(s => s.IsGroup ? Leaves(s.Steps, Join(prefix, s.Name)) : [Join(prefix, s.Name)]);

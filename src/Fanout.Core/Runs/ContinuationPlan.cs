@@ -21,6 +21,12 @@ public sealed record ContinuationPlan
     /// <summary>Targets that were running when the run stopped: they run again (they may have run partly).</summary>
     public IReadOnlyList<string> WereRunning { get; init; } = [];
 
+    /// <summary>For a workflow run: the recorded definition prepared again (validated, bound, inventory loaded), or <see langword="null"/>.</summary>
+    public PreparedWorkflow? Workflow { get; init; }
+
+    /// <summary>For a workflow run: the request for the workflow engine (a resume, or a retry as a new linked run), or <see langword="null"/>.</summary>
+    public Workflows.Engine.WorkflowRunRequest? WorkflowRequest { get; init; }
+
     /// <summary>The stored run.</summary>
     public RunRecord? Run { get; init; }
 }

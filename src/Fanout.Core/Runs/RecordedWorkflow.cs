@@ -6,11 +6,17 @@ public sealed record RecordedWorkflow
     /// <summary>The workflow file (absolute path).</summary>
     public required string File { get; init; }
 
-    /// <summary>The <c>--set KEY=VALUE</c> inputs, as given (secrets as recorded by the run; see docs/workflows.md).</summary>
+    /// <summary>The <c>--set KEY=VALUE</c> inputs, as given, without secrets given inline (see <see cref="InlineSecrets"/>).</summary>
     public IReadOnlyList<string> Set { get; init; } = [];
 
     /// <summary>The <c>--set-file KEY=PATH</c> inputs (paths are read again on resume).</summary>
     public IReadOnlyList<string> SetFile { get; init; } = [];
+
+    /// <summary>The <c>--set-env KEY=VARIABLE</c> inputs (variables are read again on resume, retry and every schedule fire).</summary>
+    public IReadOnlyList<string> SetEnv { get; init; } = [];
+
+    /// <summary>Secret parameters given inline with <c>--set</c>: left out of <see cref="Set"/>, named here, to be given again on resume or retry.</summary>
+    public IReadOnlyList<string> InlineSecrets { get; init; } = [];
 
     /// <summary>The <c>--env</c> value, or <see langword="null"/>.</summary>
     public string? Environment { get; init; }

@@ -233,9 +233,9 @@ public sealed record RunDefinition
             JsonNode? node = JsonNode.Parse(json);
             if (node is JsonObject o && o["version"] is null && (string?)o["kind"] == "workflow" && o["workflow"] is null)
             {
-                // Version 1 workflow rows kept the invocation flat: {kind, file, set, setFile, environment, inventory, parallel, continueOnError, timeout, ssh}.
+                // Version 1 workflow rows kept the invocation flat: {kind, file, set, setFile, setEnv, inlineSecrets, environment, inventory, parallel, continueOnError, timeout, ssh}.
                 var workflow = new JsonObject();
-                foreach (string key in new[] { "file", "set", "setFile", "environment", "parallel", "continueOnError", "timeout" })
+                foreach (string key in new[] { "file", "set", "setFile", "setEnv", "inlineSecrets", "environment", "parallel", "continueOnError", "timeout" })
                 {
                     if (o[key] is { } value)
                     {

@@ -28,6 +28,12 @@ public sealed record RunOverrides
     public ReadOnlyMemory<byte>? StandardInput { get; init; }
 
     /// <summary>
+    /// Workflow runs: secret parameters given inline to the run, given again as <c>KEY=VALUE</c> (secrets are never stored; a resume
+    /// or retry without them fails naming them). <see langword="null"/> when none are given.
+    /// </summary>
+    public IReadOnlyList<string>? Set { get; init; }
+
+    /// <summary>
     /// The options given that make no sense for a run of <paramref name="kind"/> (<c>exec</c>, <c>script</c>, <c>sync</c>,
     /// <c>lifecycle</c>, <c>device</c>, <c>workflow</c>), each named as on the command line; empty when all apply.
     /// </summary>
@@ -53,6 +59,11 @@ public sealed record RunOverrides
         if (workflow && FailFast is not null)
         {
             wrong.Add("--fail-fast");
+        }
+
+        if (!workflow && Set is { Count: > 0 })
+        {
+            wrong.Add("--set");
         }
 
         if (StandardInput is not null && kind is not ("exec" or "script"))

@@ -172,6 +172,11 @@ public sealed partial class RunService
     public async Task<ContinuationPlan> PlanResumeAsync(string runId, RunOverrides? overrides, CancellationToken cancellationToken)
     {
         IRunStore store = Store ?? throw new InvalidOperationException("resume needs a run store");
+        if (await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is { Kind: "workflow" } workflowRun)
+        {
+            return await PlanWorkflowAsync(workflowRun, retry: false, RetrySelection.AllUnsuccessful, overrides, cancellationToken).ConfigureAwait(false);
+        }
+
         if (await RunContinuation.PlanResumeAsync(store, runId, cancellationToken).ConfigureAwait(false) is not { } plan)
         {
             return new ContinuationPlan { Error = $"no run with id '{runId}'" };
@@ -215,6 +220,11 @@ public sealed partial class RunService
         if (await store.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is not { } run)
         {
             return new ContinuationPlan { Error = $"no run with id '{runId}'" };
+        }
+
+        if (run.Kind == "workflow")
+        {
+            return await PlanWorkflowAsync(run, retry: true, selection, overrides, cancellationToken).ConfigureAwait(false);
         }
 
         if (run.Status is RunStatus.Running or RunStatus.Queued)

@@ -7,6 +7,7 @@ using Fanout.Server.Auth;
 using Fanout.Server.Batches;
 using Fanout.Server.Http;
 using Fanout.Server.Observability;
+using Fanout.Server.Workflows;
 
 namespace Fanout.Server.Runs;
 
@@ -95,7 +96,7 @@ internal static class RunEndpoints
     }
 
     private static async Task<IResult> RetryAsync(string id, string? select, HttpContext http, RunService runs, BatchQueue queue, AuditLog audit,
-        ServerMetrics metrics, TimeProvider time, CancellationToken cancellationToken)
+        ServerMetrics metrics, TimeProvider time, WorkflowRunService workflows, CancellationToken cancellationToken)
     {
         RetrySelection selection = select switch
         {
@@ -111,7 +112,9 @@ internal static class RunEndpoints
         }
 
         ContinuationPlan plan = await runs.PlanRetryAsync(id, selection, cancellationToken);
-        return await EnqueueAsync(plan, id, "run.retry", http, queue, audit, metrics, time, newId: true, cancellationToken);
+        return plan.WorkflowRequest is not null
+            ? await StartWorkflowAsync(plan, id, "run.retry", http, workflows, audit, confirmRerun: false, cancellationToken)
+            : await EnqueueAsync(plan, id, "run.retry", http, queue, audit, metrics, time, newId: true, cancellationToken);
     }
 
     private static async Task<IResult> CancelAsync(string id, HttpContext http, BatchQueue queue, IRunStore store, AuditLog audit, CancellationToken cancellationToken)
@@ -127,8 +130,8 @@ internal static class RunEndpoints
             : Problems.Conflict($"run {id} is not running ({outcome.Status}); nothing to cancel");
     }
 
-    private static async Task<IResult> ResumeAsync(string id, HttpContext http, RunService runs, BatchQueue queue, AuditLog audit,
-        ServerMetrics metrics, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> ResumeAsync(string id, bool? confirm, HttpContext http, RunService runs, BatchQueue queue, AuditLog audit,
+        ServerMetrics metrics, TimeProvider time, WorkflowRunService workflows, CancellationToken cancellationToken)
     {
         if (queue.Find(id) is not null)
         {
@@ -136,7 +139,31 @@ internal static class RunEndpoints
         }
 
         ContinuationPlan plan = await runs.PlanResumeAsync(id, cancellationToken);
-        return await EnqueueAsync(plan, id, "run.resume", http, queue, audit, metrics, time, newId: false, cancellationToken);
+        return plan.WorkflowRequest is not null
+            ? await StartWorkflowAsync(plan, id, "run.resume", http, workflows, audit, confirm == true, cancellationToken)
+            : await EnqueueAsync(plan, id, "run.resume", http, queue, audit, metrics, time, newId: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// A workflow run's resume (202, the same run id) or retry (201, a new run linked to it) through the workflow engine in the background,
+    /// planned by the run service exactly as <c>fanout resume</c> / <c>fanout retry</c> plan it. A secret given inline to the run is not
+    /// stored: such a run answers 409 naming it. With <paramref name="confirmRerun"/> (<c>?confirm=true</c>, the CLI's <c>--yes</c>) steps that were
+    /// running when the run stopped run again even when not marked idempotent; without it they fail, saying so.
+    /// </summary>
+    private static async Task<IResult> StartWorkflowAsync(ContinuationPlan plan, string id, string action, HttpContext http, WorkflowRunService workflows, AuditLog audit,
+        bool confirmRerun, CancellationToken cancellationToken)
+    {
+        Caller caller = Caller.Of(http);
+        (string? runId, IReadOnlyList<string> problems) = await workflows.ContinueAsync(plan.Workflow!, plan.WorkflowRequest!, caller.Name, confirmRerun, cancellationToken);
+        if (runId is null)
+        {
+            return Problems.Conflict(string.Join("; ", problems));
+        }
+
+        bool retry = plan.WorkflowRequest!.RetryOf is not null;
+        await audit.WriteAsync(caller.Name, action, runId, retry ? $"retry of {id} (workflow {plan.Workflow!.Workflow!.Name})" : $"resume of {id} (workflow {plan.Workflow!.Workflow!.Name})", cancellationToken: cancellationToken);
+        var body = new BatchCreated(runId, []);
+        return retry ? Results.Created($"/api/runs/{runId}", body) : Results.Accepted($"/api/runs/{runId}", body);
     }
 
     private static async Task<IResult> EnqueueAsync(ContinuationPlan plan, string id, string action, HttpContext http, BatchQueue queue, AuditLog audit,

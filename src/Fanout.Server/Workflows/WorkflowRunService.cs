@@ -183,36 +183,37 @@ internal sealed partial class WorkflowRunService : IHostedService
             }
         }
 
-        string runId = _runs.NewRunId();
-        var progress = new Fanout.Events.ProgressTracker(_time, logger: _logger);
-        progress.OnEvent(OnEvent);
-        var runner = new WorkflowRunner(new WorkflowRunnerOptions
-        {
-            Store = _store,
-            Inventory = inventory,
-            TimeProvider = _time,
-            Logger = _logger,
-            Progress = progress,
-        });
         var request = new WorkflowRunRequest
         {
             Workflow = workflow,
             Parameters = prepared.Binding!.Values,
             SecretValues = prepared.Binding.SecretValues,
-            RunId = runId,
+            RunId = _runs.NewRunId(),
             Actor = actor,
             Definition = RecordedDefinition(prepared, _inventory.Sources),
         };
-        IReadOnlyList<string> problems = await runner.CheckAsync(request, cancellationToken);
-        if (problems.Count > 0)
+        return await LaunchAsync(request, inventory, null, actor, check: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts the resume or retry the run service planned (<see cref="RunService.PlanResumeAsync(string, RunOverrides?, CancellationToken)"/>)
+    /// in the background: the recorded definition, inventory, options and SSH settings; returns the run id, or the problems.
+    /// </summary>
+    /// <param name="confirmRerun">Run again steps that were running when the run stopped and are not marked idempotent (the CLI's <c>--yes</c>).</param>
+    public Task<(string? RunId, IReadOnlyList<string> Problems)> ContinueAsync(PreparedWorkflow prepared, WorkflowRunRequest request, string actor, bool confirmRerun, CancellationToken cancellationToken) =>
+        LaunchAsync(request with { Actor = actor }, prepared.Inventory, prepared, actor, check: false, cancellationToken, confirmRerun);
+
+    private async Task<(string? RunId, IReadOnlyList<string> Problems)> LaunchAsync(WorkflowRunRequest request, Fanout.Inventory.Inventory? inventory, PreparedWorkflow? recorded,
+        string actor, bool check, CancellationToken cancellationToken, bool confirmRerun = false)
+    {
+        if (_stopping.IsCancellationRequested)
         {
-            return (null, problems);
+            return (null, ["the server is shutting down"]);
         }
 
-        _running[runId] = Task.Run(() => RunAsync(runner, request, runId, actor), CancellationToken.None);
-        return (runId, []);
-
-        void OnEvent(Fanout.Events.RunEvent e)
+        string runId = request.RunId!;
+        var progress = new Fanout.Events.ProgressTracker(_time, logger: _logger);
+        progress.OnEvent(e =>
         {
             switch (e)
             {
@@ -226,17 +227,44 @@ internal sealed partial class WorkflowRunService : IHostedService
                     _awaiting.TryRemove(runId + "\n" + finished.Path, out _);
                     break;
             }
+        });
+        RecordedWorkflow? options = recorded?.Definition.Workflow;
+        var runner = new WorkflowRunner(new WorkflowRunnerOptions
+        {
+            Store = _store,
+            Inventory = inventory,
+            TimeProvider = _time,
+            Logger = _logger,
+            Progress = progress,
+            // A resume or retry runs with the recorded options and SSH settings (no secrets), as `fanout resume` does.
+            MaxParallel = options?.Parallel,
+            ContinueOnError = options?.ContinueOnError ?? false,
+            Timeout = recorded?.Timeout,
+            Transports = recorded?.Definition.Ssh is { } ssh ? Fanout.Transports.BuiltInTransports.Create(ssh.ToOptions(), _time) : null,
+            ConfirmRerun = confirmRerun ? (_, _) => Task.FromResult(true) : null,
+        });
+        if (check)
+        {
+            IReadOnlyList<string> problems = await runner.CheckAsync(request, cancellationToken);
+            if (problems.Count > 0)
+            {
+                return (null, problems);
+            }
         }
+
+        _running[runId] = Task.Run(() => RunAsync(runner, request, runId, actor), CancellationToken.None);
+        return (runId, []);
     }
 
     /// <summary>
-    /// The invocation stored with the run (the shape of <c>fanout run</c>'s): a secret parameter given inline is left out and only named
-    /// (<c>inlineSecrets</c>) — secrets are never stored, so a resume must give them again.
+    /// The definition stored with the run (SPEC A9: the versioned <see cref="RunDefinition"/> of kind workflow, as <c>fanout run</c> records it): a
+    /// secret parameter given inline is left out and only named (<c>inlineSecrets</c>) — secrets are never stored, so a resume must give them again.
     /// </summary>
     private static string RecordedDefinition(WorkflowPreparation prepared, IReadOnlyList<string> inventory)
     {
         (IReadOnlyList<string> set, IReadOnlyList<string> inline) = SecretReferences.Strip(prepared.Workflow!, prepared.Set);
-        return JsonSerializer.Serialize(new { kind = "workflow", file = prepared.FullPath, set, setFile = prepared.SetFile, setEnv = prepared.SetEnv, inlineSecrets = inline, environment = prepared.Environment, inventory });
+        var workflow = new RecordedWorkflow { File = prepared.FullPath!, Set = set, SetFile = prepared.SetFile, SetEnv = prepared.SetEnv, InlineSecrets = inline, Environment = prepared.Environment };
+        return RunDefinition.ForWorkflow(workflow, inventory).ToJson();
     }
 
     /// <summary>The final status of a run this server started, once it ends; null when it is not running here.</summary>

@@ -25,13 +25,14 @@ public sealed partial class RunModelTests
         }
 
         data.Add("workflow", "cli");
+        data.Add("workflow", "api");
         return data;
     }
 
     public static TheoryData<string, string> RetryCases()
     {
         var data = new TheoryData<string, string>();
-        foreach (string kind in new[] { "exec", "script", "sync", "lifecycle" })
+        foreach (string kind in new[] { "exec", "script", "sync", "lifecycle", "workflow" })
         {
             data.Add(kind, "cli");
             data.Add(kind, "api");
@@ -94,7 +95,8 @@ public sealed partial class RunModelTests
             }
             else
             {
-                using HttpResponseMessage response = await serve.Client.PostAsync(new Uri($"/api/runs/{runId}/resume", UriKind.Relative), null);
+                // confirm=true is the CLI's --yes: the fan-out step that was running at the kill runs again (its completed targets do not).
+                using HttpResponseMessage response = await serve.Client.PostAsync(new Uri($"/api/runs/{runId}/resume{(kind == "workflow" ? "?confirm=true" : string.Empty)}", UriKind.Relative), null);
                 Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
                 await WaitForEndAsync(runId);
             }
@@ -114,7 +116,10 @@ public sealed partial class RunModelTests
         }
     }
 
-    /// <summary>t002 fails (sync: cannot connect); the retry is a new run linked to the first that runs t002 only and succeeds.</summary>
+    /// <summary>
+    /// t002 fails (sync: cannot connect); the retry is a new run linked to the first that runs t002 only and succeeds. For a workflow the
+    /// retry runs again what did not succeed — the fan-out step, on its failed target only — and takes over what did.
+    /// </summary>
     [Theory(Timeout = 240000)]
     [MemberData(nameof(RetryCases))]
     public async Task Retry_OfFailedTargets_RunsOnlyThemAsANewLinkedRun(string kind, string surface)
@@ -174,11 +179,15 @@ public sealed partial class RunModelTests
             Assert.All(Targets, t => Assert.True(Count(t) == 1, $"{t} ran {Count(t)} times: {string.Join(" | ", LogLines())}"));
         }
 
-        if (kind != "workflow")
+        // The retry ran only what failed: for a workflow the failed target of the fan-out step (units are STEP/TARGET); what succeeded
+        // in the first run is taken over (counted in the retry's totals, not run).
+        await using IRunStore store = await StoreFactory.OpenAsync(_store, CancellationToken.None);
+        IReadOnlyList<TargetAttemptRecord> attempts = await store.GetAttemptsAsync(retryId, new AttemptQuery { LatestOnly = true }, CancellationToken.None);
+        Assert.Equal([kind == "workflow" ? "fan/t002" : "t002"], attempts.Where(a => a.Attempt > 0).Select(a => a.Target).ToArray());
+        if (kind == "workflow")
         {
-            await using IRunStore store = await StoreFactory.OpenAsync(_store, CancellationToken.None);
-            IReadOnlyList<TargetAttemptRecord> attempts = await store.GetAttemptsAsync(retryId, new AttemptQuery { LatestOnly = true }, CancellationToken.None);
-            Assert.Equal(["t002"], attempts.Select(a => a.Target).ToArray());
+            Assert.Equal((3, 3), (run.Counts.Total, run.Counts.Succeeded));
+            Assert.Equal(RunDefinition.CurrentVersion, RunDefinition.FromJson(run.Operation!).Version);
         }
     }
 

@@ -92,6 +92,7 @@ public sealed class SecretReplayTests : IDisposable
         FanoutProcess.Result resumed = await FanoutProcess.RunAsync(_dir, ["resume", runId, "--set", "a=b", "--store", Store]);
 
         Assert.Equal(2, resumed.ExitCode);
-        Assert.Contains("--set applies to workflow runs only", resumed.Stderr, StringComparison.Ordinal);
+        // --set is one of the overrides checked against the run's kind, like --stdin or --retries (RunOverrides.Inapplicable).
+        Assert.Contains($"--set cannot apply to run {runId} (a exec run)", resumed.Stderr, StringComparison.Ordinal);
     }
 }

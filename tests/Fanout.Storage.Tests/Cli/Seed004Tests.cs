@@ -410,7 +410,8 @@ public sealed class Seed004Tests : IDisposable
         Assert.Equal("with-metrics", sent.GetProperty("workflow").GetString());
         JsonElement sentMetrics = sent.GetProperty("figures").GetProperty("metrics");
         Assert.Contains(sentMetrics.EnumerateArray(), m => m.GetProperty("name").GetString() == "fanout_workflow_step_success" && m.GetProperty("value").GetDouble() == 1);
-        Assert.Contains(sentMetrics.EnumerateArray(), m => m.GetProperty("name").GetString() == "deployment_duration" && m.GetProperty("type").GetString() == "histogram");
+        Assert.Contains(sentMetrics.EnumerateArray(), m => m.GetProperty("name").GetString() == "deployment_duration" && m.GetProperty("type").GetString() == "histogram"
+            && m.GetProperty("description").GetString() == "Time taken for deployment");
         Assert.Equal(1, sent.GetProperty("figures").GetProperty("succeeded_steps").GetInt32());
     }
 

@@ -97,9 +97,9 @@ internal sealed partial class WorkflowExecution
         using var overall = _options.Timeout is { } timeout ? new CancellationTokenSource(timeout, _time) : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, overall.Token);
         CancellationToken ct = linked.Token;
-        if (_request.Resume)
+        if (_request.Resume || _request.RetryOf is not null)
         {
-            await Resume.LoadAsync(_options.Store as IWorkflowStore, RunId, MainLeaves, _options.ConfirmRerun, cancellationToken).ConfigureAwait(false);
+            await Resume.LoadAsync(_options.Store as IWorkflowStore, _request.RetryOf ?? RunId, MainLeaves, _options.ConfirmRerun, retry: _request.RetryOf is not null, cancellationToken).ConfigureAwait(false);
         }
 
         _publisher.Publish(new Events.RunStarted

@@ -29,4 +29,11 @@ public sealed record WorkflowRunRequest
     /// <summary>True to continue the recorded run <see cref="RunId"/>: succeeded and skipped steps are not run again,
     /// captured outputs are restored, pending approvals are waited for again.</summary>
     public bool Resume { get; init; }
+
+    /// <summary>
+    /// The run this one retries (SPEC X11 for workflows), or <see langword="null"/>: the new run <see cref="RunId"/> is linked to it and
+    /// takes over what succeeded there — steps that succeeded or were skipped (outputs restored) and fan-out targets that completed —
+    /// and runs the rest: failed, timed-out and not-run steps, and the failed targets of a step that succeeded within its <c>max_fail_percent</c>.
+    /// </summary>
+    public string? RetryOf { get; init; }
 }

@@ -105,9 +105,9 @@ public sealed class WorkflowRunner
         await using var sessions = new SessionScope(transports, _options.Logger);
         IStepExecutor executor = _options.StepExecutor ?? new TransportStepExecutor(transports, sessions, time, Logger);
         IRunStore? store = _options.Store;
-        if (store is null && request.Resume)
+        if (store is null && (request.Resume || request.RetryOf is not null))
         {
-            throw new FanoutException("resuming a workflow run needs a run store");
+            throw new FanoutException($"{(request.Resume ? "resuming" : "retrying")} a workflow run needs a run store");
         }
 
         request = request with { RunId = runId };
@@ -122,7 +122,12 @@ public sealed class WorkflowRunner
             }
 
             resume = await RunContinuation.PlanResumeAsync(store, runId, cancellationToken).ConfigureAwait(false);
-            foreach (TargetAttemptRecord a in await store.GetAttemptsAsync(runId, new AttemptQuery { LatestOnly = true }, cancellationToken).ConfigureAwait(false))
+        }
+
+        if (store is not null && (request.Resume || request.RetryOf is not null))
+        {
+            // What completed earlier is taken over: in this run (resume) or in the run retried.
+            foreach (TargetAttemptRecord a in await store.GetAttemptsAsync(request.RetryOf ?? runId, new AttemptQuery { LatestOnly = true }, cancellationToken).ConfigureAwait(false))
             {
                 if (a.State.IsCompleted())
                 {
@@ -144,6 +149,7 @@ public sealed class WorkflowRunner
                 Actor = request.Actor ?? RunService.DefaultActor,
                 Parameters = SecretMasker.Apply(TemplateValues.ToJson(MaskSecrets(request)), request.SecretValues),
                 Operation = request.Definition is null ? null : SecretMasker.Apply(request.Definition, request.SecretValues),
+                ParentRunId = request.RetryOf,
                 Options = RunEventPayload.Write(new { _options.MaxParallel, _options.ContinueOnError, TimeoutMs = _options.Timeout?.TotalMilliseconds }),
                 StartedAt = time.GetUtcNow(),
                 OwnerHost = Environment.MachineName,
@@ -154,8 +160,11 @@ public sealed class WorkflowRunner
         }
 
         // One recorder for every kind of run: attempt rows (running before each unit starts), events, counts, lease.
+        // A retry counts what it took over from the retried run in its own totals (the units it does not run again).
+        IReadOnlyDictionary<string, TargetState>? takenOver = resume?.Completed
+            ?? (request.RetryOf is null ? null : completed.ToDictionary(c => c.Key, c => c.Value.State.ToTargetState(), StringComparer.Ordinal));
         RunRecorder? recorder = store is null ? null : new RunRecorder(store, runId, resume?.Selection.Count ?? units.Count, recorderOptions, time,
-            resume?.AttemptOffsets, resume?.LastSequence ?? 0, resume?.Completed);
+            resume?.AttemptOffsets, resume?.LastSequence ?? 0, takenOver);
         await using (recorder)
         await using (state)
         {

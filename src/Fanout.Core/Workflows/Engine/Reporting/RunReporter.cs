@@ -225,6 +225,8 @@ internal sealed class RunReporter
             return;
         }
 
+        // A custom metric travels with its description (the workflow's documentation of it).
+        var descriptions = settings.CustomMetrics.Where(c => c.Description is not null).GroupBy(c => c.Name).ToDictionary(g => g.Key, g => g.First().Description, StringComparer.Ordinal);
         List<object?> metrics;
         lock (_metrics)
         {
@@ -234,6 +236,7 @@ internal sealed class RunReporter
                 ["labels"] = m.Labels,
                 ["type"] = m.Type,
                 ["value"] = m.Value,
+                ["description"] = descriptions.GetValueOrDefault(m.Name),
             })];
         }
 

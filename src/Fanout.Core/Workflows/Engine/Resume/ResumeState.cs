@@ -16,8 +16,12 @@ internal sealed class ResumeState
     /// <summary>The latest completed attempt of every unit that completed in earlier runs.</summary>
     public IReadOnlyDictionary<string, TargetAttemptRecord> CompletedUnits { get; init; } = new Dictionary<string, TargetAttemptRecord>();
 
-    /// <summary>Reads the recorded step states of <paramref name="runId"/>; asks <paramref name="confirmRerun"/> about each non-idempotent leaf that was running.</summary>
-    public async Task LoadAsync(IWorkflowStore? store, string runId, IEnumerable<RuntimeStep> leaves, Func<string, CancellationToken, Task<bool>>? confirmRerun, CancellationToken ct)
+    /// <summary>
+    /// Reads the recorded step states of <paramref name="runId"/>; asks <paramref name="confirmRerun"/> about each non-idempotent leaf that was running.
+    /// With <paramref name="retry"/> a step that succeeded with targets that did not (within its <c>max_fail_percent</c>) is not taken
+    /// over: it runs again on those targets only.
+    /// </summary>
+    public async Task LoadAsync(IWorkflowStore? store, string runId, IEnumerable<RuntimeStep> leaves, Func<string, CancellationToken, Task<bool>>? confirmRerun, bool retry, CancellationToken ct)
     {
         if (store is null)
         {
@@ -32,6 +36,12 @@ internal sealed class ResumeState
         // Steps that were running when the process died run again; a step not declared idempotent asks first.
         foreach (RuntimeStep leaf in leaves)
         {
+            if (retry && Done(leaf.Path) is not null && leaf.Units.Any(u => !IsCompleted(u)))
+            {
+                _steps.Remove(leaf.Path);
+                continue;
+            }
+
             if (_steps.TryGetValue(leaf.Path, out WorkflowStepRecord? r) && r.State == StepState.Running.ToWireName() && !leaf.Step.Idempotent)
             {
                 bool confirmed = confirmRerun is { } confirm && await confirm(leaf.Path, ct).ConfigureAwait(false);
