@@ -60,7 +60,7 @@ public sealed record ExecutionOptions
 
     /// <summary>
     /// Bytes of captured output all targets of the run may hold in memory together (SPEC X12). Once
-    /// spent, further output keeps less in memory and is read back from its spill file. The default value is 256 MiB.
+    /// spent, further output keeps less in memory and is read back from its spill file. The default value is 128 MiB.
     /// </summary>
     public long OutputBudget { get; init; } = Output.OutputBudget.DefaultBytes;
 

@@ -8,8 +8,8 @@ namespace Fanout.Output;
 /// </summary>
 public sealed class OutputBudget
 {
-    /// <summary>The default budget for a run: 256 MiB.</summary>
-    public const long DefaultBytes = 256L * 1024 * 1024;
+    /// <summary>The default budget for a run: 128 MiB.</summary>
+    public const long DefaultBytes = 128L * 1024 * 1024;
 
     private long _used;
     private long _peak;
