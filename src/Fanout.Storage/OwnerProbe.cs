@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Fanout.Storage;
 
 /// <summary>Identifies this process as a run owner and checks whether another owner on this host is alive.</summary>
@@ -15,25 +13,5 @@ internal class OwnerProbe
     public virtual int ProcessId => Environment.ProcessId;
 
     /// <summary>Whether a process with <paramref name="pid"/> exists on this host.</summary>
-    public virtual bool IsAlive(int pid)
-    {
-        if (pid == Environment.ProcessId)
-        {
-            return true;
-        }
-
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false; // no such process
-        }
-        catch (InvalidOperationException)
-        {
-            return false; // exited between lookup and check
-        }
-    }
+    public virtual bool IsAlive(int pid) => Diagnostics.ProcessLiveness.IsAlive(pid);
 }

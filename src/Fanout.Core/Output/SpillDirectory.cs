@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Fanout.Output;
@@ -171,24 +170,7 @@ internal sealed class SpillDirectory : IDisposable
             return true;
         }
 
-        if (pid == Environment.ProcessId)
-        {
-            return true;
-        }
-
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
+        return Diagnostics.ProcessLiveness.IsAlive(pid);
     }
 
     private static void DeleteAll()

@@ -65,6 +65,33 @@ internal static class FanoutProcess
 
     public static Task<Result> RunAsync(string workingDirectory, params string[] args) => RunAsync(workingDirectory, null, args);
 
+    /// <summary>Stops a long-running fanout process as an operator would: SIGTERM, then SIGKILL of its tree after <paramref name="grace"/>.</summary>
+    /// <returns>Whether it exited within the grace period.</returns>
+    public static async Task<bool> TerminateAsync(Process process, TimeSpan grace)
+    {
+        if (process.HasExited)
+        {
+            return true;
+        }
+
+        using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(grace);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            return false;
+        }
+    }
+
     /// <summary>Runs fanout to its end with extra environment variables.</summary>
     public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {

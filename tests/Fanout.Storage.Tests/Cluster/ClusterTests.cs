@@ -21,12 +21,8 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
     [Fact(Timeout = 300000)]
     public async Task ServeAndTwoWorkers_ShareTheTargetsOfABatch_AndClusterStatusListsThem()
     {
-        string store = await postgres.CreateDatabaseAsync();
-        string inventory = FanoutProcess.WriteInventory(_dir, 40);
-        string token = await ServeProcess.CreateTokenAsync(_dir, store);
-        await using WorkerProcess w1 = await WorkerProcess.StartAsync(_dir, store, "w1");
-        await using WorkerProcess w2 = await WorkerProcess.StartAsync(_dir, store, "w2");
-        await using ServeProcess serve = await ServeProcess.StartAsync(_dir, store, token, "-i", inventory, "--role", "api", "--failure-detection", "4s");
+        await using RunningCluster cluster = await StartClusterAsync(40, "w1", "w2");
+        (string store, WorkerProcess w1, ServeProcess serve) = (cluster.Store, cluster.First, cluster.Serve);
 
         JsonElement status = await WaitForSilosAsync(store, 3);
         Assert.Equal(["api", "worker", "worker"], status.GetProperty("silos").EnumerateArray().Select(s => s.GetProperty("role").GetString()).Order());
@@ -57,13 +53,9 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
     [Fact(Timeout = 300000)]
     public async Task WorkerKilled9_MidRun_OnlyWhatItHeldRunsAgainOnTheOtherWorker()
     {
-        string store = await postgres.CreateDatabaseAsync();
-        string inventory = FanoutProcess.WriteInventory(_dir, 24);
         string log = Path.Combine(_dir, "starts.log");
-        string token = await ServeProcess.CreateTokenAsync(_dir, store);
-        await using WorkerProcess victim = await WorkerProcess.StartAsync(_dir, store, "victim");
-        await using WorkerProcess survivor = await WorkerProcess.StartAsync(_dir, store, "survivor");
-        await using ServeProcess serve = await ServeProcess.StartAsync(_dir, store, token, "-i", inventory, "--role", "api", "--failure-detection", "4s");
+        await using RunningCluster cluster = await StartClusterAsync(24, "victim", "survivor");
+        (string store, WorkerProcess victim, ServeProcess serve) = (cluster.Store, cluster.First, cluster.Serve);
         await WaitForSilosAsync(store, 3);
 
         string batch = await CreateAsync(serve, $"echo $FANOUT_TARGET $FANOUT_TEST_WORKER >> {log}; sleep 4; echo done-on-$FANOUT_TEST_WORKER", parallel: 8);
@@ -107,13 +99,9 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
     [Fact(Timeout = 300000)]
     public async Task WorkerStopped_MidRun_KillsItsTargetsAndHandsThemBack()
     {
-        string store = await postgres.CreateDatabaseAsync();
-        string inventory = FanoutProcess.WriteInventory(_dir, 8);
         string log = Path.Combine(_dir, "starts.log");
-        string token = await ServeProcess.CreateTokenAsync(_dir, store);
-        await using WorkerProcess leaving = await WorkerProcess.StartAsync(_dir, store, "leaving");
-        await using WorkerProcess staying = await WorkerProcess.StartAsync(_dir, store, "staying");
-        await using ServeProcess serve = await ServeProcess.StartAsync(_dir, store, token, "-i", inventory, "--role", "api", "--failure-detection", "4s");
+        await using RunningCluster cluster = await StartClusterAsync(8, "leaving", "staying");
+        (string store, WorkerProcess leaving, ServeProcess serve) = (cluster.Store, cluster.First, cluster.Serve);
         await WaitForSilosAsync(store, 3);
 
         string batch = await CreateAsync(serve, $"echo $FANOUT_TARGET $FANOUT_TEST_WORKER >> {log}; sleep 8; touch {_dir}/finished-$FANOUT_TARGET-$FANOUT_TEST_WORKER; echo done-on-$FANOUT_TEST_WORKER", parallel: 8);
@@ -152,6 +140,28 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
         FanoutProcess.Result serve = await FanoutProcess.RunAsync(_dir, "serve", "--store", Path.Combine(_dir, "s.db"), "--failure-detection", "4s");
         Assert.Equal(2, serve.ExitCode);
         Assert.Contains("--failure-detection needs --role", serve.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A fresh database, TARGETS local targets, two workers tagged FIRST and SECOND, and <c>fanout serve --role api</c>.</summary>
+    private async Task<RunningCluster> StartClusterAsync(int targets, string first, string second)
+    {
+        string store = await postgres.CreateDatabaseAsync();
+        string inventory = FanoutProcess.WriteInventory(_dir, targets);
+        string token = await ServeProcess.CreateTokenAsync(_dir, store);
+        WorkerProcess one = await WorkerProcess.StartAsync(_dir, store, first);
+        WorkerProcess two = await WorkerProcess.StartAsync(_dir, store, second);
+        ServeProcess serve = await ServeProcess.StartAsync(_dir, store, token, "-i", inventory, "--role", "api", "--failure-detection", "4s");
+        return new RunningCluster(store, one, two, serve);
+    }
+
+    private sealed record RunningCluster(string Store, WorkerProcess First, WorkerProcess Second, ServeProcess Serve) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Serve.DisposeAsync();
+            await Second.DisposeAsync();
+            await First.DisposeAsync();
+        }
     }
 
     private async Task<JsonElement> WaitForSilosAsync(string store, int active) =>
@@ -236,13 +246,7 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
         /// <summary>SIGTERM, and waits for the process to leave the cluster and exit.</summary>
         public async Task StopAsync()
         {
-            using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await _process.WaitForExitAsync(deadline.Token);
+            Assert.True(await FanoutProcess.TerminateAsync(_process, TimeSpan.FromSeconds(60)), "fanout worker did not stop within 60 s of SIGTERM");
             Assert.Equal(0, _process.ExitCode);
         }
 
@@ -254,24 +258,7 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
 
         public async ValueTask DisposeAsync()
         {
-            if (!_process.HasExited)
-            {
-                using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-                {
-                    await kill.WaitForExitAsync();
-                }
-
-                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                try
-                {
-                    await _process.WaitForExitAsync(deadline.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    _process.Kill(entireProcessTree: true);
-                }
-            }
-
+            await FanoutProcess.TerminateAsync(_process, TimeSpan.FromSeconds(30));
             _process.Dispose();
         }
     }
