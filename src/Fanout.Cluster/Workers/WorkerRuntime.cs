@@ -94,7 +94,18 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
         var executor = new BatchExecutor(options, run.Transports, TimeProvider.System, logger);
         BatchResult result = await executor.ExecuteAsync(run.Operation, [target], null, lease.RunId, cancellationToken).ConfigureAwait(false);
         TargetOutcome outcome = result.Outcomes[0];
-        return new TargetReport
+        try
+        {
+            return await ReportAsync(lease, outcome, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            result.DeleteSpillFiles(); // the bytes are in the report now: nothing of a target stays on the worker
+        }
+    }
+
+    private async Task<TargetReport> ReportAsync(TargetLease lease, TargetOutcome outcome, CancellationToken cancellationToken) =>
+        new()
         {
             LeaseId = lease.LeaseId,
             Worker = settings.Name,
@@ -106,7 +117,6 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
             Stderr = await ReadAsync(outcome.Stderr, lease.OutputLimit, cancellationToken).ConfigureAwait(false),
             StderrBytes = outcome.Stderr.TotalBytes,
         };
-    }
 
     private bool Stopping(CancellationToken call) => lifetime.ApplicationStopping.IsCancellationRequested && !call.IsCancellationRequested;
 
