@@ -65,6 +65,21 @@ internal static class FanoutProcess
 
     public static Task<Result> RunAsync(string workingDirectory, params string[] args) => RunAsync(workingDirectory, null, args);
 
+    /// <summary>Reads a workflow run's stderr until it names the run to approve (<c>fanout approve RUN_ID …</c>); <see langword="null"/> if it never does.</summary>
+    public static async Task<string?> ReadApprovalRunIdAsync(Process run)
+    {
+        while (await run.StandardError.ReadLineAsync() is { } line)
+        {
+            int at = line.IndexOf("fanout approve ", StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                return line[(at + "fanout approve ".Length)..].Split(' ')[0];
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Stops a long-running fanout process as an operator would: SIGTERM, then SIGKILL of its tree after <paramref name="grace"/>.</summary>
     /// <returns>Whether it exited within the grace period.</returns>
     public static async Task<bool> TerminateAsync(Process process, TimeSpan grace)

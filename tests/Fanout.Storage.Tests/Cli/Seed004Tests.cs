@@ -207,16 +207,7 @@ public sealed class Seed004Tests : IDisposable
         using Process run = FanoutProcess.Start(_dir, env, "run", Seed("advanced-deployment.yaml"), "--set", "environment=production,services=api", "--progress", "--store", Store);
         run.StandardInput.Close();
         Task<string> stdout = run.StandardOutput.ReadToEndAsync();
-        string? runId = null;
-        while (await run.StandardError.ReadLineAsync() is { } line)
-        {
-            int at = line.IndexOf("fanout approve ", StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                runId = line[(at + 15)..].Split(' ')[0];
-                break;
-            }
-        }
+        string? runId = await FanoutProcess.ReadApprovalRunIdAsync(run);
 
         Assert.NotNull(runId);
         Assert.DoesNotContain(Calls(), c => c.Contains("promote", StringComparison.Ordinal)); // not before the approval

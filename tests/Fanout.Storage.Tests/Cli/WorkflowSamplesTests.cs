@@ -54,16 +54,7 @@ public sealed class WorkflowSamplesTests : IDisposable
         using Process run = FanoutProcess.Start(_dir, "run", Sample("blue-green"), "--set", "version=2.0.0", "--progress", "--store", store);
         run.StandardInput.Close();
         Task<string> stdout = run.StandardOutput.ReadToEndAsync();
-        string? runId = null;
-        while (await run.StandardError.ReadLineAsync() is { } line)
-        {
-            int at = line.IndexOf("fanout approve ", StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                runId = line[(at + 15)..].Split(' ')[0];
-                break;
-            }
-        }
+        string? runId = await FanoutProcess.ReadApprovalRunIdAsync(run);
 
         Assert.NotNull(runId);
         FanoutProcess.Result approved = await FanoutProcess.RunAsync(_dir, "approve", runId!, "approve-switch", "--store", store);

@@ -59,14 +59,7 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
         await WaitForSilosAsync(store, 3);
 
         string batch = await CreateAsync(serve, $"echo $FANOUT_TARGET $FANOUT_TEST_WORKER >> {log}; sleep 4; echo done-on-$FANOUT_TEST_WORKER", parallel: 8);
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-        {
-            // The first wave of 8 has started (each sleeps 4 s): what the victim holds now is what it holds when it dies.
-            while (!File.Exists(log) || File.ReadAllLines(log).Length < 8)
-            {
-                await Task.Delay(50, deadline.Token);
-            }
-        }
+        await WaitForLinesAsync(log, 8); // the first wave of 8 has started (each sleeps 4 s): what the victim holds now is what it holds when it dies
 
         int heldByVictim = File.ReadAllLines(log).Count(l => l.EndsWith(" victim", StringComparison.Ordinal));
         victim.Kill9();
@@ -105,13 +98,7 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
         await WaitForSilosAsync(store, 3);
 
         string batch = await CreateAsync(serve, $"echo $FANOUT_TARGET $FANOUT_TEST_WORKER >> {log}; sleep 8; touch {_dir}/finished-$FANOUT_TARGET-$FANOUT_TEST_WORKER; echo done-on-$FANOUT_TEST_WORKER", parallel: 8);
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-        {
-            while (!File.Exists(log) || File.ReadAllLines(log).Length < 8)
-            {
-                await Task.Delay(50, deadline.Token);
-            }
-        }
+        await WaitForLinesAsync(log, 8);
 
         int held = File.ReadAllLines(log).Count(l => l.EndsWith(" leaving", StringComparison.Ordinal));
         await leaving.StopAsync(); // SIGTERM: a graceful stop
@@ -161,6 +148,16 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
             await Serve.DisposeAsync();
             await Second.DisposeAsync();
             await First.DisposeAsync();
+        }
+    }
+
+    /// <summary>Waits (60 s at most) until <paramref name="path"/> holds <paramref name="lines"/> lines: targets log their start there.</summary>
+    private static async Task WaitForLinesAsync(string path, int lines)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!File.Exists(path) || File.ReadAllLines(path).Length < lines)
+        {
+            await Task.Delay(50, deadline.Token);
         }
     }
 
