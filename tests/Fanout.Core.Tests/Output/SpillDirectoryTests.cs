@@ -68,7 +68,8 @@ public sealed class SpillDirectoryTests : IDisposable
         string held = Owned("held", $"{await DeadPidAsync()} {Environment.MachineName}", TimeSpan.FromHours(2));
         string ready = Path.Combine(_root, "locked");
         var start = new ProcessStartInfo("flock") { UseShellExecute = false };
-        foreach (string a in new[] { "--exclusive", Path.Combine(held, SpillDirectory.OwnerFile), "sh", "-c", $"touch {ready}; sleep 60" })
+        // -o: only flock itself holds the lock (its child sh/sleep do not inherit it), so the lock is free once flock has exited.
+        foreach (string a in new[] { "--exclusive", "-o", Path.Combine(held, SpillDirectory.OwnerFile), "sh", "-c", $"touch {ready}; sleep 60" })
         {
             start.ArgumentList.Add(a);
         }
