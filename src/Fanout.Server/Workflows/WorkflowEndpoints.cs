@@ -20,6 +20,8 @@ internal static class WorkflowEndpoints
         group.MapGet("/", List).WithName("ListWorkflows").Produces<WorkflowList>().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
         group.MapGet("/{file}", Detail).WithName("GetWorkflow").Produces<WorkflowDetail>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
+        group.MapGet("/{file}/graph", Graph).WithName("GetWorkflowGraph").Produces<WorkflowGraph>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
         group.MapPost("/validate", ValidateAsync).WithName("ValidateWorkflow")
             .AcceptsJson<ValidateRequest>().Produces<ValidationReport>().ProducesValidationProblem()
             .WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
@@ -63,6 +65,16 @@ internal static class WorkflowEndpoints
         return Results.Ok(new WorkflowDetail(file, parsed.Workflow?.Name, parsed.Workflow?.Description, !parsed.HasErrors, WorkflowParameterDocument.Of(parsed.Workflow),
             [.. parsed.Diagnostics.Select(d => d with { Position = d.Position with { File = file } })
                 .Select(d => new DiagnosticDocument(d.IsError ? "error" : "warning", d.Position.Line, d.Position.Column, d.Message, d.ToString()))]));
+    }
+
+    private static IResult Graph(string file, ServerOptions options)
+    {
+        if (Find(options, file) is not { } path)
+        {
+            return Problems.NotFound($"no workflow file '{file}' in the server's workflows directory");
+        }
+
+        return WorkflowGraphs.ForFile(path) is { } graph ? Results.Ok(graph) : Problems.Validation("file", $"workflow file '{file}' is not valid: see GET /api/workflows/{file}");
     }
 
     private static async Task<IResult> ValidateAsync(HttpRequest request, CancellationToken cancellationToken)

@@ -67,6 +67,19 @@ public sealed class WorkflowApiTests : IAsyncLifetime
           - {name: show, command: "echo {{ .version }} {{ .replicas }}"}
         """;
 
+    private const string Diamond = """
+        name: diamond
+        steps:
+          - {name: build, command: echo build}
+          - name: deploy
+            depends_on: [build]
+            parallel: true
+            steps:
+              - {name: api, command: echo api}
+              - {name: worker, command: echo worker}
+          - {name: gate, depends_on: [deploy], manual_approval: true}
+        """;
+
     private ServerHost _host = null!;
 
     public async Task InitializeAsync()
@@ -80,6 +93,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(dir, "rollout.yaml"), Rollout);
         await File.WriteAllTextAsync(Path.Combine(dir, "secret.yaml"), Secret);
         await File.WriteAllTextAsync(Path.Combine(dir, "typed.yaml"), Typed);
+        await File.WriteAllTextAsync(Path.Combine(dir, "diamond.yaml"), Diamond);
         await File.WriteAllTextAsync(Path.Combine(dir, "bad.yaml"), "name: bad\nsteps:\n  - {name: s, comand: echo}\n");
     }
 
@@ -280,6 +294,55 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, batch.StatusCode);
         Assert.Contains("is required", batchErrors.GetProperty("action.parameters.version")[0].GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(await _host.Store.QueryRunsAsync(new RunQuery(), CancellationToken.None), r => r.Name == "typed");
+    }
+
+    [Fact(Timeout = 90000)]
+    public async Task Graph_OfAWorkflowFile_AndOfARun_NodesEdgesAndLiveStepStates()
+    {
+        JsonElement file = await _host.GetJsonAsync("/api/workflows/diamond.yaml/graph");
+        using HttpClient viewer = _host.Client(ApiRole.Viewer);
+        using HttpResponseMessage invalid = await viewer.GetAsync("/api/workflows/bad.yaml/graph");
+        using HttpResponseMessage missing = await viewer.GetAsync("/api/workflows/nope.yaml/graph");
+
+        Assert.Equal("diamond", file.GetProperty("workflow").GetString());
+        var nodes = file.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetString()!);
+        Assert.Equal(["build", "deploy", "deploy/api", "deploy/worker", "gate"], nodes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(("group", (string?)null), (nodes["deploy"].GetProperty("kind").GetString(), nodes["deploy"].GetProperty("parent").GetString()));
+        Assert.Equal("deploy", nodes["deploy/api"].GetProperty("parent").GetString());
+        Assert.Equal("approval", nodes["gate"].GetProperty("kind").GetString());
+        Assert.All(nodes.Values, n => Assert.Equal("pending", n.GetProperty("state").GetString()));
+        var edges = file.GetProperty("edges").EnumerateArray().Select(e => (e.GetProperty("from").GetString(), e.GetProperty("to").GetString(), e.GetProperty("implicit").GetBoolean())).ToList();
+        Assert.Contains(("build", "deploy", false), edges);
+        Assert.Contains(("deploy", "gate", false), edges);
+        Assert.DoesNotContain(edges, e => e.Item1 == "deploy/api" && e.Item2 == "deploy/worker"); // parallel siblings: no order between them
+        Assert.DoesNotContain("echo", file.GetRawText(), StringComparison.Ordinal); // no command text in a graph
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        // A run: the recorded step states, live (the gate waits for a person).
+        string runId = await StartAsync("/api/workflows/run", new { file = "diamond.yaml" }, "runId");
+        await WaitPendingAsync(runId);
+        JsonElement run = await _host.GetJsonAsync($"/api/runs/{runId}/graph");
+        var states = run.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetString()!, n => n.GetProperty("state").GetString());
+        Assert.Equal(runId, run.GetProperty("runId").GetString());
+        Assert.Equal("succeeded", states["build"]);
+        Assert.Equal("succeeded", states["deploy/api"]);
+        Assert.Equal("succeeded", states["deploy/worker"]);
+        Assert.Equal("awaiting-approval", states["gate"]);
+        using HttpClient operatorClient = _host.Client(ApiRole.Operator);
+        using HttpResponseMessage rejected = await operatorClient.PostAsync($"/api/runs/{runId}/steps/gate/reject", null);
+        Assert.Equal(HttpStatusCode.OK, rejected.StatusCode);
+        await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
+        JsonElement ended = await _host.GetJsonAsync($"/api/runs/{runId}/graph");
+        Assert.Equal("failed", ended.GetProperty("status").GetString());
+        Assert.Equal("failed", ended.GetProperty("nodes").EnumerateArray().Single(n => n.GetProperty("id").GetString() == "gate").GetProperty("state").GetString());
+
+        // Only workflow runs have a graph; unknown runs are 404.
+        string exec = await _host.CreateBatchAsync(new { targetNodeIds = new[] { "t01" }, action = new { type = "command", value = "true" } });
+        using HttpResponseMessage notWorkflow = await viewer.GetAsync($"/api/runs/{exec}/graph");
+        using HttpResponseMessage unknown = await viewer.GetAsync("/api/runs/nope/graph");
+        Assert.Equal(HttpStatusCode.NotFound, notWorkflow.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     private async Task<string> StartAsync(string path, object body, string idField)

@@ -560,6 +560,38 @@
     })();
   }
 
+  // ---------- Step graph of a running workflow: its states re-read from GET /api/runs/{id}/graph until the run ends ----------
+  function stepGraph() {
+    const fig = $('#step-graph');
+    if (!fig || fig.dataset.live !== 'true' || !fig.dataset.run) return;
+    const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
+    const tick = async () => {
+      if (!document.hidden) {
+        const res = await api('GET', `/api/runs/${encodeURIComponent(fig.dataset.run)}/graph`);
+        if (res.ok) {
+          for (const n of res.json.nodes) {
+            for (const el of $$(`[data-node="${CSS.escape(n.id)}"]`, fig)) {
+              if (el.dataset.current === n.state) continue;
+              el.dataset.current = n.state;
+              const st = el.querySelector('[data-state]');
+              if (el.tagName.toLowerCase() === 'g') {
+                el.setAttribute('class', el.getAttribute('class').replace(/\bstate-[a-z-]+/, 'state-' + n.state));
+                st.textContent = `${icon(n.state)} ${n.state}`;
+                el.querySelector('title').textContent = `${n.id}: ${n.state}`;
+              } else {
+                st.className = `state state-${n.state}`;
+                st.innerHTML = `<span aria-hidden="true">${icon(n.state)}</span> ${esc(n.state)}`;
+              }
+            }
+          }
+          if (FINAL.has(res.json.status)) return;
+        }
+      }
+      setTimeout(tick, 1500);
+    };
+    setTimeout(tick, 1000);
+  }
+
   function workflowsPage() {
     const form = $('#run-workflow-form');
     if (!form) return;
@@ -681,5 +713,5 @@
     });
   }
 
-  document.addEventListener('DOMContentLoaded', () => { executionsPage(); newExecutionDialog(); runPage(); workflowsPage(); tokensPage(); schedulesPage(); });
+  document.addEventListener('DOMContentLoaded', () => { executionsPage(); newExecutionDialog(); runPage(); stepGraph(); workflowsPage(); tokensPage(); schedulesPage(); });
 })();
