@@ -30,6 +30,15 @@ public sealed record PreparedWorkflow
     /// <summary>Why it cannot run (binding errors masked, a missing secret, an inventory error); empty when it can.</summary>
     public IReadOnlyList<string> Errors { get; init; } = [];
 
+    /// <summary>
+    /// For a resume or retry: the secret parameters the run was given inline that were not given again (named in <see cref="Errors"/>);
+    /// empty otherwise.
+    /// </summary>
+    public IReadOnlyList<string> MissingSecrets { get; init; } = [];
+
+    /// <summary>Whether a step (at any depth) has <c>targets:</c>, so the run needs an inventory.</summary>
+    public bool NeedsInventory => Workflow is not null && HasTargets(Workflow.Steps);
+
     /// <summary>Whether the workflow can run.</summary>
     public bool Ready => Workflow is not null && Binding is { Success: true } && Errors.Count == 0 && !Diagnostics.Any(d => d.IsError);
 
@@ -83,4 +92,6 @@ public sealed record PreparedWorkflow
             Definition = Recordable.ToJson(),
         };
     }
+
+    private static bool HasTargets(IEnumerable<WorkflowStep> steps) => steps.Any(s => s.Targets is not null || HasTargets(s.Steps));
 }

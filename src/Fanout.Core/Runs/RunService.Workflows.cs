@@ -36,8 +36,9 @@ public sealed partial class RunService
 
     /// <summary>
     /// Turns a workflow <paramref name="definition"/> into what runs — the one place for the CLI (<c>fanout run</c>, <c>resume</c>,
-    /// <c>retry</c>) and the server (resume, retry): the file is validated, its parameters bound from the recorded inputs (<c>--set</c>
-    /// values, <c>--set-file</c> paths and <c>--set-env</c> variables read now), and the inventory loaded when a step has <c>targets:</c>.
+    /// <c>retry</c>) and the server (<c>POST /api/workflows/run</c>, workflow batches and schedules, resume, retry): the file is validated,
+    /// its parameters bound from the recorded inputs (<c>--set</c> values, <c>--set-file</c> paths and <c>--set-env</c> variables read now),
+    /// and the inventory loaded when a step has <c>targets:</c>.
     /// </summary>
     /// <param name="definition">A definition of kind <c>workflow</c> (absolute file path).</param>
     /// <param name="secretsGivenAgain">For a resume or retry: the secret parameters given again (<c>KEY=VALUE</c>); a secret the run was given
@@ -46,6 +47,33 @@ public sealed partial class RunService
     /// <param name="loadInventory">False to skip loading the inventory (a dry run).</param>
     /// <param name="cancellationToken">Cancels loading.</param>
     public async Task<PreparedWorkflow> PrepareWorkflowAsync(RunDefinition definition, IReadOnlyList<string>? secretsGivenAgain, string? continuedRunId, bool loadInventory, CancellationToken cancellationToken)
+    {
+        PreparedWorkflow prepared = PrepareWorkflow(definition, secretsGivenAgain, continuedRunId);
+        if (!loadInventory || prepared.Workflow is null || prepared.Errors.Count > 0 || !prepared.NeedsInventory)
+        {
+            return prepared;
+        }
+
+        if (prepared.Definition.Inventory.Count == 0)
+        {
+            return prepared with { Errors = ["the workflow has steps with targets: but no inventory was given (-i FILE, $FANOUT_INVENTORY or ./fanout.yaml)"] };
+        }
+
+        try
+        {
+            return prepared with { Inventory = await LoadInventoryAsync(prepared.Definition.Inventory, cancellationToken).ConfigureAwait(false) };
+        }
+        catch (InventoryException e)
+        {
+            return prepared with { Errors = [e.Message] };
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="PrepareWorkflowAsync"/> without loading the inventory: validation and the binding of the recorded inputs, for a caller
+    /// that holds its inventory itself (the server's cache) or needs none (a plan).
+    /// </summary>
+    public PreparedWorkflow PrepareWorkflow(RunDefinition definition, IReadOnlyList<string>? secretsGivenAgain = null, string? continuedRunId = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         RecordedWorkflow recorded = definition.Workflow ?? throw new ArgumentException("the definition is not a workflow run", nameof(definition));
@@ -64,7 +92,7 @@ public sealed partial class RunService
             IReadOnlyList<string> missing = SecretReferences.Missing(recorded.InlineSecrets.Concat(masked), secretsGivenAgain);
             if (missing.Count > 0)
             {
-                return prepared with { Workflow = workflow, Errors = [SecretReferences.MissingMessage(continuedRunId ?? "?", missing)] };
+                return prepared with { Workflow = workflow, MissingSecrets = missing, Errors = [SecretReferences.MissingMessage(continuedRunId ?? "?", missing)] };
             }
 
             recorded = recorded with { Set = [.. kept, .. secretsGivenAgain] };
@@ -81,32 +109,8 @@ public sealed partial class RunService
         };
         ParameterBindingResult binding = ParameterBinder.Bind(workflow, inputs, File.ReadAllText);
         prepared = prepared with { Definition = definition, Workflow = workflow, Binding = binding };
-        if (!binding.Success)
-        {
-            return prepared with { Errors = [.. binding.Errors.Select(e => SecretMasker.Apply(e, binding.SecretValues))] };
-        }
-
-        if (!loadInventory || !HasTargets(workflow.Steps))
-        {
-            return prepared;
-        }
-
-        if (definition.Inventory.Count == 0)
-        {
-            return prepared with { Errors = ["the workflow has steps with targets: but no inventory was given (-i FILE, $FANOUT_INVENTORY or ./fanout.yaml)"] };
-        }
-
-        try
-        {
-            return prepared with { Inventory = await LoadInventoryAsync(definition.Inventory, cancellationToken).ConfigureAwait(false) };
-        }
-        catch (InventoryException e)
-        {
-            return prepared with { Errors = [e.Message] };
-        }
+        return binding.Success ? prepared : prepared with { Errors = [.. binding.Errors.Select(e => SecretMasker.Apply(e, binding.SecretValues))] };
     }
-
-    private static bool HasTargets(IEnumerable<WorkflowStep> steps) => steps.Any(s => s.Targets is not null || HasTargets(s.Steps));
 
     /// <summary>
     /// Plans the resume (<paramref name="retry"/> false: the same run continues) or the retry (a new run linked to it) of workflow run

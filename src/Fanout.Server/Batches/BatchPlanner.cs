@@ -297,13 +297,7 @@ internal static class BatchPlanner
 
         if (o.Timeout is { } timeout)
         {
-            TimeSpan value = TimeSpan.Zero;
-            bool parsed = timeout.ValueKind switch
-            {
-                JsonValueKind.Number => timeout.TryGetDouble(out double seconds) && seconds is > 0 and < 86_400 * 365 && (value = TimeSpan.FromSeconds(seconds)) > TimeSpan.Zero,
-                JsonValueKind.String => Duration.TryParse(timeout.GetString(), out value) && value > TimeSpan.Zero,
-                _ => false,
-            };
+            bool parsed = JsonDuration.TryParsePositive(timeout, out TimeSpan value);
             ok &= Check(parsed, "options.timeout", $"options.timeout '{timeout.GetRawText()}' is not a positive duration: use seconds (30) or a duration (\"30s\", \"5m\")");
             if (parsed && value > MaxTimeout)
             {

@@ -26,12 +26,12 @@ internal static class RunEndpoints
         group.MapGet("/{id}/logs", LogsAsync).WithName("GetRunLogs").Produces<LogsDocument>().ProducesProblem(404).WithMetadata(viewer);
         group.MapGet("/{id}/export", ExportAsync).WithName("ExportRun")
             .Produces<ResultDocument>(200, "application/json", "text/csv").ProducesValidationProblem().ProducesProblem(404).WithMetadata(viewer);
-        group.MapPost("/{id}/retry", RetryAsync).WithName("RetryRun")
+        group.MapPost("/{id}/retry", RetryAsync).WithName("RetryRun").AcceptsJson<ContinueBody>(optional: true)
             .Produces<BatchCreated>(201).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(429).WithMetadata(operatorRole);
         group.MapPost("/{id}/cancel", CancelAsync).WithName("CancelRun")
             .Produces<RunCancelled>(202).ProducesProblem(404).ProducesProblem(409).WithMetadata(operatorRole);
-        group.MapPost("/{id}/resume", ResumeAsync).WithName("ResumeRun")
-            .Produces<BatchCreated>(202).ProducesProblem(404).ProducesProblem(409).ProducesProblem(429).WithMetadata(operatorRole);
+        group.MapPost("/{id}/resume", ResumeAsync).WithName("ResumeRun").AcceptsJson<ContinueBody>(optional: true)
+            .Produces<BatchCreated>(202).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(429).WithMetadata(operatorRole);
     }
 
     private static async Task<IResult> HistoryAsync(int? limit, string? status, string? kind, string? name, IRunStore store, CancellationToken cancellationToken)
@@ -96,7 +96,7 @@ internal static class RunEndpoints
     }
 
     private static async Task<IResult> RetryAsync(string id, string? select, HttpContext http, RunService runs, BatchQueue queue, AuditLog audit,
-        ServerMetrics metrics, TimeProvider time, WorkflowRunService workflows, CancellationToken cancellationToken)
+        ServerMetrics metrics, TimeProvider time, WorkflowRunService workflows, IRunStore store, CancellationToken cancellationToken)
     {
         RetrySelection selection = select switch
         {
@@ -111,7 +111,13 @@ internal static class RunEndpoints
             return Problems.Validation("select", $"unknown selection '{select}': expected {string.Join(", ", RetrySelections)}");
         }
 
-        ContinuationPlan plan = await runs.PlanRetryAsync(id, selection, cancellationToken);
+        (RunOverrides? overrides, IResult? invalid) = await ContinueBody.ReadAsync(http, (await store.GetRunAsync(id, cancellationToken))?.Kind, cancellationToken);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        ContinuationPlan plan = await runs.PlanRetryAsync(id, selection, overrides, cancellationToken);
         return plan.WorkflowRequest is not null
             ? await StartWorkflowAsync(plan, id, "run.retry", http, workflows, audit, confirmRerun: false, cancellationToken)
             : await EnqueueAsync(plan, id, "run.retry", http, queue, audit, metrics, time, newId: true, cancellationToken);
@@ -131,14 +137,20 @@ internal static class RunEndpoints
     }
 
     private static async Task<IResult> ResumeAsync(string id, bool? confirm, HttpContext http, RunService runs, BatchQueue queue, AuditLog audit,
-        ServerMetrics metrics, TimeProvider time, WorkflowRunService workflows, CancellationToken cancellationToken)
+        ServerMetrics metrics, TimeProvider time, WorkflowRunService workflows, IRunStore store, CancellationToken cancellationToken)
     {
+        (RunOverrides? overrides, IResult? invalid) = await ContinueBody.ReadAsync(http, (await store.GetRunAsync(id, cancellationToken))?.Kind, cancellationToken);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
         if (queue.Find(id) is not null)
         {
             return Problems.Conflict($"batch {id} is queued or running on this server");
         }
 
-        ContinuationPlan plan = await runs.PlanResumeAsync(id, cancellationToken);
+        ContinuationPlan plan = await runs.PlanResumeAsync(id, overrides, cancellationToken);
         return plan.WorkflowRequest is not null
             ? await StartWorkflowAsync(plan, id, "run.resume", http, workflows, audit, confirm == true, cancellationToken)
             : await EnqueueAsync(plan, id, "run.resume", http, queue, audit, metrics, time, newId: false, cancellationToken);
@@ -172,6 +184,15 @@ internal static class RunEndpoints
         if (plan.Run is null)
         {
             return Problems.NotFound(plan.Error ?? $"no run with id '{id}'");
+        }
+
+        if (plan.Workflow is { MissingSecrets.Count: > 0 } missing)
+        {
+            // Secrets are never stored: the caller gives them again in the body, as `fanout resume --set` does.
+            return Problems.Status(StatusCodes.Status409Conflict, "Conflict",
+                $"run {id} was given the secret parameter(s) {string.Join(", ", missing.MissingSecrets.Select(m => $"'{m}'"))} inline; secrets are never stored, so give them again "
+                + $"({{\"parameters\": {{{string.Join(", ", missing.MissingSecrets.Select(m => $"\"{m}\": …"))}}}}}), or pass secrets as --set-file/--set-env references",
+                new Dictionary<string, object?> { ["missingSecrets"] = missing.MissingSecrets });
         }
 
         if (plan.Error is not null)

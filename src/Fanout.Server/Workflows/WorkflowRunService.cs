@@ -99,53 +99,33 @@ internal sealed partial class WorkflowRunService : IHostedService
         }
 
         string relative = full.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? Path.GetRelativePath(dir, full) : full;
-        WorkflowParseResult validated = WorkflowValidator.ValidateFile(full);
-        List<DiagnosticDocument> diagnostics = [.. validated.Diagnostics.Select(d => d with { Position = d.Position with { File = relative } })
+        // The server only translates its input (a JSON object of values, or a schedule's recorded --set/--set-file/--set-env) into the
+        // workflow run definition; validation and binding are the run service's, exactly as for `fanout run` and resume.
+        IReadOnlyList<string> set = [.. recorded?.Set ?? [], .. SetArgument.FromJson(parameters, out IReadOnlyList<string> invalid)];
+        foreach (string key in invalid)
+        {
+            errors[$"parameters.{key}"] = [$"parameter '{key}' must be a string, number, boolean or a list of them"];
+        }
+
+        var definition = RunDefinition.ForWorkflow(
+            new RecordedWorkflow { File = full, Set = set, SetFile = recorded?.SetFile ?? [], SetEnv = recorded?.SetEnv ?? [], Environment = environment }, _inventory.Sources);
+        PreparedWorkflow prepared = _runs.PrepareWorkflow(definition);
+        List<DiagnosticDocument> diagnostics = [.. prepared.Diagnostics.Select(d => d with { Position = d.Position with { File = relative } })
             .Select(d => new DiagnosticDocument(d.IsError ? "error" : "warning", d.Position.Line, d.Position.Column, d.Message, d.ToString()))];
-        if (validated.HasErrors)
+        if (prepared.Diagnostics.Any(d => d.IsError))
         {
             errors[field] = [.. diagnostics.Where(d => d.Severity == "error").Select(d => d.Text)];
             return new WorkflowPreparation { Errors = errors, Diagnostics = diagnostics };
         }
 
-        var set = new List<string>(recorded?.Set ?? []);
-        foreach ((string key, JsonElement value) in parameters ?? new Dictionary<string, JsonElement>())
+        if (prepared.Errors.Count > 0)
         {
-            string? text = value.ValueKind switch
-            {
-                JsonValueKind.String => Escape(value.GetString()!),
-                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
-                JsonValueKind.Array when value.EnumerateArray().All(v => v.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False) =>
-                    string.Join(',', value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? Escape(v.GetString()!) : v.GetRawText())),
-                _ => null,
-            };
-            if (text is null)
-            {
-                errors[$"parameters.{key}"] = [$"parameter '{key}' must be a string, number, boolean or a list of them"];
-                continue;
-            }
-
-            set.Add($"{key}={text}");
+            errors["parameters"] = [.. prepared.Errors];
         }
 
-        if (errors.Count > 0)
-        {
-            return new WorkflowPreparation { Errors = errors, Diagnostics = diagnostics };
-        }
-
-        WorkflowDefinition workflow = validated.Workflow!;
-        // Files are read only for a schedule recorded by the CLI (an admin's own references); an API body gives values.
-        var inputs = new ParameterInputs { Set = set, SetFile = recorded?.SetFile ?? [], SetEnv = recorded?.SetEnv ?? [], Environment = environment };
-        ParameterBindingResult binding = ParameterBinder.Bind(workflow, inputs, recorded is not null ? File.ReadAllText : path => throw new FanoutException($"parameter files are not read by the server ({path})"));
-        if (!binding.Success)
-        {
-            errors["parameters"] = [.. binding.Errors.Select(e => SecretMasker.Apply(e, binding.SecretValues))];
-            return new WorkflowPreparation { Errors = errors, Diagnostics = diagnostics };
-        }
-
-        return new WorkflowPreparation { Workflow = workflow, Binding = binding, FullPath = full, File = relative, Set = set, SetFile = inputs.SetFile, SetEnv = inputs.SetEnv, Environment = environment, Diagnostics = diagnostics };
-
-        static string Escape(string s) => s.Replace(",", "\\,", StringComparison.Ordinal);
+        return errors.Count > 0
+            ? new WorkflowPreparation { Errors = errors, Diagnostics = diagnostics }
+            : new WorkflowPreparation { Prepared = prepared, File = relative, Diagnostics = diagnostics };
     }
 
     /// <summary>The plan of a prepared workflow (masked) as text, mermaid or dot.</summary>
@@ -169,9 +149,8 @@ internal sealed partial class WorkflowRunService : IHostedService
             return (null, ["the server is shutting down"]);
         }
 
-        WorkflowDefinition workflow = prepared.Workflow!;
         Fanout.Inventory.Inventory? inventory = null;
-        if (Flatten(workflow.Steps).Any(s => s.Targets is not null))
+        if (prepared.Prepared!.NeedsInventory)
         {
             try
             {
@@ -183,15 +162,7 @@ internal sealed partial class WorkflowRunService : IHostedService
             }
         }
 
-        var request = new WorkflowRunRequest
-        {
-            Workflow = workflow,
-            Parameters = prepared.Binding!.Values,
-            SecretValues = prepared.Binding.SecretValues,
-            RunId = _runs.NewRunId(),
-            Actor = actor,
-            Definition = RecordedDefinition(prepared, _inventory.Sources),
-        };
+        WorkflowRunRequest request = prepared.Prepared!.ToRequest(_runs.NewRunId(), actor);
         return await LaunchAsync(request, inventory, null, actor, check: true, cancellationToken);
     }
 
@@ -256,17 +227,6 @@ internal sealed partial class WorkflowRunService : IHostedService
         return (runId, []);
     }
 
-    /// <summary>
-    /// The definition stored with the run (SPEC A9: the versioned <see cref="RunDefinition"/> of kind workflow, as <c>fanout run</c> records it): a
-    /// secret parameter given inline is left out and only named (<c>inlineSecrets</c>) — secrets are never stored, so a resume must give them again.
-    /// </summary>
-    private static string RecordedDefinition(WorkflowPreparation prepared, IReadOnlyList<string> inventory)
-    {
-        (IReadOnlyList<string> set, IReadOnlyList<string> inline) = SecretReferences.Strip(prepared.Workflow!, prepared.Set);
-        var workflow = new RecordedWorkflow { File = prepared.FullPath!, Set = set, SetFile = prepared.SetFile, SetEnv = prepared.SetEnv, InlineSecrets = inline, Environment = prepared.Environment };
-        return RunDefinition.ForWorkflow(workflow, inventory).ToJson();
-    }
-
     /// <summary>The final status of a run this server started, once it ends; null when it is not running here.</summary>
     public Task<RunStatus>? Completion(string runId) => _running.GetValueOrDefault(runId);
 
@@ -312,8 +272,6 @@ internal sealed partial class WorkflowRunService : IHostedService
         await Task.WhenAll(_running.Values).WaitAsync(cancellationToken);
     }
 
-    private static IEnumerable<WorkflowStep> Flatten(IEnumerable<WorkflowStep> steps) => steps.SelectMany(s => Flatten(s.Steps).Prepend(s));
-
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Error, "Workflow run {RunId} could not run")]
@@ -321,26 +279,18 @@ internal sealed partial class WorkflowRunService : IHostedService
     }
 }
 
-/// <summary>A workflow resolved, validated and bound (or why not).</summary>
+/// <summary>A workflow resolved, validated and bound by the run service (or why not, by request field).</summary>
 internal sealed record WorkflowPreparation
 {
-    public WorkflowDefinition? Workflow { get; init; }
+    /// <summary>The run service's preparation (<see cref="RunService.PrepareWorkflow"/>), when it succeeded.</summary>
+    public PreparedWorkflow? Prepared { get; init; }
 
-    public ParameterBindingResult? Binding { get; init; }
+    public WorkflowDefinition? Workflow => Prepared?.Workflow;
 
-    public string? FullPath { get; init; }
+    public ParameterBindingResult? Binding => Prepared?.Binding;
 
+    /// <summary>The file as the caller named it (relative to the workflows directory when inside it).</summary>
     public string? File { get; init; }
-
-    public IReadOnlyList<string> Set { get; init; } = [];
-
-    /// <summary><c>--set-file</c> references (schedules made by the CLI): recorded as paths, read at every fire.</summary>
-    public IReadOnlyList<string> SetFile { get; init; } = [];
-
-    /// <summary><c>--set-env</c> references (schedules made by the CLI): recorded as variable names, read from the server's environment.</summary>
-    public IReadOnlyList<string> SetEnv { get; init; } = [];
-
-    public string? Environment { get; init; }
 
     public IDictionary<string, string[]> Errors { get; init; } = new Dictionary<string, string[]>();
 

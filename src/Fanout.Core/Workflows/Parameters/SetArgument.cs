@@ -60,6 +60,46 @@ public static class SetArgument
         }
     }
 
+    /// <summary>
+    /// Writes parameter values given as JSON (the API's <c>parameters</c> object, an older schedule's stored values) as the
+    /// <c>--set</c> arguments that bind to them, so every surface binds through <see cref="Parse"/>: a string as is (commas
+    /// escaped), a number or boolean as its JSON text, a list of those joined with commas.
+    /// </summary>
+    /// <param name="values">The values by parameter name.</param>
+    /// <param name="invalid">The names whose value is none of those (an object, null, a nested list); they are left out.</param>
+    public static IReadOnlyList<string> FromJson(IReadOnlyDictionary<string, System.Text.Json.JsonElement>? values, out IReadOnlyList<string> invalid)
+    {
+        var set = new List<string>();
+        var wrong = new List<string>();
+        foreach (var (key, value) in values ?? new Dictionary<string, System.Text.Json.JsonElement>())
+        {
+            var text = value.ValueKind switch
+            {
+                System.Text.Json.JsonValueKind.String => Escape(value.GetString()!),
+                System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => value.GetRawText(),
+                System.Text.Json.JsonValueKind.Array when value.EnumerateArray().All(IsScalar) =>
+                    string.Join(',', value.EnumerateArray().Select(v => v.ValueKind == System.Text.Json.JsonValueKind.String ? Escape(v.GetString()!) : v.GetRawText())),
+                _ => null,
+            };
+            if (text is null)
+            {
+                wrong.Add(key);
+            }
+            else
+            {
+                set.Add($"{key}={text}");
+            }
+        }
+
+        invalid = wrong;
+        return set;
+
+        static bool IsScalar(System.Text.Json.JsonElement v) =>
+            v.ValueKind is System.Text.Json.JsonValueKind.String or System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False;
+
+        static string Escape(string s) => s.Replace(",", "\\,", StringComparison.Ordinal);
+    }
+
     private static bool IsKey(string key) =>
         key.Length > 0 && (char.IsAsciiLetter(key[0]) || key[0] == '_') && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
