@@ -45,13 +45,19 @@ internal sealed class ActingCommand
             return await UsageAsync(commandName, "no targets selected: acting on every target needs --all (or select with --tag, --pattern, --regex, --group, --limit)").ConfigureAwait(false);
         }
 
-        IReadOnlyList<string> problems = [.. criteria.Validate(), .. _options.GetExecutionOptions(parsed).Validate()];
+        (long? configuredBudget, string? configError) = await ConfiguredOutputBudgetAsync(parsed).ConfigureAwait(false);
+        if (configError is not null)
+        {
+            return await UsageAsync(commandName, configError).ConfigureAwait(false);
+        }
+
+        IReadOnlyList<string> problems = [.. criteria.Validate(), .. _options.GetExecutionOptions(parsed, configuredBudget).Validate()];
         if (problems.Count > 0)
         {
             return await UsageAsync(commandName, string.Join("; ", problems)).ConfigureAwait(false);
         }
 
-        ExecutionOptions options = _options.GetExecutionOptions(parsed);
+        ExecutionOptions options = _options.GetExecutionOptions(parsed, configuredBudget);
         DefinitionOrError described = await describe(cancellationToken).ConfigureAwait(false);
         if (described.Definition is not { } what)
         {
@@ -226,6 +232,23 @@ internal sealed class ActingCommand
     }
 
     /// <summary>Runs <paramref name="request"/> with progress, writes the results and returns the exit code (shared by exec, script, retry, resume and schedules).</summary>
+    /// <summary>
+    /// The config file's <c>output_budget</c> when <c>--output-budget</c> is not given. Other problems in the config do
+    /// not stop an acting command (they concern notifications and workflows; <c>fanout validate</c> reports them), but an
+    /// invalid <c>output_budget</c> does: it would otherwise be ignored.
+    /// </summary>
+    private async Task<(long? Budget, string? Error)> ConfiguredOutputBudgetAsync(ParseResult parsed)
+    {
+        if (parsed.GetResult(_options.OutputBudget) is { Implicit: false })
+        {
+            return (null, null);
+        }
+
+        Configuration.FanoutConfigResult config = Configuration.FanoutConfigLoader.Load(_context.GetEnvironmentVariable, _context.CurrentDirectory);
+        Fanout.Diagnostics.Diagnostic? bad = config.Diagnostics.FirstOrDefault(d => d.IsError && d.Message.StartsWith("'output_budget'", StringComparison.Ordinal));
+        return bad is null ? (config.Config.OutputBudget, null) : (null, $"{bad} (the config's default for --output-budget)");
+    }
+
     public async Task<int> ExecuteAndReportAsync(Runs.RunService service, Runs.RunRequest request, string format, bool quiet, string? outputDir, CancellationToken cancellationToken, bool stream = false)
     {
         TextWriter error = _context.Console.Error;

@@ -32,9 +32,9 @@ internal static class ContinueCommand
             {
                 string id = parsed.GetValue(runId)!;
                 RunOverrides withSecrets = given with { Set = parsed.GetValue(set) is { Length: > 0 } secrets ? secrets : null };
-                if (parsed.GetValue(overrides.OutputDir) is not null && await store.GetRunAsync(id, ct).ConfigureAwait(false) is { Kind: "workflow" })
+                if (OnlyForTargets(parsed, overrides, options) is { } option && await store.GetRunAsync(id, ct).ConfigureAwait(false) is { Kind: "workflow" })
                 {
-                    return await StoreAction.ErrorAsync(context, "resume", $"--output-dir cannot apply to run {id} (a workflow run)").ConfigureAwait(false);
+                    return await StoreAction.ErrorAsync(context, "resume", $"{option} cannot apply to run {id} (a workflow run)").ConfigureAwait(false);
                 }
 
                 // One planning for every kind of run (SPEC A9): a workflow run comes back with the engine's request.
@@ -84,9 +84,9 @@ internal static class ContinueCommand
             {
                 string id = parsed.GetValue(runId)!;
                 RunOverrides withSecrets = given with { Set = parsed.GetValue(set) is { Length: > 0 } secrets ? secrets : null };
-                if (parsed.GetValue(overrides.OutputDir) is not null && await store.GetRunAsync(id, ct).ConfigureAwait(false) is { Kind: "workflow" })
+                if (OnlyForTargets(parsed, overrides, options) is { } option && await store.GetRunAsync(id, ct).ConfigureAwait(false) is { Kind: "workflow" })
                 {
-                    return await StoreAction.ErrorAsync(context, "retry", $"--output-dir cannot apply to run {id} (a workflow run)").ConfigureAwait(false);
+                    return await StoreAction.ErrorAsync(context, "retry", $"{option} cannot apply to run {id} (a workflow run)").ConfigureAwait(false);
                 }
 
                 ContinuationPlan plan = await context.GetRunService(store).PlanRetryAsync(id, selection, withSecrets, ct).ConfigureAwait(false);
@@ -107,6 +107,10 @@ internal static class ContinueCommand
         });
         return command;
     }
+
+    /// <summary>The first given option that only applies to runs over targets (not to workflow runs), or null.</summary>
+    private static string? OnlyForTargets(ParseResult parsed, OverrideOptions overrides, RenderOptions options) =>
+        parsed.GetValue(overrides.OutputDir) is not null ? "--output-dir" : parsed.GetValue(options.Stream) ? "--stream" : null;
 
     /// <summary>The run service for executing a continuation: SSH connects as the recorded run did.</summary>
     private static Runs.RunService WithRecordedSsh(CliContext context, IRunStore store, ContinuationPlan plan) =>
@@ -140,7 +144,7 @@ internal static class ContinueCommand
         string running = plan.WereRunning.Count > 0 ? $" ({plan.WereRunning.Count} were running when it stopped and run again)" : string.Empty;
         await err.WriteLineAsync($"{verb}: {request.Targets.Count} target(s){running}").ConfigureAwait(false);
         var acting = new ActingCommand(context, new SelectorOptions(), new RunOptions());
-        return await acting.ExecuteAndReportAsync(service, request, parsed.GetValue(options.Output) ?? "table", parsed.GetValue(options.Quiet), outputDir, ct).ConfigureAwait(false);
+        return await acting.ExecuteAndReportAsync(service, request, parsed.GetValue(options.Output) ?? "table", parsed.GetValue(options.Quiet), outputDir, ct, parsed.GetValue(options.Stream)).ConfigureAwait(false);
     }
 
     /// <summary>Options of the run that resume and retry may change (issue 10 item 14); given ones replace the recorded ones.</summary>
@@ -186,7 +190,11 @@ internal static class ContinueCommand
         {
             command.Options.Add(Output);
             command.Options.Add(Quiet);
+            command.Options.Add(Stream);
         }
+
+        /// <summary>The same <c>--stream</c> as <c>exec</c> and <c>script</c>: live prefixed lines of the targets run again.</summary>
+        public Option<bool> Stream { get; } = new RunOptions().Stream;
 
         public Option<string> Output { get; } = StoreAction.OutputOption("table", "json", "csv");
 

@@ -82,6 +82,13 @@ internal sealed class RunOptions
         Description = "Print what targets print as it arrives, line by line, prefixed with the target's name (like GNU parallel --line-buffer --tag)",
     };
 
+    public Option<long?> OutputBudget { get; } = new("--output-budget")
+    {
+        Description = "Memory all targets' captured output may hold together, e.g. 64MiB, 1G (default 128MiB; config: output_budget); beyond it output is kept in spill files",
+        HelpName = "SIZE",
+        CustomParser = ParseSize,
+    };
+
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Show only the summary, no progress" };
 
     public Option<bool> Yes { get; } = new("--yes", "--confirm", "-y") { Description = "Do not ask for confirmation (needed without a terminal for --all)" };
@@ -119,7 +126,7 @@ internal sealed class RunOptions
         foreach (Option option in new Option[]
         {
             Parallel, BatchSize, BatchWait, Timeout, OverallTimeout, FailFast, MaxFailPercent, Retries, RetryDelay, Backoff,
-            Jitter, RetryOnExitCodes, Atomic, Rollback, Output, OutputDir, Quiet, Yes,
+            Jitter, RetryOnExitCodes, Atomic, Rollback, Output, OutputDir, OutputBudget, Quiet, Yes,
         })
         {
             command.Options.Add(option);
@@ -128,8 +135,11 @@ internal sealed class RunOptions
         Ssh.AddTo(command);
     }
 
-    public ExecutionOptions GetExecutionOptions(ParseResult parsed) => new()
+    /// <param name="parsed">The command line.</param>
+    /// <param name="configuredBudget">The config file's <c>output_budget</c>, used when <c>--output-budget</c> is not given.</param>
+    public ExecutionOptions GetExecutionOptions(ParseResult parsed, long? configuredBudget = null) => new()
     {
+        OutputBudget = parsed.GetValue(OutputBudget) ?? configuredBudget ?? Fanout.Output.OutputBudget.DefaultBytes,
         MaxConcurrency = parsed.GetValue(Parallel),
         BatchSizes = parsed.GetValue(BatchSize) ?? [],
         BatchWait = ValueOr(parsed, BatchWait, TimeSpan.Zero),
@@ -170,6 +180,18 @@ internal sealed class RunOptions
 
         result.AddError($"'{text}' is not a duration: use seconds (300) or 500ms, 30s, 5m, 2h");
         return default;
+    }
+
+    private static long? ParseSize(ArgumentResult result)
+    {
+        string text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
+        if (ByteSize.TryParse(text, out long bytes))
+        {
+            return bytes;
+        }
+
+        result.AddError($"--output-budget: '{text}' is not a size: use {ByteSize.Forms}");
+        return null;
     }
 
     private static IReadOnlyList<WaveSize> ParseWaveSizes(ArgumentResult result)

@@ -23,6 +23,12 @@ public sealed record FanoutConfig
     public bool Strict { get; init; }
 
     /// <summary>
+    /// The default of <c>--output-budget</c> (<c>output_budget</c>): bytes of captured output a run may hold in memory
+    /// together (SPEC X12), or null for the built-in default (<see cref="Output.OutputBudget.DefaultBytes"/>).
+    /// </summary>
+    public long? OutputBudget { get; init; }
+
+    /// <summary>
     /// Where workflows with <c>monitoring.log_aggregation: true</c> append their step logs as JSON lines
     /// (<c>log_aggregation.path</c>), or null when not configured (the default).
     /// </summary>

@@ -14,7 +14,7 @@ namespace Fanout.Configuration;
 /// </summary>
 public static partial class FanoutConfigLoader
 {
-    private static readonly string[] TopFields = ["notifications", "workflows_dir", "templates_dir", "strict", "log_aggregation", "actions"];
+    private static readonly string[] TopFields = ["notifications", "workflows_dir", "templates_dir", "strict", "log_aggregation", "actions", "output_budget"];
     private static readonly string[] LogAggregationFields = ["path"];
     private static readonly string[] NotificationFields = ["channels"];
     private static readonly string[] ChannelFields = ["type", "url", "headers", "timeout", "command"];
@@ -110,6 +110,18 @@ public static partial class FanoutConfigLoader
         if (yaml.Bool(f["strict"], "strict") is { } strict)
         {
             config = config with { Strict = strict };
+        }
+
+        if (yaml.String(f["output_budget"], "output_budget") is { } budgetText)
+        {
+            if (ByteSize.TryParse(budgetText, out long budget))
+            {
+                config = config with { OutputBudget = budget };
+            }
+            else
+            {
+                yaml.Error(f["output_budget"]!, $"'output_budget': invalid size '{budgetText}' (use {ByteSize.Forms})");
+            }
         }
 
         if (yaml.String(f["templates_dir"], "templates_dir") is { Length: > 0 } templates)

@@ -286,7 +286,7 @@ internal sealed partial class ExecutionRun
     internal string SpillPath(string target, int attempt, string stream)
     {
         Output.SpillDirectory directory = LazyInitializer.EnsureInitialized(ref _spill, ref _spillLock,
-            () => Output.SpillDirectory.Create(Options.SpillDirectory ?? Path.Combine(Path.GetTempPath(), "fanout", "spill"), RunId));
+            () => Output.SpillDirectory.Create(Options.SpillDirectory ?? Output.SpillDirectory.DefaultRoot, RunId));
         return directory.PathFor($"{OutputFileName.Escape(target)}.{attempt}.{OutputFileName.Escape(stream)}.log");
     }
 

@@ -108,8 +108,18 @@ internal sealed class SpillDirectory : IDisposable
         }
     }
 
+    /// <summary>Where spill directories go when <see cref="Execution.ExecutionOptions.SpillDirectory"/> is not set: <c>$TMPDIR/fanout/spill</c>.</summary>
+    public static string DefaultRoot => Path.Combine(Path.GetTempPath(), "fanout", "spill");
+
+    /// <summary>
+    /// Removes the spill directories of run <paramref name="runId"/> under <paramref name="root"/> that an earlier process
+    /// left (killed while running it), whatever their age: for a run being resumed, whose earlier owner is known gone. Each
+    /// is still checked as <see cref="RemoveStale"/> checks (owner file, lock free, owner process gone); returns how many.
+    /// </summary>
+    internal static int RemoveAbandoned(string root, string runId) => RemoveStale(root, TimeSpan.Zero, SafeName(runId) + ".");
+
     /// <summary>Removes the spill directories under <paramref name="root"/> that are ours and abandoned (see the type's remarks); returns how many.</summary>
-    internal static int RemoveStale(string root, TimeSpan minAge)
+    internal static int RemoveStale(string root, TimeSpan minAge, string? namePrefix = null)
     {
         int removed = 0;
         IEnumerable<string> directories;
@@ -124,6 +134,11 @@ internal sealed class SpillDirectory : IDisposable
 
         foreach (string directory in directories)
         {
+            if (namePrefix is not null && !Path.GetFileName(directory).StartsWith(namePrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             string owner = Path.Combine(directory, OwnerFile);
             try
             {

@@ -11,15 +11,40 @@ namespace Fanout.Transports.Ssh;
 /// </summary>
 internal sealed partial class SshConnector
 {
+    /// <summary>How many handshakes a target gets when each times out while the machine is starved.</summary>
+    internal const int MaxStarvedHandshakes = 2;
+
     /// <summary>
     /// Opens one authenticated connection under <see cref="HandshakeLimiter"/> admission. The connect deadline
     /// (<see cref="SshEndpoint.ConnectTimeout"/>) bounds TCP connect, banner, key exchange and authentication together and
     /// runs from the moment the handshake got its slot. A server too busy to take the connection (refused, or reset
-    /// before its banner, as sshd does past MaxStartups) is tried again with backoff while the deadline allows.
+    /// before its banner, as sshd does past MaxStartups) is tried again with backoff while the deadline allows. A
+    /// handshake that times out while other handshakes were starved too (near or past their deadlines: the machine, not
+    /// this host, is the bottleneck) is tried once more with a new slot under the lowered limit and a new deadline.
     /// </summary>
     private async Task<SshClient> ConnectClientAsync(SshEndpoint endpoint, string connectHost, int connectPort, CancellationToken cancellationToken)
     {
-        using HandshakeLimiter.Slot slot = await _handshakes.EnterAsync(cancellationToken).ConfigureAwait(false);
+        for (int handshake = 1; ; handshake++)
+        {
+            (SshClient? client, TransportException? starved) = await HandshakeAsync(endpoint, connectHost, connectPort, cancellationToken).ConfigureAwait(false);
+            if (client is not null)
+            {
+                return client;
+            }
+
+            if (handshake >= MaxStarvedHandshakes)
+            {
+                throw new TransportException($"{starved!.Message} ({handshake} handshakes, each timed out while the machine was starved)", starved.InnerException);
+            }
+
+            // The limit is lower now: wait for a new slot and start over with a whole deadline.
+        }
+    }
+
+    /// <returns>The client, or (when it timed out while the machine was starved) the timeout to try again after.</returns>
+    private async Task<(SshClient? Client, TransportException? Starved)> HandshakeAsync(SshEndpoint endpoint, string connectHost, int connectPort, CancellationToken cancellationToken)
+    {
+        using HandshakeLimiter.Slot slot = await _handshakes.EnterAsync(endpoint.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         bool congested = false;
         int refusals = 0;
         for (int attempt = 0; ; attempt++)
@@ -31,7 +56,7 @@ internal sealed partial class SshConnector
                 SshClient client = await ConnectOnceAsync(endpoint, connectHost, connectPort, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), phase, cancellationToken)
                     .ConfigureAwait(false);
                 slot.Complete(congested ? HandshakeLimiter.HandshakeOutcome.Congested : HandshakeLimiter.HandshakeOutcome.Succeeded);
-                return client;
+                return (client, null);
             }
             catch (TransportException ex) when (IsBusyServer(ex.InnerException, phase, ref refusals))
             {
@@ -47,7 +72,11 @@ internal sealed partial class SshConnector
             }
             catch (TransportException ex) when (ex.InnerException is SshOperationTimeoutException)
             {
-                slot.Complete(HandshakeLimiter.HandshakeOutcome.Congested);
+                if (slot.CompleteTimedOut())
+                {
+                    return (null, ex);
+                }
+
                 throw;
             }
         }

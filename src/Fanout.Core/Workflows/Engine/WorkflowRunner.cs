@@ -74,6 +74,7 @@ public sealed class WorkflowRunner
         TransportRegistry transports = _options.Transports ?? BuiltInTransports.Create(timeProvider: _options.TimeProvider);
         await using var sessions = new SessionScope(transports, _options.Logger);
         IStepExecutor executor = _options.StepExecutor ?? new TransportStepExecutor(transports, sessions, _options.TimeProvider ?? TimeProvider.System, Logger);
+        using var spills = new SpillCleanup(executor);
         foreach (Prerequisite prerequisite in workflow.Prerequisites)
         {
             TemplateParseResult parsed = Template.Parse(prerequisite.Command.Text, prerequisite.Command.Origin);
@@ -104,6 +105,7 @@ public sealed class WorkflowRunner
         TransportRegistry transports = _options.Transports ?? BuiltInTransports.Create(timeProvider: _options.TimeProvider);
         await using var sessions = new SessionScope(transports, _options.Logger);
         IStepExecutor executor = _options.StepExecutor ?? new TransportStepExecutor(transports, sessions, time, Logger);
+        using var spills = new SpillCleanup(executor); // recorded by then: the store's log files hold the exact bytes
         IRunStore? store = _options.Store;
         if (store is null && (request.Resume || request.RetryOf is not null))
         {
@@ -122,6 +124,9 @@ public sealed class WorkflowRunner
             }
 
             resume = await RunContinuation.PlanResumeAsync(store, runId, cancellationToken).ConfigureAwait(false);
+
+            // The process that ran it before is gone (the run could be reopened): so are the spill files it left.
+            Output.SpillDirectory.RemoveAbandoned(Output.SpillDirectory.DefaultRoot, runId);
         }
 
         if (store is not null && (request.Resume || request.RetryOf is not null))
@@ -219,6 +224,12 @@ public sealed class WorkflowRunner
 
     private static List<string> Masked(List<string> problems, WorkflowRunRequest request) =>
         [.. problems.Select(p => SecretMasker.Apply(p, request.SecretValues))];
+
+    /// <summary>Deletes the spill files of a run's step batches when the run is done with them (SPEC X12: nothing stays under the spill root).</summary>
+    private readonly struct SpillCleanup(IStepExecutor executor) : IDisposable
+    {
+        public void Dispose() => (executor as TransportStepExecutor)?.DeleteSpillFiles();
+    }
 
     /// <summary>A new run id from the one generator (<see cref="RunIds.New"/>).</summary>
     public static string NewRunId(TimeProvider time) => RunIds.New(time);

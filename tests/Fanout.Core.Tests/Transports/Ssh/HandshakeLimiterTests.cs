@@ -107,6 +107,102 @@ public sealed class HandshakeLimiterTests
         next.Dispose();
     }
 
+    [Fact]
+    public async Task HandshakeNearItsDeadline_CutsTheLimit_ToWhatKeepsHandshakesAtAQuarterOfTheDeadline()
+    {
+        var limiter = await GrownToAsync(16);
+        TimeSpan deadline = TimeSpan.FromSeconds(10);
+
+        // 16 handshakes at once take 6 s of a 10 s deadline: the machine does ~2.7 per second, so 2.5 s (a quarter of
+        // the deadline) fits 16 × 2.5 / 6 ≈ 6.7 at once. The baseline (20 ms) plays no part: the cut is immediate.
+        var slots = new List<Slot>();
+        for (int i = 0; i < 16; i++)
+        {
+            slots.Add(await limiter.EnterAsync(deadline, CancellationToken.None));
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(6));
+        slots[^1].Complete(HandshakeOutcome.Succeeded);
+        Assert.Equal(6, limiter.Limit);
+
+        // The others, finishing as slowly, do not cut it further (same evidence), nor drag the baseline up.
+        slots.ForEach(s => s.Complete(HandshakeOutcome.Succeeded));
+        Assert.Equal(6, limiter.Limit);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), limiter.Baseline);
+    }
+
+    [Fact]
+    public async Task TimedOutHandshakes_CutTheLimitToAQuarterOfWhatRanWithThem()
+    {
+        var limiter = await GrownToAsync(40);
+        TimeSpan deadline = TimeSpan.FromSeconds(10);
+        var slots = new List<Slot>();
+        for (int i = 0; i < 40; i++)
+        {
+            slots.Add(await limiter.EnterAsync(deadline, CancellationToken.None));
+        }
+
+        _time.Advance(deadline);
+        slots[^1].CompleteTimedOut();
+        Assert.Equal(10, limiter.Limit);
+        slots.ForEach(s => s.Dispose());
+    }
+
+    [Fact]
+    public async Task HandshakesSlowerThanAQuarterOfTheirDeadline_DoNotGrowTheLimit_EvenWhenAsFastAsTheBaseline()
+    {
+        var limiter = new HandshakeLimiter(2, 100, _time);
+        TimeSpan deadline = TimeSpan.FromSeconds(1);
+        for (int round = 0; round < 20; round++)
+        {
+            var slots = new List<Slot>();
+            for (int i = 0; i < limiter.Limit; i++)
+            {
+                slots.Add(await limiter.EnterAsync(deadline, CancellationToken.None));
+            }
+
+            _time.Advance(TimeSpan.FromMilliseconds(300)); // within 2x the baseline (300 ms), but over 250 ms
+            slots.ForEach(s => s.Complete(HandshakeOutcome.Succeeded));
+        }
+
+        Assert.Equal(2, limiter.Limit);
+    }
+
+    [Fact]
+    public async Task ATimeout_IsStarvation_OnlyWhenAnotherHandshakeNearedItsDeadlineWithinThisOnesDeadline()
+    {
+        var limiter = new HandshakeLimiter(4, 4, _time);
+        TimeSpan deadline = TimeSpan.FromSeconds(10);
+
+        // Alone: a host that does not answer in time is that host's problem.
+        Slot lone = await limiter.EnterAsync(deadline, CancellationToken.None);
+        _time.Advance(deadline);
+        Assert.False(lone.CompleteTimedOut());
+
+        // Right after that, another timeout finds the machine starved (the first one signalled it).
+        Slot second = await limiter.EnterAsync(deadline, CancellationToken.None);
+        _time.Advance(deadline);
+        Assert.True(second.CompleteTimedOut());
+
+        // Once handshakes are fast again for longer than a deadline, a timeout is the host's again.
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Slot fast = await limiter.EnterAsync(deadline, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        fast.Complete(HandshakeOutcome.Succeeded);
+        Slot late = await limiter.EnterAsync(deadline, CancellationToken.None);
+        _time.Advance(deadline);
+        Assert.False(late.CompleteTimedOut());
+
+        // A handshake that succeeded but used more than half its deadline is a starvation signal too.
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Slot slow = await limiter.EnterAsync(deadline, CancellationToken.None);
+        Slot next = await limiter.EnterAsync(deadline, CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(6));
+        slow.Complete(HandshakeOutcome.Succeeded);
+        _time.Advance(TimeSpan.FromSeconds(4));
+        Assert.True(next.CompleteTimedOut());
+    }
+
     private async Task<HandshakeLimiter> GrownToAsync(int limit)
     {
         var limiter = new HandshakeLimiter(2, limit, _time);

@@ -21,6 +21,7 @@ internal sealed class TransportStepExecutor : IStepExecutor
     private readonly SessionScope _sessions;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly List<BatchResult> _results = [];
 
     public TransportStepExecutor(TransportRegistry transports, SessionScope sessions, TimeProvider time, ILogger logger)
     {
@@ -59,7 +60,28 @@ internal sealed class TransportStepExecutor : IStepExecutor
 
         var executor = new BatchExecutor(options, _transports, _time, _logger);
         BatchResult result = await executor.ExecuteAsync(operation, targets, _sessions, invocation.Progress, invocation.RunId, cancellationToken).ConfigureAwait(false);
+        lock (_results)
+        {
+            _results.Add(result);
+        }
+
         return Summarize(invocation, result);
+    }
+
+    /// <summary>
+    /// Deletes the spill files of every step batch this executor ran (SPEC X12): called when the workflow run is recorded,
+    /// so nothing of it stays under the spill root. Outputs that pointed there show their in-memory window only.
+    /// </summary>
+    internal void DeleteSpillFiles()
+    {
+        List<BatchResult> results;
+        lock (_results)
+        {
+            results = [.. _results];
+            _results.Clear();
+        }
+
+        results.ForEach(r => r.DeleteSpillFiles());
     }
 
     internal static StepExecution Summarize(StepInvocation invocation, BatchResult result)
