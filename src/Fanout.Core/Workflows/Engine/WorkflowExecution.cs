@@ -5,50 +5,44 @@ using Fanout.Workflows.Model;
 namespace Fanout.Workflows.Engine;
 
 /// <summary>
-/// One run of a workflow: the steps' shared state and the order of the phases (check context, resume, steps, rollback
-/// and hooks, figures and the result). Its concerns are types of their own: <see cref="StepContext"/> (templates and
-/// outputs), <see cref="ApprovalGate"/>, <see cref="BreakerBoard"/>, <see cref="Compensation"/> (rollback),
-/// <see cref="RunReporter"/> (figures, metrics, alerts, notifications), <see cref="ResumeState"/>, and
-/// <see cref="WorkflowPublisher"/> (the run's event stream, which the recorders follow); scheduling, leaf steps,
-/// state changes and hooks are the partial files of this class.
+/// One run of a workflow: wires its parts and orders the phases (check context, resume, steps, recovery, rollback and hooks,
+/// figures and the result). Each concern is a type of its own: <see cref="RunState"/> (results, failure, stop), <see cref="StepScheduler"/>
+/// (ready steps, groups), <see cref="StepRunner"/> (leaf steps, attempts, fan-out), <see cref="StepTransitions"/> (state changes on the
+/// event stream), <see cref="HookRunner"/>, <see cref="RecoveryRunner"/>, <see cref="Compensation"/> (rollback), <see cref="StepContext"/>
+/// (templates and outputs), <see cref="ApprovalGate"/>, <see cref="BreakerBoard"/>, <see cref="RunReporter"/> (figures, metrics, alerts,
+/// notifications), <see cref="ResumeState"/> and <see cref="WorkflowPublisher"/> (the run's event stream, which the recorders follow).
 /// </summary>
-internal sealed partial class WorkflowExecution
+internal sealed class WorkflowExecution
 {
     private readonly WorkflowRunRequest _request;
     private readonly WorkflowRunnerOptions _options;
     private readonly WorkflowDefinition _workflow;
     private readonly TimeProvider _time;
-    private readonly IStepExecutor _executor;
     private readonly WorkflowPublisher _publisher;
     private readonly ResourcePool _pool;
     private readonly StepContext _context;
     private readonly RunReporter _reporter;
-    private readonly ApprovalGate _approvals;
-    private readonly BreakerBoard _breakers;
     private readonly Compensation _compensation;
-    private readonly List<StepResult> _results = [];
-    private readonly List<string> _degradations = [];
-    private readonly List<Task> _background = [];
+    private readonly RunState _run = new();
+    private readonly StepTransitions _transitions;
+    private readonly HookRunner _hooks;
+    private readonly StepScheduler _scheduler;
+    private readonly RecoveryRunner _recovery;
     private readonly List<RuntimeStep> _roots;
-    private readonly ErrorStrategy _strategy;
-    private volatile bool _stop;
-    private string? _failure;
 
-    public WorkflowExecution(WorkflowRunRequest request, WorkflowRunnerOptions options, string runId, IStepExecutor executor, WorkflowPublisher publisher)
+    public WorkflowExecution(WorkflowRunRequest request, WorkflowRunnerOptions options, string runId, IStepExecutor executor, WorkflowPublisher publisher, ResumeState? resume = null)
     {
         _request = request;
         _options = options;
         _workflow = request.Workflow;
         _time = options.TimeProvider ?? TimeProvider.System;
-        _executor = executor;
         _publisher = publisher;
         RunId = runId;
-        IWorkflowStore? store = options.Store?.Workflows;
+        Resume = resume ?? new ResumeState();
         _context = new StepContext(_workflow, request.Parameters, runId, request.SecretValues);
         _reporter = new RunReporter(_workflow, runId, options, _context, _time);
-        _approvals = new ApprovalGate(runId, options, publisher, _reporter, _time, request.Actor ?? RunService.DefaultActor, request.Workflow.Approval?.DistinctApprover == true);
-        _breakers = new BreakerBoard(_workflow, store, _time);
-        _compensation = new Compensation(_workflow, runId, publisher, _reporter, _time, RunHooksAsync);
+        var approvals = new ApprovalGate(runId, options, publisher, _reporter, _time, request.Actor ?? RunService.DefaultActor, request.Workflow.Approval?.DistinctApprover == true);
+        var breakers = new BreakerBoard(_workflow, options.Store?.Workflows, _time);
         ResourceLimits? limits = _workflow.ResourceLimits;
         int? maxParallel = limits?.MaxParallel;
         if (options.MaxParallel is { } cap)
@@ -57,11 +51,20 @@ internal sealed partial class WorkflowExecution
         }
 
         _pool = new ResourcePool(maxParallel, limits?.CpuLimit, limits?.MemoryLimitBytes);
-        _strategy = options.ContinueOnError ? ErrorStrategy.ContinueOnError : _workflow.ErrorHandling?.Strategy ?? ErrorStrategy.FailFast;
+        ErrorStrategy strategy = options.ContinueOnError ? ErrorStrategy.ContinueOnError : _workflow.ErrorHandling?.Strategy ?? ErrorStrategy.FailFast;
+
+        // Hooks run as steps of the run through the scheduler, which runs leaf steps that run hooks: the scheduler is bound last.
+        StepScheduler? scheduler = null;
+        _hooks = new HookRunner(_workflow, _run, _reporter, (step, ct) => scheduler!.RunStepAsync(step, ct));
+        _compensation = new Compensation(_workflow, runId, publisher, _reporter, _time, _hooks.RunAsync);
+        _transitions = new StepTransitions(runId, _run, publisher, _context, _compensation, _reporter, Resume, _time);
+        var steps = new StepRunner(runId, _workflow, options, executor, publisher, _context, _transitions, _hooks, approvals, breakers, Resume, _time);
+        _scheduler = scheduler = new StepScheduler(_run, _pool, strategy, _transitions, _compensation, steps, Resume, _time);
+        _recovery = new RecoveryRunner(_workflow, options, _run, _context, _reporter, _hooks);
         _roots = [.. _workflow.Steps.Select(s => RuntimeStep.Build(s, s.Name, null, "main"))];
         foreach (RuntimeStep leaf in MainLeaves)
         {
-            leaf.Units = UnitsOf(leaf, options.Inventory);
+            leaf.Units = StepRunner.UnitsOf(leaf, options.Inventory);
         }
     }
 
@@ -70,12 +73,7 @@ internal sealed partial class WorkflowExecution
     /// after its path, a fan-out step one unit <c>PATH/TARGET</c> per selected target.
     /// </summary>
     public static IReadOnlyList<string> PlanUnits(WorkflowDefinition workflow, Inventory.Inventory? inventory) =>
-        [.. workflow.Steps.Select(s => RuntimeStep.Build(s, s.Name, null, "main")).SelectMany(r => r.Leaves()).SelectMany(l => UnitsOf(l, inventory))];
-
-    private static IReadOnlyList<string> UnitsOf(RuntimeStep leaf, Inventory.Inventory? inventory) =>
-        leaf.Step.Targets is { } selection && SelectTargets(selection, inventory).Targets is { } targets
-            ? [.. targets.Select(t => leaf.Path + "/" + t.Name)]
-            : [leaf.Path];
+        [.. workflow.Steps.Select(s => RuntimeStep.Build(s, s.Name, null, "main")).SelectMany(r => r.Leaves()).SelectMany(l => StepRunner.UnitsOf(l, inventory))];
 
     public string RunId { get; }
 
@@ -85,7 +83,7 @@ internal sealed partial class WorkflowExecution
     public IEnumerable<string> Units => MainLeaves.SelectMany(l => l.Units);
 
     /// <summary>On resume: the latest completed attempt of every unit that completed in earlier runs (not run again).</summary>
-    public ResumeState Resume { get; init; } = new();
+    public ResumeState Resume { get; }
 
     /// <summary>The run as a batch of units (every outcome published), once it finished: what the recorder completes with.</summary>
     public BatchResult? Batch { get; private set; }
@@ -122,21 +120,21 @@ internal sealed partial class WorkflowExecution
         bool rolledBack = false;
         try
         {
-            await RunListAsync(_roots, concurrent: false, limit: 1, ct).ConfigureAwait(false);
+            await _scheduler.RunListAsync(_roots, concurrent: false, limit: 1, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             cancelled = true;
-            _failure ??= overall.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            _run.Fail(overall.IsCancellationRequested && !cancellationToken.IsCancellationRequested
                 ? $"the workflow timed out after {Duration.Format(_options.Timeout!.Value)}"
-                : "cancelled";
+                : "cancelled");
         }
 
         bool failed = cancelled || _roots.Any(r => !r.Satisfied);
-        if (failed && _failure is null)
+        if (failed && _run.Failure is null)
         {
-            RuntimeStep? first = _roots.SelectMany(Flatten).FirstOrDefault(s => s.Children.Count == 0 && !s.Satisfied && s.State is StepState.Failed or StepState.TimedOut or StepState.ShortCircuited);
-            _failure = first is null ? "a step did not succeed" : $"step '{first.Path}' {first.State.ToWireName()}{(first.Result?.Error is { } e ? ": " + e : string.Empty)}";
+            RuntimeStep? first = _roots.SelectMany(r => r.SelfAndDescendants()).FirstOrDefault(s => s.Children.Count == 0 && !s.Satisfied && s.State is StepState.Failed or StepState.TimedOut or StepState.ShortCircuited);
+            _run.Fail(first is null ? "a step did not succeed" : $"step '{first.Path}' {first.State.ToWireName()}{(first.Result?.Error is { } e ? ": " + e : string.Empty)}");
         }
 
         // Hooks and rollback run even after cancellation (bounded by their own timeouts), but not after Ctrl-C.
@@ -145,15 +143,15 @@ internal sealed partial class WorkflowExecution
         {
             if (failed)
             {
-                await RecoverAsync(UnhandledFailures(), after).ConfigureAwait(false);
-                rolledBack = await _compensation.RollbackAsync(UnhandledFailures(), _failure, after).ConfigureAwait(false);
-                await RunHooksAsync(_workflow.OnFailure, "on_failure", after).ConfigureAwait(false);
-                await RunHooksAsync(_workflow.PostExecution?.Failure ?? [], "post_execution/failure", after).ConfigureAwait(false);
+                await _recovery.RecoverAsync(UnhandledFailures(), after).ConfigureAwait(false);
+                rolledBack = await _compensation.RollbackAsync(UnhandledFailures(), _run.Failure, after).ConfigureAwait(false);
+                await _hooks.RunAsync(_workflow.OnFailure, "on_failure", after).ConfigureAwait(false);
+                await _hooks.RunAsync(_workflow.PostExecution?.Failure ?? [], "post_execution/failure", after).ConfigureAwait(false);
             }
             else
             {
-                await RunHooksAsync(_workflow.OnSuccess, "on_success", after).ConfigureAwait(false);
-                await RunHooksAsync(_workflow.PostExecution?.Success ?? [], "post_execution/success", after).ConfigureAwait(false);
+                await _hooks.RunAsync(_workflow.OnSuccess, "on_success", after).ConfigureAwait(false);
+                await _hooks.RunAsync(_workflow.PostExecution?.Success ?? [], "post_execution/success", after).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -162,46 +160,32 @@ internal sealed partial class WorkflowExecution
         }
 
         RunStatus status = cancellationToken.IsCancellationRequested ? RunStatus.Cancelled : failed ? RunStatus.Failed : RunStatus.Succeeded;
-        return await FinishAsync(status, failed ? _failure : null, startedAt, start, rolledBack).ConfigureAwait(false);
+        return await FinishAsync(status, failed ? _run.Failure : null, startedAt, start, rolledBack).ConfigureAwait(false);
     }
 
     private async Task<WorkflowRunResult> FinishAsync(RunStatus status, string? error, DateTimeOffset startedAt, long start, bool rolledBack)
     {
         TimeSpan duration = _time.GetElapsedTime(start);
-        Task[] background;
-        lock (_background)
-        {
-            background = [.. _background];
-        }
-
-        await Task.WhenAll(background).ConfigureAwait(false);
+        await _run.WhenBackgroundDoneAsync().ConfigureAwait(false);
         foreach (RuntimeStep leaf in MainLeaves.Where(l => !l.State.IsFinal()))
         {
             // A step that was running (or waiting for its approval) when the run stopped is cancelled; one that never
             // started is not-run — never failed (StepCounts).
             bool started = leaf.State is StepState.Running or StepState.AwaitingApproval;
             StepState state = started ? StepState.Cancelled : StepState.NotRun;
-            await Complete(leaf, state, new StepResult { Path = leaf.Path, State = state, SkipReason = "the run ended first" }, CancellationToken.None).ConfigureAwait(false);
+            await _transitions.CompleteAsync(leaf, state, new StepResult { Path = leaf.Path, State = state, SkipReason = "the run ended first" }, CancellationToken.None).ConfigureAwait(false);
         }
 
         List<RuntimeStep> leaves = [.. MainLeaves];
-        int degradations;
-        lock (_degradations)
-        {
-            degradations = _degradations.Count;
-        }
+        int degradations = _run.Degradations.Count;
 
         StepCounts counts = StepCounts.Of(leaves.Select(l => l.State));
         Dictionary<string, object?> figures = RunReporter.Figures(leaves, counts, degradations, duration, status, rolledBack);
-        List<RuntimeStep> healthSteps = [.. leaves.Where(IsHealthStep)];
+        List<RuntimeStep> healthSteps = [.. leaves.Where(RecoveryRunner.IsHealthStep)];
         figures["rollback_count"] = rolledBack ? 1L : 0L;
         figures["health_checks_passed"] = (long)healthSteps.Count(l => l.State == StepState.Succeeded);
         figures["health_checks_failed"] = (long)healthSteps.Count(l => l.State is StepState.Failed or StepState.TimedOut or StepState.ShortCircuited);
-        List<string> recoveries;
-        lock (_recoveries)
-        {
-            recoveries = [.. _recoveries];
-        }
+        IReadOnlyList<string> recoveries = _run.Recoveries;
 
         figures["recoveries"] = (long)recoveries.Count;
         string? health = null;
@@ -237,11 +221,7 @@ internal sealed partial class WorkflowExecution
         };
         _publisher.Publish(new Events.RunFinished { RunId = RunId, Timestamp = Batch.EndedAt, Result = Batch });
 
-        List<StepResult> results;
-        lock (_results)
-        {
-            results = [.. _results];
-        }
+        IReadOnlyList<StepResult> results = _run.Results;
 
         if (_workflow.Monitoring?.LogAggregation == true)
         {
@@ -257,7 +237,7 @@ internal sealed partial class WorkflowExecution
             Outputs = _context.Outputs.ToDictionary(k => k.Key, k => _context.MaskValue(k.Value), StringComparer.Ordinal),
             Error = masked,
             RolledBack = rolledBack,
-            Degradations = [.. _degradations],
+            Degradations = _run.Degradations,
             Recoveries = recoveries,
             Health = health,
             Alerts = alerts,
@@ -268,13 +248,6 @@ internal sealed partial class WorkflowExecution
         };
     }
 
-    private List<RuntimeStep> UnhandledFailures()
-    {
-        lock (_results)
-        {
-            return [.. _roots.SelectMany(Flatten).Where(s => s.Children.Count == 0 && s.State is StepState.Failed or StepState.TimedOut or StepState.ShortCircuited or StepState.Cancelled && !s.FailureHandled)];
-        }
-    }
-
-    private static IEnumerable<RuntimeStep> Flatten(RuntimeStep step) => step.Children.SelectMany(Flatten).Prepend(step);
+    private List<RuntimeStep> UnhandledFailures() => _run.Read<List<RuntimeStep>>(() =>
+        [.. _roots.SelectMany(r => r.SelfAndDescendants()).Where(s => s.Children.Count == 0 && s.State is StepState.Failed or StepState.TimedOut or StepState.ShortCircuited or StepState.Cancelled && !s.FailureHandled)]);
 }

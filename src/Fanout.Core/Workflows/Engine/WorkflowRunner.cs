@@ -183,10 +183,8 @@ public sealed class WorkflowRunner
                 tracker.OnEvent(state.OnEvent);
             }
 
-            var execution = new WorkflowExecution(request, _options, runId, executor, new WorkflowPublisher(runId, tracker, recorder, state, time, request.SecretValues))
-            {
-                Resume = new ResumeState { CompletedUnits = completed },
-            };
+            var execution = new WorkflowExecution(request, _options, runId, executor, new WorkflowPublisher(runId, tracker, recorder, state, time, request.SecretValues),
+                new ResumeState { CompletedUnits = completed });
             WorkflowRunResult result;
             try
             {

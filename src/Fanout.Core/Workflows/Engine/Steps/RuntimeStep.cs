@@ -55,4 +55,21 @@ internal sealed class RuntimeStep
     }
 
     public IEnumerable<RuntimeStep> Leaves() => Children.Count == 0 && !Step.IsGroup ? [this] : Children.SelectMany(c => c.Leaves());
+
+    /// <summary>This step and every step below it, parents first.</summary>
+    public IEnumerable<RuntimeStep> SelfAndDescendants() => Children.SelectMany(c => c.SelfAndDescendants()).Prepend(this);
+
+    /// <summary>Whether this step is inside <paramref name="group"/> (at any depth).</summary>
+    public bool IsWithin(RuntimeStep group)
+    {
+        for (RuntimeStep? p = Parent; p is not null; p = p.Parent)
+        {
+            if (p == group)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -4,17 +4,15 @@ using Fanout.Workflows.Model;
 namespace Fanout.Workflows.Engine;
 
 /// <summary>
-/// Recovery (<c>recovery:</c>): when the run failed, each enabled strategy whose condition holds runs its actions in
+/// Recovery (<c>recovery:</c>) of one run: when the run failed, each enabled strategy whose condition holds runs its actions in
 /// order — after the failing step's own hooks (they ran when it failed), before the workflow rollback. Each firing is
 /// recorded on the run (annotation <c>recovery</c>); an action defined nowhere is a named degradation.
 /// </summary>
-internal sealed partial class WorkflowExecution
+internal sealed class RecoveryRunner(WorkflowDefinition workflow, WorkflowRunnerOptions options, RunState run, StepContext context, RunReporter reporter, HookRunner hooks)
 {
-    private readonly List<string> _recoveries = [];
-
-    private async Task RecoverAsync(IReadOnlyList<RuntimeStep> failed, CancellationToken ct)
+    public async Task RecoverAsync(IReadOnlyList<RuntimeStep> failed, CancellationToken ct)
     {
-        if (_workflow.Recovery is not { Enabled: true } recovery)
+        if (workflow.Recovery is not { Enabled: true } recovery)
         {
             return;
         }
@@ -27,43 +25,33 @@ internal sealed partial class WorkflowExecution
                 continue;
             }
 
-            await _reporter.AnnotateAsync("recovery", "warning", $"recovery strategy '{strategy.Name}' fired: {why}", ct).ConfigureAwait(false);
+            await reporter.AnnotateAsync("recovery", "warning", $"recovery strategy '{strategy.Name}' fired: {why}", ct).ConfigureAwait(false);
             var done = new List<string>();
             foreach (NamedReference action in strategy.Actions)
             {
-                WorkflowStep? step = _workflow.Actions.FirstOrDefault(a => a.Name == action.Name);
-                if (step is null && _options.Config?.Actions.TryGetValue(action.Name, out string? command) == true)
+                WorkflowStep? step = workflow.Actions.FirstOrDefault(a => a.Name == action.Name);
+                if (step is null && options.Config?.Actions.TryGetValue(action.Name, out string? command) == true)
                 {
                     step = new WorkflowStep { Name = action.Name, Command = new TemplateText(command, TemplateOrigin.None) };
                 }
 
                 if (step is null)
                 {
-                    lock (_degradations)
-                    {
-                        _degradations.Add(action.Name);
-                    }
+                    run.Degrade(action.Name);
 
-                    await _reporter.AnnotateAsync("degradation", "warning", $"recovery strategy '{strategy.Name}': action '{action.Name}' is not defined; degraded to '{action.Name}'", ct).ConfigureAwait(false);
+                    await reporter.AnnotateAsync("degradation", "warning", $"recovery strategy '{strategy.Name}': action '{action.Name}' is not defined; degraded to '{action.Name}'", ct).ConfigureAwait(false);
                     done.Add(action.Name + " undefined");
                     continue;
                 }
 
                 string path = $"recovery/{strategy.Name}";
-                await RunHooksAsync([step], path, ct).ConfigureAwait(false);
-                StepResult? result;
-                lock (_results)
-                {
-                    result = _results.LastOrDefault(r => r.Path == path + "/" + step.Name);
-                }
+                await hooks.RunAsync([step], path, ct).ConfigureAwait(false);
+                StepResult? result = run.Results.LastOrDefault(r => r.Path == path + "/" + step.Name);
 
                 done.Add($"{action.Name} {(result?.State == StepState.Succeeded ? "ok" : "failed")}");
             }
 
-            lock (_recoveries)
-            {
-                _recoveries.Add($"{strategy.Name} ({why}): {string.Join(", ", done)}");
-            }
+            run.Recovered($"{strategy.Name} ({why}): {string.Join(", ", done)}");
         }
     }
 
@@ -74,14 +62,14 @@ internal sealed partial class WorkflowExecution
         switch (condition)
         {
             case "any":
-                return failed.Count > 0 ? $"any (step '{failed[0].Path}' {failed[0].State.ToWireName()})" : $"any ({_failure ?? "the run failed"})";
+                return failed.Count > 0 ? $"any (step '{failed[0].Path}' {failed[0].State.ToWireName()})" : $"any ({run.Failure ?? "the run failed"})";
             case "deployment_timeout":
                 return failed.FirstOrDefault(s => s.State == StepState.TimedOut) is { } t ? $"deployment_timeout (step '{t.Path}' timed out)" : null;
             case "health_check_failed":
                 return failed.FirstOrDefault(IsHealthStep) is { } h ? $"health_check_failed (step '{h.Path}' {h.State.ToWireName()})" : null;
         }
 
-        if (_workflow.Conditions.FirstOrDefault(c => c.Name == condition) is not { } named)
+        if (workflow.Conditions.FirstOrDefault(c => c.Name == condition) is not { } named)
         {
             return null; // validate warned: it can never hold
         }
@@ -89,7 +77,7 @@ internal sealed partial class WorkflowExecution
         IEnumerable<RuntimeStep?> candidates = failed.Count > 0 ? failed.Select(f => (RuntimeStep?)f) : new RuntimeStep?[] { null };
         foreach (RuntimeStep? step in candidates)
         {
-            (bool? value, string? _) = _context.EvaluateCondition(named.Expression, new Dictionary<string, object?> { ["failed_step"] = StepContext.FailedStep(step) });
+            (bool? value, string? _) = context.EvaluateCondition(named.Expression, new Dictionary<string, object?> { ["failed_step"] = StepContext.FailedStep(step) });
             if (value == true)
             {
                 return step is null ? condition : $"{condition} (step '{step.Path}' {step.State.ToWireName()})";

@@ -7,21 +7,26 @@ using Fanout.Workflows.Model;
 
 namespace Fanout.Workflows.Engine;
 
-/// <summary>Leaf steps (SPEC W10, W11): breaker, approval, attempts with retries, fan-out over targets (resume skips the targets that completed).</summary>
-internal sealed partial class WorkflowExecution
+/// <summary>
+/// Leaf steps (SPEC W10, W11) of one run: breaker, approval, attempts with retries, fan-out over targets through the step executor
+/// (resume skips the targets that completed), then the step's hooks.
+/// </summary>
+internal sealed class StepRunner(string runId, WorkflowDefinition workflow, WorkflowRunnerOptions options, IStepExecutor executor, WorkflowPublisher publisher,
+    StepContext context, StepTransitions transitions, HookRunner hooks, ApprovalGate approvals, BreakerBoard breakers, ResumeState resume, TimeProvider time)
 {
-    private async Task RunLeafAsync(RuntimeStep node, CancellationToken ct)
+    /// <summary>Runs a leaf step: restored or refused on resume, its condition, breaker and approval, its attempts, then its hooks.</summary>
+    public async Task RunLeafAsync(RuntimeStep node, CancellationToken ct)
     {
         WorkflowStep step = node.Step;
-        if (node.Kind == "main" && Resume.Done(node.Path) is { } record)
+        if (node.Kind == "main" && resume.Done(node.Path) is { } record)
         {
-            Restore(node, record);
+            transitions.Restore(node, record);
             return;
         }
 
-        if (node.Kind == "main" && Resume.IsRefused(node.Path))
+        if (node.Kind == "main" && resume.IsRefused(node.Path))
         {
-            await Complete(node, StepState.Failed, new StepResult
+            await transitions.CompleteAsync(node, StepState.Failed, new StepResult
             {
                 Path = node.Path,
                 State = StepState.Failed,
@@ -30,78 +35,78 @@ internal sealed partial class WorkflowExecution
             return;
         }
 
-        if (await SkipByConditionAsync(node, ct).ConfigureAwait(false))
+        if (await transitions.SkipByConditionAsync(node, ct).ConfigureAwait(false))
         {
             return;
         }
 
-        DateTimeOffset started = _time.GetUtcNow();
-        long start = _time.GetTimestamp();
-        CircuitBreakerGate? gate = step.CircuitBreaker is { } cb ? await _breakers.GetAsync(cb.Name, ct).ConfigureAwait(false) : null;
+        DateTimeOffset started = time.GetUtcNow();
+        long start = time.GetTimestamp();
+        CircuitBreakerGate? gate = step.CircuitBreaker is { } cb ? await breakers.GetAsync(cb.Name, ct).ConfigureAwait(false) : null;
         if (gate is not null && !await gate.TryEnterAsync(ct).ConfigureAwait(false))
         {
             var shortCircuited = new StepResult { Path = node.Path, State = StepState.ShortCircuited, SkipReason = $"circuit breaker '{gate.Name}' is open", StartedAt = started };
             node.FailureHandled = step.ContinueOnError == true;
-            await Complete(node, StepState.ShortCircuited, shortCircuited, ct).ConfigureAwait(false);
-            bool recovered = await FallbackAsync(node, gate, ct).ConfigureAwait(false);
+            await transitions.CompleteAsync(node, StepState.ShortCircuited, shortCircuited, ct).ConfigureAwait(false);
+            bool recovered = await hooks.FallbackAsync(node, gate, ct).ConfigureAwait(false);
             node.FailureHandled |= recovered;
             return;
         }
 
         if (step.ManualApproval)
         {
-            (bool approved, string detail) = await _approvals.ApproveAsync(node, ct).ConfigureAwait(false);
+            (bool approved, string detail) = await approvals.ApproveAsync(node, ct).ConfigureAwait(false);
             if (!approved)
             {
-                await Complete(node, StepState.Failed, new StepResult { Path = node.Path, State = StepState.Failed, Error = detail, StartedAt = started, Duration = _time.GetElapsedTime(start) }, ct).ConfigureAwait(false);
-                await RunHooksAsync(step.OnFailure, node.Path + "/on_failure", ct).ConfigureAwait(false);
+                await transitions.CompleteAsync(node, StepState.Failed, new StepResult { Path = node.Path, State = StepState.Failed, Error = detail, StartedAt = started, Duration = time.GetElapsedTime(start) }, ct).ConfigureAwait(false);
+                await hooks.RunAsync(step.OnFailure, node.Path + "/on_failure", ct).ConfigureAwait(false);
                 node.FailureHandled = step.ContinueOnError == true;
                 return;
             }
 
             if (step.Command is null && step.Script is null)
             {
-                await Succeed(node, new StepResult { Path = node.Path, State = StepState.Succeeded, StartedAt = started, Duration = _time.GetElapsedTime(start), Output = detail }, ct).ConfigureAwait(false);
+                await transitions.SucceedAsync(node, new StepResult { Path = node.Path, State = StepState.Succeeded, StartedAt = started, Duration = time.GetElapsedTime(start), Output = detail }, ct).ConfigureAwait(false);
                 return;
             }
         }
 
-        await MarkRunningAsync(node, started, ct).ConfigureAwait(false);
+        await transitions.MarkRunningAsync(node, started, ct).ConfigureAwait(false);
         StepResult result = await RunAttemptsAsync(node, started, start, ct).ConfigureAwait(false);
         if (gate is not null && result.State is not StepState.Cancelled)
         {
             if (await gate.RecordAsync(result.State == StepState.Succeeded, ct).ConfigureAwait(false))
             {
-                _publisher.Publish(new BreakerOpened { RunId = RunId, Timestamp = _time.GetUtcNow(), Name = gate.Name, Path = node.Path, Failures = gate.Failures });
+                publisher.Publish(new BreakerOpened { RunId = runId, Timestamp = time.GetUtcNow(), Name = gate.Name, Path = node.Path, Failures = gate.Failures });
             }
         }
 
         if (result.State == StepState.Succeeded)
         {
-            await Succeed(node, result, ct).ConfigureAwait(false);
-            await RunHooksAsync(step.OnSuccess, node.Path + "/on_success", ct).ConfigureAwait(false);
+            await transitions.SucceedAsync(node, result, ct).ConfigureAwait(false);
+            await hooks.RunAsync(step.OnSuccess, node.Path + "/on_success", ct).ConfigureAwait(false);
             return;
         }
 
         node.FailureHandled = step.ContinueOnError == true;
-        await Complete(node, result.State, result with { FailureHandled = node.FailureHandled }, ct).ConfigureAwait(false);
+        await transitions.CompleteAsync(node, result.State, result with { FailureHandled = node.FailureHandled }, ct).ConfigureAwait(false);
         if (result.State == StepState.Cancelled)
         {
             ct.ThrowIfCancellationRequested();
         }
 
-        await RunHooksAsync(step.OnFailure, node.Path + "/on_failure", ct).ConfigureAwait(false);
+        await hooks.RunAsync(step.OnFailure, node.Path + "/on_failure", ct).ConfigureAwait(false);
         if (step.FallbackSteps.Count > 0 || gate is not null)
         {
-            node.FailureHandled |= await FallbackAsync(node, gate, ct).ConfigureAwait(false);
+            node.FailureHandled |= await hooks.FallbackAsync(node, gate, ct).ConfigureAwait(false);
         }
     }
 
     private async Task<StepResult> RunAttemptsAsync(RuntimeStep node, DateTimeOffset started, long start, CancellationToken ct)
     {
         WorkflowStep step = node.Step;
-        ErrorHandling? defaults = _workflow.ErrorHandling;
-        int attempts = step.Retry?.Attempts ?? (_workflow.ErrorHandling?.Strategy == ErrorStrategy.Retry ? defaults!.MaxRetries + 1 : 1);
+        ErrorHandling? defaults = workflow.ErrorHandling;
+        int attempts = step.Retry?.Attempts ?? (workflow.ErrorHandling?.Strategy == ErrorStrategy.Retry ? defaults!.MaxRetries + 1 : 1);
         attempts = Math.Max(1, attempts);
         bool main = node.Kind == "main";
         IReadOnlyList<Target>? targets = null;
@@ -116,10 +121,10 @@ internal sealed partial class WorkflowExecution
             }
 
             all = targets;
-            if (main && Resume.CompletedUnits.Count > 0)
+            if (main && resume.CompletedUnits.Count > 0)
             {
                 // Resume: targets that completed before the run stopped are not run again (as exec resume does).
-                earlier.AddRange(targets.Where(t => Resume.IsCompleted(node.Path + "/" + t.Name)).Select(t => Earlier(t.Name, Resume.CompletedUnits[node.Path + "/" + t.Name])));
+                earlier.AddRange(targets.Where(t => resume.IsCompleted(node.Path + "/" + t.Name)).Select(t => Earlier(t.Name, resume.CompletedUnits[node.Path + "/" + t.Name])));
                 var done = earlier.Select(o => o.Target).ToHashSet(StringComparer.Ordinal);
                 targets = [.. targets.Where(t => !done.Contains(t.Name))];
             }
@@ -144,32 +149,32 @@ internal sealed partial class WorkflowExecution
                     TimeSpan delay = step.Retry is { } r
                         ? RetryDelay.Compute(r.Delay, r.Backoff, attempt - 1, r.MaxDelay, r.Jitter, Random.Shared)
                         : defaults?.RetryDelay ?? TimeSpan.Zero;
-                    _publisher.Publish(new StepStarted { RunId = RunId, Timestamp = _time.GetUtcNow(), Path = node.Path, Attempt = attempt, Targets = all?.Count ?? 0, Message = $"retry {attempt}/{attempts} in {Duration.Format(delay)}" });
-                    await RunHooksAsync(step.OnRetry, node.Path + "/on_retry", ct).ConfigureAwait(false);
+                    publisher.Publish(new StepStarted { RunId = runId, Timestamp = time.GetUtcNow(), Path = node.Path, Attempt = attempt, Targets = all?.Count ?? 0, Message = $"retry {attempt}/{attempts} in {Duration.Format(delay)}" });
+                    await hooks.RunAsync(step.OnRetry, node.Path + "/on_retry", ct).ConfigureAwait(false);
                     if (delay > TimeSpan.Zero)
                     {
-                        await Task.Delay(delay, _time, ct).ConfigureAwait(false);
+                        await Task.Delay(delay, time, ct).ConfigureAwait(false);
                     }
                 }
 
-                (StepInvocation? invocation, string? renderError) = _context.Render(node, targets);
+                (StepInvocation? invocation, string? renderError) = context.Render(node, targets);
                 if (invocation is null)
                 {
-                    return new StepResult { Path = node.Path, State = StepState.Failed, Attempts = attempt, Error = renderError, StartedAt = started, Duration = _time.GetElapsedTime(start) };
+                    return new StepResult { Path = node.Path, State = StepState.Failed, Attempts = attempt, Error = renderError, StartedAt = started, Duration = time.GetElapsedTime(start) };
                 }
 
-                events = main ? new StepTargetEvents(_publisher, node.Path, fanOut: step.Targets is not null, attempt, holdFailures: attempt < attempts, _time) : null;
+                events = main ? new StepTargetEvents(publisher, node.Path, fanOut: step.Targets is not null, attempt, holdFailures: attempt < attempts, time) : null;
                 invocation = invocation with { Progress = events?.Tracker, Wrap = events is null ? null : events.Wrap };
-                last = targets is { Count: 0 } ? new StepExecution { State = StepState.Succeeded } : await _executor.ExecuteAsync(invocation, ct).ConfigureAwait(false);
+                last = targets is { Count: 0 } ? new StepExecution { State = StepState.Succeeded } : await executor.ExecuteAsync(invocation, ct).ConfigureAwait(false);
                 if (earlier.Count > 0)
                 {
                     // Judge the step on all its targets: those of earlier runs and those run now.
                     last = TransportStepExecutor.Summarize(invocation with { Targets = all }, new BatchResult
                     {
-                        RunId = RunId,
+                        RunId = runId,
                         Operation = node.Path,
                         StartedAt = started,
-                        EndedAt = _time.GetUtcNow(),
+                        EndedAt = time.GetUtcNow(),
                         Outcomes = [.. earlier, .. last.Outcomes],
                         Cancelled = last.State == StepState.Cancelled,
                     });
@@ -208,10 +213,10 @@ internal sealed partial class WorkflowExecution
             ct.ThrowIfCancellationRequested();
         }
 
-        string output = step.Targets is null ? last.Stdout.Trim() : _context.Mask(Expressions.TemplateValues.ToJson(perTarget.ToDictionary(k => k.Key, k => (object?)k.Value)));
+        string output = step.Targets is null ? last.Stdout.Trim() : context.Mask(Expressions.TemplateValues.ToJson(perTarget.ToDictionary(k => k.Key, k => (object?)k.Value)));
         if (step.CaptureOutput is { } name && last.State == StepState.Succeeded)
         {
-            _context.Outputs[name] = step.Targets is null ? last.Stdout.Trim() : perTarget.ToDictionary(k => k.Key, k => (object?)k.Value, StringComparer.Ordinal);
+            context.Outputs[name] = step.Targets is null ? last.Stdout.Trim() : perTarget.ToDictionary(k => k.Key, k => (object?)k.Value, StringComparer.Ordinal);
         }
 
         return new StepResult
@@ -220,13 +225,13 @@ internal sealed partial class WorkflowExecution
             State = last.State,
             Attempts = attempt,
             ExitCode = last.ExitCode,
-            Output = _context.Mask(output),
-            TargetOutputs = perTarget.ToDictionary(k => k.Key, k => _context.Mask(k.Value), StringComparer.Ordinal),
+            Output = context.Mask(output),
+            TargetOutputs = perTarget.ToDictionary(k => k.Key, k => context.Mask(k.Value), StringComparer.Ordinal),
             Targets = all?.Count ?? 0,
             FailedTargets = all is null ? [] : [.. last.Outcomes.Where(o => o.State is not (TargetState.Succeeded or TargetState.Skipped)).Select(o => o.Target)],
-            Error = _context.MaskOrNull(last.State == StepState.TimedOut && step.Timeout is { } t && last.Error is null ? $"timed out after {Duration.Format(t)}" : last.Error),
+            Error = context.MaskOrNull(last.State == StepState.TimedOut && step.Timeout is { } t && last.Error is null ? $"timed out after {Duration.Format(t)}" : last.Error),
             StartedAt = started,
-            Duration = _time.GetElapsedTime(start),
+            Duration = time.GetElapsedTime(start),
         };
     }
 
@@ -243,7 +248,13 @@ internal sealed partial class WorkflowExecution
         Error = record.Error,
     };
 
-    private (IReadOnlyList<Target>? Targets, string? Error) SelectTargets(StepTargets selection) => SelectTargets(selection, _options.Inventory);
+    private (IReadOnlyList<Target>? Targets, string? Error) SelectTargets(StepTargets selection) => SelectTargets(selection, options.Inventory);
+
+    /// <summary>The units a main leaf is recorded as: the step itself, or <c>PATH/TARGET</c> per target of a fan-out step.</summary>
+    public static IReadOnlyList<string> UnitsOf(RuntimeStep leaf, Inventory.Inventory? inventory) =>
+        leaf.Step.Targets is { } selection && SelectTargets(selection, inventory).Targets is { } targets
+            ? [.. targets.Select(t => leaf.Path + "/" + t.Name)]
+            : [leaf.Path];
 
     private static (IReadOnlyList<Target>? Targets, string? Error) SelectTargets(StepTargets selection, Inventory.Inventory? inventory)
     {
