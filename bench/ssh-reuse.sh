@@ -22,11 +22,11 @@ for run in $(seq "$RUNS"); do
   dotnet "$here/Fanout.Benchmarks/bin/Release/net10.0/Fanout.Benchmarks.dll" ssh-reuse "$inv/inv.ini" "$FANOUT_KNOWN_HOSTS" "$PARALLEL" | sed "s/^/fanout run $run: /" | tee -a "$results"
   ctl=$work/ctl$run; mkdir -p "$ctl"
   t0=$(date +%s.%N)
-  echo "$hosts" | xargs -P "$PARALLEL" -I{} ssh -F "$FANOUT_SSH_CONFIG" -o ControlMaster=yes -o "ControlPath=$ctl/%h" -o ControlPersist=120 {} true
+  echo "$hosts" | xargs -P "$PARALLEL" -I{} ssh -F "$FANOUT_SSH_CONFIG" -o ControlMaster=yes -o "ControlPath=$ctl/%n" -o ControlPersist=120 {} true
   t1=$(date +%s.%N)
-  echo "$hosts" | xargs -P "$PARALLEL" -I{} ssh -F "$FANOUT_SSH_CONFIG" -o ControlMaster=no -o "ControlPath=$ctl/%h" {} true
+  echo "$hosts" | xargs -P "$PARALLEL" -I{} ssh -F "$FANOUT_SSH_CONFIG" -o ControlMaster=no -o "ControlPath=$ctl/%n" {} true
   t2=$(date +%s.%N)
-  echo "$hosts" | xargs -P "$PARALLEL" -I{} ssh -F "$FANOUT_SSH_CONFIG" -o "ControlPath=$ctl/%h" -O exit {} 2>/dev/null || true
+  echo "$hosts" | xargs -P "$PARALLEL" -I{} ssh -F "$FANOUT_SSH_CONFIG" -o "ControlPath=$ctl/%n" -O exit {} 2>/dev/null || true
   python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); print(f'openssh run $run: first (connect + true) {b-a:.3f} s; second through the master {c-b:.3f} s = {(c-b)/(b-a):.1%} of the first')" "$t0" "$t1" "$t2" | tee -a "$results"
 done
 echo "load after: $(uptime)" | tee -a "$results"
