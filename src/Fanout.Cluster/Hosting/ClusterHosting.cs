@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime;
 
 namespace Fanout.Cluster.Hosting;
 
@@ -51,6 +52,11 @@ internal static class ClusterHosting
             {
                 o.NumMissedProbesLimit = 3;
                 o.ProbeTimeout = settings.FailureDetection / 3;
+
+                // Orleans adapts each probe's timeout to the response times it sees, down to half of ProbeTimeout by
+                // default: after a quiet spell a CPU-starved but healthy silo then misses probes and is falsely declared dead
+                // (seen at 4 s on a loaded 2-core machine). The floor is the configured timeout, never less.
+                o.MinProbeTimeout = o.ProbeTimeout;
                 o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(Math.Max(5, settings.FailureDetection.TotalSeconds));
                 o.TableRefreshTimeout = TimeSpan.FromSeconds(Math.Min(10, Math.Max(1, settings.FailureDetection.TotalSeconds / 5)));
                 o.DeathVoteExpirationTimeout = settings.FailureDetection * 2;
@@ -59,6 +65,7 @@ internal static class ClusterHosting
             // A target may run for hours: the call's lifetime is bounded by the run's timeout and cancellation, not by Orleans.
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromDays(7));
             silo.Services.AddPlacementDirector<WorkerPlacementStrategy, WorkerPlacementDirector>();
+            silo.Services.AddSingleton<IFatalErrorHandler, WorkerFatalErrorHandler>();
         });
         builder.Services.AddHostedService<MemberReporter>();
         return builder;

@@ -9,8 +9,19 @@ namespace Fanout.Cluster.Workers;
 /// chooses the worker, Orleans only carries the call there. A key naming a silo that is not alive fails the call with
 /// <see cref="SiloUnavailableException"/>, which the coordinator treats as a lost worker.
 /// </summary>
+/// <remarks>
+/// The worker grain is kept out of Orleans' grain directory (as stateless workers are): its place is its key, so there is
+/// nothing to look up, and a directory registration is harmful here. With one, when the silo that owned the registration's
+/// directory partition died, Orleans deactivated the surviving worker's grain ("directory failure"); a deactivating grain
+/// waits for its running calls — targets that may run for minutes — and queues new ones, so the targets re-issued from the
+/// dead worker waited until the survivor's running targets ended (the ~60 s recovery of bench/cluster.sh, issue 15).
+/// </remarks>
 [GenerateSerializer, Immutable, SuppressReferenceTracking]
-internal sealed class WorkerPlacementStrategy : PlacementStrategy;
+internal sealed class WorkerPlacementStrategy : PlacementStrategy
+{
+    /// <summary>Not registered in the grain directory: see the remarks of the class.</summary>
+    public override bool IsUsingGrainDirectory => false;
+}
 
 /// <summary>Marks a grain class as placed by <see cref="WorkerPlacementDirector"/>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]

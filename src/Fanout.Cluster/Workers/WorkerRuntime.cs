@@ -23,6 +23,7 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
     private static readonly TimeSpan CacheIdle = TimeSpan.FromMinutes(10);
     private readonly SemaphoreSlim _slots = new(settings.MaxTargets, settings.MaxTargets);
     private readonly ConcurrentDictionary<string, ResolvedRun> _runs = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _abort = new();
     private int _running;
     private long _completed;
 
@@ -37,7 +38,7 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
         // The silo stopping — SIGTERM, or Orleans telling a silo voted dead to stop — stops every target it runs
         // (their process groups are killed), so nothing keeps running that the coordinator re-issues elsewhere.
         // The coordinator is told the worker is gone (not that the target failed), so it runs the target on another worker.
-        using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping, _abort.Token);
         try
         {
             await _slots.WaitAsync(both.Token).ConfigureAwait(false);
@@ -118,7 +119,26 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
             StderrBytes = outcome.Stderr.TotalBytes,
         };
 
-    private bool Stopping(CancellationToken call) => lifetime.ApplicationStopping.IsCancellationRequested && !call.IsCancellationRequested;
+    /// <summary>
+    /// Stops every target this silo runs now — their process groups are killed as on cancellation — and waits at most
+    /// <paramref name="wait"/> for them to end. Called when Orleans tells this silo it was declared dead, just before the
+    /// process ends: the coordinator re-issues those targets elsewhere, so none may keep running here.
+    /// </summary>
+    /// <returns>Whether every target ended in time.</returns>
+    public bool AbortAll(TimeSpan wait)
+    {
+        _abort.Cancel();
+        long deadline = Environment.TickCount64 + (long)wait.TotalMilliseconds;
+        while (Running > 0 && Environment.TickCount64 < deadline)
+        {
+            Thread.Sleep(20);
+        }
+
+        return Running == 0;
+    }
+
+    private bool Stopping(CancellationToken call) =>
+        (lifetime.ApplicationStopping.IsCancellationRequested || _abort.IsCancellationRequested) && !call.IsCancellationRequested;
 
     private TargetReport Report(TargetLease lease, TargetState state, int? exitCode, string error) => new()
     {
