@@ -37,6 +37,9 @@ public sealed class AuthTests : IAsyncLifetime
         ["POST /api/schedules/{name}/run"] = ApiRole.Admin,
         ["GET /api/workflows/"] = ApiRole.Viewer,
         ["POST /api/workflows/validate"] = ApiRole.Viewer,
+        ["GET /api/workflows/{file}"] = ApiRole.Viewer,
+        ["GET /api/workflows/{file}/graph"] = ApiRole.Viewer,
+        ["GET /api/runs/{id}/graph"] = ApiRole.Viewer,
         ["POST /api/workflows/run"] = ApiRole.Operator,
         ["POST /api/workflows/plan"] = ApiRole.Viewer,
         ["POST /api/runs/{id}/steps/{step}/approve"] = ApiRole.Operator,
@@ -79,6 +82,7 @@ public sealed class AuthTests : IAsyncLifetime
         ["POST /session"] = null,
         ["POST /signout"] = ApiRole.Viewer,
         ["GET /ui/assets/{name}"] = null,
+        ["GET /ui/workflows/{file}/parameters"] = ApiRole.Viewer,
     };
 
     /// <summary>Web UI pages: an anonymous request is redirected to the sign-in page instead of getting 401.</summary>

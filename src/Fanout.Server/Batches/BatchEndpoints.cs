@@ -125,7 +125,7 @@ internal static class BatchEndpoints
             return Problems.Validation("action.type", "a workflow batch selects its targets in the workflow's steps (targets:): leave targetNodeIds, targetGroupIds, selector and options out");
         }
 
-        WorkflowPreparation prepared = workflows.Prepare(action.Value, action.Parameters, environment: null, field: "action.value");
+        WorkflowPreparation prepared = workflows.Prepare(action.Value, action.Parameters, environment: null, field: "action.value", parametersField: "action.parameters");
         if (prepared.Workflow is null)
         {
             return WorkflowRunEndpoints.Invalid(prepared);

@@ -39,6 +39,19 @@ internal static class UiEndpoints
         app.MapPost("/session", SignInAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/signout", SignOutAsync).WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer)).ExcludeFromDescription();
         app.MapGet("/ui/assets/{name}", Asset).AllowAnonymous().ExcludeFromDescription();
+        // The parameter form of a workflow as an HTML fragment: the new-execution dialog loads it when a workflow is chosen.
+        app.MapGet("/ui/workflows/{file}/parameters", ParameterFormFragment).WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer)).ExcludeFromDescription();
+    }
+
+    private static IResult ParameterFormFragment(string file, ServerOptions options)
+    {
+        if (Fanout.Server.Workflows.WorkflowEndpoints.Find(options, file) is not { } path)
+        {
+            return Results.NotFound();
+        }
+
+        var parameters = Fanout.Server.Workflows.WorkflowParameterDocument.Of(Fanout.Workflows.Validation.WorkflowValidator.ValidateFile(path).Workflow);
+        return new RazorComponentResult<Components.Forms.ParameterForm>(new { Parameters = parameters, IdPrefix = "nx-" });
     }
 
     private static async Task<IResult> SignInAsync(HttpContext http, [FromForm(Name = "token")] string? token, [FromForm(Name = "returnUrl")] string? returnUrl,

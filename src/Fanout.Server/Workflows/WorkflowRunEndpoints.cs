@@ -27,6 +27,8 @@ internal static class WorkflowRunEndpoints
             .AcceptsJson<WorkflowPlanBody>().Produces<WorkflowPlanDocument>()
             .ProducesValidationProblem().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
         RouteGroupBuilder runs = app.MapGroup("/api/runs").WithTags("Runs");
+        runs.MapGet("/{id}/graph", GraphAsync).WithName("GetRunGraph").Produces<WorkflowGraph>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
         runs.MapPost("/{id}/steps/{step}/approve", (string id, string step, HttpContext http, IRunStore store, AuditLog audit, TimeProvider time, ServerOptions options, CancellationToken ct) =>
                 DecideAsync(id, step, true, http, store, audit, time, options, ct))
             .WithName("ApproveStep").AcceptsJson<ApprovalBody>(optional: true).Produces<ApprovalDecided>()
@@ -73,6 +75,18 @@ internal static class WorkflowRunEndpoints
         return Results.Created($"/api/runs/{runId}", new WorkflowRunStarted(runId, prepared.Workflow.Name));
     }
 
+    private static async Task<IResult> GraphAsync(string id, IRunStore store, CancellationToken cancellationToken)
+    {
+        if (await store.GetRunAsync(id, cancellationToken) is not { } run)
+        {
+            return Problems.NotFound($"no run with id '{id}'");
+        }
+
+        return await WorkflowGraphs.ForRunAsync(store, run, cancellationToken) is { } graph
+            ? Results.Ok(graph)
+            : Problems.NotFound($"run {id} is a {run.Kind} run: only workflow runs have a step graph");
+    }
+
     private static async Task<IResult> PlanAsync(HttpContext http, WorkflowRunService service, ServerPaths paths, CancellationToken cancellationToken)
     {
         (WorkflowPlanBody? body, IResult? problem) = await JsonBody.ReadAsync<WorkflowPlanBody>(http.Request, cancellationToken);
@@ -105,7 +119,7 @@ internal static class WorkflowRunEndpoints
         }
 
         step = Uri.UnescapeDataString(step);
-        if (store is not IWorkflowStore workflows || await store.GetRunAsync(id, cancellationToken) is not { } run)
+        if (store.Workflows is not { } workflows || await store.GetRunAsync(id, cancellationToken) is not { } run)
         {
             return Problems.NotFound($"no run with id '{id}'");
         }

@@ -52,17 +52,20 @@ internal sealed partial class WorkflowRunService : IHostedService
     /// <see cref="WorkflowPreparation.Errors"/> (field → messages) and the diagnostics with their positions.
     /// </summary>
     /// <param name="trusted">True for a path an admin recorded (a workflow schedule): it may be absolute and lie outside the workflows directory.</param>
-    public WorkflowPreparation Prepare(string? file, IReadOnlyDictionary<string, JsonElement>? parameters, string? environment, string field = "file", bool trusted = false) =>
-        Prepare(file, parameters, null, environment, field, trusted);
+    /// <param name="parametersField">The field of the parameter values in the request: a problem about parameter NAME is reported at <c>{parametersField}.NAME</c>.</param>
+    public WorkflowPreparation Prepare(string? file, IReadOnlyDictionary<string, JsonElement>? parameters, string? environment, string field = "file", bool trusted = false,
+        string parametersField = "parameters") =>
+        Prepare(file, parameters, null, environment, field, trusted, parametersField);
 
     /// <summary>
     /// Resolves, validates and binds the workflow of a schedule made by <c>fanout schedule add</c>: its recorded <c>--set</c>,
     /// <c>--set-file</c> and <c>--set-env</c> arguments are bound exactly as <c>fanout run</c> binds them (files and variables are read now).
     /// </summary>
     public WorkflowPreparation PrepareRecorded(string file, ParameterInputs inputs, string? environment) =>
-        Prepare(file, null, inputs, environment, "file", trusted: true);
+        Prepare(file, null, inputs, environment, "file", trusted: true, "parameters");
 
-    private WorkflowPreparation Prepare(string? file, IReadOnlyDictionary<string, JsonElement>? parameters, ParameterInputs? recorded, string? environment, string field, bool trusted)
+    private WorkflowPreparation Prepare(string? file, IReadOnlyDictionary<string, JsonElement>? parameters, ParameterInputs? recorded, string? environment, string field, bool trusted,
+        string parametersField)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(file))
@@ -104,7 +107,7 @@ internal sealed partial class WorkflowRunService : IHostedService
         IReadOnlyList<string> set = [.. recorded?.Set ?? [], .. SetArgument.FromJson(parameters, out IReadOnlyList<string> invalid)];
         foreach (string key in invalid)
         {
-            errors[$"parameters.{key}"] = [$"parameter '{key}' must be a string, number, boolean or a list of them"];
+            errors[$"{parametersField}.{key}"] = [$"parameter '{key}' must be a string, number, boolean or a list of them"];
         }
 
         var definition = RunDefinition.ForWorkflow(
@@ -118,14 +121,23 @@ internal sealed partial class WorkflowRunService : IHostedService
             return new WorkflowPreparation { Errors = errors, Diagnostics = diagnostics };
         }
 
-        if (prepared.Errors.Count > 0)
+        // Each problem at the parameter it names (a form shows it at that field); the others at the parameters as a whole.
+        foreach (IGrouping<string, string> named in prepared.Errors.GroupBy(e => FieldOf(e, parametersField)))
         {
-            errors["parameters"] = [.. prepared.Errors];
+            errors[named.Key] = [.. named];
         }
 
         return errors.Count > 0
             ? new WorkflowPreparation { Errors = errors, Diagnostics = diagnostics }
             : new WorkflowPreparation { Prepared = prepared, File = relative, Diagnostics = diagnostics };
+    }
+
+    /// <summary><c>parameters.NAME</c> for a binding problem that starts "parameter 'NAME'", else <c>parameters</c>.</summary>
+    internal static string FieldOf(string problem, string parametersField)
+    {
+        const string Prefix = "parameter '";
+        int end = problem.StartsWith(Prefix, StringComparison.Ordinal) ? problem.IndexOf('\'', Prefix.Length) : -1;
+        return end > Prefix.Length ? $"{parametersField}.{problem[Prefix.Length..end]}" : parametersField;
     }
 
     /// <summary>The plan of a prepared workflow (masked) as text, mermaid or dot.</summary>
@@ -241,7 +253,7 @@ internal sealed partial class WorkflowRunService : IHostedService
             WorkflowRunResult result = await _runs.ExecuteWorkflowAsync(runner, request, _stopping.Token);
             status = result.Status;
             detail = result.Status.ToWireName();
-            if (_store is IWorkflowStore workflows)
+            if (_store.Workflows is { } workflows)
             {
                 _metrics.WorkflowMetricsRecorded(await workflows.GetMetricsAsync(runId, CancellationToken.None));
             }

@@ -54,6 +54,32 @@ public sealed class WorkflowApiTests : IAsyncLifetime
           - {name: use, command: "test {{ .token }} = api-s3cret && echo ok {{ .who }}"}
         """;
 
+    private const string Typed = """
+        name: typed
+        parameters:
+          - {name: version, required: true, description: the release, validation: {pattern: '^[0-9]+[.][0-9]+[.][0-9]+$'}}
+          - {name: replicas, type: number, default: 2, validation: {min: 1, max: 9}}
+          - {name: canary, type: boolean, default: false}
+          - {name: region, default: eu, validation: {allowed: [eu, us]}}
+          - {name: services, type: list, default: [api]}
+          - {name: api_key, secret: true, default: hunter2}
+        steps:
+          - {name: show, command: "echo {{ .version }} {{ .replicas }}"}
+        """;
+
+    private const string Diamond = """
+        name: diamond
+        steps:
+          - {name: build, command: echo build}
+          - name: deploy
+            depends_on: [build]
+            parallel: true
+            steps:
+              - {name: api, command: echo api}
+              - {name: worker, command: echo worker}
+          - {name: gate, depends_on: [deploy], manual_approval: true}
+        """;
+
     private ServerHost _host = null!;
 
     public async Task InitializeAsync()
@@ -66,6 +92,8 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(dir, "shadow.yaml"), Shadow);
         await File.WriteAllTextAsync(Path.Combine(dir, "rollout.yaml"), Rollout);
         await File.WriteAllTextAsync(Path.Combine(dir, "secret.yaml"), Secret);
+        await File.WriteAllTextAsync(Path.Combine(dir, "typed.yaml"), Typed);
+        await File.WriteAllTextAsync(Path.Combine(dir, "diamond.yaml"), Diamond);
         await File.WriteAllTextAsync(Path.Combine(dir, "bad.yaml"), "name: bad\nsteps:\n  - {name: s, comand: echo}\n");
     }
 
@@ -74,7 +102,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     [Fact(Timeout = 60000)]
     public async Task Breakers_ListAndReset_ClosesAnOpenBreakerAndAudits()
     {
-        var store = (IWorkflowStore)_host.Store;
+        var store = _host.Store.Workflows!;
         await store.SaveBreakerAsync(new CircuitBreakerRecord { Workflow = "payments", Name = "db", State = "open", ConsecutiveFailures = 5, OpenedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
 
         JsonElement listed = await _host.GetJsonAsync("/api/breakers?workflow=payments");
@@ -163,7 +191,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         using HttpResponseMessage again = await operatorClient.PostAsJsonAsync($"/api/runs/{runId}/steps/gate/approve", new { comment = "twice" });
         using HttpResponseMessage noStep = await operatorClient.PostAsJsonAsync($"/api/runs/{runId}/steps/nope/approve", new { });
         using HttpResponseMessage noRun = await operatorClient.PostAsJsonAsync("/api/runs/no-such-run/steps/gate/approve", new { });
-        IReadOnlyList<ApprovalRecord> approvals = await ((IWorkflowStore)_host.Store).GetApprovalsAsync(runId, CancellationToken.None);
+        IReadOnlyList<ApprovalRecord> approvals = await _host.Store.Workflows!.GetApprovalsAsync(runId, CancellationToken.None);
         JsonElement audit = await _host.GetJsonAsync($"/api/audit?batchId={runId}");
 
         Assert.Contains("fanout_approvals_pending 1", pending, StringComparison.Ordinal);
@@ -185,7 +213,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         using HttpClient operatorClient = _host.Client(ApiRole.Operator);
         using HttpResponseMessage rejected = await operatorClient.PostAsJsonAsync($"/api/runs/{runId}/steps/gate/reject", new { comment = "not today" });
         RunRecord run = await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
-        IReadOnlyList<WorkflowStepRecord> steps = await ((IWorkflowStore)_host.Store).GetStepsAsync(runId, CancellationToken.None);
+        IReadOnlyList<WorkflowStepRecord> steps = await _host.Store.Workflows!.GetStepsAsync(runId, CancellationToken.None);
 
         Assert.Equal(HttpStatusCode.OK, rejected.StatusCode);
         Assert.Equal(RunStatus.Failed, run.Status);
@@ -235,6 +263,88 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Assert.Contains("gate", planBody.GetProperty("plan").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task GetWorkflow_GivesTypedParameters_WithoutSecretDefaults_AndBadValuesAreNamedAtTheirParameter()
+    {
+        JsonElement doc = await _host.GetJsonAsync("/api/workflows/typed.yaml");
+        using HttpClient client = _host.Client(ApiRole.Operator);
+        using HttpResponseMessage missing = await client.GetAsync("/api/workflows/nope.yaml");
+        using HttpResponseMessage escaping = await client.GetAsync("/api/workflows/..%2Finventory.yaml");
+        using HttpResponseMessage run = await client.PostAsJsonAsync("/api/workflows/run", new { file = "typed.yaml", parameters = new { version = "latest", replicas = 42 } });
+        using HttpResponseMessage batch = await client.PostAsJsonAsync("/api/executions/batch", new { action = new { type = "workflow", value = "typed.yaml", parameters = new { replicas = 3 } } });
+        JsonElement runErrors = JsonDocument.Parse(await run.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        JsonElement batchErrors = JsonDocument.Parse(await batch.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+
+        Assert.True(doc.GetProperty("valid").GetBoolean());
+        var p = doc.GetProperty("parameters").EnumerateArray().ToDictionary(e => e.GetProperty("name").GetString()!);
+        Assert.Equal(["version", "replicas", "canary", "region", "services", "api_key"], p.Keys);
+        Assert.Equal(("string", true, "the release"), (p["version"].GetProperty("type").GetString(), p["version"].GetProperty("required").GetBoolean(), p["version"].GetProperty("description").GetString()));
+        Assert.Equal(("number", 2, 9.0), (p["replicas"].GetProperty("type").GetString(), p["replicas"].GetProperty("default").GetInt32(), p["replicas"].GetProperty("max").GetDouble()));
+        Assert.Equal(["eu", "us"], p["region"].GetProperty("allowed").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("list", p["services"].GetProperty("type").GetString());
+        Assert.True(p["api_key"].GetProperty("secret").GetBoolean());
+        Assert.True(p["api_key"].GetProperty("hasDefault").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, p["api_key"].GetProperty("default").ValueKind);
+        Assert.DoesNotContain("hunter2", doc.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, escaping.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, run.StatusCode);
+        Assert.Contains("does not match", runErrors.GetProperty("parameters.version")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("at most 9", runErrors.GetProperty("parameters.replicas")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, batch.StatusCode);
+        Assert.Contains("is required", batchErrors.GetProperty("action.parameters.version")[0].GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(await _host.Store.QueryRunsAsync(new RunQuery(), CancellationToken.None), r => r.Name == "typed");
+    }
+
+    [Fact(Timeout = 90000)]
+    public async Task Graph_OfAWorkflowFile_AndOfARun_NodesEdgesAndLiveStepStates()
+    {
+        JsonElement file = await _host.GetJsonAsync("/api/workflows/diamond.yaml/graph");
+        using HttpClient viewer = _host.Client(ApiRole.Viewer);
+        using HttpResponseMessage invalid = await viewer.GetAsync("/api/workflows/bad.yaml/graph");
+        using HttpResponseMessage missing = await viewer.GetAsync("/api/workflows/nope.yaml/graph");
+
+        Assert.Equal("diamond", file.GetProperty("workflow").GetString());
+        var nodes = file.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetString()!);
+        Assert.Equal(["build", "deploy", "deploy/api", "deploy/worker", "gate"], nodes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(("group", (string?)null), (nodes["deploy"].GetProperty("kind").GetString(), nodes["deploy"].GetProperty("parent").GetString()));
+        Assert.Equal("deploy", nodes["deploy/api"].GetProperty("parent").GetString());
+        Assert.Equal("approval", nodes["gate"].GetProperty("kind").GetString());
+        Assert.All(nodes.Values, n => Assert.Equal("pending", n.GetProperty("state").GetString()));
+        var edges = file.GetProperty("edges").EnumerateArray().Select(e => (e.GetProperty("from").GetString(), e.GetProperty("to").GetString(), e.GetProperty("implicit").GetBoolean())).ToList();
+        Assert.Contains(("build", "deploy", false), edges);
+        Assert.Contains(("deploy", "gate", false), edges);
+        Assert.DoesNotContain(edges, e => e.Item1 == "deploy/api" && e.Item2 == "deploy/worker"); // parallel siblings: no order between them
+        Assert.DoesNotContain("echo", file.GetRawText(), StringComparison.Ordinal); // no command text in a graph
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        // A run: the recorded step states, live (the gate waits for a person).
+        string runId = await StartAsync("/api/workflows/run", new { file = "diamond.yaml" }, "runId");
+        await WaitPendingAsync(runId);
+        JsonElement run = await _host.GetJsonAsync($"/api/runs/{runId}/graph");
+        var states = run.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetString()!, n => n.GetProperty("state").GetString());
+        Assert.Equal(runId, run.GetProperty("runId").GetString());
+        Assert.Equal("succeeded", states["build"]);
+        Assert.Equal("succeeded", states["deploy/api"]);
+        Assert.Equal("succeeded", states["deploy/worker"]);
+        Assert.Equal("awaiting-approval", states["gate"]);
+        using HttpClient operatorClient = _host.Client(ApiRole.Operator);
+        using HttpResponseMessage rejected = await operatorClient.PostAsync($"/api/runs/{runId}/steps/gate/reject", null);
+        Assert.Equal(HttpStatusCode.OK, rejected.StatusCode);
+        await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
+        JsonElement ended = await _host.GetJsonAsync($"/api/runs/{runId}/graph");
+        Assert.Equal("failed", ended.GetProperty("status").GetString());
+        Assert.Equal("failed", ended.GetProperty("nodes").EnumerateArray().Single(n => n.GetProperty("id").GetString() == "gate").GetProperty("state").GetString());
+
+        // Only workflow runs have a graph; unknown runs are 404.
+        string exec = await _host.CreateBatchAsync(new { targetNodeIds = new[] { "t01" }, action = new { type = "command", value = "true" } });
+        using HttpResponseMessage notWorkflow = await viewer.GetAsync($"/api/runs/{exec}/graph");
+        using HttpResponseMessage unknown = await viewer.GetAsync("/api/runs/nope/graph");
+        Assert.Equal(HttpStatusCode.NotFound, notWorkflow.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
     private async Task<string> StartAsync(string path, object body, string idField)
     {
         using HttpClient client = _host.Client(ApiRole.Operator);
@@ -261,7 +371,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     private async Task WaitPendingAsync(string runId)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
-        while ((await ((IWorkflowStore)_host.Store).GetApprovalsAsync(runId, deadline.Token)).All(a => a.Status != "pending"))
+        while ((await _host.Store.Workflows!.GetApprovalsAsync(runId, deadline.Token)).All(a => a.Status != "pending"))
         {
             await Task.Delay(25, deadline.Token);
         }

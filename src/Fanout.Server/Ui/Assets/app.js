@@ -44,6 +44,42 @@
   }
   const time = (iso) => iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '';
 
+  // ---------- Workflow parameter forms (rendered on the server by ParameterForm.razor) ----------
+  // The values of a parameter form, typed as its inputs say: an empty field is left out (the default applies, or the server
+  // says it is required); a checkbox is always a boolean; a list is its comma-separated items.
+  function parameterValues(root) {
+    const out = {};
+    for (const el of $$('[data-param]', root)) {
+      const name = el.dataset.param; const type = el.dataset.type;
+      if (el.type === 'checkbox') { out[name] = el.checked; continue; }
+      const v = el.value;
+      if (v.trim() === '') continue;
+      if (type === 'boolean') out[name] = v === 'true';
+      else if (type === 'number') { const n = Number(v); out[name] = Number.isFinite(n) ? n : v; }
+      else if (type === 'list') out[name] = v.split(',').map((x) => x.trim()).filter(Boolean);
+      else out[name] = v;
+    }
+    return out;
+  }
+  // Problems named `PREFIX.NAME` shown at parameter NAME's field, `PREFIX` at the form's own; returns the first invalid
+  // control and the problems that are not about parameters.
+  function parameterErrors(root, errors, prefix) {
+    const slots = root ? $$('[data-param-error]', root) : [];
+    slots.forEach((e) => { e.hidden = true; e.textContent = ''; });
+    if (root) $$('[data-param][aria-invalid]', root).forEach((e) => e.removeAttribute('aria-invalid'));
+    let first = null; const rest = {};
+    for (const [key, messages] of Object.entries(errors ?? {})) {
+      const name = key === prefix ? '' : key.startsWith(prefix + '.') ? key.slice(prefix.length + 1) : null;
+      const el = name === null ? null : slots.find((e) => e.dataset.paramError === name) ?? slots.find((e) => e.dataset.paramError === '');
+      if (!el) { rest[key] = messages; continue; }
+      el.hidden = false; el.textContent += (el.textContent ? ' ' : '') + messages.join(' ');
+      const input = name ? $$('[data-param]', root).find((i) => i.dataset.param === name) : null;
+      if (input) input.setAttribute('aria-invalid', 'true');
+      first ??= input ?? el;
+    }
+    return { first, rest };
+  }
+
   // A table whose body shows only the rows in view (fixed row height), with spacer rows above and below: 10,000 rows cost
   // the DOM of ~40. getRow(i) returns the row or undefined (not loaded yet); ensure(from, to) loads what is missing.
   class VirtualTable {
@@ -152,7 +188,19 @@
       const res = await api('GET', '/api/workflows');
       const list = res.ok ? (res.json.workflows ?? []) : [];
       field('workflow').innerHTML = list.map((w) => `<option value="${esc(w.file)}">${esc(w.name ?? w.file)}${w.valid === false ? ' (invalid)' : ''}</option>`).join('');
+      await loadParameterForm();
     }
+    // The chosen workflow's parameter form, rendered by the server (the same component as on the Workflows page).
+    let formSeq = 0;
+    async function loadParameterForm() {
+      const seq = ++formSeq; const box = field('wf-params'); const file = field('workflow').value;
+      if (!file) { box.innerHTML = ''; return; }
+      const res = await fetch(`/ui/workflows/${encodeURIComponent(file)}/parameters`, { credentials: 'same-origin' });
+      if (seq !== formSeq) return;
+      box.innerHTML = res.ok ? await res.text() : `<p class="field-error">The parameters of ${esc(file)} could not be read (${res.status}).</p>`;
+      box.dataset.file = file;
+    }
+    field('workflow').addEventListener('change', loadParameterForm);
     let searchTimer = 0; let searchSeq = 0;
     const nodeQuery = () => {
       const q = new URLSearchParams();
@@ -232,8 +280,10 @@
     function showErrors(problem, status) {
       $$('.field-error', dialog).forEach((e) => { e.hidden = true; e.textContent = ''; });
       $$('[aria-invalid]', dialog).forEach((e) => e.removeAttribute('aria-invalid'));
-      const errors = problem?.errors ?? {};
-      let first = null;
+      const all = problem?.errors ?? {};
+      const params = parameterErrors(actionType() === 'workflow' ? field('wf-params') : null, all, 'action.parameters');
+      const errors = params.rest;
+      let first = params.first;
       for (const [key, messages] of Object.entries(errors)) {
         const id = ERROR_FIELDS[key] ?? (key.startsWith('options.') ? 'err-form' : 'err-form');
         const el = field(id);
@@ -242,7 +292,7 @@
         if (input) input.setAttribute('aria-invalid', 'true');
         first ??= input ?? el;
       }
-      if (!Object.keys(errors).length) {
+      if (!Object.keys(all).length) {
         const el = field('err-form'); el.hidden = false; el.textContent = problem?.detail ?? `The server answered ${status}.`; first = el;
       }
       first?.focus?.();
@@ -259,7 +309,7 @@
       }
       let body;
       if (type === 'workflow') {
-        body = { action: { type, value } };
+        body = { action: { type, value, parameters: parameterValues(field('wf-params')) } };
       } else {
         const options = { parallel: Number(field('parallel').value), retries: Number(field('retries').value), failurePolicy: field('failure-policy').value };
         const timeout = field('timeout').value.trim();
@@ -510,15 +560,53 @@
     })();
   }
 
+  // ---------- Step graph of a running workflow: its states re-read from GET /api/runs/{id}/graph until the run ends ----------
+  function stepGraph() {
+    const fig = $('#step-graph');
+    if (!fig || fig.dataset.live !== 'true' || !fig.dataset.run) return;
+    const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
+    const tick = async () => {
+      if (!document.hidden) {
+        const res = await api('GET', `/api/runs/${encodeURIComponent(fig.dataset.run)}/graph`);
+        if (res.ok) {
+          for (const n of res.json.nodes) {
+            for (const el of $$(`[data-node="${CSS.escape(n.id)}"]`, fig)) {
+              if (el.dataset.current === n.state) continue;
+              el.dataset.current = n.state;
+              const st = el.querySelector('[data-state]');
+              if (el.tagName.toLowerCase() === 'g') {
+                el.setAttribute('class', el.getAttribute('class').replace(/\bstate-[a-z-]+/, 'state-' + n.state));
+                st.textContent = `${icon(n.state)} ${n.state}`;
+                el.querySelector('title').textContent = `${n.id}: ${n.state}`;
+              } else {
+                st.className = `state state-${n.state}`;
+                st.innerHTML = `<span aria-hidden="true">${icon(n.state)}</span> ${esc(n.state)}`;
+              }
+            }
+          }
+          if (FINAL.has(res.json.status)) return;
+        }
+      }
+      setTimeout(tick, 1500);
+    };
+    setTimeout(tick, 1000);
+  }
+
   function workflowsPage() {
-    const button = $('#run-workflow');
-    if (!button) return;
-    button.addEventListener('click', async () => {
+    const form = $('#run-workflow-form');
+    if (!form) return;
+    const button = $('#run-workflow'); const error = $('#run-workflow-error');
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
       button.disabled = true;
-      const res = await api('POST', '/api/workflows/run', { file: button.dataset.file });
+      const res = await api('POST', '/api/workflows/run', { file: form.dataset.file, parameters: parameterValues(form) });
       if (res.status === 201) { location.href = '/runs/' + encodeURIComponent(res.json.runId); return; }
       button.disabled = false;
-      const el = $('#run-workflow-error'); el.hidden = false; el.textContent = res.json?.detail ?? `The server answered ${res.status}.`; el.focus?.();
+      const { first, rest } = parameterErrors(form, res.json?.errors, 'parameters');
+      const other = Object.values(rest).flat();
+      error.hidden = !(other.length || !first);
+      error.textContent = other.length ? other.join(' ') : first ? '' : res.json?.detail ?? `The server answered ${res.status}.`;
+      (first ?? error).focus?.();
     });
   }
 
@@ -625,5 +713,5 @@
     });
   }
 
-  document.addEventListener('DOMContentLoaded', () => { executionsPage(); newExecutionDialog(); runPage(); workflowsPage(); tokensPage(); schedulesPage(); });
+  document.addEventListener('DOMContentLoaded', () => { executionsPage(); newExecutionDialog(); runPage(); stepGraph(); workflowsPage(); tokensPage(); schedulesPage(); });
 })();
