@@ -35,8 +35,8 @@ for (int i = 0; i < 1000; i++)
 inventory.Append("groups:\n  thousand: { targets: [").AppendJoin(", ", Enumerable.Range(0, 1000).Select(i => $"n{i:D4}")).Append("] }\n");
 string inventoryPath = Path.Combine(dir, "inventory.yaml");
 await File.WriteAllTextAsync(inventoryPath, inventory.ToString());
-IRunStore store = await StoreFactory.OpenAsync(Path.Combine(dir, "fanout.db"), CancellationToken.None);
-(string? token, _, _) = await TokenService.CreateAsync((ITokenStore)store, (IAuditStore)store, "load", "operator", "bench", TimeProvider.System, CancellationToken.None);
+IFanoutStore store = await StoreFactory.OpenAsync(Path.Combine(dir, "fanout.db"), CancellationToken.None);
+(string? token, _, _) = await TokenService.CreateAsync(store.Tokens, store.Audit, "load", "operator", "bench", TimeProvider.System, CancellationToken.None);
 var options = new ServerOptions { Urls = ["http://127.0.0.1:0"], InventorySources = [inventoryPath], QueueCapacity = 200, MaxConcurrentBatches = 8, RunScheduler = false };
 WebApplication app = FanoutServer.Build(options, store, configure: b => b.Logging.ClearProviders());
 await app.StartAsync();

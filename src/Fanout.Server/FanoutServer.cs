@@ -14,6 +14,7 @@ using Fanout.Server.Schedules;
 using Fanout.Server.Tokens;
 using Fanout.Server.Ui;
 using Fanout.Server.Workflows;
+using Fanout.Storage;
 using Microsoft.AspNetCore.Hosting;
 
 namespace Fanout.Server;
@@ -27,11 +28,11 @@ public static class FanoutServer
 {
     /// <summary>Creates the application; run it with <c>RunAsync</c>, or <c>StartAsync</c>/<c>StopAsync</c> in tests.</summary>
     /// <param name="options">The server options.</param>
-    /// <param name="store">The run store; it must also implement <see cref="ITokenStore"/> and <see cref="IAuditStore"/> (both shipped stores do). Not disposed by the server.</param>
+    /// <param name="store">The store (<see cref="StoreFactory"/>): runs, workflow tables, tokens and audit. Not disposed by the server.</param>
     /// <param name="timeProvider">The clock. The default value is <see cref="TimeProvider.System"/>.</param>
     /// <param name="configure">Last-moment changes to the builder (tests use it for logging).</param>
-    /// <exception cref="ArgumentException">The options are invalid, or the store lacks tokens and audit.</exception>
-    public static WebApplication Build(ServerOptions options, IRunStore store, TimeProvider? timeProvider = null, Action<WebApplicationBuilder>? configure = null)
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public static WebApplication Build(ServerOptions options, IFanoutStore store, TimeProvider? timeProvider = null, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
@@ -41,10 +42,8 @@ public static class FanoutServer
             throw new ArgumentException(string.Join("; ", problems), nameof(options));
         }
 
-        if (store is not ITokenStore tokens || store is not IAuditStore audit)
-        {
-            throw new ArgumentException("the store keeps no tokens or audit log", nameof(store));
-        }
+        ITokenStore tokens = store.Tokens;
+        IAuditStore audit = store.Audit;
 
         TimeProvider time = timeProvider ?? TimeProvider.System;
         var metrics = new ServerMetrics();
@@ -91,7 +90,7 @@ public static class FanoutServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(metrics);
-        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton<IRunStore>(store);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton(audit);
         builder.Services.AddSingleton(sp => new RunService(timeProvider: time, logger: sp.GetRequiredService<ILoggerFactory>().CreateLogger("Fanout.Runs"), store: store));

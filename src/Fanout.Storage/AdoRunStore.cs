@@ -1,227 +1,93 @@
-using System.Data.Common;
-using System.Reflection;
 using Fanout.Runs;
+using Fanout.Security;
+using Fanout.Workflows.Engine;
 
 namespace Fanout.Storage;
 
 /// <summary>
-/// The shared store implementation over ADO.NET (in the manner of Quartz's <c>StdAdoDelegate</c>): all
-/// SQL and logic live here; <see cref="SqliteRunStore"/> and <see cref="PostgresRunStore"/> supply
-/// connections, time conversion, batching and the migration lock. SQL uses <c>@name</c>
-/// parameters and <c>INSERT … ON CONFLICT</c>, which both engines accept.
+/// The run store over one ADO.NET database (SQLite or PostgreSQL), composed of the types that each own one concern:
+/// <see cref="RunRecords"/> (runs, targets, attempts, events), <see cref="RunOwnership"/> (owner liveness, leases, taking over,
+/// cancel requests), <see cref="ScheduleRecords"/>, <see cref="RunCleanup"/> (retention), <see cref="WorkflowRecords"/> (the workflow
+/// engine's tables), <see cref="TokenRecords"/> and <see cref="AuditRecords"/>. It holds no SQL: each member hands over to its concern.
 /// </summary>
-internal abstract partial class AdoRunStore : IRunStore
+internal sealed class AdoRunStore : IFanoutStore
 {
-    private readonly OwnerProbe _owner;
+    private readonly RunRecords _runs;
+    private readonly RunOwnership _ownership;
+    private readonly ScheduleRecords _schedules;
+    private readonly RunCleanup _cleanup;
 
-    protected AdoRunStore(string location, string logDirectory, TimeProvider timeProvider, OwnerProbe? owner)
+    public AdoRunStore(StoreDatabase database, OwnerProbe? owner = null)
     {
-        Location = location;
-        LogDirectory = logDirectory;
-        TimeProvider = timeProvider;
-        _owner = owner ?? OwnerProbe.Default;
+        Database = database;
+        _ownership = new RunOwnership(database, owner ?? OwnerProbe.Default);
+        _runs = new RunRecords(database, _ownership);
+        _schedules = new ScheduleRecords(database);
+        _cleanup = new RunCleanup(database, _ownership);
+        Workflows = new WorkflowRecords(database);
+        Tokens = new TokenRecords(database);
+        Audit = new AuditRecords(database);
     }
 
-    /// <inheritdoc/>
-    public string Location { get; }
+    /// <summary>The database and dialect (migrations, helpers) the concerns share.</summary>
+    internal StoreDatabase Database { get; }
 
-    /// <inheritdoc/>
-    public string LogDirectory { get; }
+    /// <summary>The owner-liveness check and interruption detection.</summary>
+    internal RunOwnership Ownership => _ownership;
 
-    /// <summary>The clock used for lease checks.</summary>
-    protected TimeProvider TimeProvider { get; }
+    public string Location => Database.Location;
 
-    /// <summary>The schema folder under <c>Schema/</c>: <c>sqlite</c> or <c>postgres</c>.</summary>
-    protected abstract string SchemaFolder { get; }
+    public string LogDirectory => Database.LogDirectory;
 
-    /// <summary>Whether the engine has a case-sensitive <c>GLOB</c> operator (SQLite); otherwise name globs use <c>LIKE</c> (case-sensitive on PostgreSQL).</summary>
-    protected virtual bool NativeGlob => false;
+    public IWorkflowStore Workflows { get; }
 
-    /// <summary>The folder of this dialect's migrations (for tests and diagnostics).</summary>
-    internal string SchemaFolderName => SchemaFolder;
+    public ITokenStore Tokens { get; }
 
-    /// <summary>DDL creating the version table when missing.</summary>
-    protected abstract string CreateVersionTableSql { get; }
+    public IAuditStore Audit { get; }
 
-    /// <summary>Runs <paramref name="work"/> on an open connection (pooled or shared, as the dialect decides).</summary>
-    protected abstract Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken);
+    public Task CreateRunAsync(RunRecord run, IReadOnlyList<RunTargetRecord> targets, CancellationToken cancellationToken) => _runs.CreateRunAsync(run, targets, cancellationToken);
 
-    /// <summary>Converts a time to the engine's parameter value.</summary>
-    protected abstract object ToDb(DateTimeOffset value);
+    public Task WriteAsync(RunWriteBatch batch, CancellationToken cancellationToken) => _runs.WriteAsync(batch, cancellationToken);
 
-    /// <summary>Reads a time column written by <see cref="ToDb"/>.</summary>
-    protected abstract DateTimeOffset ReadTime(DbDataReader reader, int ordinal);
+    public Task FinishRunAsync(string runId, RunStatus status, DateTimeOffset endedAt, RunCounts counts, string? stopReason, CancellationToken cancellationToken) =>
+        _runs.FinishRunAsync(runId, status, endedAt, counts, stopReason, cancellationToken);
 
-    /// <summary>Serializes schema migrations across processes inside <paramref name="transaction"/>.</summary>
-    protected abstract Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
+    public Task<IReadOnlyList<RunRecord>> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken) => _runs.QueryRunsAsync(query, cancellationToken);
 
-    /// <summary>Creates the tables or migrates them to the newest version; called once when the store opens.</summary>
-    internal Task<int> MigrateAsync(CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
-    {
-        await ExecAsync(connection, null, CreateVersionTableSql, cancellationToken).ConfigureAwait(false);
-        await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await LockForMigrationAsync(connection, tx, cancellationToken).ConfigureAwait(false);
-        // Apply every shipped migration not applied yet — not only those above the highest applied
-        // version — so a migration added on a parallel line of work (a lower number that lands
-        // later) is never skipped.
-        var applied = new HashSet<int>();
-        await using (DbCommand read = Command(connection, tx, "SELECT version FROM schema_version"))
-        await using (DbDataReader rows = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                applied.Add(Convert.ToInt32(rows.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
+    public Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken) => _runs.GetRunAsync(runId, cancellationToken);
 
-        int version = applied.Count == 0 ? 0 : applied.Max();
-        foreach ((int v, string sql) in LoadMigrations(SchemaFolder))
-        {
-            if (applied.Contains(v))
-            {
-                continue;
-            }
+    public Task<IReadOnlyList<RunTargetRecord>> GetRunTargetsAsync(string runId, CancellationToken cancellationToken) => _runs.GetRunTargetsAsync(runId, cancellationToken);
 
-            await ExecAsync(connection, tx, sql, cancellationToken).ConfigureAwait(false);
-            await using DbCommand mark = Command(connection, tx, "INSERT INTO schema_version (version, applied_at) VALUES (@v, @at)");
-            Param(mark, "v", v);
-            Param(mark, "at", ToDb(Now));
-            await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            version = Math.Max(version, v);
-        }
+    public Task<IReadOnlyList<TargetAttemptRecord>> GetAttemptsAsync(string runId, AttemptQuery? query, CancellationToken cancellationToken) =>
+        _runs.GetAttemptsAsync(runId, query, cancellationToken);
 
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return version;
-    }, cancellationToken);
+    public Task<IReadOnlyList<RunEventRecord>> GetEventsAsync(string runId, long afterSequence, int limit, CancellationToken cancellationToken) =>
+        _runs.GetEventsAsync(runId, afterSequence, limit, cancellationToken);
 
-    /// <summary>The migrations shipped for a dialect, in version order (files named <c>NNNN_description.sql</c>).</summary>
-    internal static IReadOnlyList<(int Version, string Sql)> LoadMigrations(string folder)
-    {
-        Assembly assembly = typeof(AdoRunStore).Assembly;
-        string prefix = $"Fanout.Storage.Schema.{folder}/";
-        var list = new List<(int, string)>();
-        foreach (string name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
-        {
-            string file = name[prefix.Length..];
-            int version = int.Parse(file[..file.IndexOf('_', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
-            using Stream stream = assembly.GetManifestResourceStream(name)!;
-            using var reader = new StreamReader(stream);
-            list.Add((version, reader.ReadToEnd()));
-        }
+    public Task<long> GetLastSequenceAsync(string runId, CancellationToken cancellationToken) => _runs.GetLastSequenceAsync(runId, cancellationToken);
 
-        return [.. list.OrderBy(m => m.Item1)];
-    }
+    public Task<bool> RenewLeaseAsync(string runId, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
+        _ownership.RenewLeaseAsync(runId, leaseExpiresAt, cancellationToken);
 
-    /// <inheritdoc/>
-    public abstract ValueTask DisposeAsync();
+    public Task<bool> ReopenRunAsync(string runId, string ownerHost, int ownerPid, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
+        _ownership.ReopenRunAsync(runId, ownerHost, ownerPid, leaseExpiresAt, cancellationToken);
 
-    protected DateTimeOffset Now => TimeProvider.GetUtcNow();
+    public Task<bool> RequestCancelAsync(string runId, string actor, CancellationToken cancellationToken) => _ownership.RequestCancelAsync(runId, actor, cancellationToken);
 
-    protected static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
-    {
-        DbCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        return command;
-    }
+    public Task<CancelRequest?> GetCancelRequestAsync(string runId, CancellationToken cancellationToken) => _ownership.GetCancelRequestAsync(runId, cancellationToken);
 
-    protected static void Param(DbCommand command, string name, object? value)
-    {
-        DbParameter p = command.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value ?? DBNull.Value;
-        command.Parameters.Add(p);
-    }
+    public Task<CleanupResult> CleanupAsync(DateTimeOffset olderThan, int keepLast, CancellationToken cancellationToken) => _cleanup.CleanupAsync(olderThan, keepLast, cancellationToken);
 
-    protected object? ToDbOrNull(DateTimeOffset? value) => value is { } v ? ToDb(v) : null;
+    public Task<bool> AddScheduleAsync(ScheduleRecord schedule, CancellationToken cancellationToken) => _schedules.AddScheduleAsync(schedule, cancellationToken);
 
-    protected DateTimeOffset? ReadTimeOrNull(DbDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : ReadTime(reader, ordinal);
+    public Task<IReadOnlyList<ScheduleRecord>> GetSchedulesAsync(CancellationToken cancellationToken) => _schedules.GetSchedulesAsync(cancellationToken);
 
-    protected static string? ReadString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    public Task<bool> DeleteScheduleAsync(string name, CancellationToken cancellationToken) => _schedules.DeleteScheduleAsync(name, cancellationToken);
 
-    protected static int ReadInt(DbDataReader reader, int ordinal) =>
-        Convert.ToInt32(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
+    public Task<bool> UpdateScheduleAsync(ScheduleRecord schedule, CancellationToken cancellationToken) => _schedules.UpdateScheduleAsync(schedule, cancellationToken);
 
-    protected static int? ReadIntOrNull(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ReadInt(reader, ordinal);
+    public Task RecordScheduleFireAsync(string name, DateTimeOffset firedAt, string? runId, string? result, CancellationToken cancellationToken) =>
+        _schedules.RecordScheduleFireAsync(name, firedAt, runId, result, cancellationToken);
 
-    protected static async Task<int> ExecAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using DbCommand command = Command(connection, transaction, sql);
-        foreach ((string name, object? value) in parameters)
-        {
-            Param(command, name, value);
-        }
-
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Executes <paramref name="sql"/> once per row inside <paramref name="transaction"/>. The default
-    /// prepares one command and rebinds it (fast for an in-process engine); a dialect may pipeline instead.
-    /// </summary>
-    protected virtual async Task ExecuteManyAsync<T>(DbConnection connection, DbTransaction transaction, string sql, string[] names, IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken cancellationToken)
-    {
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        await using DbCommand command = Command(connection, transaction, sql);
-        foreach (string name in names)
-        {
-            Param(command, name, null);
-        }
-
-        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-        foreach (T row in rows)
-        {
-            object?[] v = values(row);
-            for (int i = 0; i < names.Length; i++)
-            {
-                command.Parameters[i].Value = v[i] ?? DBNull.Value;
-            }
-
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Whether a running (queued, awaiting-approval) run's owner is gone: its lease expired, or it ran on this host and its process no
-    /// longer exists. The one owner-liveness check: every surface sees such a run as <c>interrupted</c> through the store.
-    /// </summary>
-    internal bool IsOwnerDead(RunRecord run)
-    {
-        if (run.Status is not (RunStatus.Running or RunStatus.Queued or RunStatus.AwaitingApproval))
-        {
-            return false;
-        }
-
-        if (run.LeaseExpiresAt is { } lease && lease < Now)
-        {
-            return true;
-        }
-
-        return run.OwnerPid is { } pid && string.Equals(run.OwnerHost, _owner.HostName, StringComparison.OrdinalIgnoreCase) && !_owner.IsAlive(pid);
-    }
-
-    /// <summary>Runs a query and maps every row with <paramref name="read"/> — the one reader loop of the store.</summary>
-    private Task<IReadOnlyList<T>> QueryAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<DbDataReader, T> read, CancellationToken cancellationToken) =>
-        WithConnectionAsync<IReadOnlyList<T>>(async connection =>
-        {
-            await using DbCommand command = Command(connection, null, sql);
-            foreach ((string name, object? value) in parameters)
-            {
-                Param(command, name, value);
-            }
-
-            var list = new List<T>();
-            await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                list.Add(read(reader));
-            }
-
-            return list;
-        }, cancellationToken);
+    public ValueTask DisposeAsync() => Database.DisposeAsync();
 }

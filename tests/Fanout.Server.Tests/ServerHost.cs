@@ -76,11 +76,11 @@ internal sealed class ServerHost : IAsyncDisposable
 
         string inventoryPath = Path.Combine(dir, "inventory.yaml");
         await File.WriteAllTextAsync(inventoryPath, inventory.ToString());
-        IRunStore store = await StoreFactory.OpenAsync(Path.Combine(dir, "fanout.db"), CancellationToken.None);
+        IFanoutStore store = await StoreFactory.OpenAsync(Path.Combine(dir, "fanout.db"), CancellationToken.None);
         var tokens = new Dictionary<ApiRole, string>();
         foreach (ApiRole role in Enum.GetValues<ApiRole>())
         {
-            (string? token, _, string? error) = await TokenService.CreateAsync((ITokenStore)store, (IAuditStore)store, role.ToWireName(), role.ToWireName(), "test", TimeProvider.System, CancellationToken.None);
+            (string? token, _, string? error) = await TokenService.CreateAsync(store.Tokens, store.Audit, role.ToWireName(), role.ToWireName(), "test", TimeProvider.System, CancellationToken.None);
             tokens[role] = token ?? throw new InvalidOperationException(error);
         }
 

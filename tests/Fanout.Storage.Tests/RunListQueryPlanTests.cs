@@ -63,7 +63,7 @@ public sealed class RunListQueryPlanTests : IAsyncLifetime
         }
 
         await using SqliteCommand explain = connection.CreateCommand();
-        explain.CommandText = "EXPLAIN QUERY PLAN " + AdoRunStore.RunListSql(query);
+        explain.CommandText = "EXPLAIN QUERY PLAN " + RunRecords.RunListSql(query);
         explain.Parameters.AddWithValue("@limit", limit);
         explain.Parameters.AddWithValue("@status", status ?? (object)DBNull.Value);
         explain.Parameters.AddWithValue("@kind", kind ?? (object)DBNull.Value);

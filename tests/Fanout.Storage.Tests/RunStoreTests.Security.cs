@@ -8,8 +8,8 @@ public abstract partial class RunStoreTests
     [Fact(Timeout = 30000)]
     public async Task Tokens_AddFindListRevoke_RoundTripWithoutTheSecret()
     {
-        IRunStore store = await OpenAsync();
-        var tokens = (ITokenStore)store;
+        IFanoutStore store = await OpenAsync();
+        var tokens = store.Tokens;
         (string secret, string prefix, string hash) = ApiTokens.Generate();
         var record = new ApiTokenRecord { Name = "ci", Role = ApiRole.Operator, Prefix = prefix, Hash = hash, CreatedAt = T0 };
 
@@ -36,8 +36,8 @@ public abstract partial class RunStoreTests
     [Fact(Timeout = 30000)]
     public async Task Audit_AppendThenQuery_FiltersByBatchActorAndActionInOrder()
     {
-        IRunStore store = await OpenAsync();
-        var audit = (IAuditStore)store;
+        IFanoutStore store = await OpenAsync();
+        var audit = store.Audit;
         AuditEntry[] entries =
         [
             new() { Timestamp = T0, Actor = "ci", Action = "batch.create", BatchId = "b1", TargetCount = 3, Detail = "command: echo hi" },

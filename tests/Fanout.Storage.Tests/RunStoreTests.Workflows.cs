@@ -10,7 +10,7 @@ public abstract partial class RunStoreTests
     public async Task WorkflowStore_StepsAreUpsertedByPath()
     {
         IRunStore store = await OpenAsync();
-        var steps = (IWorkflowStore)store;
+        var steps = store.Workflows!;
         await store.CreateRunAsync(NewRun("w1", kind: "workflow", name: "deploy"), [new RunTargetRecord("build", 1)], CancellationToken.None);
 
         await steps.SaveStepAsync(new WorkflowStepRecord { RunId = "w1", Path = "build", State = "running", StartedAt = T0 }, CancellationToken.None);
@@ -28,22 +28,22 @@ public abstract partial class RunStoreTests
     public async Task WorkflowStore_BreakerStateSurvivesReopeningTheStore()
     {
         IRunStore first = await OpenAsync();
-        await ((IWorkflowStore)first).SaveBreakerAsync(new CircuitBreakerRecord { Workflow = "wf", Name = "db", State = "open", ConsecutiveFailures = 3, OpenedAt = T0, UpdatedAt = T0 }, CancellationToken.None);
+        await first.Workflows!.SaveBreakerAsync(new CircuitBreakerRecord { Workflow = "wf", Name = "db", State = "open", ConsecutiveFailures = 3, OpenedAt = T0, UpdatedAt = T0 }, CancellationToken.None);
         await first.DisposeAsync();
 
         IRunStore second = await OpenAsync();
-        CircuitBreakerRecord? breaker = await ((IWorkflowStore)second).GetBreakerAsync("wf", "db", CancellationToken.None);
+        CircuitBreakerRecord? breaker = await second.Workflows!.GetBreakerAsync("wf", "db", CancellationToken.None);
 
         Assert.NotNull(breaker);
         Assert.Equal(("open", 3, T0), (breaker!.State, breaker.ConsecutiveFailures, breaker.OpenedAt!.Value));
-        Assert.Null(await ((IWorkflowStore)second).GetBreakerAsync("wf", "other", CancellationToken.None));
+        Assert.Null(await second.Workflows!.GetBreakerAsync("wf", "other", CancellationToken.None));
     }
 
     [Fact(Timeout = 60000)]
     public async Task WorkflowStore_ApprovalIsDecidedOnceAndTheRunStatusFollows()
     {
         IRunStore store = await OpenAsync();
-        var steps = (IWorkflowStore)store;
+        var steps = store.Workflows!;
         await store.CreateRunAsync(NewRun("w2", kind: "workflow"), [], CancellationToken.None);
         await steps.RequestApprovalAsync(new ApprovalRecord { RunId = "w2", Step = "gate", Status = "pending", RequestedAt = T0 }, CancellationToken.None);
         Assert.True(await steps.SetRunStatusAsync("w2", RunStatus.AwaitingApproval, CancellationToken.None));
@@ -61,7 +61,7 @@ public abstract partial class RunStoreTests
     public async Task WorkflowStore_AnnotationsKeepTheirOrderAndMetricsUpsert()
     {
         IRunStore store = await OpenAsync();
-        var steps = (IWorkflowStore)store;
+        var steps = store.Workflows!;
         await store.CreateRunAsync(NewRun("w3", kind: "workflow"), [], CancellationToken.None);
         await steps.AddAnnotationAsync(new RunAnnotationRecord("w3", "alert", "critical", "failed_steps > 0", T0), CancellationToken.None);
         await steps.AddAnnotationAsync(new RunAnnotationRecord("w3", "degradation", "warning", "use_cache", T0), CancellationToken.None);

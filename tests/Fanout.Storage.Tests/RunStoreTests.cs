@@ -22,10 +22,10 @@ public abstract partial class RunStoreTests : IAsyncLifetime
 
     private StoreLocation? _location;
 
-    protected async Task<IRunStore> OpenAsync()
+    protected async Task<IFanoutStore> OpenAsync()
     {
         _location ??= await CreateLocationAsync();
-        IRunStore store = await StoreFactory.OpenAsync(_location, Time, Owner, CancellationToken.None);
+        IFanoutStore store = await StoreFactory.OpenAsync(_location, Time, Owner, CancellationToken.None);
         _opened.Add(store);
         return store;
     }
@@ -81,9 +81,9 @@ public abstract partial class RunStoreTests : IAsyncLifetime
         IRunStore first = await OpenAsync();
         IRunStore second = await OpenAsync();
 
-        int version = await ((AdoRunStore)second).MigrateAsync(CancellationToken.None);
+        int version = await ((AdoRunStore)second).Database.MigrateAsync(CancellationToken.None);
 
-        int latest = AdoRunStore.LoadMigrations(((AdoRunStore)second).SchemaFolderName).Max(m => m.Version);
+        int latest = StoreDatabase.LoadMigrations(((AdoRunStore)second).Database.SchemaFolder).Max(m => m.Version);
         Assert.Equal(latest, version);
         Assert.Empty(await first.QueryRunsAsync(new RunQuery(), CancellationToken.None));
     }

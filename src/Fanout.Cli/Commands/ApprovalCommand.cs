@@ -24,7 +24,7 @@ internal static class ApprovalCommand
         {
             string id = parsed.GetValue(runId)!;
             string name = parsed.GetValue(step)!;
-            if (store is not IWorkflowStore workflows)
+            if (store.Workflows is not { } workflows)
             {
                 return await StoreAction.ErrorAsync(context, verb, "this store does not hold workflow approvals").ConfigureAwait(false);
             }

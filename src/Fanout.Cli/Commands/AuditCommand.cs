@@ -23,7 +23,7 @@ internal static class AuditCommand
 
         command.SetAction((parsed, ct) => StoreAction.RunAsync(parsed, context, "audit", async store =>
         {
-            IReadOnlyList<AuditEntry> entries = await TokenCommand.Audit(store).QueryAuditAsync(new AuditQuery
+            IReadOnlyList<AuditEntry> entries = await store.Audit.QueryAuditAsync(new AuditQuery
             {
                 BatchId = parsed.GetValue(batch),
                 Actor = parsed.GetValue(actor),

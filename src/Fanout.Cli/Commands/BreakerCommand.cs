@@ -93,7 +93,7 @@ internal static class BreakerCommand
             }
 
             CircuitBreakerRecord before = matches[0];
-            await ((IWorkflowStore)store).SaveBreakerAsync(before with { State = "closed", ConsecutiveFailures = 0, OpenedAt = null, UpdatedAt = context.Time.GetUtcNow() }, ct).ConfigureAwait(false);
+            await store.Workflows!.SaveBreakerAsync(before with { State = "closed", ConsecutiveFailures = 0, OpenedAt = null, UpdatedAt = context.Time.GetUtcNow() }, ct).ConfigureAwait(false);
             await context.Console.Out.WriteLineAsync($"Circuit breaker '{breaker}' of workflow '{before.Workflow}' reset: closed (was {before.State}, {before.ConsecutiveFailures} consecutive failure(s)).").ConfigureAwait(false);
             return ExitCodes.Success;
         }, ct));
@@ -102,7 +102,7 @@ internal static class BreakerCommand
 
     private static async Task<IReadOnlyList<CircuitBreakerRecord>> ListAsync(Runs.IRunStore store, string? workflow, CancellationToken ct)
     {
-        if (store is not IWorkflowStore workflows)
+        if (store.Workflows is not { } workflows)
         {
             throw new FanoutException("this store does not keep workflow state");
         }

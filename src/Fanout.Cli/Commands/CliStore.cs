@@ -16,7 +16,7 @@ internal static class CliStore
     };
 
     /// <summary>Opens the store named by <c>--store</c>, <c>FANOUT_STORE</c> or the default; an error is returned as text.</summary>
-    public static async Task<(IRunStore? Store, string? Error)> OpenAsync(ParseResult parsed, CliContext context, CancellationToken cancellationToken)
+    public static async Task<(IFanoutStore? Store, string? Error)> OpenAsync(ParseResult parsed, CliContext context, CancellationToken cancellationToken)
     {
         try
         {

@@ -111,7 +111,7 @@ internal static class ServeCommand
     private static string? ClusterOptionGiven(ParseResult parsed, ClusterOptions cluster, Option workerTargets) =>
         cluster.All.Append(workerTargets).FirstOrDefault(o => parsed.GetResult(o) is { Implicit: false })?.Name;
 
-    private static async Task<int> ServeAsync(CliContext context, ServerOptions options, Runs.IRunStore store, CancellationToken ct)
+    private static async Task<int> ServeAsync(CliContext context, ServerOptions options, Storage.IFanoutStore store, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>

@@ -1,14 +1,15 @@
 using System.CommandLine;
 using Fanout.Runs;
+using Fanout.Storage;
 
 namespace Fanout.Cli.Commands;
 
 /// <summary>Runs a command's work with the store open; store and usage errors become exit 2 with a message naming the command.</summary>
 internal static class StoreAction
 {
-    public static async Task<int> RunAsync(ParseResult parsed, CliContext context, string name, Func<IRunStore, Task<int>> work, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ParseResult parsed, CliContext context, string name, Func<IFanoutStore, Task<int>> work, CancellationToken cancellationToken)
     {
-        (IRunStore? store, string? error) = await CliStore.OpenAsync(parsed, context, cancellationToken).ConfigureAwait(false);
+        (IFanoutStore? store, string? error) = await CliStore.OpenAsync(parsed, context, cancellationToken).ConfigureAwait(false);
         if (store is null)
         {
             return await ErrorAsync(context, name, error ?? "cannot open the run store").ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Fanout.Runs;
 using Fanout.Security;
 using Fanout.Server.Tokens;
+using Fanout.Storage;
 
 namespace Fanout.Cli.Commands;
 
@@ -49,9 +50,9 @@ internal static class TokenCommand
         return command;
     }
 
-    private static async Task<int> CreateAsync(CliContext context, IRunStore store, string name, string role, DateTimeOffset? expiresAt, CancellationToken ct)
+    private static async Task<int> CreateAsync(CliContext context, IFanoutStore store, string name, string role, DateTimeOffset? expiresAt, CancellationToken ct)
     {
-        (string? token, ApiTokenRecord? record, string? error) = await TokenService.CreateAsync(Tokens(store), Audit(store), name, role,
+        (string? token, ApiTokenRecord? record, string? error) = await TokenService.CreateAsync(store.Tokens, store.Audit, name, role,
             RunService.DefaultActor, context.Time, ct, expiresAt).ConfigureAwait(false);
         if (error is not null)
         {
@@ -69,7 +70,7 @@ internal static class TokenCommand
         var command = new Command("list", "List tokens (never their secrets)");
         command.SetAction((parsed, ct) => StoreAction.RunAsync(parsed, context, "token list", async store =>
         {
-            IReadOnlyList<ApiTokenRecord> tokens = await Tokens(store).GetTokensAsync(ct).ConfigureAwait(false);
+            IReadOnlyList<ApiTokenRecord> tokens = await store.Tokens.GetTokensAsync(ct).ConfigureAwait(false);
             TextWriter o = context.Console.Out;
             await o.WriteLineAsync($"{"NAME",-24} {"ROLE",-9} {"PREFIX",-12} {"CREATED",-20} {"LAST USED",-20} STATUS").ConfigureAwait(false);
             foreach (ApiTokenRecord t in tokens)
@@ -96,7 +97,7 @@ internal static class TokenCommand
         command.SetAction((parsed, ct) => StoreAction.RunAsync(parsed, context, "token revoke", async store =>
         {
             string n = parsed.GetValue(name)!;
-            if (!await TokenService.RevokeAsync(Tokens(store), Audit(store), n, RunService.DefaultActor, context.Time, ct).ConfigureAwait(false))
+            if (!await TokenService.RevokeAsync(store.Tokens, store.Audit, n, RunService.DefaultActor, context.Time, ct).ConfigureAwait(false))
             {
                 return await StoreAction.ErrorAsync(context, "token revoke", $"no valid token named '{n}'").ConfigureAwait(false);
             }
@@ -106,8 +107,4 @@ internal static class TokenCommand
         }, ct));
         return command;
     }
-
-    internal static ITokenStore Tokens(IRunStore store) => store as ITokenStore ?? throw new FanoutException("this store keeps no tokens");
-
-    internal static IAuditStore Audit(IRunStore store) => store as IAuditStore ?? throw new FanoutException("this store keeps no audit log");
 }

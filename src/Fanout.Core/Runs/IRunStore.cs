@@ -13,6 +13,12 @@ public interface IRunStore : IAsyncDisposable
     /// <summary>The directory holding full output logs of stored runs (one sub-directory per run).</summary>
     string LogDirectory { get; }
 
+    /// <summary>
+    /// The workflow engine's tables in the same store (steps, breakers, approvals, annotations, metrics), or <see langword="null"/> when
+    /// this store keeps none. Reached as a property: nothing casts a store to find its parts.
+    /// </summary>
+    Workflows.Engine.IWorkflowStore? Workflows { get; }
+
     /// <summary>Records a new run with its selection in order (in one transaction).</summary>
     /// <exception cref="Fanout.FanoutException">A run with the same id exists.</exception>
     Task CreateRunAsync(RunRecord run, IReadOnlyList<RunTargetRecord> targets, CancellationToken cancellationToken);

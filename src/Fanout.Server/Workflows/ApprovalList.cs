@@ -23,7 +23,7 @@ internal static class ApprovalList
             return null;
         }
 
-        IReadOnlyList<ApprovalRecord> approvals = store is IWorkflowStore workflows ? await workflows.GetApprovalsAsync(id, cancellationToken) : [];
+        IReadOnlyList<ApprovalRecord> approvals = store.Workflows is { } workflows ? await workflows.GetApprovalsAsync(id, cancellationToken) : [];
         return new ApprovalsDocument(id, [.. approvals.Select(a => new ApprovalDocument(a.Step, a.Status, a.RequestedAt, a.DecidedAt, a.Actor))]);
     }
 }

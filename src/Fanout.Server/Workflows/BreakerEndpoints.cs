@@ -24,7 +24,7 @@ internal static class BreakerEndpoints
 
     private static async Task<IResult> ListAsync(IRunStore store, string? workflow, CancellationToken cancellationToken)
     {
-        IReadOnlyList<CircuitBreakerRecord> all = store is IWorkflowStore workflows ? await workflows.ListBreakersAsync(cancellationToken) : [];
+        IReadOnlyList<CircuitBreakerRecord> all = store.Workflows is { } workflows ? await workflows.ListBreakersAsync(cancellationToken) : [];
         return Results.Ok(new BreakerList([.. all.Where(b => workflow is null || b.Workflow == workflow).Select(BreakerDocument.From)]));
     }
 
@@ -32,7 +32,7 @@ internal static class BreakerEndpoints
     {
         workflow = Uri.UnescapeDataString(workflow);
         name = Uri.UnescapeDataString(name);
-        if (store is not IWorkflowStore workflows || await workflows.GetBreakerAsync(workflow, name, cancellationToken) is not { } before)
+        if (store.Workflows is not { } workflows || await workflows.GetBreakerAsync(workflow, name, cancellationToken) is not { } before)
         {
             return Problems.NotFound($"no circuit breaker '{name}' of workflow '{workflow}' (GET /api/breakers lists them)");
         }

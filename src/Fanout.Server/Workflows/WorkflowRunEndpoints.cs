@@ -119,7 +119,7 @@ internal static class WorkflowRunEndpoints
         }
 
         step = Uri.UnescapeDataString(step);
-        if (store is not IWorkflowStore workflows || await store.GetRunAsync(id, cancellationToken) is not { } run)
+        if (store.Workflows is not { } workflows || await store.GetRunAsync(id, cancellationToken) is not { } run)
         {
             return Problems.NotFound($"no run with id '{id}'");
         }

@@ -253,7 +253,7 @@ internal sealed partial class WorkflowRunService : IHostedService
             WorkflowRunResult result = await _runs.ExecuteWorkflowAsync(runner, request, _stopping.Token);
             status = result.Status;
             detail = result.Status.ToWireName();
-            if (_store is IWorkflowStore workflows)
+            if (_store.Workflows is { } workflows)
             {
                 _metrics.WorkflowMetricsRecorded(await workflows.GetMetricsAsync(runId, CancellationToken.None));
             }

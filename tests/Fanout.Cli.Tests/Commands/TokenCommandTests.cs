@@ -26,9 +26,9 @@ public sealed class TokenCommandTests : IDisposable
         string token = stdout.TrimEnd('\n').Split('\n')[^1];
         Assert.Equal(0, exit);
         Assert.Matches("^fo_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$", token);
-        await using (IRunStore opened = await StoreFactory.OpenAsync(store, CancellationToken.None))
+        await using (IFanoutStore opened = await StoreFactory.OpenAsync(store, CancellationToken.None))
         {
-            ApiTokenRecord record = Assert.Single(await ((ITokenStore)opened).GetTokensAsync(CancellationToken.None));
+            ApiTokenRecord record = Assert.Single(await opened.Tokens.GetTokensAsync(CancellationToken.None));
             Assert.Equal(ApiRole.Operator, record.Role);
             Assert.True(ApiTokens.Matches(token, record.Hash));
             Assert.NotNull(record.RevokedAt);
@@ -57,9 +57,9 @@ public sealed class TokenCommandTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Contains("expiring", stdout, StringComparison.Ordinal);
-        await using (IRunStore opened = await StoreFactory.OpenAsync(store, CancellationToken.None))
+        await using (IFanoutStore opened = await StoreFactory.OpenAsync(store, CancellationToken.None))
         {
-            ApiTokenRecord record = Assert.Single(await ((ITokenStore)opened).GetTokensAsync(CancellationToken.None));
+            ApiTokenRecord record = Assert.Single(await opened.Tokens.GetTokensAsync(CancellationToken.None));
             Assert.NotNull(record.ExpiresAt);
             Assert.InRange(record.ExpiresAt!.Value - record.CreatedAt, TimeSpan.FromDays(30) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(30) + TimeSpan.FromMinutes(1));
             Assert.Equal("active", record.StatusAt(DateTimeOffset.UtcNow));

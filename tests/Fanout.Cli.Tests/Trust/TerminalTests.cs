@@ -66,7 +66,7 @@ public sealed class TerminalTests : IDisposable
         bool ranBeforeApproval = File.Exists(after) || fanout.Process.HasExited;
         await using (IRunStore store = await StoreFactory.OpenAsync(Path.Combine(_files.Directory, "runs.db"), CancellationToken.None))
         {
-            Assert.True(await ((IWorkflowStore)store).DecideApprovalAsync(runId, "gate", true, "bob@elsewhere", "four eyes", DateTimeOffset.UtcNow, CancellationToken.None));
+            Assert.True(await store.Workflows!.DecideApprovalAsync(runId, "gate", true, "bob@elsewhere", "four eyes", DateTimeOffset.UtcNow, CancellationToken.None));
         }
 
         int exit = await fanout.WaitExitAsync(Limit);

@@ -72,7 +72,7 @@ public sealed class DistinctApproverTests
     private static async Task WaitPendingAsync(ServerHost host, string runId)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while ((await ((IWorkflowStore)host.Store).GetApprovalsAsync(runId, deadline.Token)).All(a => a.Status != "pending"))
+        while ((await host.Store.Workflows!.GetApprovalsAsync(runId, deadline.Token)).All(a => a.Status != "pending"))
         {
             await Task.Delay(25, deadline.Token);
         }

@@ -102,7 +102,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     [Fact(Timeout = 60000)]
     public async Task Breakers_ListAndReset_ClosesAnOpenBreakerAndAudits()
     {
-        var store = (IWorkflowStore)_host.Store;
+        var store = _host.Store.Workflows!;
         await store.SaveBreakerAsync(new CircuitBreakerRecord { Workflow = "payments", Name = "db", State = "open", ConsecutiveFailures = 5, OpenedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
 
         JsonElement listed = await _host.GetJsonAsync("/api/breakers?workflow=payments");
@@ -191,7 +191,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         using HttpResponseMessage again = await operatorClient.PostAsJsonAsync($"/api/runs/{runId}/steps/gate/approve", new { comment = "twice" });
         using HttpResponseMessage noStep = await operatorClient.PostAsJsonAsync($"/api/runs/{runId}/steps/nope/approve", new { });
         using HttpResponseMessage noRun = await operatorClient.PostAsJsonAsync("/api/runs/no-such-run/steps/gate/approve", new { });
-        IReadOnlyList<ApprovalRecord> approvals = await ((IWorkflowStore)_host.Store).GetApprovalsAsync(runId, CancellationToken.None);
+        IReadOnlyList<ApprovalRecord> approvals = await _host.Store.Workflows!.GetApprovalsAsync(runId, CancellationToken.None);
         JsonElement audit = await _host.GetJsonAsync($"/api/audit?batchId={runId}");
 
         Assert.Contains("fanout_approvals_pending 1", pending, StringComparison.Ordinal);
@@ -213,7 +213,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         using HttpClient operatorClient = _host.Client(ApiRole.Operator);
         using HttpResponseMessage rejected = await operatorClient.PostAsJsonAsync($"/api/runs/{runId}/steps/gate/reject", new { comment = "not today" });
         RunRecord run = await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
-        IReadOnlyList<WorkflowStepRecord> steps = await ((IWorkflowStore)_host.Store).GetStepsAsync(runId, CancellationToken.None);
+        IReadOnlyList<WorkflowStepRecord> steps = await _host.Store.Workflows!.GetStepsAsync(runId, CancellationToken.None);
 
         Assert.Equal(HttpStatusCode.OK, rejected.StatusCode);
         Assert.Equal(RunStatus.Failed, run.Status);
@@ -371,7 +371,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     private async Task WaitPendingAsync(string runId)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
-        while ((await ((IWorkflowStore)_host.Store).GetApprovalsAsync(runId, deadline.Token)).All(a => a.Status != "pending"))
+        while ((await _host.Store.Workflows!.GetApprovalsAsync(runId, deadline.Token)).All(a => a.Status != "pending"))
         {
             await Task.Delay(25, deadline.Token);
         }

@@ -119,7 +119,7 @@ public sealed class Seed004Tests : IDisposable
     private static Dictionary<string, string> States(JsonElement doc) =>
         doc.GetProperty("steps").EnumerateArray().GroupBy(s => s.GetProperty("path").GetString()!).ToDictionary(g => g.Key, g => g.Last().GetProperty("state").GetString()!);
 
-    private async Task<IWorkflowStore> OpenStoreAsync() => (IWorkflowStore)await StoreFactory.OpenAsync(Store, CancellationToken.None);
+    private Task<IFanoutStore> OpenStoreAsync() => StoreFactory.OpenAsync(Store, CancellationToken.None);
 
     [Theory(Timeout = 120000)]
     [MemberData(nameof(Files))]
@@ -176,9 +176,9 @@ public sealed class Seed004Tests : IDisposable
 
         // monitoring.metrics: the three figures are exported on the run record (and so to /metrics).
         string runId = doc.GetProperty("runId").GetString()!;
-        await using (var store = (IAsyncDisposable)await OpenStoreAsync())
+        await using (var store = await OpenStoreAsync())
         {
-            var metrics = await ((IWorkflowStore)store).GetMetricsAsync(runId, CancellationToken.None);
+            var metrics = await store.Workflows!.GetMetricsAsync(runId, CancellationToken.None);
             Assert.Contains(metrics, m => m.Name == "fanout_workflow_deployment_duration");
             Assert.Contains(metrics, m => m.Name == "fanout_workflow_success_rate" && m.Value == 100);
             Assert.Contains(metrics, m => m.Name == "fanout_workflow_rollback_count" && m.Value == 0);
@@ -343,9 +343,9 @@ public sealed class Seed004Tests : IDisposable
             doc.GetProperty("recoveries").EnumerateArray().Select(e => e.GetString()));
         Assert.Contains("switch_to_backup", doc.GetProperty("degradations").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(1, doc.GetProperty("figures").GetProperty("recoveries").GetInt64());
-        await using (var store = (IAsyncDisposable)await OpenStoreAsync())
+        await using (var store = await OpenStoreAsync())
         {
-            var notes = await ((IWorkflowStore)store).GetAnnotationsAsync(doc.GetProperty("runId").GetString()!, CancellationToken.None);
+            var notes = await store.Workflows!.GetAnnotationsAsync(doc.GetProperty("runId").GetString()!, CancellationToken.None);
             Assert.Contains(notes, n => n.Kind == "recovery" && n.Message.Contains("service_recovery", StringComparison.Ordinal));
             Assert.DoesNotContain(notes, n => n.Kind == "recovery" && n.Message.Contains("data_recovery", StringComparison.Ordinal));
         }
@@ -386,8 +386,8 @@ public sealed class Seed004Tests : IDisposable
 
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Equal(["sysctl deploy api --env production"], Calls());
-        await using var store = (IAsyncDisposable)await OpenStoreAsync();
-        var metrics = await ((IWorkflowStore)store).GetMetricsAsync(Json(r).GetProperty("runId").GetString()!, CancellationToken.None);
+        await using var store = await OpenStoreAsync();
+        var metrics = await store.Workflows!.GetMetricsAsync(Json(r).GetProperty("runId").GetString()!, CancellationToken.None);
         Assert.Contains(metrics, m => m.Name == "deployment_duration" && m.Type == "histogram");
         Assert.Contains(metrics, m => m.Name == "success_rate" && m.Type == "counter");
         Assert.Contains(metrics, m => m.Name == "fanout_workflow_step_success" && m.Value == 1 && m.Labels.Contains("service=api", StringComparison.Ordinal) && m.Labels.Contains("environment=production", StringComparison.Ordinal));
@@ -420,8 +420,8 @@ public sealed class Seed004Tests : IDisposable
 
         FanoutProcess.Result r = await Fanout(env, "run", Seed("with-metrics.yaml"), "--store", Store, "-o", "json");
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
-        await using var store = (IAsyncDisposable)await OpenStoreAsync();
-        var annotations = await ((IWorkflowStore)store).GetAnnotationsAsync(Json(r).GetProperty("runId").GetString()!, CancellationToken.None);
+        await using var store = await OpenStoreAsync();
+        var annotations = await store.Workflows!.GetAnnotationsAsync(Json(r).GetProperty("runId").GetString()!, CancellationToken.None);
         Assert.Contains(annotations, a => a.Kind == "metrics" && a.Message.Contains("metrics collector 'grafana' is not a channel of Fanout's config", StringComparison.Ordinal));
     }
 
@@ -450,12 +450,12 @@ public sealed class Seed004Tests : IDisposable
         JsonElement doc = Json(ok);
         Assert.Equal("health checks: 1 passed, 0 failed (pre_deployment_validation/health_check succeeded)", doc.GetProperty("health").GetString());
         string runId = doc.GetProperty("runId").GetString()!;
-        await using (var store = (IAsyncDisposable)await OpenStoreAsync())
+        await using (var store = await OpenStoreAsync())
         {
-            var metrics = await ((IWorkflowStore)store).GetMetricsAsync(runId, CancellationToken.None); // metrics_collection
+            var metrics = await store.Workflows!.GetMetricsAsync(runId, CancellationToken.None); // metrics_collection
             Assert.Contains(metrics, m => m.Name == "fanout_workflow_deployment_duration");
             Assert.Contains(metrics, m => m.Name == "fanout_workflow_success_rate" && m.Value == 100);
-            var notes = await ((IWorkflowStore)store).GetAnnotationsAsync(runId, CancellationToken.None);
+            var notes = await store.Workflows!.GetAnnotationsAsync(runId, CancellationToken.None);
             Assert.Contains(notes, n => n.Kind == "health");
         }
 

@@ -98,7 +98,7 @@ public sealed class WorkflowCommandsTests : IDisposable
             Assert.Equal(verb == "approve", (await stdout).Contains("ship: shipped", StringComparison.Ordinal));
 
             await using IRunStore store = await StoreFactory.OpenAsync(Store, CancellationToken.None);
-            ApprovalRecord approval = Assert.Single(await ((IWorkflowStore)store).GetApprovalsAsync(runId, CancellationToken.None));
+            ApprovalRecord approval = Assert.Single(await store.Workflows!.GetApprovalsAsync(runId, CancellationToken.None));
             Assert.Equal((verb == "approve" ? "approved" : "rejected", "checked"), (approval.Status, approval.Comment!));
             Assert.Equal(verb == "approve" ? RunStatus.Succeeded : RunStatus.Failed, (await store.GetRunAsync(runId, CancellationToken.None))!.Status);
         }
@@ -175,7 +175,7 @@ public sealed class WorkflowCommandsTests : IDisposable
         Assert.Contains("\"state\": \"short-circuited\"", second.Stdout);
         Assert.Contains("cached_rates", second.Stdout);
         await using IRunStore store = await StoreFactory.OpenAsync(Store, CancellationToken.None);
-        Assert.Equal("open", (await ((IWorkflowStore)store).GetBreakerAsync("breaker", "api", CancellationToken.None))!.State);
+        Assert.Equal("open", (await store.Workflows!.GetBreakerAsync("breaker", "api", CancellationToken.None))!.State);
     }
 
     [Fact(Timeout = 60000)]

@@ -43,7 +43,7 @@ internal sealed partial class WorkflowExecution
         _executor = executor;
         _publisher = publisher;
         RunId = runId;
-        IWorkflowStore? store = options.Store is null ? null : options.Store as IWorkflowStore;
+        IWorkflowStore? store = options.Store?.Workflows;
         _context = new StepContext(_workflow, request.Parameters, runId, request.SecretValues);
         _reporter = new RunReporter(_workflow, runId, options, _context, _time);
         _approvals = new ApprovalGate(runId, options, publisher, _reporter, _time, request.Actor ?? RunService.DefaultActor, request.Workflow.Approval?.DistinctApprover == true);
@@ -99,7 +99,7 @@ internal sealed partial class WorkflowExecution
         CancellationToken ct = linked.Token;
         if (_request.Resume || _request.RetryOf is not null)
         {
-            await Resume.LoadAsync(_options.Store as IWorkflowStore, _request.RetryOf ?? RunId, MainLeaves, _options.ConfirmRerun, retry: _request.RetryOf is not null, cancellationToken).ConfigureAwait(false);
+            await Resume.LoadAsync(_options.Store?.Workflows, _request.RetryOf ?? RunId, MainLeaves, _options.ConfirmRerun, retry: _request.RetryOf is not null, cancellationToken).ConfigureAwait(false);
         }
 
         _publisher.Publish(new Events.RunStarted

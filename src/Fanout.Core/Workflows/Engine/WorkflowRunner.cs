@@ -142,7 +142,7 @@ public sealed class WorkflowRunner
         }
 
         var tracker = _options.Progress ?? new ProgressTracker(time, logger: _options.Logger);
-        WorkflowStateRecorder? state = store is IWorkflowStore steps ? new WorkflowStateRecorder(steps, runId) : null;
+        WorkflowStateRecorder? state = store?.Workflows is { } steps ? new WorkflowStateRecorder(steps, runId) : null;
         IReadOnlyList<string> units = WorkflowExecution.PlanUnits(request.Workflow, _options.Inventory);
         if (store is not null && resume is null)
         {

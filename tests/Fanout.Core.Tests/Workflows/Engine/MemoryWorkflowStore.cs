@@ -25,6 +25,8 @@ internal sealed class MemoryWorkflowStore : IRunStore, IWorkflowStore
 
     public string Location => "memory";
 
+    public IWorkflowStore? Workflows => this;
+
     public string LogDirectory => Path.GetTempPath();
 
     public Task CreateRunAsync(RunRecord run, IReadOnlyList<RunTargetRecord> targets, CancellationToken cancellationToken)

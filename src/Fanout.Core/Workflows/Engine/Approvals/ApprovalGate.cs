@@ -26,7 +26,7 @@ internal sealed class ApprovalGate
         _distinctApprover = distinctApprover;
         _runId = runId;
         _options = options;
-        _store = options.Store is null ? null : options.Store as IWorkflowStore;
+        _store = options.Store?.Workflows;
         _publisher = publisher;
         _reporter = reporter;
         _time = time;

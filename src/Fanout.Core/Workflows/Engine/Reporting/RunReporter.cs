@@ -27,7 +27,7 @@ internal sealed class RunReporter
     {
         _workflow = workflow;
         _runId = runId;
-        _store = options.Store is null ? null : options.Store as IWorkflowStore;
+        _store = options.Store?.Workflows;
         _notifier = options.Notifier ?? NullNotifier.Instance;
         _context = context;
         _time = time;

@@ -10,27 +10,27 @@ namespace Fanout.Storage;
 /// (a commit survives a process crash; only power loss may lose the last commits) and a busy
 /// timeout for the moments another process holds the write lock. Times are fixed-width ISO-8601 UTC text.
 /// </summary>
-internal sealed class SqliteRunStore : AdoRunStore
+internal sealed class SqliteDatabase : StoreDatabase
 {
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    private SqliteRunStore(string path, SqliteConnection connection, string logDirectory, TimeProvider timeProvider, OwnerProbe? owner)
-        : base(path, logDirectory, timeProvider, owner)
+    private SqliteDatabase(string path, SqliteConnection connection, string logDirectory, TimeProvider timeProvider)
+        : base(path, logDirectory, timeProvider)
     {
         _connection = connection;
     }
 
     /// <summary>Opens (creating when missing) and migrates the database file at <paramref name="path"/>.</summary>
-    public static async Task<SqliteRunStore> OpenAsync(string path, string logDirectory, TimeProvider timeProvider, OwnerProbe? owner, CancellationToken cancellationToken)
+    public static async Task<SqliteDatabase> OpenAsync(string path, string logDirectory, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var builder = new SqliteConnectionStringBuilder { DataSource = full, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 60 };
         var connection = new SqliteConnection(builder.ToString());
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var store = new SqliteRunStore(full, connection, logDirectory, timeProvider, owner);
+        var store = new SqliteDatabase(full, connection, logDirectory, timeProvider);
         try
         {
             await ExecAsync(connection, null, "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", cancellationToken).ConfigureAwait(false);
@@ -44,14 +44,14 @@ internal sealed class SqliteRunStore : AdoRunStore
         }
     }
 
-    protected override string SchemaFolder => "sqlite";
+    internal override string SchemaFolder => "sqlite";
 
-    protected override bool NativeGlob => true;
+    internal override bool NativeGlob => true;
 
-    protected override string CreateVersionTableSql =>
+    internal override string CreateVersionTableSql =>
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)";
 
-    protected override async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
+    internal override async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -64,13 +64,13 @@ internal sealed class SqliteRunStore : AdoRunStore
         }
     }
 
-    protected override object ToDb(DateTimeOffset value) => value.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+    internal override object ToDb(DateTimeOffset value) => value.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
 
-    protected override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>
+    internal override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>
         DateTimeOffset.ParseExact(reader.GetString(ordinal), TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     // BeginTransaction in Microsoft.Data.Sqlite is BEGIN IMMEDIATE: it takes the write lock up front.
-    protected override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+    internal override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override async ValueTask DisposeAsync()
     {

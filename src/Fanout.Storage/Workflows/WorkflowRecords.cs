@@ -1,11 +1,12 @@
 using System.Data.Common;
 using Fanout.Runs;
 using Fanout.Workflows.Engine;
+using static Fanout.Storage.StoreDatabase;
 
 namespace Fanout.Storage;
 
 /// <summary>The workflow engine's tables (schema version 3): steps, breakers, approvals, annotations, metrics.</summary>
-internal abstract partial class AdoRunStore : IWorkflowStore
+internal sealed class WorkflowRecords(StoreDatabase database) : StoreTable(database), IWorkflowStore
 {
     /// <inheritdoc/>
     public Task<bool> SetRunStatusAsync(string runId, RunStatus status, CancellationToken cancellationToken) =>

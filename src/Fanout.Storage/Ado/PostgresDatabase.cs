@@ -8,20 +8,20 @@ namespace Fanout.Storage;
 /// <c>timestamptz</c> times (UTC <see cref="DateTime"/>s), pipelined batches for many rows and an
 /// advisory lock around migrations so concurrent openers never race.
 /// </summary>
-internal sealed class PostgresRunStore : AdoRunStore
+internal sealed class PostgresDatabase : StoreDatabase
 {
     private const long MigrationLockKey = 0x46414E4F5554; // "FANOUT"
     private const int BatchChunk = 500;
     private readonly NpgsqlDataSource _dataSource;
 
-    private PostgresRunStore(NpgsqlDataSource dataSource, string location, string logDirectory, TimeProvider timeProvider, OwnerProbe? owner)
-        : base(location, logDirectory, timeProvider, owner)
+    private PostgresDatabase(NpgsqlDataSource dataSource, string location, string logDirectory, TimeProvider timeProvider)
+        : base(location, logDirectory, timeProvider)
     {
         _dataSource = dataSource;
     }
 
     /// <summary>Connects with <paramref name="connectionString"/> and migrates the schema.</summary>
-    public static async Task<PostgresRunStore> OpenAsync(string connectionString, string location, string logDirectory, TimeProvider timeProvider, OwnerProbe? owner, CancellationToken cancellationToken)
+    public static async Task<PostgresDatabase> OpenAsync(string connectionString, string location, string logDirectory, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (string.IsNullOrEmpty(builder.Options))
@@ -37,7 +37,7 @@ internal sealed class PostgresRunStore : AdoRunStore
         // on every pooled open (the store never leaves session state behind).
         builder.MaxAutoPrepare = builder.MaxAutoPrepare == 0 ? 32 : builder.MaxAutoPrepare;
         builder.NoResetOnClose = true;
-        var store = new PostgresRunStore(NpgsqlDataSource.Create(builder.ConnectionString), location, logDirectory, timeProvider, owner);
+        var store = new PostgresDatabase(NpgsqlDataSource.Create(builder.ConnectionString), location, logDirectory, timeProvider);
         try
         {
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
@@ -50,27 +50,27 @@ internal sealed class PostgresRunStore : AdoRunStore
         }
     }
 
-    protected override string SchemaFolder => "postgres";
+    internal override string SchemaFolder => "postgres";
 
-    protected override string CreateVersionTableSql =>
+    internal override string CreateVersionTableSql =>
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)";
 
-    protected override async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
+    internal override async Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await work(connection).ConfigureAwait(false);
     }
 
-    protected override object ToDb(DateTimeOffset value) => value.UtcDateTime;
+    internal override object ToDb(DateTimeOffset value) => value.UtcDateTime;
 
-    protected override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>
+    internal override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>
         new(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
 
-    protected override async Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+    internal override async Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
         await ExecAsync(connection, transaction, "SELECT pg_advisory_xact_lock(@key)", cancellationToken, ("key", MigrationLockKey)).ConfigureAwait(false);
 
     // One round trip per chunk instead of one per row: matters for 10,000 attempt rows over a socket.
-    protected override async Task ExecuteManyAsync<T>(DbConnection connection, DbTransaction transaction, string sql, string[] names, IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken cancellationToken)
+    internal override async Task ExecuteManyAsync<T>(DbConnection connection, DbTransaction transaction, string sql, string[] names, IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken cancellationToken)
     {
         var npgsql = (NpgsqlConnection)connection;
         for (int start = 0; start < rows.Count; start += BatchChunk)
@@ -94,7 +94,7 @@ internal sealed class PostgresRunStore : AdoRunStore
 
     // One statement per batch (arrays unnested server-side) instead of one per row: far less work for the server.
     // A statement may not update the same row twice, so rows for one key are merged first (the later wins).
-    protected override async Task UpsertAttemptsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Runs.TargetAttemptRecord> attempts, CancellationToken cancellationToken)
+    internal override async Task UpsertAttemptsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Runs.TargetAttemptRecord> attempts, CancellationToken cancellationToken)
     {
         if (attempts.Count == 0)
         {
@@ -132,7 +132,7 @@ internal sealed class PostgresRunStore : AdoRunStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    protected override async Task InsertEventsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Runs.RunEventRecord> events, CancellationToken cancellationToken)
+    internal override async Task InsertEventsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<Runs.RunEventRecord> events, CancellationToken cancellationToken)
     {
         if (events.Count == 0)
         {

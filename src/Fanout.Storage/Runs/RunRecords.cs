@@ -1,16 +1,18 @@
 using System.Data.Common;
 using Fanout.Runs;
+using static Fanout.Storage.StoreDatabase;
 
 namespace Fanout.Storage;
 
-internal abstract partial class AdoRunStore
+/// <summary>
+/// Runs as recorded (SPEC H1): the run row, its target list, attempts with their output, the event stream and counts — created,
+/// written in batches, finished, listed and read. Whether a running run's owner is gone is <see cref="RunOwnership"/>'s, asked
+/// before any run is read so every reader sees an orphaned run as interrupted.
+/// </summary>
+internal sealed class RunRecords(StoreDatabase database, RunOwnership ownership) : StoreTable(database)
 {
-    private const string RunColumns =
-        "run_id, kind, name, status, actor, selectors, options, parameters, operation, parent_run_id, started_at, ended_at, " +
-        "owner_host, owner_pid, lease_expires_at, total, succeeded, failed, timed_out, cancelled, not_run, skipped, stop_reason, resume_count, unreachable";
-
     /// <summary>
-    /// The columns of run lists: the same positions as <see cref="RunColumns"/>, without the definition columns (selectors,
+    /// The columns of run lists: the same positions as <see cref="RunRows.Columns"/>, without the definition columns (selectors,
     /// options, parameters, operation), which may be megabytes — lists never read them; <see cref="GetRunAsync"/> does.
     /// </summary>
     private const string ListColumns =
@@ -20,13 +22,7 @@ internal abstract partial class AdoRunStore
     private const string AttemptColumns =
         "a.run_id, a.target, a.attempt, a.state, a.exit_code, a.wave, a.started_at, a.ended_at, a.stdout, a.stderr, a.stdout_log, a.stderr_log, a.error";
 
-    private static readonly string[] AttemptNames =
-        ["run_id", "target", "attempt", "state", "exit_code", "wave", "started_at", "ended_at", "stdout", "stderr", "stdout_log", "stderr_log", "error"];
-
-    private const string UpsertAttemptSql = "INSERT INTO target_attempts (run_id, target, attempt, state, exit_code, wave, started_at, ended_at, stdout, stderr, stdout_log, stderr_log, error) " +
-        "VALUES (@run_id, @target, @attempt, @state, @exit_code, @wave, @started_at, @ended_at, @stdout, @stderr, @stdout_log, @stderr_log, @error) " + AttemptConflictUpdate;
-
-    /// <inheritdoc/>
+    /// <inheritdoc cref="IRunStore"/>
     public Task CreateRunAsync(RunRecord run, IReadOnlyList<RunTargetRecord> targets, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {
@@ -42,7 +38,7 @@ internal abstract partial class AdoRunStore
 
             RunCounts c = run.Counts;
             await ExecAsync(connection, tx,
-                $"INSERT INTO runs ({RunColumns}) VALUES (@run_id, @kind, @name, @status, @actor, @selectors, @options, @parameters, @operation, @parent, " +
+                $"INSERT INTO runs ({RunRows.Columns}) VALUES (@run_id, @kind, @name, @status, @actor, @selectors, @options, @parameters, @operation, @parent, " +
                 "@started_at, @ended_at, @owner_host, @owner_pid, @lease, @total, @succeeded, @failed, @timed_out, @cancelled, @not_run, @skipped, @stop_reason, @resume_count, @unreachable)",
                 cancellationToken,
                 ("run_id", run.RunId), ("kind", run.Kind), ("name", run.Name), ("status", run.Status.ToWireName()), ("actor", run.Actor),
@@ -59,7 +55,7 @@ internal abstract partial class AdoRunStore
             return 0;
         }, cancellationToken);
 
-    /// <inheritdoc/>
+    /// <inheritdoc cref="IRunStore"/>
     public Task WriteAsync(RunWriteBatch batch, CancellationToken cancellationToken)
     {
         if (batch.IsEmpty)
@@ -70,8 +66,8 @@ internal abstract partial class AdoRunStore
         return WithConnectionAsync(async connection =>
         {
             await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await UpsertAttemptsAsync(connection, tx, batch.Attempts, cancellationToken).ConfigureAwait(false);
-            await InsertEventsAsync(connection, tx, batch.Events, cancellationToken).ConfigureAwait(false);
+            await Database.UpsertAttemptsAsync(connection, tx, batch.Attempts, cancellationToken).ConfigureAwait(false);
+            await Database.InsertEventsAsync(connection, tx, batch.Events, cancellationToken).ConfigureAwait(false);
             await ExecuteManyAsync(connection, tx, "DELETE FROM target_attempts WHERE run_id = @run_id AND target = @target AND attempt = @attempt",
                 ["run_id", "target", "attempt"], batch.DeleteAttempts, d => [batch.RunId, d.Target, d.Attempt], cancellationToken).ConfigureAwait(false);
             if (batch.Counts is { } c)
@@ -84,25 +80,6 @@ internal abstract partial class AdoRunStore
         }, cancellationToken);
     }
 
-    /// <summary>Inserts or updates attempt rows in order (a later row for the same key wins; a missing start time keeps the stored one).</summary>
-    protected virtual Task UpsertAttemptsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<TargetAttemptRecord> attempts, CancellationToken cancellationToken) =>
-        ExecuteManyAsync(connection, tx, UpsertAttemptSql, AttemptNames, attempts, a => [
-            a.RunId, a.Target, a.Attempt, a.State.ToWireName(), a.ExitCode, a.Wave, ToDbOrNull(a.StartedAt), ToDbOrNull(a.EndedAt),
-            a.Stdout, a.Stderr, a.StdoutLog, a.StderrLog, a.Error], cancellationToken);
-
-    /// <summary>Appends events, ignoring sequences already stored.</summary>
-    protected virtual Task InsertEventsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<RunEventRecord> events, CancellationToken cancellationToken) =>
-        ExecuteManyAsync(connection, tx,
-            "INSERT INTO run_events (run_id, sequence, type, ts, payload) VALUES (@run_id, @sequence, @type, @ts, @payload) ON CONFLICT (run_id, sequence) DO NOTHING",
-            ["run_id", "sequence", "type", "ts", "payload"], events, e => [e.RunId, e.Sequence, e.Type, ToDb(e.Timestamp), e.Payload],
-            cancellationToken);
-
-    /// <summary>The UPDATE part shared by every attempt upsert.</summary>
-    protected const string AttemptConflictUpdate =
-        "ON CONFLICT (run_id, target, attempt) DO UPDATE SET state = excluded.state, exit_code = excluded.exit_code, wave = excluded.wave, " +
-        "started_at = COALESCE(excluded.started_at, target_attempts.started_at), ended_at = excluded.ended_at, stdout = excluded.stdout, " +
-        "stderr = excluded.stderr, stdout_log = excluded.stdout_log, stderr_log = excluded.stderr_log, error = excluded.error";
-
     private static Task<int> UpdateCountsAsync(DbConnection connection, DbTransaction tx, string runId, RunCounts c, CancellationToken cancellationToken) =>
         ExecAsync(connection, tx,
             "UPDATE runs SET total = @total, succeeded = @succeeded, failed = @failed, timed_out = @timed_out, cancelled = @cancelled, " +
@@ -110,7 +87,7 @@ internal abstract partial class AdoRunStore
             cancellationToken, ("total", c.Total), ("succeeded", c.Succeeded), ("failed", c.Failed), ("timed_out", c.TimedOut),
             ("cancelled", c.Cancelled), ("not_run", c.NotRun), ("skipped", c.Skipped), ("unreachable", c.Unreachable), ("id", runId));
 
-    /// <inheritdoc/>
+    /// <inheritdoc cref="IRunStore"/>
     public Task FinishRunAsync(string runId, RunStatus status, DateTimeOffset endedAt, RunCounts counts, string? stopReason, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
         {
@@ -123,36 +100,13 @@ internal abstract partial class AdoRunStore
             return 0;
         }, cancellationToken);
 
-    /// <inheritdoc/>
-    public Task<bool> RenewLeaseAsync(string runId, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
-        WithConnectionAsync(async connection => await ExecAsync(connection, null,
-            "UPDATE runs SET lease_expires_at = @lease WHERE run_id = @id AND status IN ('running', 'awaiting-approval')",
-            cancellationToken, ("lease", ToDb(leaseExpiresAt)), ("id", runId)).ConfigureAwait(false) == 1, cancellationToken);
-
-    /// <inheritdoc/>
-    public async Task<bool> ReopenRunAsync(string runId, string ownerHost, int ownerPid, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken)
-    {
-        // Detect a dead owner first so a run that is "running" (or waiting for an approval) only on paper can be taken over.
-        if (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is not { } run || run.Status is RunStatus.Running or RunStatus.AwaitingApproval)
-        {
-            return false;
-        }
-
-        await ClearCancelRequestAsync(runId, cancellationToken).ConfigureAwait(false);
-        return await WithConnectionAsync(async connection => await ExecAsync(connection, null,
-            "UPDATE runs SET status = 'running', ended_at = NULL, stop_reason = NULL, owner_host = @host, owner_pid = @pid, " +
-            "lease_expires_at = @lease, resume_count = resume_count + CASE WHEN status = 'queued' THEN 0 ELSE 1 END WHERE run_id = @id AND status NOT IN ('running', 'awaiting-approval')",
-            cancellationToken, ("host", ownerHost), ("pid", ownerPid), ("lease", ToDb(leaseExpiresAt)), ("id", runId)).ConfigureAwait(false) == 1,
-            cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
+    /// <inheritdoc cref="IRunStore"/>
     public async Task<IReadOnlyList<RunRecord>> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken)
     {
-        await DetectInterruptedAsync(cancellationToken).ConfigureAwait(false);
+        await ownership.DetectInterruptedAsync(cancellationToken).ConfigureAwait(false);
         return await WithConnectionAsync(async connection =>
         {
-            await using DbCommand command = Command(connection, null, RunListSql(query, NativeGlob));
+            await using DbCommand command = Command(connection, null, RunListSql(query, Database.NativeGlob));
             if (query.Status is { } status)
             {
                 Param(command, "status", status.ToWireName());
@@ -165,11 +119,11 @@ internal abstract partial class AdoRunStore
 
             if (query.Name is { } name)
             {
-                Param(command, "name", IsGlob(name) ? GlobValue(name, NativeGlob) : name);
+                Param(command, "name", IsGlob(name) ? GlobValue(name, Database.NativeGlob) : name);
             }
 
             Param(command, "limit", Math.Max(0, query.Limit));
-            return await ReadRunsAsync(command, cancellationToken).ConfigureAwait(false);
+            return await RunRows.ReadAsync(Database, command, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -228,84 +182,13 @@ internal abstract partial class AdoRunStore
         return value.ToString();
     }
 
-    /// <inheritdoc/>
-    public async Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken)
-    {
-        RunRecord? run = await ReadRunAsync(runId, cancellationToken).ConfigureAwait(false);
-        if (run is not null && IsOwnerDead(run))
-        {
-            await MarkInterruptedAsync(run, cancellationToken).ConfigureAwait(false);
-            run = await ReadRunAsync(runId, cancellationToken).ConfigureAwait(false);
-        }
+    /// <inheritdoc cref="IRunStore.GetRunAsync"/>
+    public async Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken) =>
+        await RunRows.ReadAsync(Database, runId, cancellationToken).ConfigureAwait(false) is { } run
+            ? await ownership.CheckAsync(run, cancellationToken).ConfigureAwait(false)
+            : null;
 
-        return run;
-    }
-
-    private Task<RunRecord?> ReadRunAsync(string runId, CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
-    {
-        await using DbCommand command = Command(connection, null, $"SELECT {RunColumns} FROM runs WHERE run_id = @id");
-        Param(command, "id", runId);
-        IReadOnlyList<RunRecord> runs = await ReadRunsAsync(command, cancellationToken).ConfigureAwait(false);
-        return runs.Count == 0 ? null : runs[0];
-    }, cancellationToken);
-
-    /// <summary>Finds running runs whose owner is dead and stores them as interrupted.</summary>
-    internal async Task<int> DetectInterruptedAsync(CancellationToken cancellationToken)
-    {
-        IReadOnlyList<RunRecord> running = await WithConnectionAsync(async connection =>
-        {
-            await using DbCommand command = Command(connection, null, $"SELECT {RunColumns} FROM runs WHERE status IN ('running', 'queued', 'awaiting-approval')");
-            return await ReadRunsAsync(command, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
-        int marked = 0;
-        foreach (RunRecord run in running.Where(IsOwnerDead))
-        {
-            marked += await MarkInterruptedAsync(run, cancellationToken).ConfigureAwait(false);
-        }
-
-        return marked;
-    }
-
-    // Guarded by the owner columns: a run taken over (or renewed) meanwhile is left alone.
-    private Task<int> MarkInterruptedAsync(RunRecord run, CancellationToken cancellationToken) => WithConnectionAsync(connection => ExecAsync(connection, null,
-        "UPDATE runs SET status = 'interrupted', stop_reason = @reason WHERE run_id = @id AND status IN ('running', 'queued', 'awaiting-approval') " +
-        "AND (owner_pid = @pid OR (owner_pid IS NULL AND @pid IS NULL)) AND (lease_expires_at = @lease OR (lease_expires_at IS NULL AND @lease IS NULL))",
-        cancellationToken, ("id", run.RunId), ("pid", run.OwnerPid), ("lease", ToDbOrNull(run.LeaseExpiresAt)),
-        ("reason", $"owner process {run.OwnerPid} on {run.OwnerHost} is gone")), cancellationToken);
-
-    private async Task<IReadOnlyList<RunRecord>> ReadRunsAsync(DbCommand command, CancellationToken cancellationToken)
-    {
-        var list = new List<RunRecord>();
-        await using DbDataReader r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(new RunRecord
-            {
-                RunId = r.GetString(0),
-                Kind = r.GetString(1),
-                Name = r.GetString(2),
-                Status = RunStatusExtensions.TryParseWireName(r.GetString(3)) ?? RunStatus.Failed,
-                Actor = r.GetString(4),
-                Selectors = ReadString(r, 5),
-                Options = ReadString(r, 6),
-                Parameters = ReadString(r, 7),
-                Operation = ReadString(r, 8),
-                ParentRunId = ReadString(r, 9),
-                StartedAt = ReadTime(r, 10),
-                EndedAt = ReadTimeOrNull(r, 11),
-                OwnerHost = ReadString(r, 12),
-                OwnerPid = ReadIntOrNull(r, 13),
-                LeaseExpiresAt = ReadTimeOrNull(r, 14),
-                Counts = new RunCounts(ReadInt(r, 15), ReadInt(r, 16), ReadInt(r, 17), ReadInt(r, 18), ReadInt(r, 19), ReadInt(r, 20), ReadInt(r, 21)) { Unreachable = ReadInt(r, 24) },
-                StopReason = ReadString(r, 22),
-                ResumeCount = ReadInt(r, 23),
-            });
-        }
-
-        return list;
-    }
-
-    /// <inheritdoc/>
+    /// <inheritdoc cref="IRunStore"/>
     public Task<IReadOnlyList<RunTargetRecord>> GetRunTargetsAsync(string runId, CancellationToken cancellationToken) =>
         WithConnectionAsync<IReadOnlyList<RunTargetRecord>>(async connection =>
         {
@@ -321,7 +204,7 @@ internal abstract partial class AdoRunStore
             return list;
         }, cancellationToken);
 
-    /// <inheritdoc/>
+    /// <inheritdoc cref="IRunStore"/>
     public Task<IReadOnlyList<TargetAttemptRecord>> GetAttemptsAsync(string runId, AttemptQuery? query, CancellationToken cancellationToken) =>
         WithConnectionAsync<IReadOnlyList<TargetAttemptRecord>>(async connection =>
         {
@@ -368,7 +251,7 @@ internal abstract partial class AdoRunStore
             return list;
         }, cancellationToken);
 
-    /// <inheritdoc/>
+    /// <inheritdoc cref="IRunStore"/>
     public Task<IReadOnlyList<RunEventRecord>> GetEventsAsync(string runId, long afterSequence, int limit, CancellationToken cancellationToken) =>
         WithConnectionAsync<IReadOnlyList<RunEventRecord>>(async connection =>
         {
@@ -387,7 +270,7 @@ internal abstract partial class AdoRunStore
             return list;
         }, cancellationToken);
 
-    /// <inheritdoc/>
+    /// <inheritdoc cref="IRunStore"/>
     public Task<long> GetLastSequenceAsync(string runId, CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
     {
         await using DbCommand command = Command(connection, null, "SELECT COALESCE(MAX(sequence), 0) FROM run_events WHERE run_id = @id");
