@@ -1,4 +1,5 @@
 using Fanout.Configuration;
+using Fanout.Diagnostics;
 
 namespace Fanout.Core.Tests.Configuration;
 
@@ -70,6 +71,35 @@ public sealed class FanoutConfigLoaderTests : IDisposable
             """.ReplaceLineEndings("\n"),
             Lines(result));
         Assert.Empty(result.Config.Channels);
+    }
+
+    [Theory]
+    [InlineData("1048576", 1048576L)]
+    [InlineData("512K", 524288L)]
+    [InlineData("256MiB", 268435456L)]
+    [InlineData("1.5G", 1610612736L)]
+    [InlineData("0", 0L)]
+    public void Parse_OutputBudget_ReadsSizesWithBinaryUnits(string text, long bytes)
+    {
+        var result = Parse($"output_budget: {text}\n");
+
+        Assert.False(result.HasErrors, string.Join("; ", result.Diagnostics));
+        Assert.Equal(bytes, result.Config.OutputBudget);
+    }
+
+    [Theory]
+    [InlineData("lots")]
+    [InlineData("12X")]
+    [InlineData("-1")]
+    [InlineData("0.5")]
+    public void Parse_OutputBudget_NotASize_IsAnErrorAtItsPosition(string text)
+    {
+        var result = Parse($"strict: true\noutput_budget: {text}\n");
+
+        Diagnostic error = Assert.Single(result.Diagnostics);
+        Assert.Equal(2, error.Position.Line);
+        Assert.Contains($"'output_budget': invalid size '{text}'", error.Message, StringComparison.Ordinal);
+        Assert.Null(result.Config.OutputBudget);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace Fanout.Storage.Tests.Cluster;
 /// processes forming one Orleans cluster over a real throwaway PostgreSQL, running real local targets.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
+public sealed partial class ClusterTests(PostgresCluster postgres) : IDisposable
 {
     /// <summary>Short for a quick test, long enough that a CPU-starved but healthy silo is not declared dead on a loaded machine.</summary>
     private const string FailureDetection = "6s";
@@ -155,25 +155,36 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
         Assert.Contains("--failure-detection needs --role", serve.Stderr, StringComparison.Ordinal);
     }
 
-    /// <summary>A fresh database, TARGETS local targets, two workers tagged FIRST and SECOND, and <c>fanout serve --role api</c>.</summary>
-    private async Task<RunningCluster> StartClusterAsync(int targets, string first, string second)
+    /// <summary>A fresh database, TARGETS local targets, one worker per tag (FANOUT_TEST_WORKER=tag), and <c>fanout serve --role api</c>.</summary>
+    private async Task<RunningCluster> StartClusterAsync(int targets, params string[] tags)
     {
         string store = await postgres.CreateDatabaseAsync();
         string inventory = FanoutProcess.WriteInventory(_dir, targets);
         string token = await ServeProcess.CreateTokenAsync(_dir, store);
-        WorkerProcess one = await WorkerProcess.StartAsync(_dir, store, first);
-        WorkerProcess two = await WorkerProcess.StartAsync(_dir, store, second);
-        ServeProcess serve = await ServeProcess.StartAsync(_dir, store, token, "-i", inventory, "--role", "api", "--failure-detection", FailureDetection);
-        return new RunningCluster(store, one, two, serve);
+        var workers = new List<WorkerProcess>();
+        foreach (string tag in tags)
+        {
+            workers.Add(await WorkerProcess.StartAsync(_dir, store, tag));
+        }
+
+        ServeProcess serve = await StartServeAsync(store, token, inventory);
+        return new RunningCluster(store, workers, serve, token, inventory);
     }
 
-    private sealed record RunningCluster(string Store, WorkerProcess First, WorkerProcess Second, ServeProcess Serve) : IAsyncDisposable
+    private Task<ServeProcess> StartServeAsync(string store, string token, string inventory) =>
+        ServeProcess.StartAsync(_dir, store, token, "-i", inventory, "--role", "api", "--failure-detection", FailureDetection);
+
+    private sealed record RunningCluster(string Store, IReadOnlyList<WorkerProcess> Workers, ServeProcess Serve, string Token, string Inventory) : IAsyncDisposable
     {
+        public WorkerProcess First => Workers[0];
+
         public async ValueTask DisposeAsync()
         {
             await Serve.DisposeAsync();
-            await Second.DisposeAsync();
-            await First.DisposeAsync();
+            foreach (WorkerProcess worker in Workers.Reverse())
+            {
+                await worker.DisposeAsync();
+            }
         }
     }
 
@@ -243,6 +254,8 @@ public sealed class ClusterTests(PostgresCluster postgres) : IDisposable
         private WorkerProcess(Process process) => _process = process;
 
         public int Pid => _process.Id;
+
+        public bool HasExited => _process.HasExited;
 
         public static async Task<WorkerProcess> StartAsync(string dir, string store, string tag)
         {
