@@ -61,8 +61,8 @@ public sealed record RunDefinition
     /// <summary>For script: its arguments.</summary>
     public IReadOnlyList<string>? ScriptArguments { get; init; }
 
-    /// <summary>For sync: what is pushed where (the source as an absolute local path, read again by a resume).</summary>
-    public RecordedSync? Sync { get; init; }
+    /// <summary>For sync: what is pushed where and how — the <see cref="SyncOptions"/> themselves, the source as an absolute local path (read again by a resume).</summary>
+    public SyncOptions? Sync { get; init; }
 
     /// <summary>For lifecycle: <c>start</c>, <c>stop</c>, <c>restart</c> or <c>status</c> (the providers come from the inventory).</summary>
     public string? Action { get; init; }
@@ -121,7 +121,7 @@ public sealed record RunDefinition
     public static RunDefinition ForSync(SyncOptions sync)
     {
         ArgumentNullException.ThrowIfNull(sync);
-        return new RunDefinition { Version = CurrentVersion, Kind = "sync", Sync = RecordedSync.From(sync) };
+        return new RunDefinition { Version = CurrentVersion, Kind = "sync", Sync = sync with { Source = Path.GetFullPath(sync.Source) } };
     }
 
     /// <summary>A lifecycle action (SPEC L1).</summary>
@@ -191,7 +191,7 @@ public sealed record RunDefinition
                 "exec" when Argv is { Count: > 0 } => new CommandOperation(new CommandSpec { Argv = Argv, StandardInput = input }),
                 "script" when ScriptName is not null && ScriptContent is not null =>
                     new ScriptOperation(ScriptName, Convert.FromBase64String(ScriptContent), ScriptArguments) { StandardInput = input },
-                "sync" when Sync is not null => new SyncOperation(Sync.ToOptions()),
+                "sync" when Sync is not null => new SyncOperation(Sync),
                 "lifecycle" or "start" or "stop" or "restart" or "status" when ParseAction() is { } action =>
                     new LifecycleOperation(action, inventory?.Providers ?? new Dictionary<string, ProviderDefinition>()),
                 "device" when DeviceCommands is { Count: > 0 } => new DeviceCommandOperation(DeviceCommands),

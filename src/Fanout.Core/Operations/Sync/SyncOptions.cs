@@ -1,7 +1,10 @@
 namespace Fanout.Operations;
 
-/// <summary>What <see cref="SyncOperation"/> pushes and how (spec S3).</summary>
-public sealed class SyncOptions
+/// <summary>
+/// What <see cref="SyncOperation"/> pushes and how (spec S3). The same shape is recorded with a sync run's
+/// <see cref="Runs.RunDefinition"/> (<see cref="Runs.RunDefinition.Sync"/>, the source made absolute): one type, not a copy.
+/// </summary>
+public sealed record SyncOptions
 {
     /// <summary>Local file or directory. A directory's contents are synced into <see cref="Destination"/>; a file is written to <see cref="Destination"/>.</summary>
     public required string Source { get; init; }
