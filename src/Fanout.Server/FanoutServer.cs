@@ -168,6 +168,7 @@ public static class FanoutServer
         BatchEndpoints.Map(app);
         InventoryEndpoints.Map(app);
         RunEndpoints.Map(app);
+        TargetOutputEndpoints.Map(app);
         ScheduleEndpoints.Map(app);
         WorkflowEndpoints.Map(app);
         WorkflowRunEndpoints.Map(app);

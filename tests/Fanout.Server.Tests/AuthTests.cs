@@ -40,6 +40,7 @@ public sealed class AuthTests : IAsyncLifetime
         ["GET /api/workflows/{file}"] = ApiRole.Viewer,
         ["GET /api/workflows/{file}/graph"] = ApiRole.Viewer,
         ["GET /api/runs/{id}/graph"] = ApiRole.Viewer,
+        ["GET /api/runs/{id}/targets/{target}/output"] = ApiRole.Viewer,
         ["POST /api/workflows/run"] = ApiRole.Operator,
         ["POST /api/workflows/plan"] = ApiRole.Viewer,
         ["POST /api/runs/{id}/steps/{step}/approve"] = ApiRole.Operator,

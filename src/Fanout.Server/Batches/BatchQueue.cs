@@ -149,6 +149,7 @@ internal sealed partial class BatchQueue : IHostedService
         _audit.Post(new AuditEntry { Timestamp = started, Actor = batch.Actor, Action = "batch.start", BatchId = batch.BatchId, TargetCount = batch.Request.Targets.Count });
         var tracker = new ProgressTracker(_time);
         tracker.OnEvent(batch.OnEvent);
+        tracker.OnOutput(batch.Output.Observe);
         RunStatus status;
         string? error = null;
         try

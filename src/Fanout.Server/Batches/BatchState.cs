@@ -65,6 +65,9 @@ internal sealed class BatchState
 
     public CancellationTokenSource Cancellation { get; } = new();
 
+    /// <summary>What the targets print while the batch runs here (<c>GET /api/runs/{id}/targets/{target}/output</c>).</summary>
+    public LiveOutput Output { get; } = new();
+
     /// <summary>Completes with the recorded status when the batch has ended and everything is stored.</summary>
     public Task<RunStatus> Completion => _done.Task;
 

@@ -494,22 +494,50 @@
       outDialog.showModal();
       await showOutput(name);
     });
-    outDialog.addEventListener('close', () => { opener?.setAttribute('aria-expanded', 'false'); opener?.focus(); });
+    outDialog.addEventListener('close', () => { following++; opener?.setAttribute('aria-expanded', 'false'); opener?.focus(); });
     $$('[data-close]', outDialog).forEach((b) => b.addEventListener('click', () => outDialog.close()));
+    // A running (or queued) target is followed live: both streams are read from where the last read ended
+    // (GET /api/runs/{id}/targets/{target}/output?offset=N) and appended as they grow; once both have ended the
+    // recorded attempts are shown (stdout, stderr and exit code of each).
+    let following = 0;
     async function showOutput(name) {
+      const seq = ++following;
       const body = $('#output-body');
+      const r = row(name);
+      if (r && (r.state === 'queued' || r.state === 'running')) { await followOutput(name, seq); if (seq !== following || !outDialog.open) return; }
       body.innerHTML = '<p>Loading…</p>';
       const res = await api('GET', `/api/runs/${encodeURIComponent(id)}/logs?target=${encodeURIComponent(name)}`);
+      if (seq !== following) return;
       const entries = res.ok ? res.json.attempts ?? [] : [];
-      const r = row(name);
       if (!entries.length) {
-        body.innerHTML = `<p>${r && (r.state === 'queued' || r.state === 'running') ? 'No output yet: the target has not finished.' : 'No output was recorded.'}</p>`;
+        body.innerHTML = '<p>No output was recorded.</p>';
       } else {
         body.innerHTML = entries.map((a) => `<section class="attempt" aria-label="Attempt ${a.attempt}"><h3>Attempt ${a.attempt}: ${stateHtml(a.state)} · exit code ${a.exitCode ?? '–'}</h3>` +
           (a.error ? `<p class="field-error">${esc(a.error)}</p>` : '') +
           `<h4>stdout</h4><pre tabindex="0" role="region" aria-label="stdout">${esc(a.stdout)}</pre><h4>stderr</h4><pre tabindex="0" role="region" aria-label="stderr">${esc(a.stderr)}</pre></section>`).join('');
       }
-      if (r && (r.state === 'queued' || r.state === 'running') && outDialog.open) setTimeout(() => { if (outDialog.open) showOutput(name); }, 1000);
+    }
+    async function followOutput(name, seq) {
+      const body = $('#output-body');
+      body.innerHTML = `<section class="attempt live" aria-label="Live output"><h3 id="live-state">${stateHtml('running')} live output</h3>` +
+        '<h4>stdout</h4><pre tabindex="0" role="region" aria-label="stdout" data-live-stream="stdout"></pre>' +
+        '<h4>stderr</h4><pre tabindex="0" role="region" aria-label="stderr" data-live-stream="stderr"></pre></section>';
+      const streams = { stdout: { next: 0, done: false, attempt: null }, stderr: { next: 0, done: false, attempt: null } };
+      while (seq === following && outDialog.open && !(streams.stdout.done && streams.stderr.done)) {
+        for (const [stream, st] of Object.entries(streams)) {
+          if (st.done) continue;
+          const res = await api('GET', `/api/runs/${encodeURIComponent(id)}/targets/${encodeURIComponent(name)}/output?stream=${stream}&offset=${st.next}`);
+          if (seq !== following) return;
+          if (!res.ok) { st.done = true; continue; }
+          const j = res.json; const pre = body.querySelector(`[data-live-stream="${stream}"]`);
+          if (st.attempt !== null && j.attempt !== null && j.attempt !== st.attempt) { pre.textContent = ''; st.next = 0; st.attempt = j.attempt; continue; } // a retry: its own output
+          st.attempt = j.attempt ?? st.attempt;
+          if (j.skipped) pre.textContent += '\n[… earlier output is in the log once the attempt ends …]\n';
+          if (j.text) { const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4; pre.textContent += j.text; if (atEnd) pre.scrollTop = pre.scrollHeight; }
+          st.next = j.next; st.done = j.done;
+        }
+        if (!(streams.stdout.done && streams.stderr.done)) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
     }
 
     // Actions: each is the API endpoint of the same name.
