@@ -52,7 +52,7 @@ internal static class WorkflowGraphs
     /// </summary>
     public static async Task<WorkflowGraph?> ForRunAsync(IRunStore store, RunRecord run, CancellationToken cancellationToken)
     {
-        if (run.Kind != "workflow" || store is not IWorkflowStore workflows)
+        if (run.Kind != "workflow" || store.Workflows is not { } workflows)
         {
             return null;
         }

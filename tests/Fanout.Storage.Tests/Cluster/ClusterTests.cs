@@ -262,7 +262,9 @@ public sealed partial class ClusterTests(PostgresCluster postgres) : IDisposable
             Process p = FanoutProcess.Start(dir, new Dictionary<string, string> { ["FANOUT_TEST_WORKER"] = tag }, ["worker", "--store", store, "--failure-detection", FailureDetection, "--max-targets", "16"]);
             p.StandardInput.Close();
             Task<string> stderr = p.StandardError.ReadToEndAsync();
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+
+            // Generous: after every silo was killed, a new one joins only once the dead ones' entries are stale (docs/scale-out.md).
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(180));
             while (true)
             {
                 string? line = await p.StandardOutput.ReadLineAsync(deadline.Token);
