@@ -7,12 +7,16 @@ namespace Fanout.Server.Batches;
 /// observer), kept per target, attempt and stream as the last <see cref="StreamCap"/> bytes with their absolute offsets, so a
 /// client can follow a running target with <c>GET /api/runs/{id}/targets/{target}/output?offset=N</c>. At most
 /// <see cref="BatchCap"/> bytes per batch: past that, the buffers of streams that ended go first (their bytes are in the
-/// store once the attempt is recorded). Thread-safe; the observer only copies bytes under a short lock.
+/// store once the attempt is recorded); when only running streams are left, the stream that grows keeps a shorter tail
+/// (never less than <see cref="MinStreamKeep"/>), so many targets printing at once hold at most the cap plus that short
+/// tail per running stream.
+/// Thread-safe; the observer only copies bytes under a short lock.
 /// </summary>
 internal sealed class LiveOutput
 {
     public const int StreamCap = 256 * 1024;
     public const long BatchCap = 32L * 1024 * 1024;
+    public const int MinStreamKeep = 4 * 1024;
 
     private readonly object _lock = new();
     private readonly Dictionary<(string Target, string Stream), Buffer> _streams = [];
@@ -50,6 +54,23 @@ internal sealed class LiveOutput
                     _held -= old.Length;
                     _streams.Remove(key);
                 }
+            }
+
+            if (_held > BatchCap)
+            {
+                _held -= buffer.TrimTo((int)Math.Max(MinStreamKeep, buffer.Length - (_held - BatchCap)));
+            }
+        }
+    }
+
+    /// <summary>The bytes held for every stream of the batch (what <see cref="BatchCap"/> bounds).</summary>
+    public long Held
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _held;
             }
         }
     }
@@ -103,6 +124,23 @@ internal sealed class LiveOutput
             data.CopyTo(_bytes.AsSpan(_length));
             _length += data.Length;
             return _length - before;
+        }
+
+        /// <summary>Keeps only the last <paramref name="keep"/> bytes (and an array no larger than them); returns how many were dropped.</summary>
+        public int TrimTo(int keep)
+        {
+            if (_length <= keep)
+            {
+                return 0;
+            }
+
+            int drop = _length - keep;
+            var kept = new byte[keep];
+            Array.Copy(_bytes, drop, kept, 0, keep);
+            _bytes = kept;
+            _length = keep;
+            Start += drop;
+            return drop;
         }
 
         public LiveSlice Read(long offset, int maxBytes)

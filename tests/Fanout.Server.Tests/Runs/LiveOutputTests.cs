@@ -41,4 +41,29 @@ public sealed class LiveOutputTests
         LiveSlice retry = live.Read("t", "stdout", 0, 1024)!;
         Assert.Equal((2, "retry", 0L, false), (retry.Attempt, retry.Text, retry.Offset, retry.Skipped));
     }
+
+    [Fact]
+    public void ManyRunningStreams_StayWithinTheBatchCap_EachKeepingItsLatestBytes()
+    {
+        var live = new LiveOutput();
+        byte[] chunk = Encoding.ASCII.GetBytes(new string('y', 200_000));
+        int targets = (int)(2 * LiveOutput.BatchCap / chunk.Length); // twice the cap, every stream still running
+        for (int t = 0; t < targets; t++)
+        {
+            live.Observe($"t{t}", 1, "stdout", chunk);
+            // The cap, plus at most the short tail every running stream keeps (running streams ≤ the run's parallelism × 2).
+            Assert.True(live.Held <= LiveOutput.BatchCap + ((t + 1) * LiveOutput.MinStreamKeep), $"after {t + 1} streams: {live.Held} bytes held");
+        }
+
+        for (int t = 0; t < targets; t++)
+        {
+            live.Observe($"t{t}", 1, "stdout", Encoding.ASCII.GetBytes($"end-{t}"));
+        }
+
+        Assert.True(live.Held <= LiveOutput.BatchCap + (targets * LiveOutput.MinStreamKeep), $"{live.Held} bytes held");
+        LiveSlice last = live.Read("t0", "stdout", 0, LiveOutput.StreamCap)!;
+        Assert.True(last.Skipped);
+        Assert.EndsWith("end-0", last.Text, StringComparison.Ordinal);
+        Assert.Equal(chunk.Length + "end-0".Length, last.Next);
+    }
 }
