@@ -106,7 +106,9 @@ internal sealed class WorkflowPublisher
         if (output.SpillPath is { } path && File.Exists(path))
         {
             spill = path + ".masked";
-            File.WriteAllText(spill, SecretMasker.Apply(File.ReadAllText(path), _secrets));
+            using FileStream from = File.OpenRead(path);
+            using FileStream to = File.Create(spill);
+            SecretMasker.CopyMasked(from, to, _secrets); // streamed and byte-exact: no whole-output copy in memory
         }
 
         return new CapturedOutput(SecretMasker.Apply(output.Text, _secrets), output.TotalBytes, spill);
