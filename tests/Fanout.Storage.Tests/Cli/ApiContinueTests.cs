@@ -73,13 +73,15 @@ public sealed class ApiContinueTests : IDisposable
         Assert.Equal(RunStatus.Failed, (await RunAsync(runId))!.Status);
 
         // With it (and the overrides a workflow run takes: steps at once, overall time limit), the command sees the real value.
+        DateTimeOffset? endedBefore = (await RunAsync(runId))!.EndedAt;
         using HttpResponseMessage accepted = await serve.Client.PostAsJsonAsync($"/api/runs/{runId}/{action}", new { parameters = new { token = "api-s3cret" }, parallel = 3, timeout = "10m" });
         string acceptedBody = await accepted.Content.ReadAsStringAsync();
         Assert.True(accepted.StatusCode == (action == "resume" ? HttpStatusCode.Accepted : HttpStatusCode.Created), $"{accepted.StatusCode}: {acceptedBody}");
         string continued = JsonDocument.Parse(acceptedBody).RootElement.GetProperty("batchId").GetString()!;
         Assert.Equal(action == "resume", continued == runId);
 
-        RunRecord run = await WaitForEndAsync(continued);
+        // A resume continues the same run in the background after the 202: wait for its new end, not the failed one before it.
+        RunRecord run = await WaitForEndAsync(continued, action == "resume" ? endedBefore : null);
         Assert.Equal(RunStatus.Succeeded, run.Status);
         TargetAttemptRecord use = Assert.Single(await AttemptsAsync(continued), a => a.Target == "use" && a.Attempt > 0);
         Assert.Equal("API-S3CRET", StoredResults.ReadFull(use.Stdout, use.StdoutLog));
@@ -162,12 +164,12 @@ public sealed class ApiContinueTests : IDisposable
         return await store.GetAttemptsAsync(runId, new AttemptQuery(), CancellationToken.None);
     }
 
-    private async Task<RunRecord> WaitForEndAsync(string runId)
+    private async Task<RunRecord> WaitForEndAsync(string runId, DateTimeOffset? notEndedAt = null)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         while (true)
         {
-            if (await RunAsync(runId) is { Status: not (RunStatus.Running or RunStatus.Queued or RunStatus.AwaitingApproval), EndedAt: not null } run)
+            if (await RunAsync(runId) is { Status: not (RunStatus.Running or RunStatus.Queued or RunStatus.AwaitingApproval), EndedAt: { } ended } run && ended != notEndedAt)
             {
                 return run;
             }
