@@ -269,12 +269,13 @@ internal static class BatchPlanner
         }
 
         var sync = new SyncOptions { Source = source, Destination = destination, Delete = delete, Excludes = excludes };
-        foreach (string problem in sync.Validate())
+        IReadOnlyList<string> problems = sync.Validate();
+        foreach (string problem in problems)
         {
             errors.Add("action.parameters.destination", problem);
         }
 
-        return RunDefinition.ForSync(sync).CreateOperation();
+        return problems.Count > 0 ? null : RunDefinition.ForSync(sync).CreateOperation();
     }
 
     /// <summary>An agent-instance action (SPEC I2, docs/instances.md): start, pause, resume, kill, preview, prompt (parameter text) or chain (parameter steps).</summary>
