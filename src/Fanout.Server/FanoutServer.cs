@@ -117,6 +117,7 @@ public static class FanoutServer
             new SchedulerOptions { PollInterval = options.SchedulerPollInterval }, sp.GetRequiredService<ILogger<Scheduler>>()));
         builder.Services.AddSingleton<WorkflowRunService>();
         builder.Services.AddSingleton<ExecutionList>();
+        builder.Services.AddSingleton<ExecutionFeed>();
         UiEndpoints.AddUi(builder.Services);
         // Start order = stop order reversed: the audit writer starts first and stops last, after the queue has drained.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
@@ -177,6 +178,7 @@ public static class FanoutServer
         TokenEndpoints.Map(app);
         AuditEndpoints.Map(app);
         ExecutionList.Map(app);
+        ExecutionFeed.Map(app);
         ApprovalList.Map(app);
         ClusterEndpoints.Map(app);
         app.MapGet("/api/me", (HttpContext http) => Results.Ok(new MeDocument(Caller.Of(http).Name, Caller.Of(http).Role.ToWireName())))
