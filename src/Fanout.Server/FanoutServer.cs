@@ -134,6 +134,7 @@ public static class FanoutServer
         if (app.Services.GetService<ClusterMetrics>() is { } clusterMetrics)
         {
             metrics.ClusterLeasesLost = () => clusterMetrics.LostLeases; // fanout_cluster_leases_lost_total, while clustered
+            metrics.ClusterStaleReportsRejected = () => clusterMetrics.StaleReportsRejected; // fanout_cluster_stale_reports_rejected_total
         }
 
         app.UseMiddleware<RequestLog>();
