@@ -24,26 +24,26 @@ public sealed class PagesTests(UiFixture ui)
         IPage page = await ui.SignedInPageAsync(ApiRole.Viewer);
         await page.GetByRole(AriaRole.Link, new() { Name = "Inventory" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Inventory", Exact = true })).ToBeVisibleAsync();
-        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("30 of 30 nodes");
+        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("31 of 31 nodes");
         await Expect(page.GetByRole(AriaRole.List, new() { Name = "Tags" })).ToContainTextAsync("env=prod 3");
         await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "inventory");
         await page.GetByRole(AriaRole.Link, new() { Name = "env=prod" }).ClickAsync();
-        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("3 of 30 nodes");
+        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("3 of 31 nodes");
         await page.GetByRole(AriaRole.Searchbox, new() { Name = "Search" }).FillAsync("t0");
         await page.GetByRole(AriaRole.Textbox, new() { Name = "Tag", Exact = true }).FillAsync("");
         await page.GetByRole(AriaRole.Combobox, new() { Name = "Group" }).SelectOptionAsync("db");
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
-        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("2 of 30 nodes");
+        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("2 of 31 nodes");
         await Expect(page.Locator("#inv-table tbody")).ToContainTextAsync("t04");
-        // The source facet and filter (the fixture's one inventory file defines all 30 nodes); the table is re-rendered by the
+        // The source facet and filter (the fixture's one inventory file defines all 31 nodes); the table is re-rendered by the
         // script from the API's pages (virtualised), with the source's file name in its column.
         await page.GotoAsync("/inventory");
-        await Expect(page.GetByRole(AriaRole.List, new() { Name = "Sources" })).ToContainTextAsync("inventory.yaml 30");
+        await Expect(page.GetByRole(AriaRole.List, new() { Name = "Sources" })).ToContainTextAsync("inventory.yaml 31");
         await page.GetByRole(AriaRole.Combobox, new() { Name = "Source" }).SelectOptionAsync(new SelectOptionValue { Index = 1 });
         await page.GetByRole(AriaRole.Combobox, new() { Name = "Transport" }).SelectOptionAsync("local");
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
-        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("30 of 30 nodes");
+        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("31 of 31 nodes");
         await Expect(page.Locator("#inv-table tbody tr[aria-rowindex='2']")).ToContainTextAsync("inventory.yaml");
         await page.Context.CloseAsync();
     }
@@ -54,7 +54,7 @@ public sealed class PagesTests(UiFixture ui)
         IPage page = await ui.SignedInPageAsync(ApiRole.Operator);
         await page.GetByRole(AriaRole.Button, new() { Name = "New execution" }).ClickAsync();
         ILocator dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "New execution" });
-        await Expect(dialog.GetByRole(AriaRole.Combobox, new() { Name = "Transport" })).ToContainTextAsync("local (30)");
+        await Expect(dialog.GetByRole(AriaRole.Combobox, new() { Name = "Transport" })).ToContainTextAsync("local (31)");
 
         await dialog.GetByRole(AriaRole.Combobox, new() { Name = "Group", Exact = true }).SelectOptionAsync("db");
         await Expect(dialog.Locator("#node-note")).ToHaveTextAsync("2 matching nodes.");

@@ -48,7 +48,7 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
         metrics.StreamOpened();
         using var open = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         string? prefix = Auth.Caller.Find(http)?.TokenPrefix;
-        Task watch = prefix is null ? Task.CompletedTask : WatchTokenAsync(prefix, open);
+        Task watch = prefix is null ? Task.CompletedTask : WatchTokenAsync(tokens, options.TokenRecheckInterval, time, prefix, open);
         CancellationToken requestAborted = cancellationToken;
         cancellationToken = open.Token;
         try
@@ -97,14 +97,14 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
         }
     }
 
-    /// <summary>Cancels <paramref name="open"/> once the token with <paramref name="prefix"/> is no longer accepted.</summary>
-    private async Task WatchTokenAsync(string prefix, CancellationTokenSource open)
+    /// <summary>Cancels <paramref name="open"/> once the token with <paramref name="prefix"/> is no longer accepted (checked every <paramref name="interval"/>).</summary>
+    internal static async Task WatchTokenAsync(ITokenStore tokens, TimeSpan interval, TimeProvider time, string prefix, CancellationTokenSource open)
     {
         try
         {
             while (!open.IsCancellationRequested)
             {
-                await Task.Delay(options.TokenRecheckInterval, time, open.Token);
+                await Task.Delay(interval, time, open.Token);
                 bool valid;
                 try
                 {
@@ -140,6 +140,7 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
                 await writer.WriteAsync(e, cancellationToken);
             }
 
+            await writer.FlushAsync(cancellationToken);
             if (finished && events.Count == 0)
             {
                 return;
@@ -196,6 +197,8 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
                 await writer.WriteAsync(new LiveEvent(e.Sequence, LiveEvent.NameOf(e.Type), e.Payload, state, target), cancellationToken);
                 after = e.Sequence;
             }
+
+            await writer.FlushAsync(cancellationToken);
 
             if (page.Count < 500)
             {
