@@ -700,8 +700,25 @@
       if (res.ok) setTimeout(() => location.reload(), 500);
     }));
 
-    // Renders are coalesced: events only mark the page dirty; at most 10 renders a second.
-    setInterval(render, 100);
+    // Events are only queued when they arrive (the browser hands over a whole network read of them at once); the queue is
+    // applied before each render in slices of at most 8 ms, yielding in between, so a burst of thousands of events never
+    // makes one long task. Renders are coalesced: at most 10 a second.
+    const inbox = []; let inboxAt = 0;
+    function drain() {
+      const until = performance.now() + 8;
+      while (inboxAt < inbox.length && performance.now() < until) {
+        const [name, text] = inbox[inboxAt++];
+        let data = {}; if (typeof text === 'string') { try { data = JSON.parse(text); } catch { } } else data = text;
+        if (pending) pending.push([name, data]); else onEvent(name, data);
+      }
+      if (inboxAt >= inbox.length) { inbox.length = 0; inboxAt = 0; return true; }
+      return false;
+    }
+    function tick() {
+      if (!drain()) { setTimeout(tick, 0); return; }
+      render();
+    }
+    setInterval(tick, 100);
     setInterval(() => { if (!ended && (status === 'running' || status === 'queued')) { dirty = true; } }, 1000);
     // A live run: the event stream opens at once, before the rows are read, so nothing that happens meanwhile waits for
     // them — its progress events move the bar, its target events are kept and applied once the rows are there.
@@ -711,9 +728,8 @@
       const source = new EventSource(`/api/executions/batch/${encodeURIComponent(id)}/events`);
       for (const name of ['run-started', 'wave-started', 'target-started', 'target-retrying', 'target-finished', 'wave-finished', 'batch-finished']) {
         source.addEventListener(name, (e) => {
-          let data = {}; try { data = JSON.parse(e.data); } catch { }
           if (name === 'batch-finished') source.close();
-          if (pending) pending.push([name, data]); else onEvent(name, data);
+          inbox.push([name, e.data]);
         });
       }
       source.addEventListener('progress', (e) => { if (!loaded) { try { latestProgress = JSON.parse(e.data); } catch { } } });
@@ -721,10 +737,13 @@
     }
     (async () => {
       const doc = await loadAll();
+      // What arrived while the rows were read goes first, then the rest of the queue, in order and in slices.
       const queued = pending; pending = null;
+      for (let i = inboxAt; i < inbox.length; i++) queued.push(inbox[i]);
+      inbox.length = 0; inboxAt = 0;
+      for (const item of queued) inbox.push(item);
       loaded = true; dirty = viewDirty = true;
       if (!doc) return;
-      for (const [name, data] of queued) onEvent(name, data);
       if (!(doc.status === 'queued' || doc.status === 'running')) finish(doc);
     })();
   }
