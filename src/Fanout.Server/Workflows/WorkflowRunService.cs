@@ -235,6 +235,14 @@ internal sealed partial class WorkflowRunService : IHostedService
             }
         }
 
+        if (!request.Resume)
+        {
+            // Accepted means visible and durable: the new run is in the store (queued) before its 201, so the run page and
+            // GET /api/runs/{id} find it at once, and if this server dies before it starts it is interrupted, never unknown.
+            await runner.RecordQueuedAsync(request, cancellationToken);
+            request = request with { Queued = true };
+        }
+
         _running[runId] = Task.Run(() => RunAsync(runner, request, runId, actor), CancellationToken.None);
         return (runId, []);
     }

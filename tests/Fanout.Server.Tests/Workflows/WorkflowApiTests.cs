@@ -175,6 +175,26 @@ public sealed class WorkflowApiTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 60000)]
+    public async Task Run_IsInTheStoreBeforeItsAnswer_SoTheRunDocumentIsThereAtOnce()
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            foreach (string path in new[] { "/api/workflows/run", "/api/executions/batch" })
+            {
+                object body = path == "/api/workflows/run"
+                    ? new { file = "hello.yaml", parameters = new { who = "now" } }
+                    : new { action = new { type = "workflow", value = "hello.yaml", parameters = new { who = "now" } } };
+                string runId = await StartAsync(path, body, path == "/api/workflows/run" ? "runId" : "batchId");
+                using HttpClient viewer = _host.Client(ApiRole.Viewer);
+                using HttpResponseMessage run = await viewer.GetAsync($"/api/runs/{runId}");
+
+                Assert.True(run.StatusCode == HttpStatusCode.OK, $"{path} #{i}: GET /api/runs/{runId} right after the answer: {run.StatusCode}");
+                Assert.Equal(RunStatus.Succeeded, (await WaitAsync(runId, r => r.Status is not (RunStatus.Queued or RunStatus.Running or RunStatus.AwaitingApproval))).Status);
+            }
+        }
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task Run_AStringThatLooksLikeJson_StaysAString_AndAnObjectIsAMap()
     {
         string runId = await StartAsync("/api/workflows/run", new { file = "kinds.yaml", parameters = new { who = "[\"a\"]", opts = new { k = "x,y" } } }, "runId");
@@ -383,7 +403,8 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
         while (true)
         {
-            if (await _host.Store.GetRunAsync(runId, deadline.Token) is { } run && done(run))
+            // A run is recorded queued before the API answers; it is never "done" before it has started.
+            if (await _host.Store.GetRunAsync(runId, deadline.Token) is { Status: not RunStatus.Queued } run && done(run))
             {
                 return run;
             }

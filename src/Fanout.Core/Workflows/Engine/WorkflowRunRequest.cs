@@ -31,6 +31,12 @@ public sealed record WorkflowRunRequest
     public bool Resume { get; init; }
 
     /// <summary>
+    /// True when the new run was recorded <see cref="Runs.RunStatus.Queued"/> by <see cref="WorkflowRunner.RecordQueuedAsync"/> when it
+    /// was accepted: it starts from that record (under this process, with a lease) instead of creating one.
+    /// </summary>
+    public bool Queued { get; init; }
+
+    /// <summary>
     /// The run this one retries (SPEC X11 for workflows), or <see langword="null"/>: the new run <see cref="RunId"/> is linked to it and
     /// takes over what succeeded there — steps that succeeded or were skipped (outputs restored) and fan-out targets that completed —
     /// and runs the rest: failed, timed-out and not-run steps, and the failed targets of a step that succeeded within its <c>max_fail_percent</c>.

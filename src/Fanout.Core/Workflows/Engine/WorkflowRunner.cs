@@ -95,6 +95,43 @@ public sealed class WorkflowRunner
         return Masked(problems, request);
     }
 
+    /// <summary>
+    /// Records a new run <see cref="RunStatus.Queued"/> (its units planned, owned by this process, no lease) before it starts in the
+    /// background, so that an accepted run is visible and durable at once: if this process dies first, the run is <c>interrupted</c>
+    /// and resumable, never unknown. Start it with <see cref="RunAsync"/> and <see cref="WorkflowRunRequest.Queued"/> set.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No store, a resume, or no run id.</exception>
+    public Task RecordQueuedAsync(WorkflowRunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        IRunStore store = _options.Store ?? throw new InvalidOperationException("recording a queued run needs a run store");
+        string runId = request.RunId ?? throw new InvalidOperationException("a queued run needs its run id");
+        if (request.Resume)
+        {
+            throw new InvalidOperationException("a resume continues its recorded run");
+        }
+
+        IReadOnlyList<string> units = WorkflowExecution.PlanUnits(request.Workflow, _options.Inventory);
+        RunRecord record = NewRunRecord(request, runId, units.Count, _options.TimeProvider ?? TimeProvider.System) with { Status = RunStatus.Queued, LeaseExpiresAt = null };
+        return store.CreateRunAsync(record, [.. units.Select(u => new RunTargetRecord(u, 1))], cancellationToken);
+    }
+
+    private RunRecord NewRunRecord(WorkflowRunRequest request, string runId, int units, TimeProvider time) => new()
+    {
+        RunId = runId,
+        Kind = "workflow",
+        Name = request.Workflow.Name,
+        Actor = request.Actor ?? RunService.DefaultActor,
+        Parameters = SecretMasker.Apply(TemplateValues.ToJson(MaskSecrets(request)), request.SecretValues),
+        Operation = request.Definition is null ? null : SecretMasker.Apply(request.Definition, request.SecretValues),
+        ParentRunId = request.RetryOf,
+        Options = RunEventPayload.Write(new { _options.MaxParallel, _options.ContinueOnError, TimeoutMs = _options.Timeout?.TotalMilliseconds }),
+        StartedAt = time.GetUtcNow(),
+        OwnerHost = Environment.MachineName,
+        OwnerPid = Environment.ProcessId,
+        Counts = RunCounts.Empty with { Total = units },
+    };
+
     /// <summary>Runs (or, with <see cref="WorkflowRunRequest.Resume"/>, continues) a workflow.</summary>
     /// <exception cref="FanoutException">Resume without a store, or the run cannot be reopened (unknown or still running).</exception>
     public async Task<WorkflowRunResult> RunAsync(WorkflowRunRequest request, CancellationToken cancellationToken)
@@ -144,24 +181,18 @@ public sealed class WorkflowRunner
         var tracker = _options.Progress ?? new ProgressTracker(time, logger: _options.Logger);
         WorkflowStateRecorder? state = store?.Workflows is { } steps ? new WorkflowStateRecorder(steps, runId) : null;
         IReadOnlyList<string> units = WorkflowExecution.PlanUnits(request.Workflow, _options.Inventory);
-        if (store is not null && resume is null)
+        if (store is not null && resume is null && request.Queued)
         {
-            await store.CreateRunAsync(new RunRecord
+            // Accepted earlier and recorded queued (RecordQueuedAsync): it starts now, under this process, with a lease.
+            if (!await store.ReopenRunAsync(runId, Environment.MachineName, Environment.ProcessId, time.GetUtcNow() + recorderOptions.LeaseDuration, cancellationToken).ConfigureAwait(false))
             {
-                RunId = runId,
-                Kind = "workflow",
-                Name = request.Workflow.Name,
-                Actor = request.Actor ?? RunService.DefaultActor,
-                Parameters = SecretMasker.Apply(TemplateValues.ToJson(MaskSecrets(request)), request.SecretValues),
-                Operation = request.Definition is null ? null : SecretMasker.Apply(request.Definition, request.SecretValues),
-                ParentRunId = request.RetryOf,
-                Options = RunEventPayload.Write(new { _options.MaxParallel, _options.ContinueOnError, TimeoutMs = _options.Timeout?.TotalMilliseconds }),
-                StartedAt = time.GetUtcNow(),
-                OwnerHost = Environment.MachineName,
-                OwnerPid = Environment.ProcessId,
-                LeaseExpiresAt = time.GetUtcNow() + recorderOptions.LeaseDuration,
-                Counts = RunCounts.Empty with { Total = units.Count },
-            }, [.. units.Select(u => new RunTargetRecord(u, 1))], cancellationToken).ConfigureAwait(false);
+                throw new FanoutException($"queued run {runId} cannot be started: it is unknown or already running");
+            }
+        }
+        else if (store is not null && resume is null)
+        {
+            await store.CreateRunAsync(NewRunRecord(request, runId, units.Count, time) with { LeaseExpiresAt = time.GetUtcNow() + recorderOptions.LeaseDuration },
+                [.. units.Select(u => new RunTargetRecord(u, 1))], cancellationToken).ConfigureAwait(false);
         }
 
         // One recorder for every kind of run: attempt rows (running before each unit starts), events, counts, lease.
