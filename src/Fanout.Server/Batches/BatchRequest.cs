@@ -75,4 +75,7 @@ internal sealed record BatchOptionsRequest
 
     /// <summary>Stop when more than this percentage of a wave fails.</summary>
     public double? MaxFailPercent { get; init; }
+
+    /// <summary>In a cluster: run the targets only on workers that have every one of these labels (<c>fanout worker --labels</c>).</summary>
+    public Dictionary<string, string>? WorkerLabels { get; init; }
 }
