@@ -110,6 +110,7 @@ public static class FanoutServer
 
         builder.Services.AddSingleton<BatchQueue>();
         builder.Services.AddSingleton<BatchStatusReader>();
+        builder.Services.AddSingleton(sp => RunChanges.For(store, time, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Fanout.Store")));
         builder.Services.AddSingleton<BatchEventStream>();
         builder.Services.AddSingleton<ServerScheduleLauncher>();
         // One scheduler per server: its loop (when RunScheduler) and "run now" (POST /api/schedules/{name}/run) share its overlap rule.
@@ -133,6 +134,11 @@ public static class FanoutServer
         if (app.Services.GetService<ClusterMetrics>() is { } clusterMetrics)
         {
             metrics.ClusterLeasesLost = () => clusterMetrics.LostLeases; // fanout_cluster_leases_lost_total, while clustered
+        }
+
+        if (app.Services.GetRequiredService<RunChanges>() is PostgresRunChanges notified)
+        {
+            metrics.StoreNotifications = () => notified.Received; // fanout_store_notifications_total, PostgreSQL stores only
         }
 
         app.UseMiddleware<RequestLog>();

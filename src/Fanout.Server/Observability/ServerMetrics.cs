@@ -36,6 +36,9 @@ internal sealed class ServerMetrics
     /// <summary>Leases lost with their worker (clustered servers only; <see langword="null"/> renders nothing).</summary>
     public Func<long>? ClusterLeasesLost { get; set; }
 
+    /// <summary>PostgreSQL NOTIFY messages of run changes received (PostgreSQL stores only; <see langword="null"/> renders nothing).</summary>
+    public Func<long>? StoreNotifications { get; set; }
+
     /// <summary>Keeps the metric values a finished workflow run recorded: counters add up across runs, gauges keep the latest value.</summary>
     public void WorkflowMetricsRecorded(IReadOnlyList<RunMetricRecord> metrics)
     {
@@ -127,6 +130,12 @@ internal sealed class ServerMetrics
         {
             text.Append("# HELP fanout_cluster_leases_lost_total Target leases whose worker was lost; those targets ran again on another worker.\n# TYPE fanout_cluster_leases_lost_total counter\n");
             text.Append(CultureInfo.InvariantCulture, $"fanout_cluster_leases_lost_total {lost()}\n");
+        }
+
+        if (StoreNotifications is { } notifications)
+        {
+            text.Append("# HELP fanout_store_notifications_total PostgreSQL notifications of run changes received; they wake the followers of runs other processes execute.\n# TYPE fanout_store_notifications_total counter\n");
+            text.Append(CultureInfo.InvariantCulture, $"fanout_store_notifications_total {notifications()}\n");
         }
 
         foreach (IGrouping<string, RunMetricRecord> family in _workflow.Values.GroupBy(m => m.Name, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
