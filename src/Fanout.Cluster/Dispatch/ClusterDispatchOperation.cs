@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Fanout.Cluster.Workers;
 using Fanout.Execution;
@@ -12,7 +13,8 @@ namespace Fanout.Cluster.Dispatch;
 
 /// <summary>
 /// The operation a coordinator's executor runs for each target of a distributed run: it leases the target to the
-/// least-loaded live worker and turns the worker's report back into the attempt's result, so the coordinator's
+/// least-loaded live worker — leases queued for the same worker leave together as one batch call (<see cref="WorkerOutbox"/>)
+/// — and turns the worker's report back into the attempt's result, so the coordinator's
 /// <see cref="BatchExecutor"/> keeps owning <c>--parallel</c>, waves, retries, the timeout, the failure policy and
 /// cancellation across all workers, and its recorder writes every row (workers never write to the store, so a late report
 /// from a worker declared dead can never overwrite anything). A worker lost mid-target (its silo declared dead) is
@@ -32,6 +34,8 @@ internal sealed partial class ClusterDispatchOperation(
 
     public string? Validate(Target target) => local.Validate(target);
 
+    private readonly ConcurrentDictionary<string, WorkerOutbox> _outboxes = new(StringComparer.Ordinal);
+
     public async Task<OperationResult> ExecuteAsync(Target target, OperationContext context, CancellationToken cancellationToken)
     {
         var excluded = new HashSet<string>(StringComparer.Ordinal);
@@ -39,10 +43,22 @@ internal sealed partial class ClusterDispatchOperation(
         while (true)
         {
             using WorkerSlotLease worker = await workers.AcquireAsync(excluded, labels, cancellationToken).ConfigureAwait(false);
-            var lease = new TargetLease { RunId = context.RunId, Target = target.Name, Attempt = context.Attempt, Definition = definition, LeaseId = Guid.NewGuid() };
+            var lease = new TargetLease { Target = target.Name, Attempt = context.Attempt, LeaseId = Guid.NewGuid(), Epoch = excluded.Count + 1 };
+            WorkerOutbox outbox = _outboxes.GetOrAdd(worker.Silo, silo => new WorkerOutbox(grains.GetGrain<IWorkerGrain>(silo), context.RunId, definition));
+            PendingLease pending = outbox.Enqueue(lease);
             try
             {
-                TargetReport report = await grains.GetGrain<IWorkerGrain>(worker.Silo).RunAsync(lease, cancellationToken).ConfigureAwait(false);
+                TargetReport report;
+                using (cancellationToken.UnsafeRegister(static (s, token) => ((PendingCancel)s!).Run(token), new PendingCancel(outbox, pending)))
+                {
+                    report = await pending.Completion.Task.ConfigureAwait(false);
+                }
+
+                if (report.Lost && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new SiloUnavailableException($"worker {report.Worker} stopped while running {target.Name}");
+                }
+
                 return ToResult(report, context, notes);
             }
             catch (Exception e) when (IsWorkerLost(e) && !cancellationToken.IsCancellationRequested)
@@ -53,6 +69,11 @@ internal sealed partial class ClusterDispatchOperation(
                 excluded.Add(worker.Silo);
             }
         }
+    }
+
+    private sealed record PendingCancel(WorkerOutbox Outbox, PendingLease Pending)
+    {
+        public void Run(CancellationToken token) => Outbox.Cancel(Pending, token);
     }
 
     private static bool IsWorkerLost(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException;

@@ -1,27 +1,38 @@
 namespace Fanout.Cluster.Workers;
 
 /// <summary>
-/// What a coordinator hands a worker for one attempt on one target: the run's definition (the worker rebuilds the
-/// operation and finds the target in its own copy of the inventory), the attempt and a lease id that names this grant.
+/// What a coordinator hands a worker in one call: the run's definition (the worker rebuilds the operation once and finds
+/// the targets in its own copy of the inventory) and the targets leased to it, each one attempt under its own lease.
 /// </summary>
 [GenerateSerializer, Immutable]
-internal sealed record TargetLease
+internal sealed record LeaseBatch
 {
     [Id(0)] public required string RunId { get; init; }
 
-    [Id(1)] public required string Target { get; init; }
+    [Id(1)] public required string Definition { get; init; }
 
-    [Id(2)] public required int Attempt { get; init; }
+    [Id(2)] public byte[]? StandardInput { get; init; }
 
-    [Id(3)] public required string Definition { get; init; }
+    /// <summary>Most bytes of each stream sent back per target; the rest is counted and the report marked truncated.</summary>
+    [Id(3)] public int OutputLimit { get; init; } = 4 * 1024 * 1024;
 
-    [Id(4)] public byte[]? StandardInput { get; init; }
+    /// <summary>The targets of this batch; they run at once on the worker (each within the worker's <c>--max-targets</c>).</summary>
+    [Id(4)] public required TargetLease[] Leases { get; init; }
+}
+
+/// <summary>One attempt on one target leased to a worker: <c>(run, target, attempt, epoch)</c> and a lease id naming this grant.</summary>
+[GenerateSerializer, Immutable]
+internal sealed record TargetLease
+{
+    [Id(0)] public required string Target { get; init; }
+
+    [Id(1)] public required int Attempt { get; init; }
 
     /// <summary>A fresh id per grant: a re-issued target gets a new one, so a late report of an old grant is told apart.</summary>
-    [Id(5)] public required Guid LeaseId { get; init; }
+    [Id(2)] public required Guid LeaseId { get; init; }
 
-    /// <summary>Most bytes of each stream sent back; the rest is counted and the report marked truncated.</summary>
-    [Id(6)] public int OutputLimit { get; init; } = 4 * 1024 * 1024;
+    /// <summary>The lease's epoch: 1 for the first grant of an attempt, one more for each re-issue after a lost worker.</summary>
+    [Id(3)] public long Epoch { get; init; } = 1;
 }
 
 /// <summary>What a worker reports for one <see cref="TargetLease"/>.</summary>
@@ -46,13 +57,26 @@ internal sealed record TargetReport
     [Id(7)] public byte[] Stderr { get; init; } = [];
 
     [Id(8)] public long StderrBytes { get; init; }
+
+    /// <summary>The worker stopped (SIGTERM, or declared dead) while it held this lease: the target runs again elsewhere.</summary>
+    [Id(9)] public bool Lost { get; init; }
+
+    /// <summary>The epoch of the lease this reports on.</summary>
+    [Id(10)] public long Epoch { get; init; }
 }
 
-/// <summary>A worker silo: runs the targets its coordinator leases to it, at most its <c>--max-targets</c> at once.</summary>
+/// <summary>A worker silo: runs the targets its coordinators lease to it, at most its <c>--max-targets</c> at once.</summary>
 [Alias("fanout.worker")]
 internal interface IWorkerGrain : IGrainWithStringKey
 {
-    /// <summary>Runs one target; cancelling the call (run cancelled, target timed out) stops the target's process.</summary>
-    [Alias("run")]
-    Task<TargetReport> RunAsync(TargetLease lease, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs every target of <paramref name="batch"/> at once (one executor for the batch) and yields each one's report as it
+    /// ends. The call fails with a <see cref="Orleans.Runtime.SiloUnavailableException"/> when the worker's silo is declared dead.
+    /// </summary>
+    [Alias("run-batch")]
+    IAsyncEnumerable<TargetReport> RunBatchAsync(LeaseBatch batch);
+
+    /// <summary>Stops the targets of the given leases (run cancelled, target timed out); their reports say cancelled.</summary>
+    [Alias("cancel")]
+    Task CancelAsync(Guid[] leaseIds);
 }

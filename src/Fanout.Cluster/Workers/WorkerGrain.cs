@@ -4,20 +4,26 @@ using Orleans.Runtime;
 namespace Fanout.Cluster.Workers;
 
 /// <summary>
-/// One per worker silo, keyed by its address. Reentrant: it only hands each lease to the silo's <see cref="WorkerRuntime"/>
-/// (off the grain's scheduler), which runs up to <c>--max-targets</c> of them at once.
+/// One per worker silo, keyed by its address. Reentrant: it only hands each batch of leases to the silo's
+/// <see cref="WorkerRuntime"/> (off the grain's scheduler), which runs up to <c>--max-targets</c> targets at once.
 /// </summary>
 [WorkerPlacement]
 [Reentrant]
 internal sealed class WorkerGrain(WorkerRuntime runtime, ILocalSiloDetails silo) : Grain, IWorkerGrain
 {
-    public Task<TargetReport> RunAsync(TargetLease lease, CancellationToken cancellationToken)
+    public IAsyncEnumerable<TargetReport> RunBatchAsync(LeaseBatch batch)
     {
         if (this.GetPrimaryKeyString() != silo.SiloAddress.ToParsableString())
         {
             throw new SiloUnavailableException($"worker {this.GetPrimaryKeyString()} is not this silo ({silo.SiloAddress})");
         }
 
-        return Task.Run(() => runtime.RunAsync(lease, cancellationToken), cancellationToken);
+        return runtime.RunBatchAsync(batch);
+    }
+
+    public Task CancelAsync(Guid[] leaseIds)
+    {
+        runtime.Cancel(leaseIds);
+        return Task.CompletedTask;
     }
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Fanout.Events;
 using Fanout.Cluster.Hosting;
 using Fanout.Execution;
 using Fanout.Inventory;
@@ -13,10 +15,11 @@ using Orleans.Runtime;
 namespace Fanout.Cluster.Workers;
 
 /// <summary>
-/// What a worker silo does with a <see cref="TargetLease"/>: rebuilds the run's operation from its definition (once per run,
-/// cached), finds the target in the inventory the definition names, and runs that one target through the same
-/// <see cref="BatchExecutor"/> a single-process run uses — sessions, output capture, cancellation and process-group kills
-/// included. Retries, waves, failure policy and the timeout belong to the coordinator; the worker runs one attempt.
+/// What a worker silo does with a <see cref="LeaseBatch"/>: rebuilds the run's operation from its definition (once per run,
+/// cached), finds the targets in the inventory the definition names, and runs them through one <see cref="BatchExecutor"/>
+/// per batch — the same executor a single-process run uses, with its sessions, output capture, cancellation and
+/// process-group kills — reporting each target as it ends. Retries, waves, failure policy and the timeout belong to the
+/// coordinator; the worker runs one attempt per lease.
 /// </summary>
 internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLifetime lifetime, ILogger<WorkerRuntime> logger)
 {
@@ -24,6 +27,8 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
     private readonly SemaphoreSlim _slots = new(settings.MaxTargets, settings.MaxTargets);
     private readonly ConcurrentDictionary<string, ResolvedRun> _runs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _abort = new();
+    private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _leases = new();
+    private readonly ConcurrentDictionary<Guid, byte> _cancelledEarly = new();
     private int _running;
     private long _completed;
 
@@ -33,89 +38,211 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
     /// <summary>Targets this silo has finished since it started.</summary>
     public long Completed => Interlocked.Read(ref _completed);
 
-    public async Task<TargetReport> RunAsync(TargetLease lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the targets of <paramref name="batch"/> through one <see cref="BatchExecutor"/> (each target still waits for one of
+    /// this silo's <c>--max-targets</c> slots) and yields each target's report as soon as it ends.
+    /// </summary>
+    public async IAsyncEnumerable<TargetReport> RunBatchAsync(LeaseBatch batch)
     {
-        // The silo stopping — SIGTERM, or Orleans telling a silo voted dead to stop — stops every target it runs
-        // (their process groups are killed), so nothing keeps running that the coordinator re-issues elsewhere.
-        // The coordinator is told the worker is gone (not that the target failed), so it runs the target on another worker.
-        using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping, _abort.Token);
-        try
+        var reports = Channel.CreateUnbounded<TargetReport>(new UnboundedChannelOptions { SingleReader = true });
+        Task running = Task.Run(() => RunBatchCoreAsync(batch, reports.Writer));
+        await foreach (TargetReport report in reports.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            await _slots.WaitAsync(both.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (Stopping(cancellationToken))
-        {
-            throw new SiloUnavailableException($"worker {settings.Name} is stopping");
+            yield return report;
         }
 
-        Interlocked.Increment(ref _running);
+        await running.ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the targets of <paramref name="leaseIds"/> (the coordinator cancelled them: run cancelled, target timed out).</summary>
+    public void Cancel(IEnumerable<Guid> leaseIds)
+    {
+        foreach (Guid id in leaseIds)
+        {
+            if (!_leases.TryGetValue(id, out CancellationTokenSource? cts))
+            {
+                // The cancel overtook its batch (messages are not ordered): the lease is cancelled as it registers.
+                if (_cancelledEarly.Count < 10_000)
+                {
+                    _cancelledEarly.TryAdd(id, 0);
+                }
+            }
+            else
+            {
+                try
+                {
+                    cts.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // ended meanwhile
+                }
+            }
+        }
+    }
+
+    private async Task RunBatchCoreAsync(LeaseBatch batch, ChannelWriter<TargetReport> reports)
+    {
+        var byTarget = new Dictionary<string, TargetLease>(StringComparer.Ordinal);
+        var tokens = new Dictionary<string, CancellationTokenSource>(StringComparer.Ordinal);
+        var reported = new HashSet<Guid>();
         try
         {
-            TargetReport report = await RunOneAsync(lease, both.Token).ConfigureAwait(false);
-            return Stopping(cancellationToken) ? throw new SiloUnavailableException($"worker {settings.Name} stopped while running {lease.Target}") : report;
+            ResolvedRun run;
+            try
+            {
+                run = await ResolveAsync(batch, _abort.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is FanoutException or FormatException or ArgumentException or IOException)
+            {
+                foreach (TargetLease lease in batch.Leases)
+                {
+                    reports.TryWrite(Report(lease, TargetState.Failed, null, $"worker {settings.Name} cannot run the run's definition: {e.Message}"));
+                }
+
+                return;
+            }
+
+            var targets = new List<Target>(batch.Leases.Length);
+            foreach (TargetLease lease in batch.Leases)
+            {
+                if (run.Inventory.FindTarget(lease.Target) is not { } target)
+                {
+                    reports.TryWrite(Report(lease, TargetState.Failed, null, $"target '{lease.Target}' is not in the inventory of worker {settings.Name}"));
+                    continue;
+                }
+
+                // The silo stopping — SIGTERM, or Orleans telling a silo voted dead to stop — stops every target it runs
+                // (their process groups are killed), so nothing keeps running that the coordinator re-issues elsewhere.
+                var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping, _abort.Token);
+                _leases[lease.LeaseId] = cts;
+                if (_cancelledEarly.TryRemove(lease.LeaseId, out _))
+                {
+                    cts.Cancel();
+                }
+
+                tokens[target.Name] = cts;
+                byTarget[target.Name] = lease;
+                targets.Add(target);
+            }
+
+            if (targets.Count == 0)
+            {
+                return;
+            }
+
+            // One attempt per target, no timeout of its own: the coordinator's timeout cancels the lease, which stops the process.
+            ExecutionOptions options = run.Options with
+            {
+                MaxConcurrency = targets.Count,
+                BatchSizes = [],
+                BatchWait = TimeSpan.Zero,
+                Timeout = Timeout.InfiniteTimeSpan,
+                OverallTimeout = null,
+                FailFast = false,
+                MaxFailPercent = null,
+                Retries = 0,
+                Atomic = false,
+            };
+            var finished = Channel.CreateUnbounded<TargetOutcome>(new UnboundedChannelOptions { SingleReader = true });
+            var tracker = new ProgressTracker();
+            tracker.OnTargetFinished((outcome, _, _) => finished.Writer.TryWrite(outcome));
+            Task sending = SendReportsAsync(finished.Reader, byTarget, batch.OutputLimit, reports, reported);
+            var executor = new BatchExecutor(options, run.Transports, TimeProvider.System, logger);
+            BatchResult result = await executor.ExecuteAsync(new LeasedOperation(this, run.Operation, tokens), targets, tracker, batch.RunId).ConfigureAwait(false);
+            try
+            {
+                foreach (TargetOutcome outcome in result.Outcomes)
+                {
+                    finished.Writer.TryWrite(outcome); // a target the tracker did not report (not run) is reported from the result
+                }
+
+                finished.Writer.TryComplete();
+                await sending.ConfigureAwait(false);
+            }
+            finally
+            {
+                result.DeleteSpillFiles(); // the bytes are in the reports now: nothing of a target stays on the worker
+            }
         }
         finally
         {
-            Interlocked.Decrement(ref _running);
+            foreach (TargetLease lease in batch.Leases)
+            {
+                if (_leases.TryRemove(lease.LeaseId, out CancellationTokenSource? cts))
+                {
+                    cts.Dispose();
+                }
+            }
+
+            reports.TryComplete();
+        }
+    }
+
+    private async Task SendReportsAsync(ChannelReader<TargetOutcome> finished, Dictionary<string, TargetLease> byTarget, int outputLimit, ChannelWriter<TargetReport> reports, HashSet<Guid> reported)
+    {
+        await foreach (TargetOutcome outcome in finished.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (!byTarget.TryGetValue(outcome.Target, out TargetLease? lease) || !reported.Add(lease.LeaseId))
+            {
+                continue;
+            }
+
             Interlocked.Increment(ref _completed);
-            _slots.Release();
+            TargetReport report;
+            try
+            {
+                report = await ReportAsync(lease, outcome, outputLimit, _abort.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                report = Report(lease, TargetState.Failed, outcome.ExitCode, $"worker {settings.Name} could not read the target's output: {e.Message}");
+            }
+
+            // The silo stopping while the target ran: the coordinator is told the worker is gone (not that the target
+            // failed), so it runs the target on another worker.
+            reports.TryWrite(StoppingNow ? report with { Lost = true } : report);
         }
     }
 
-    private async Task<TargetReport> RunOneAsync(TargetLease lease, CancellationToken cancellationToken)
+    private bool StoppingNow => lifetime.ApplicationStopping.IsCancellationRequested || _abort.IsCancellationRequested;
+
+    /// <summary>The run's operation behind this silo's <c>--max-targets</c> slots and each lease's own cancellation.</summary>
+    private sealed class LeasedOperation(WorkerRuntime runtime, IOperation inner, Dictionary<string, CancellationTokenSource> tokens) : IOperation
     {
-        ResolvedRun run;
-        try
-        {
-            run = await ResolveAsync(lease, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is FanoutException or FormatException or ArgumentException or IOException)
-        {
-            return Report(lease, TargetState.Failed, null, $"worker {settings.Name} cannot run the run's definition: {e.Message}");
-        }
+        public string Name => inner.Name;
 
-        if (run.Inventory.FindTarget(lease.Target) is not { } target)
-        {
-            return Report(lease, TargetState.Failed, null, $"target '{lease.Target}' is not in the inventory of worker {settings.Name}");
-        }
+        public string? Validate(Target target) => inner.Validate(target);
 
-        // One attempt, no timeout of its own: the coordinator's timeout cancels this call, which stops the process.
-        ExecutionOptions options = run.Options with
+        public async Task<OperationResult> ExecuteAsync(Target target, OperationContext context, CancellationToken cancellationToken)
         {
-            MaxConcurrency = 1,
-            BatchSizes = [],
-            BatchWait = TimeSpan.Zero,
-            Timeout = Timeout.InfiniteTimeSpan,
-            OverallTimeout = null,
-            FailFast = false,
-            MaxFailPercent = null,
-            Retries = 0,
-            Atomic = false,
-        };
-        var executor = new BatchExecutor(options, run.Transports, TimeProvider.System, logger);
-        BatchResult result = await executor.ExecuteAsync(run.Operation, [target], null, lease.RunId, cancellationToken).ConfigureAwait(false);
-        TargetOutcome outcome = result.Outcomes[0];
-        try
-        {
-            return await ReportAsync(lease, outcome, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            result.DeleteSpillFiles(); // the bytes are in the report now: nothing of a target stays on the worker
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, tokens[target.Name].Token);
+            await runtime._slots.WaitAsync(both.Token).ConfigureAwait(false);
+            Interlocked.Increment(ref runtime._running);
+            try
+            {
+                return await inner.ExecuteAsync(target, context, both.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref runtime._running);
+                runtime._slots.Release();
+            }
         }
     }
 
-    private async Task<TargetReport> ReportAsync(TargetLease lease, TargetOutcome outcome, CancellationToken cancellationToken) =>
+    private async Task<TargetReport> ReportAsync(TargetLease lease, TargetOutcome outcome, int outputLimit, CancellationToken cancellationToken) =>
         new()
         {
             LeaseId = lease.LeaseId,
+            Epoch = lease.Epoch,
             Worker = settings.Name,
             State = outcome.State.ToWireName(),
             ExitCode = outcome.ExitCode,
             Error = outcome.Error,
-            Stdout = await ReadAsync(outcome.Stdout, lease.OutputLimit, cancellationToken).ConfigureAwait(false),
+            Stdout = await ReadAsync(outcome.Stdout, outputLimit, cancellationToken).ConfigureAwait(false),
             StdoutBytes = outcome.Stdout.TotalBytes,
-            Stderr = await ReadAsync(outcome.Stderr, lease.OutputLimit, cancellationToken).ConfigureAwait(false),
+            Stderr = await ReadAsync(outcome.Stderr, outputLimit, cancellationToken).ConfigureAwait(false),
             StderrBytes = outcome.Stderr.TotalBytes,
         };
 
@@ -137,12 +264,10 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
         return Running == 0;
     }
 
-    private bool Stopping(CancellationToken call) =>
-        (lifetime.ApplicationStopping.IsCancellationRequested || _abort.IsCancellationRequested) && !call.IsCancellationRequested;
-
     private TargetReport Report(TargetLease lease, TargetState state, int? exitCode, string error) => new()
     {
         LeaseId = lease.LeaseId,
+        Epoch = lease.Epoch,
         Worker = settings.Name,
         State = state.ToWireName(),
         ExitCode = exitCode,
@@ -168,7 +293,7 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
         return buffer.ToArray();
     }
 
-    private async Task<ResolvedRun> ResolveAsync(TargetLease lease, CancellationToken cancellationToken)
+    private async Task<ResolvedRun> ResolveAsync(LeaseBatch lease, CancellationToken cancellationToken)
     {
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
         foreach ((string id, ResolvedRun old) in _runs)

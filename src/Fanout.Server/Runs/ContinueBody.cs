@@ -61,7 +61,7 @@ internal sealed record ContinueBody
         IReadOnlyList<string> set = SetArgument.FromJson(Parameters, out IReadOnlyList<string> invalid);
         foreach (string key in invalid)
         {
-            errors.Add($"parameters.{key}", $"parameter '{key}' must be a string, number, boolean or a list of them");
+            errors.Add($"parameters.{key}", $"parameter '{key}' must be a string, number, boolean, list or object, not null");
         }
 
         var overrides = new RunOverrides

@@ -107,7 +107,7 @@ internal sealed partial class WorkflowRunService : IHostedService
         IReadOnlyList<string> set = [.. recorded?.Set ?? [], .. SetArgument.FromJson(parameters, out IReadOnlyList<string> invalid)];
         foreach (string key in invalid)
         {
-            errors[$"{parametersField}.{key}"] = [$"parameter '{key}' must be a string, number, boolean or a list of them"];
+            errors[$"{parametersField}.{key}"] = [$"parameter '{key}' must be a string, number, boolean, list or object, not null"];
         }
 
         var definition = RunDefinition.ForWorkflow(

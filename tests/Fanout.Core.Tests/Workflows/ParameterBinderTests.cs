@@ -48,6 +48,9 @@ public sealed class ParameterBinderTests
     [InlineData("env=production,items=[]", "items", "[]")]
     [InlineData("opts={\"a\":1,\"b\":[2,3]},x=y", "opts", "{\"a\":1,\"b\":[2,3]}")]
     [InlineData("a=[x,y]", "a", "[\"[x\",\"y]\"]")]
+    [InlineData("a=\\[\"x\"]", "a", "[\"x\"]")]
+    [InlineData("a=\\{\"k\":1},b=2", "a", "{\"k\":1}")]
+    [InlineData("a=x\\[y", "a", "x\\[y")]
     public void SetArgument_Parse_SplitsPairsAndLists(string argument, string key, string expectedJson)
     {
         var pairs = SetArgument.Parse(argument, out var error);
@@ -55,6 +58,28 @@ public sealed class ParameterBinderTests
         Assert.Null(error);
         var value = pairs.Single(p => p.Key == key).Value;
         Assert.Equal(expectedJson, value is string s ? s : Fanout.Expressions.TemplateValues.ToJson(value));
+    }
+
+    [Fact]
+    public void SetArgument_FromJson_KeepsEachJsonKind_AStringNeverBecomesAListOrAMap()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse("""
+            {"s": "[\"a\"]", "t": "{\"k\": 1}", "c": "one,two", "o": {"k": [1, "x,y"]}, "l": ["a,b", "[1]"], "n": 3, "b": true, "z": null}
+            """);
+        var values = doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
+
+        var set = SetArgument.FromJson(values, out var invalid);
+        var parsed = set.SelectMany(a => SetArgument.Parse(a, out var error) is var pairs && error is null ? pairs : throw new InvalidOperationException(error))
+            .ToDictionary(p => p.Key, p => p.Value);
+
+        Assert.Equal(["z"], invalid);
+        Assert.Equal("[\"a\"]", parsed["s"]);
+        Assert.Equal("{\"k\": 1}", parsed["t"]);
+        Assert.Equal("one,two", parsed["c"]);
+        Assert.Equal("{\"k\":[1,\"x,y\"]}", Fanout.Expressions.TemplateValues.ToJson(parsed["o"]));
+        Assert.Equal(new List<object?> { "a,b", "[1]" }, parsed["l"]);
+        Assert.Equal("3", parsed["n"]);
+        Assert.Equal("true", parsed["b"]);
     }
 
     [Fact]

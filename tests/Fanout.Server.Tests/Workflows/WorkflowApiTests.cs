@@ -37,6 +37,15 @@ public sealed class WorkflowApiTests : IAsyncLifetime
           - {name: after, command: echo after}
         """;
 
+    private const string Kinds = """
+        name: kinds
+        parameters:
+          - {name: who}
+          - {name: opts, type: object}
+        steps:
+          - {name: check, command: "test {{ .who }} = '[\"a\"]' && test {{ .opts.k }} = 'x,y' && echo ok"}
+        """;
+
     private const string Rollout = """
         name: rollout
         steps:
@@ -93,6 +102,7 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(dir, "rollout.yaml"), Rollout);
         await File.WriteAllTextAsync(Path.Combine(dir, "secret.yaml"), Secret);
         await File.WriteAllTextAsync(Path.Combine(dir, "typed.yaml"), Typed);
+        await File.WriteAllTextAsync(Path.Combine(dir, "kinds.yaml"), Kinds);
         await File.WriteAllTextAsync(Path.Combine(dir, "diamond.yaml"), Diamond);
         await File.WriteAllTextAsync(Path.Combine(dir, "bad.yaml"), "name: bad\nsteps:\n  - {name: s, comand: echo}\n");
     }
@@ -162,6 +172,20 @@ public sealed class WorkflowApiTests : IAsyncLifetime
         Assert.DoesNotContain("***", run.Operation!, StringComparison.Ordinal);
         Assert.Contains("\"inlineSecrets\":[\"token\"]", run.Operation!, StringComparison.Ordinal);
         Assert.Contains("who=api", run.Operation!, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Run_AStringThatLooksLikeJson_StaysAString_AndAnObjectIsAMap()
+    {
+        string runId = await StartAsync("/api/workflows/run", new { file = "kinds.yaml", parameters = new { who = "[\"a\"]", opts = new { k = "x,y" } } }, "runId");
+        RunRecord run = await WaitAsync(runId, r => r.Status is not (RunStatus.Running or RunStatus.AwaitingApproval));
+        using HttpClient client = _host.Client(ApiRole.Operator);
+        using HttpResponseMessage nullValue = await client.PostAsync("/api/workflows/run",
+            new StringContent("""{"file": "kinds.yaml", "parameters": {"who": null}}""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status); // the command compared the exact text and the map's value
+        Assert.Equal(HttpStatusCode.BadRequest, nullValue.StatusCode);
+        Assert.Contains("parameters.who", await nullValue.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60000)]

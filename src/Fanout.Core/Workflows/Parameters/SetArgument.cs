@@ -4,8 +4,9 @@ namespace Fanout.Workflows.Parameters;
 /// Parses one <c>--set</c> argument: <c>KEY=VALUE[,KEY=VALUE…]</c>. A comma-separated piece without <c>=</c>
 /// continues the previous value as a list (<c>services=api,worker</c> → <c>[api, worker]</c>); <c>\,</c> is a literal comma.
 /// A value written as JSON (<c>items=["a","b"]</c>, <c>opts={"a":1,"b":2}</c>) is taken whole, commas included: a JSON
-/// array becomes a list, a JSON object a map. The run, plan, create and schedule commands and the API all bind
-/// <c>--set</c> through this one parser.
+/// array becomes a list, a JSON object a map. A value that is text starting with <c>[</c> or <c>{</c> is written
+/// <c>\[…</c> / <c>\{…</c> (the backslash is dropped). The run, plan, create and schedule commands and the API all
+/// bind <c>--set</c> through this one parser.
 /// </summary>
 public static class SetArgument
 {
@@ -62,11 +63,12 @@ public static class SetArgument
 
     /// <summary>
     /// Writes parameter values given as JSON (the API's <c>parameters</c> object, an older schedule's stored values) as the
-    /// <c>--set</c> arguments that bind to them, so every surface binds through <see cref="Parse"/>: a string as is (commas
-    /// escaped), a number or boolean as its JSON text, a list of those joined with commas.
+    /// <c>--set</c> arguments that bind to them, so every surface binds through <see cref="Parse"/>: a string as text
+    /// (commas escaped, a leading <c>[</c> or <c>{</c> escaped, so a string never turns into a list or a map), a number or
+    /// boolean as its JSON text, an array or an object as its JSON (a list or a map, exactly as given).
     /// </summary>
     /// <param name="values">The values by parameter name.</param>
-    /// <param name="invalid">The names whose value is none of those (an object, null, a nested list); they are left out.</param>
+    /// <param name="invalid">The names whose value is JSON <c>null</c>; they are left out.</param>
     public static IReadOnlyList<string> FromJson(IReadOnlyDictionary<string, System.Text.Json.JsonElement>? values, out IReadOnlyList<string> invalid)
     {
         var set = new List<string>();
@@ -76,9 +78,8 @@ public static class SetArgument
             var text = value.ValueKind switch
             {
                 System.Text.Json.JsonValueKind.String => Escape(value.GetString()!),
-                System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => value.GetRawText(),
-                System.Text.Json.JsonValueKind.Array when value.EnumerateArray().All(IsScalar) =>
-                    string.Join(',', value.EnumerateArray().Select(v => v.ValueKind == System.Text.Json.JsonValueKind.String ? Escape(v.GetString()!) : v.GetRawText())),
+                System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False
+                    or System.Text.Json.JsonValueKind.Array or System.Text.Json.JsonValueKind.Object => value.GetRawText(),
                 _ => null,
             };
             if (text is null)
@@ -94,10 +95,7 @@ public static class SetArgument
         invalid = wrong;
         return set;
 
-        static bool IsScalar(System.Text.Json.JsonElement v) =>
-            v.ValueKind is System.Text.Json.JsonValueKind.String or System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False;
-
-        static string Escape(string s) => s.Replace(",", "\\,", StringComparison.Ordinal);
+        static string Escape(string s) => (s.StartsWith('[') || s.StartsWith('{') ? "\\" : "") + s.Replace(",", "\\,", StringComparison.Ordinal);
     }
 
     private static bool IsKey(string key) =>
@@ -111,7 +109,7 @@ public static class SetArgument
         var current = new System.Text.StringBuilder();
         for (var i = 0; i < text.Length; i++)
         {
-            if (current.Length > 0 && text[i] is '[' or '{' && current[^1] == '=' && IsKey(current.ToString(0, current.Length - 1)))
+            if (text[i] is '[' or '{' && AtValueStart(current))
             {
                 var end = JsonEnd(text, i);
                 if (end > 0 && (end == text.Length || text[end] == ',') && ParseJson(text[i..end]) is { } value)
@@ -124,9 +122,9 @@ public static class SetArgument
                 }
             }
 
-            if (text[i] == '\\' && i + 1 < text.Length && text[i + 1] == ',')
+            if (text[i] == '\\' && i + 1 < text.Length && (text[i + 1] == ',' || (text[i + 1] is '[' or '{' && AtValueStart(current))))
             {
-                current.Append(',');
+                current.Append(text[i + 1]);
                 i++;
             }
             else if (text[i] == ',')
@@ -147,6 +145,10 @@ public static class SetArgument
 
         return pieces;
     }
+
+    // Whether the next character starts a value: the piece so far is KEY=.
+    private static bool AtValueStart(System.Text.StringBuilder current) =>
+        current.Length > 0 && current[^1] == '=' && IsKey(current.ToString(0, current.Length - 1));
 
     // The index just past the bracket that closes the one at start (JSON strings respected), or -1.
     private static int JsonEnd(string text, int start)

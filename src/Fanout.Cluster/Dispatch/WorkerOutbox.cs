@@ -1,0 +1,124 @@
+using Fanout.Cluster.Workers;
+
+namespace Fanout.Cluster.Dispatch;
+
+/// <summary>
+/// The leases of one run waiting to go to one worker. Leases queued while a send is being scheduled leave together, as one
+/// <see cref="IWorkerGrain.RunBatchAsync"/> call (a batch), whose reports stream back as each target ends; several batches
+/// of the same run may be running on the worker at once. When the call breaks (the worker's silo was declared dead) every
+/// lease of the batch without a report fails with the call's exception, so exactly what that worker held runs again.
+/// </summary>
+internal sealed class WorkerOutbox(IWorkerGrain worker, string runId, string definition)
+{
+    private readonly List<PendingLease> _queue = [];
+    private bool _sending;
+
+    /// <summary>Queues <paramref name="lease"/>; the returned lease completes with the worker's report.</summary>
+    public PendingLease Enqueue(TargetLease lease)
+    {
+        var pending = new PendingLease(lease);
+        lock (_queue)
+        {
+            _queue.Add(pending);
+            if (_sending)
+            {
+                return pending;
+            }
+
+            _sending = true;
+        }
+
+        _ = Task.Run(SendQueuedAsync);
+        return pending;
+    }
+
+    /// <summary>
+    /// Withdraws <paramref name="pending"/> (its target was cancelled or timed out): dropped if it has not left yet, else the
+    /// worker is told to stop it. Its task ends cancelled at once.
+    /// </summary>
+    public void Cancel(PendingLease pending, CancellationToken cancellationToken)
+    {
+        bool sent;
+        lock (_queue)
+        {
+            sent = !_queue.Remove(pending);
+        }
+
+        if (sent)
+        {
+            _ = CancelOnWorkerAsync(pending.Lease.LeaseId);
+        }
+
+        pending.Completion.TrySetCanceled(cancellationToken);
+    }
+
+    private async Task CancelOnWorkerAsync(Guid leaseId)
+    {
+        try
+        {
+            await worker.CancelAsync([leaseId]).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The worker is gone or going: its targets stop with it.
+        }
+    }
+
+    private async Task SendQueuedAsync()
+    {
+        await Task.Yield();
+        while (true)
+        {
+            PendingLease[] batch;
+            lock (_queue)
+            {
+                if (_queue.Count == 0)
+                {
+                    _sending = false;
+                    return;
+                }
+
+                batch = [.. _queue];
+                _queue.Clear();
+            }
+
+            _ = RunAsync(batch);
+        }
+    }
+
+    private async Task RunAsync(PendingLease[] batch)
+    {
+        var byId = batch.ToDictionary(p => p.Lease.LeaseId);
+        try
+        {
+            var leases = new LeaseBatch { RunId = runId, Definition = definition, Leases = [.. batch.Select(p => p.Lease)] };
+            await foreach (TargetReport report in worker.RunBatchAsync(leases).ConfigureAwait(false))
+            {
+                if (byId.Remove(report.LeaseId, out PendingLease? pending))
+                {
+                    pending.Completion.TrySetResult(report);
+                }
+            }
+
+            foreach (PendingLease pending in byId.Values)
+            {
+                pending.Completion.TrySetException(new Orleans.Runtime.SiloUnavailableException("the worker ended the batch without reporting this target"));
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (PendingLease pending in byId.Values)
+            {
+                pending.Completion.TrySetException(e);
+            }
+        }
+    }
+}
+
+/// <summary>A lease queued for, or running on, a worker.</summary>
+internal sealed class PendingLease(TargetLease lease)
+{
+    public TargetLease Lease { get; } = lease;
+
+    public TaskCompletionSource<TargetReport> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
