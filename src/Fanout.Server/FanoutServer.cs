@@ -118,6 +118,7 @@ public static class FanoutServer
             new SchedulerOptions { PollInterval = options.SchedulerPollInterval }, sp.GetRequiredService<ILogger<Scheduler>>()));
         builder.Services.AddSingleton<WorkflowRunService>();
         builder.Services.AddSingleton<ExecutionList>();
+        builder.Services.AddSingleton<ExecutionFeed>();
         UiEndpoints.AddUi(builder.Services);
         // Start order = stop order reversed: the audit writer starts first and stops last, after the queue has drained.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
@@ -134,6 +135,7 @@ public static class FanoutServer
         if (app.Services.GetService<ClusterMetrics>() is { } clusterMetrics)
         {
             metrics.ClusterLeasesLost = () => clusterMetrics.LostLeases; // fanout_cluster_leases_lost_total, while clustered
+            metrics.ClusterStaleReportsRejected = () => clusterMetrics.StaleReportsRejected; // fanout_cluster_stale_reports_rejected_total
         }
 
         if (app.Services.GetRequiredService<RunChanges>() is PostgresRunChanges notified)
@@ -182,6 +184,7 @@ public static class FanoutServer
         TokenEndpoints.Map(app);
         AuditEndpoints.Map(app);
         ExecutionList.Map(app);
+        ExecutionFeed.Map(app);
         ApprovalList.Map(app);
         ClusterEndpoints.Map(app);
         app.MapGet("/api/me", (HttpContext http) => Results.Ok(new MeDocument(Caller.Of(http).Name, Caller.Of(http).Role.ToWireName())))

@@ -72,6 +72,9 @@ internal sealed class AdoRunStore : IFanoutStore
     public Task<bool> ReopenRunAsync(string runId, string ownerHost, int ownerPid, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
         _ownership.ReopenRunAsync(runId, ownerHost, ownerPid, leaseExpiresAt, cancellationToken);
 
+    public Task<bool> RequeueRunAsync(string runId, string ownerHost, int ownerPid, CancellationToken cancellationToken) =>
+        _ownership.RequeueRunAsync(runId, ownerHost, ownerPid, cancellationToken);
+
     public Task<bool> RequestCancelAsync(string runId, string actor, CancellationToken cancellationToken) => _ownership.RequestCancelAsync(runId, actor, cancellationToken);
 
     public Task<CancelRequest?> GetCancelRequestAsync(string runId, CancellationToken cancellationToken) => _ownership.GetCancelRequestAsync(runId, cancellationToken);

@@ -53,6 +53,7 @@ public sealed class AuthTests : IAsyncLifetime
         ["GET /api/breakers/"] = ApiRole.Viewer,
         ["POST /api/breakers/{workflow}/{name}/reset"] = ApiRole.Operator,
         ["GET /api/executions"] = ApiRole.Viewer,
+        ["GET /api/executions/events"] = ApiRole.Viewer,
         ["POST /api/executions/batch/{id}/stop-after-batch"] = ApiRole.Operator,
         ["GET /api/me"] = ApiRole.Viewer,
         ["GET /api/cluster"] = ApiRole.Viewer,

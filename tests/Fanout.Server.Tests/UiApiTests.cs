@@ -41,6 +41,93 @@ public sealed class UiApiTests : IAsyncLifetime
         Assert.Equal(160, statuses.Count(s => s.EndsWith(" 200", StringComparison.Ordinal)));
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task ExecutionEvents_PushNewRunsAndTheirProgress_FromThisServerAndFromTheStore()
+    {
+        // GET /api/executions/events (docs/api.md): a snapshot first, then only what changed, as list items; a batch of this
+        // server and a run another process writes to the store both appear, progress, and end — without any list read.
+        string before = await _host.CreateBatchAsync(new { targetNodeIds = new[] { "t01" }, action = new { type = "command", value = "echo before" } });
+        await _host.WaitFinishedAsync(before);
+        using HttpClient client = _host.Client(ApiRole.Viewer);
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/executions/events");
+        using HttpResponseMessage response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var seen = new List<(bool Snapshot, JsonElement Run)>();
+        async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> match, string what)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (true)
+            {
+                string? line = await reader.ReadLineAsync(deadline.Token) ?? throw new InvalidOperationException("the stream ended");
+                if (!line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                JsonElement data = JsonDocument.Parse(line[6..]).RootElement;
+                bool snapshot = data.GetProperty("snapshot").GetBoolean();
+                foreach (JsonElement run in data.GetProperty("runs").EnumerateArray())
+                {
+                    seen.Add((snapshot, run));
+                }
+
+                foreach (JsonElement run in data.GetProperty("runs").EnumerateArray())
+                {
+                    if (match(run))
+                    {
+                        return run;
+                    }
+                }
+
+                Assert.False(deadline.IsCancellationRequested, "waiting for " + what);
+            }
+        }
+
+        string Id(JsonElement r) => r.GetProperty("runId").GetString()!;
+        string State(JsonElement r) => r.GetProperty("state").GetString()!;
+        int Done(JsonElement r) => r.GetProperty("done").GetInt32();
+
+        // The snapshot: the newest runs, as GET /api/executions lists them.
+        JsonElement old = await WaitForAsync(r => Id(r) == before, "the snapshot");
+        Assert.True(seen.Single().Snapshot);
+        Assert.Equal("succeeded", State(old));
+        Assert.Equal("echo before", old.GetProperty("name").GetString());
+
+        // A batch of this server: it appears running, its progress moves (one target at a time), it ends.
+        string batch = await _host.CreateBatchAsync(new { targetNodeIds = new[] { "t01", "t02", "t03" }, action = new { type = "command", value = "sleep 1.5" }, options = new { parallel = 1 } });
+        JsonElement running = await WaitForAsync(r => Id(r) == batch, "the new batch");
+        Assert.Contains(State(running), new[] { "queued", "running" });
+        Assert.Equal(3, running.GetProperty("total").GetInt32());
+        Assert.Equal("operator", running.GetProperty("startedBy").GetString());
+        JsonElement ended = await WaitForAsync(r => Id(r) == batch && State(r) == "succeeded", "the batch's end");
+        Assert.Equal(3, Done(ended));
+        int[] progress = [.. seen.Where(s => Id(s.Run) == batch).Select(s => Done(s.Run))];
+        Assert.Contains(progress, d => d is 1 or 2); // seen part-way, not only at the start and the end
+        Assert.Equal(progress.Order(), progress);
+        Assert.All(seen.Skip(1), s => Assert.False(s.Snapshot));
+        // Only changes are sent: the finished run of before is not sent again.
+        Assert.Single(seen, s => Id(s.Run) == before);
+
+        // A run written to the store by another process (another server, the CLI): it appears and its progress moves too.
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        await _host.Store.CreateRunAsync(new Fanout.Runs.RunRecord
+        {
+            RunId = "elsewhere-1", Kind = "exec", Name = "uptime", Actor = "someone", StartedAt = now, Status = Fanout.Runs.RunStatus.Running, OwnerHost = "another-host", OwnerPid = 1,
+        }, [new Fanout.Runs.RunTargetRecord("a", 1), new Fanout.Runs.RunTargetRecord("b", 1)], CancellationToken.None);
+        await _host.Store.WriteAsync(new Fanout.Runs.RunWriteBatch { RunId = "elsewhere-1", Counts = new Fanout.Runs.RunCounts(2, 0, 0, 0, 0, 0, 0) }, CancellationToken.None);
+        JsonElement other = await WaitForAsync(r => Id(r) == "elsewhere-1", "the other process's run");
+        Assert.Equal("running", State(other));
+        Assert.Equal("someone", other.GetProperty("startedBy").GetString());
+        await _host.Store.WriteAsync(new Fanout.Runs.RunWriteBatch { RunId = "elsewhere-1", Counts = new Fanout.Runs.RunCounts(2, 1, 0, 0, 0, 0, 0) }, CancellationToken.None);
+        await WaitForAsync(r => Id(r) == "elsewhere-1" && Done(r) == 1 && State(r) == "running", "its progress");
+        await _host.Store.FinishRunAsync("elsewhere-1", Fanout.Runs.RunStatus.Failed, DateTimeOffset.UtcNow, new Fanout.Runs.RunCounts(2, 1, 1, 0, 0, 0, 0), null, CancellationToken.None);
+        JsonElement failed = await WaitForAsync(r => Id(r) == "elsewhere-1" && State(r) == "failed", "its end");
+        Assert.Equal(1, failed.GetProperty("failed").GetInt32());
+    }
+
     [Fact(Timeout = 60000)]
     public async Task Me_NamesTheTokenAndItsRole()
     {

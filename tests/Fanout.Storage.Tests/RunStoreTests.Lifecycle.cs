@@ -67,6 +67,25 @@ public abstract partial class RunStoreTests
     }
 
     [Fact(Timeout = 30000)]
+    public async Task RequeueRun_ReadsQueuedUntilReopened_CountsOneResume_RefusedWhileRunningOrQueued()
+    {
+        IRunStore store = await OpenAsync();
+        await store.CreateRunAsync(NewRun("r"), Targets("a"), CancellationToken.None);
+
+        Assert.False(await store.RequeueRunAsync("r", "host-a", 4242, CancellationToken.None)); // running
+        await store.FinishRunAsync("r", RunStatus.Failed, T0.AddSeconds(5), RunCounts.Empty, "failed", CancellationToken.None);
+        Assert.True(await store.RequeueRunAsync("r", "host-a", 4242, CancellationToken.None));
+        RunRecord queued = (await store.GetRunAsync("r", CancellationToken.None))!;
+        Assert.False(await store.RequeueRunAsync("r", "host-b", 7, CancellationToken.None)); // already queued: a second resume is refused
+        Assert.False(await store.RequeueRunAsync("missing", "host-a", 4242, CancellationToken.None));
+        Assert.True(await store.ReopenRunAsync("r", "host-a", 4242, T0.AddMinutes(1), CancellationToken.None)); // the queued resume starts
+
+        Assert.Equal((RunStatus.Queued, null, null, "host-a", 4242), (queued.Status, queued.EndedAt, queued.StopReason, queued.OwnerHost, queued.OwnerPid));
+        RunRecord running = (await store.GetRunAsync("r", CancellationToken.None))!;
+        Assert.Equal((RunStatus.Running, 1), (running.Status, running.ResumeCount));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task Cleanup_DeletesOldEndedRunsAndTheirLogs_KeepsNewestAndRunning()
     {
         IRunStore store = await OpenAsync();

@@ -28,6 +28,7 @@ internal sealed partial class ClusterDispatchOperation(
     WorkerDirectory workers,
     IGrainFactory grains,
     ClusterMetrics metrics,
+    LeaseFence fence,
     ILogger logger) : IOperation
 {
     public string Name => local.Name;
@@ -43,8 +44,9 @@ internal sealed partial class ClusterDispatchOperation(
         while (true)
         {
             using WorkerSlotLease worker = await workers.AcquireAsync(excluded, labels, cancellationToken).ConfigureAwait(false);
-            var lease = new TargetLease { Target = target.Name, Attempt = context.Attempt, LeaseId = Guid.NewGuid(), Epoch = excluded.Count + 1 };
-            WorkerOutbox outbox = _outboxes.GetOrAdd(worker.Silo, silo => new WorkerOutbox(grains.GetGrain<IWorkerGrain>(silo), context.RunId, definition));
+            var lease = new TargetLease { Target = target.Name, Attempt = context.Attempt, LeaseId = Guid.NewGuid() };
+            string name = worker.Name;
+            WorkerOutbox outbox = _outboxes.GetOrAdd(worker.Silo, silo => new WorkerOutbox(grains.GetGrain<IWorkerGrain>(silo), name, context.RunId, definition, fence));
             PendingLease pending = outbox.Enqueue(lease);
             try
             {
@@ -57,6 +59,17 @@ internal sealed partial class ClusterDispatchOperation(
                 if (report.Lost && !cancellationToken.IsCancellationRequested)
                 {
                     throw new SiloUnavailableException($"worker {report.Worker} stopped while running {target.Name}");
+                }
+
+                // Fencing: the report counts only if its lease's epoch is still the target's epoch in the store.
+                if (!await fence.AcceptAsync(context.RunId, target.Name, report.Epoch).ConfigureAwait(false))
+                {
+                    LogStale(logger, report.Worker, target.Name, report.Epoch);
+                    return new OperationResult
+                    {
+                        Success = false,
+                        Error = $"the report of worker {report.Worker} for lease epoch {report.Epoch} was rejected: the target's lease was superseded (re-issued or taken over by another coordinator)",
+                    };
                 }
 
                 return ToResult(report, context, notes);
@@ -120,6 +133,9 @@ internal sealed partial class ClusterDispatchOperation(
 
         return capture.Complete();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the report of worker {Worker} on {Target} for lease epoch {Epoch} was rejected: the lease was superseded")]
+    private static partial void LogStale(ILogger logger, string worker, string target, long epoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Worker} was lost while running {Target}: {Reason}; the target runs again on another worker")]
     private static partial void LogWorkerLost(ILogger logger, string worker, string target, string reason);

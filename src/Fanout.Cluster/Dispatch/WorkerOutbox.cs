@@ -8,7 +8,7 @@ namespace Fanout.Cluster.Dispatch;
 /// of the same run may be running on the worker at once. When the call breaks (the worker's silo was declared dead) every
 /// lease of the batch without a report fails with the call's exception, so exactly what that worker held runs again.
 /// </summary>
-internal sealed class WorkerOutbox(IWorkerGrain worker, string runId, string definition)
+internal sealed class WorkerOutbox(IWorkerGrain worker, string workerName, string runId, string definition, LeaseFence fence)
 {
     private readonly List<PendingLease> _queue = [];
     private bool _sending;
@@ -91,6 +91,13 @@ internal sealed class WorkerOutbox(IWorkerGrain worker, string runId, string def
         var byId = batch.ToDictionary(p => p.Lease.LeaseId);
         try
         {
+            // Each lease gets its target's next epoch in the store before it leaves; the worker's report carries it back.
+            IReadOnlyDictionary<string, long> epochs = await fence.GrantAsync(runId, workerName, [.. batch.Select(p => (p.Lease.Target, p.Lease.Attempt, p.Lease.LeaseId))], CancellationToken.None).ConfigureAwait(false);
+            foreach (PendingLease pending in batch)
+            {
+                pending.Lease = pending.Lease with { Epoch = epochs[pending.Lease.Target] };
+            }
+
             var leases = new LeaseBatch { RunId = runId, Definition = definition, Leases = [.. batch.Select(p => p.Lease)] };
             await foreach (TargetReport report in worker.RunBatchAsync(leases).ConfigureAwait(false))
             {
@@ -118,7 +125,8 @@ internal sealed class WorkerOutbox(IWorkerGrain worker, string runId, string def
 /// <summary>A lease queued for, or running on, a worker.</summary>
 internal sealed class PendingLease(TargetLease lease)
 {
-    public TargetLease Lease { get; } = lease;
+    /// <summary>The lease; its epoch is set when the lease is granted in the store, just before it leaves.</summary>
+    public TargetLease Lease { get; set; } = lease;
 
     public TaskCompletionSource<TargetReport> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -29,6 +29,7 @@ internal static class ClusterHosting
         builder.Services.AddSingleton(_ => new ClusterDirectory(settings.ConnectionString, settings.ClusterId));
         builder.Services.AddSingleton<WorkerRuntime>();
         builder.Services.AddSingleton<ClusterMetrics>();
+        builder.Services.AddSingleton(sp => new LeaseFence(settings.ConnectionString, sp.GetRequiredService<ClusterMetrics>()));
         builder.Services.AddSingleton<WorkerDirectory>();
         builder.Services.AddSingleton<IRunDistributor, ClusterRunDistributor>();
         builder.UseOrleans(silo =>

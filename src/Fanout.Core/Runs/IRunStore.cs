@@ -41,6 +41,15 @@ public interface IRunStore : IAsyncDisposable
     Task<bool> ReopenRunAsync(string runId, string ownerHost, int ownerPid, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Marks a run that is not running (failed, cancelled, interrupted) <see cref="RunStatus.Queued"/> under a new owner, with no
+    /// lease, clearing its end time and counting one more resume: a resume accepted now and started later (the server's queue) is
+    /// visible at once, and a second resume of it is refused. <see cref="ReopenRunAsync"/> starts it; if its owner dies first, it is
+    /// <c>interrupted</c> again.
+    /// </summary>
+    /// <returns>False when the run does not exist or is running, queued or awaiting an approval under a live owner.</returns>
+    Task<bool> RequeueRunAsync(string runId, string ownerHost, int ownerPid, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Asks the process that owns a running run to cancel it (SPEC A9): stores a cancel request that the owner polls
     /// (<see cref="GetCancelRequestAsync"/>). Works from any process; the request is cleared when the run is resumed.
     /// </summary>

@@ -36,6 +36,9 @@ internal sealed class ServerMetrics
     /// <summary>Leases lost with their worker (clustered servers only; <see langword="null"/> renders nothing).</summary>
     public Func<long>? ClusterLeasesLost { get; set; }
 
+    /// <summary>Worker reports of a superseded lease epoch that the store rejected (clustered servers only).</summary>
+    public Func<long>? ClusterStaleReportsRejected { get; set; }
+
     /// <summary>PostgreSQL NOTIFY messages of run changes received (PostgreSQL stores only; <see langword="null"/> renders nothing).</summary>
     public Func<long>? StoreNotifications { get; set; }
 
@@ -130,6 +133,12 @@ internal sealed class ServerMetrics
         {
             text.Append("# HELP fanout_cluster_leases_lost_total Target leases whose worker was lost; those targets ran again on another worker.\n# TYPE fanout_cluster_leases_lost_total counter\n");
             text.Append(CultureInfo.InvariantCulture, $"fanout_cluster_leases_lost_total {lost()}\n");
+        }
+
+        if (ClusterStaleReportsRejected is { } stale)
+        {
+            text.Append("# HELP fanout_cluster_stale_reports_rejected_total Worker reports of a superseded lease epoch, rejected by the store's epoch check.\n# TYPE fanout_cluster_stale_reports_rejected_total counter\n");
+            text.Append(CultureInfo.InvariantCulture, $"fanout_cluster_stale_reports_rejected_total {stale()}\n");
         }
 
         if (StoreNotifications is { } notifications)

@@ -45,9 +45,79 @@ internal sealed class ExecutionList(BatchQueue queue, IRunStore store, TimeProvi
     public async Task<ExecutionPage> ReadAsync(string? kind, string? state, string? search, int page, int pageSize, CancellationToken cancellationToken)
     {
         RunStatus? status = state is null or "queued" ? null : RunStatusExtensions.TryParseWireName(state);
-        var items = new List<ExecutionItem>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         DateTimeOffset now = time.GetUtcNow();
+        List<ExecutionItem> items = LiveItems(now);
+        var seen = items.Select(i => i.RunId).ToHashSet(StringComparer.Ordinal);
+        IReadOnlyList<RunRecord> runs = state == "queued" ? [] : await store.QueryRunsAsync(new RunQuery { Limit = MaxRuns, Status = status, Kind = kind }, cancellationToken);
+        foreach (RunRecord r in runs)
+        {
+            if (!seen.Contains(r.RunId))
+            {
+                items.Add(Item(r, now));
+            }
+        }
+
+        IEnumerable<ExecutionItem> matching = items.Where(i => (kind is null || i.Kind == kind) && (state is null || i.State == state));
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            string q = search.Trim();
+            matching = matching.Where(i => i.Name.Contains(q, StringComparison.OrdinalIgnoreCase) || i.RunId.Contains(q, StringComparison.OrdinalIgnoreCase)
+                || i.StartedBy.Contains(q, StringComparison.OrdinalIgnoreCase));
+        }
+
+        var sorted = matching.OrderByDescending(i => i.StartedAt).ThenByDescending(i => i.RunId, StringComparer.Ordinal).ToList();
+        return new ExecutionPage(sorted.Count, page, pageSize, [.. sorted.Skip((page - 1) * pageSize).Take(pageSize)]);
+    }
+
+    /// <summary>Whether a list item's state is final (the run will not change any more).</summary>
+    public static bool IsFinal(string state) => state is not ("queued" or "running" or "awaiting-approval");
+
+    /// <summary>
+    /// What the pushed list (<see cref="ExecutionFeed"/>) watches: this server's queued and running batches, the store's active
+    /// runs (running, queued, awaiting approval — of any server), its <paramref name="newest"/> newest runs, and the runs of
+    /// <paramref name="watch"/> (active before) wherever they are now — so a run that ended is seen in its final state.
+    /// </summary>
+    public async Task<IReadOnlyList<ExecutionItem>> ReadActiveAsync(int newest, IReadOnlyCollection<string> watch, CancellationToken cancellationToken)
+    {
+        DateTimeOffset now = time.GetUtcNow();
+        List<ExecutionItem> items = LiveItems(now);
+        var seen = items.Select(i => i.RunId).ToHashSet(StringComparer.Ordinal);
+        void Add(RunRecord r)
+        {
+            if (seen.Add(r.RunId))
+            {
+                items.Add(Item(r, now));
+            }
+        }
+
+        foreach (RunRecord r in await store.QueryRunsAsync(new RunQuery { Limit = newest }, cancellationToken))
+        {
+            Add(r);
+        }
+
+        foreach (RunStatus active in (RunStatus[])[RunStatus.Running, RunStatus.Queued, RunStatus.AwaitingApproval])
+        {
+            foreach (RunRecord r in await store.QueryRunsAsync(new RunQuery { Limit = MaxRuns, Status = active }, cancellationToken))
+            {
+                Add(r);
+            }
+        }
+
+        foreach (string id in watch)
+        {
+            if (!seen.Contains(id) && await store.GetRunAsync(id, cancellationToken) is { } r)
+            {
+                Add(r);
+            }
+        }
+
+        return items;
+    }
+
+    /// <summary>This server's queued and running batches with their live progress.</summary>
+    private List<ExecutionItem> LiveItems(DateTimeOffset now)
+    {
+        var items = new List<ExecutionItem>();
         foreach (BatchState b in queue.Live)
         {
             (BatchPhase phase, IReadOnlyList<BatchState.TargetView> targets) = b.Snapshot();
@@ -66,36 +136,20 @@ internal sealed class ExecutionList(BatchQueue queue, IRunStore store, TimeProvi
                 }
             }
 
-            seen.Add(b.BatchId);
             items.Add(new ExecutionItem(b.BatchId, b.Request.Kind ?? "exec", b.Request.Operation.Name, phase == BatchPhase.Queued ? "queued" : "running", targets.Count, done, ok, done - ok,
                 b.Actor, b.AcceptedAt, null, (now - b.AcceptedAt).TotalMilliseconds, null));
         }
 
-        IReadOnlyList<RunRecord> runs = state == "queued" ? [] : await store.QueryRunsAsync(new RunQuery { Limit = MaxRuns, Status = status, Kind = kind }, cancellationToken);
-        foreach (RunRecord r in runs)
-        {
-            if (seen.Contains(r.RunId))
-            {
-                continue;
-            }
+        return items;
+    }
 
-            RunCounts c = r.Counts;
-            int failed = c.Failed + c.TimedOut + c.Unreachable + c.Cancelled + c.NotRun;
-            int done = c.Succeeded + c.Skipped + c.Failed + c.TimedOut + c.Unreachable + c.Cancelled + c.NotRun;
-            items.Add(new ExecutionItem(r.RunId, r.Kind, r.Name, r.Status.ToWireName(), c.Total, r.Status.IsFinal() ? c.Total : done, c.Succeeded + c.Skipped, failed,
-                r.Actor, r.StartedAt, r.EndedAt, ((r.EndedAt ?? now) - r.StartedAt).TotalMilliseconds, r.ParentRunId));
-        }
-
-        IEnumerable<ExecutionItem> matching = items.Where(i => (kind is null || i.Kind == kind) && (state is null || i.State == state));
-        if (!string.IsNullOrWhiteSpace(search))
-        {
-            string q = search.Trim();
-            matching = matching.Where(i => i.Name.Contains(q, StringComparison.OrdinalIgnoreCase) || i.RunId.Contains(q, StringComparison.OrdinalIgnoreCase)
-                || i.StartedBy.Contains(q, StringComparison.OrdinalIgnoreCase));
-        }
-
-        var sorted = matching.OrderByDescending(i => i.StartedAt).ThenByDescending(i => i.RunId, StringComparer.Ordinal).ToList();
-        return new ExecutionPage(sorted.Count, page, pageSize, [.. sorted.Skip((page - 1) * pageSize).Take(pageSize)]);
+    private static ExecutionItem Item(RunRecord r, DateTimeOffset now)
+    {
+        RunCounts c = r.Counts;
+        int failed = c.Failed + c.TimedOut + c.Unreachable + c.Cancelled + c.NotRun;
+        int done = c.Succeeded + c.Skipped + c.Failed + c.TimedOut + c.Unreachable + c.Cancelled + c.NotRun;
+        return new ExecutionItem(r.RunId, r.Kind, r.Name, r.Status.ToWireName(), c.Total, r.Status.IsFinal() ? c.Total : done, c.Succeeded + c.Skipped, failed,
+            r.Actor, r.StartedAt, r.EndedAt, ((r.EndedAt ?? now) - r.StartedAt).TotalMilliseconds, r.ParentRunId);
     }
 }
 

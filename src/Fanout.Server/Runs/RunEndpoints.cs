@@ -119,8 +119,8 @@ internal static class RunEndpoints
 
         ContinuationPlan plan = await runs.PlanRetryAsync(id, selection, overrides, cancellationToken);
         return plan.WorkflowRequest is not null
-            ? await StartWorkflowAsync(plan, id, "run.retry", http, workflows, audit, confirmRerun: false, cancellationToken)
-            : await EnqueueAsync(plan, id, "run.retry", http, queue, audit, metrics, time, newId: true, cancellationToken);
+            ? await StartWorkflowAsync(plan, id, "run.retry", http, workflows, audit, store, confirmRerun: false, cancellationToken)
+            : await EnqueueAsync(plan, id, "run.retry", http, queue, audit, metrics, time, store, newId: true, cancellationToken);
     }
 
     private static async Task<IResult> CancelAsync(string id, HttpContext http, BatchQueue queue, IRunStore store, AuditLog audit, CancellationToken cancellationToken)
@@ -152,8 +152,8 @@ internal static class RunEndpoints
 
         ContinuationPlan plan = await runs.PlanResumeAsync(id, overrides, cancellationToken);
         return plan.WorkflowRequest is not null
-            ? await StartWorkflowAsync(plan, id, "run.resume", http, workflows, audit, confirm == true, cancellationToken)
-            : await EnqueueAsync(plan, id, "run.resume", http, queue, audit, metrics, time, newId: false, cancellationToken);
+            ? await StartWorkflowAsync(plan, id, "run.resume", http, workflows, audit, store, confirm == true, cancellationToken)
+            : await EnqueueAsync(plan, id, "run.resume", http, queue, audit, metrics, time, store, newId: false, cancellationToken);
     }
 
     /// <summary>
@@ -163,23 +163,30 @@ internal static class RunEndpoints
     /// running when the run stopped run again even when not marked idempotent; without it they fail, saying so.
     /// </summary>
     private static async Task<IResult> StartWorkflowAsync(ContinuationPlan plan, string id, string action, HttpContext http, WorkflowRunService workflows, AuditLog audit,
-        bool confirmRerun, CancellationToken cancellationToken)
+        IRunStore store, bool confirmRerun, CancellationToken cancellationToken)
     {
         Caller caller = Caller.Of(http);
+        bool retry = plan.WorkflowRequest!.RetryOf is not null;
+        RunRecord? before = null;
+        if (!retry && (before = await RequeueAsync(store, id, cancellationToken)) is null)
+        {
+            return NotResumableNow(id);
+        }
+
         (string? runId, IReadOnlyList<string> problems) = await workflows.ContinueAsync(plan.Workflow!, plan.WorkflowRequest!, caller.Name, confirmRerun, cancellationToken);
         if (runId is null)
         {
+            await RestoreAsync(store, before);
             return Problems.Conflict(string.Join("; ", problems));
         }
 
-        bool retry = plan.WorkflowRequest!.RetryOf is not null;
         await audit.WriteAsync(caller.Name, action, runId, retry ? $"retry of {id} (workflow {plan.Workflow!.Workflow!.Name})" : $"resume of {id} (workflow {plan.Workflow!.Workflow!.Name})", cancellationToken: cancellationToken);
         var body = new BatchCreated(runId, []);
         return retry ? Results.Created($"/api/runs/{runId}", body) : Results.Accepted($"/api/runs/{runId}", body);
     }
 
     private static async Task<IResult> EnqueueAsync(ContinuationPlan plan, string id, string action, HttpContext http, BatchQueue queue, AuditLog audit,
-        ServerMetrics metrics, TimeProvider time, bool newId, CancellationToken cancellationToken)
+        ServerMetrics metrics, TimeProvider time, IRunStore store, bool newId, CancellationToken cancellationToken)
     {
         if (plan.Run is null)
         {
@@ -209,8 +216,15 @@ internal static class RunEndpoints
         string batchId = newId ? BatchEndpoints.NewBatchId(time) : id;
         request = request with { RunId = batchId, Actor = caller.Name };
         var batch = new BatchState(batchId, caller.Name, request, time.GetUtcNow(), request.Resume?.LastSequence ?? 0, audit, metrics);
+        RunRecord? before = null;
+        if (!newId && (before = await RequeueAsync(store, id, cancellationToken)) is null)
+        {
+            return NotResumableNow(id);
+        }
+
         if (!await queue.TryEnqueueAsync(batch, cancellationToken))
         {
+            await RestoreAsync(store, before);
             return BatchEndpoints.QueueFull(queue);
         }
 
@@ -222,6 +236,25 @@ internal static class RunEndpoints
         var body = new BatchCreated(batchId, [.. ordinals.Select(i => BatchStatusReader.ExecutionId(batchId, i))]);
         return newId ? Results.Created($"/api/executions/batch/{batchId}", body) : Results.Accepted($"/api/executions/batch/{batchId}", body);
     }
+
+    /// <summary>
+    /// Accepted means visible: before its 202 a resumed run reads <c>queued</c>, owned by this server, so a client never takes the end it
+    /// resumes from for the resume's outcome, and a second resume meanwhile is refused. The run's record as it was, to put back if the
+    /// start then fails; null when the run is running, queued or awaiting an approval (or gone).
+    /// </summary>
+    private static async Task<RunRecord?> RequeueAsync(IRunStore store, string id, CancellationToken cancellationToken) =>
+        await store.GetRunAsync(id, cancellationToken) is { } before
+        && await store.RequeueRunAsync(id, Environment.MachineName, Environment.ProcessId, cancellationToken) ? before : null;
+
+    private static async Task RestoreAsync(IRunStore store, RunRecord? before)
+    {
+        if (before is not null)
+        {
+            await store.FinishRunAsync(before.RunId, before.Status, before.EndedAt ?? DateTimeOffset.UtcNow, before.Counts, before.StopReason, CancellationToken.None);
+        }
+    }
+
+    private static IResult NotResumableNow(string id) => Problems.Conflict($"run {id} is running, queued or awaiting an approval; it cannot be resumed now");
 
     /// <summary>The 1-based positions of <paramref name="targets"/> in a run's recorded <paramref name="selection"/>.</summary>
     internal static IReadOnlyList<int> ExecutionOrdinals(IReadOnlyList<RunTargetRecord> selection, IReadOnlyList<Fanout.Inventory.Target> targets)

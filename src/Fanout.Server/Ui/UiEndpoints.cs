@@ -100,18 +100,57 @@ internal static class UiEndpoints
     public static bool IsLocal(string? url) =>
         !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
 
-    private static IResult Asset(string name)
+    /// <summary>
+    /// The UI's stylesheet and script, from the assembly. Pages link them as <c>/ui/assets/NAME?v=VERSION</c> (<see cref="AssetUrl"/>,
+    /// the content's hash): such a response may be cached for a year and never revalidated, so a page load after the first
+    /// one fetches nothing but the page; any other request gets the current content with its ETag.
+    /// </summary>
+    private static IResult Asset(string name, string? v, HttpContext http)
     {
-        string? type = Path.GetExtension(name) switch
+        if (UiAsset.Find(name) is not { } asset)
+        {
+            return Results.NotFound();
+        }
+
+        http.Response.Headers.CacheControl = v == asset.Version ? "public, max-age=31536000, immutable" : "no-cache";
+        http.Response.Headers.ETag = $"\"{asset.Version}\"";
+        if (http.Request.Headers.IfNoneMatch.ToString() == $"\"{asset.Version}\"")
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return Results.Bytes(asset.Content, asset.ContentType);
+    }
+
+    /// <summary>The URL of an asset with its version (see <see cref="Asset"/>).</summary>
+    public static string AssetUrl(string name) => $"/ui/assets/{name}?v={UiAsset.Find(name)?.Version}";
+}
+
+/// <summary>An embedded UI asset with its content type and version (the first 16 hex digits of its SHA-256).</summary>
+internal sealed record UiAsset(byte[] Content, string ContentType, string Version)
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, UiAsset?> Cache = new(StringComparer.Ordinal);
+
+    public static UiAsset? Find(string name) => Cache.GetOrAdd(name, static n =>
+    {
+        string? type = Path.GetExtension(n) switch
         {
             ".css" => "text/css; charset=utf-8",
             ".js" => "text/javascript; charset=utf-8",
             ".svg" => "image/svg+xml",
             _ => null,
         };
-        Stream? stream = type is null ? null : typeof(UiEndpoints).Assembly.GetManifestResourceStream("Fanout.Ui." + name);
-        return stream is null ? Results.NotFound() : Results.Stream(stream, type, enableRangeProcessing: false);
-    }
+        using Stream? stream = type is null ? null : typeof(UiEndpoints).Assembly.GetManifestResourceStream("Fanout.Ui." + n);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        byte[] content = copy.ToArray();
+        return new UiAsset(content, type!, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))[..16]);
+    });
 }
 
 /// <summary>Endpoint metadata of web UI pages: without a session they redirect to the sign-in page.</summary>

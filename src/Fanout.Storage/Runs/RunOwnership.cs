@@ -68,6 +68,22 @@ internal sealed class RunOwnership(StoreDatabase database, OwnerProbe owner) : S
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc cref="IRunStore"/>
+    public async Task<bool> RequeueRunAsync(string runId, string ownerHost, int ownerPid, CancellationToken cancellationToken)
+    {
+        if (await GetRunAsync(runId, cancellationToken).ConfigureAwait(false) is not { } run || run.Status is RunStatus.Running or RunStatus.Queued or RunStatus.AwaitingApproval)
+        {
+            return false;
+        }
+
+        await ClearCancelRequestAsync(runId, cancellationToken).ConfigureAwait(false);
+        return await WithConnectionAsync(async connection => await ExecAsync(connection, null,
+            "UPDATE runs SET status = 'queued', ended_at = NULL, stop_reason = NULL, owner_host = @host, owner_pid = @pid, " +
+            "lease_expires_at = NULL, resume_count = resume_count + 1 WHERE run_id = @id AND status NOT IN ('running', 'queued', 'awaiting-approval')",
+            cancellationToken, ("host", ownerHost), ("pid", ownerPid), ("id", runId)).ConfigureAwait(false) == 1,
+            cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Finds running runs whose owner is dead and stores them as interrupted.</summary>
     public async Task<int> DetectInterruptedAsync(CancellationToken cancellationToken)
     {

@@ -79,6 +79,14 @@ public sealed class ApiContinueTests : IDisposable
         Assert.True(accepted.StatusCode == (action == "resume" ? HttpStatusCode.Accepted : HttpStatusCode.Created), $"{accepted.StatusCode}: {acceptedBody}");
         string continued = JsonDocument.Parse(acceptedBody).RootElement.GetProperty("batchId").GetString()!;
         Assert.Equal(action == "resume", continued == runId);
+        if (action == "resume")
+        {
+            // Accepted means visible: the run no longer reads as the end it resumes from, and a second resume meanwhile is refused.
+            RunRecord now = (await RunAsync(runId))!;
+            Assert.True(now.Status is RunStatus.Queued or RunStatus.Running || now.EndedAt != endedBefore, $"{now.Status} ended {now.EndedAt}");
+            using HttpResponseMessage again = await serve.Client.PostAsJsonAsync($"/api/runs/{runId}/resume", new { parameters = new { token = "api-s3cret" } });
+            Assert.True(again.StatusCode == HttpStatusCode.Conflict, $"{again.StatusCode}: {await again.Content.ReadAsStringAsync()}");
+        }
 
         // A resume continues the same run in the background after the 202: wait for its new end, not the failed one before it.
         RunRecord run = await WaitForEndAsync(continued, action == "resume" ? endedBefore : null);

@@ -94,6 +94,29 @@ public sealed partial class ClusterTests
             var workers = (await runs.GetAttemptsAsync(any, null, CancellationToken.None)).Select(a => a.Stdout?.Trim()).ToHashSet();
             Assert.Equal(["ran-on-core", "ran-on-dmz"], workers.Order());
         }
+
+        // A schedule asking for zone=dmz: fired by the clustered server, its run goes through the same distributor.
+        using var admin = new HttpClient { BaseAddress = serve.Address, Timeout = TimeSpan.FromSeconds(120) };
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await ServeProcess.CreateTokenAsync(_dir, store, "admin", "admin"));
+        using HttpResponseMessage added = await admin.PostAsJsonAsync(new Uri("/api/schedules", UriKind.Relative), new
+        {
+            name = "dmz-nightly",
+            cron = "0 3 * * *",
+            selector = new { all = true },
+            action = new { type = "command", value = "echo ran-on-$FANOUT_TEST_WORKER" },
+            options = new { parallel = 8, workerLabels = new Dictionary<string, string> { ["zone"] = "dmz" } },
+        });
+        Assert.True(added.StatusCode == HttpStatusCode.Created, await added.Content.ReadAsStringAsync());
+        using HttpResponseMessage fired = await admin.PostAsync(new Uri("/api/schedules/dmz-nightly/run", UriKind.Relative), null);
+        Assert.True(fired.StatusCode == HttpStatusCode.Accepted, await fired.Content.ReadAsStringAsync());
+        string scheduled = (await fired.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+        Assert.Equal("succeeded", (await WaitForEndAsync(serve, scheduled)).GetProperty("status").GetString());
+        await using (IRunStore runs = await StoreFactory.OpenAsync(store, CancellationToken.None))
+        {
+            IReadOnlyList<TargetAttemptRecord> attempts = await runs.GetAttemptsAsync(scheduled, null, CancellationToken.None);
+            Assert.Equal(24, attempts.Count);
+            Assert.All(attempts, a => Assert.Equal("ran-on-dmz", a.Stdout?.Trim()));
+        }
     }
 
     [Fact(Timeout = 300000)]

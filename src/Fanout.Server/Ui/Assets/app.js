@@ -81,7 +81,7 @@
   }
 
   // A table whose body shows only the rows in view (fixed row height), with spacer rows above and below: 10,000 rows cost
-  // the DOM of ~40. getRow(i) returns the row or undefined (not loaded yet); ensure(from, to) loads what is missing.
+  // the DOM of ~40; a render that would produce the same rows leaves the DOM alone. getRow(i) returns the row or undefined (not loaded yet); ensure(from, to) loads what is missing.
   class VirtualTable {
     constructor(scroll, table, { rowHeight = 36, columns, getRow, renderRow, ensure }) {
       Object.assign(this, { scroll, table, rowHeight, columns, getRow, renderRow, ensure });
@@ -105,6 +105,9 @@
         html += row ? this.renderRow(row, i).replace('<tr', `<tr aria-rowindex="${i + 2}"`) : `<tr aria-rowindex="${i + 2}" class="loading"><td colspan="${this.columns}">Loading…</td></tr>`;
       }
       html += `<tr class="spacer" aria-hidden="true"><td colspan="${this.columns}" style="height:${(this.total - last) * this.rowHeight}px"></td></tr>`;
+      // Rows in view that did not change are not rebuilt (the DOM work, style and layout of a table cost far more than the string).
+      if (html === this.html) return;
+      this.html = html;
       // Keep keyboard focus on the same control across re-renders.
       const focused = document.activeElement && this.tbody.contains(document.activeElement) ? document.activeElement.dataset.target : null;
       this.tbody.innerHTML = html;
@@ -117,40 +120,82 @@
     const table = $('#exec-table');
     if (!table) return;
     const pageSize = Number(table.dataset.pageSize) || 100;
+    const filter = { kind: table.dataset.kind || '', state: table.dataset.state || '', q: (table.dataset.q || '').trim().toLowerCase() };
     const query = new URLSearchParams();
-    for (const k of ['kind', 'state']) if (table.dataset[k]) query.set(k, table.dataset[k]);
+    if (filter.kind) query.set('kind', filter.kind);
+    if (filter.state) query.set('state', filter.state);
     if (table.dataset.q) query.set('search', table.dataset.q);
-    const pages = new Map(); const loading = new Set();
+    // `rows` is sparse: index = position in the list (newest first); pages are read as they come into view.
+    const rows = []; const byId = new Map(); const loading = new Set();
+    const FINAL = (s) => !['queued', 'running', 'awaiting-approval'].includes(s);
+    const runDuration = (r) => (FINAL(r.state) ? r.durationMs : r.durationMs + (Date.now() - r.receivedAt));
     const vt = new VirtualTable($('#exec-scroll'), table, {
       columns: 8,
-      getRow: (i) => pages.get(Math.floor(i / pageSize))?.[i % pageSize],
-      ensure: (from, to) => { for (let p = Math.floor(from / pageSize); p <= Math.floor(Math.max(from, to - 1) / pageSize); p++) if (!pages.has(p)) load(p); },
-      renderRow: (r) => `<tr class="state-${esc(r.state)}"><td><a href="/runs/${encodeURIComponent(r.runId)}">${esc(r.runId)}</a></td><td>${esc(r.kind)}</td>` +
+      getRow: (i) => rows[i],
+      ensure: (from, to) => {
+        for (let p = Math.floor(from / pageSize); p <= Math.floor(Math.max(from, to - 1) / pageSize); p++) {
+          for (let i = p * pageSize; i < Math.min(vt.total, (p + 1) * pageSize); i++) if (rows[i] === undefined) { load(p); break; }
+        }
+      },
+      renderRow: (r) => `<tr class="state-${esc(r.state)}" data-run="${esc(r.runId)}"><td><a href="/runs/${encodeURIComponent(r.runId)}">${esc(r.runId)}</a></td><td>${esc(r.kind)}</td>` +
         `<td class="name" title="${esc(r.name)}">${esc(r.name)}</td><td>${stateHtml(r.state)}</td><td>${r.done}/${r.total} targets</td>` +
-        `<td>${esc(r.startedBy)}</td><td>${time(r.startedAt)}</td><td>${duration(r.durationMs)}</td></tr>`,
+        `<td>${esc(r.startedBy)}</td><td>${time(r.startedAt)}</td><td>${duration(runDuration(r))}</td></tr>`,
     });
+    const setTotal = (n) => { vt.setTotal(n); $('#exec-summary').textContent = `${n} execution${n === 1 ? '' : 's'}`; };
+    function put(i, r) {
+      r.receivedAt = Date.now();
+      const known = byId.get(r.runId);
+      if (known) { Object.assign(known, r); return; }
+      rows[i] = r; byId.set(r.runId, r);
+    }
     async function load(p) {
       if (loading.has(p)) return;
       loading.add(p);
       try {
         const res = await api('GET', `/api/executions?${query}&page=${p + 1}&pageSize=${pageSize}`);
         if (res.ok) {
-          pages.set(p, res.json.runs);
-          if (res.json.total !== vt.total) { vt.setTotal(res.json.total); $('#exec-summary').textContent = `${res.json.total} execution${res.json.total === 1 ? '' : 's'}`; }
+          res.json.runs.forEach((r, k) => put(p * pageSize + k, r));
+          if (res.json.total !== vt.total) setTotal(res.json.total);
+          if (p === 0) { ready = true; for (const r of early.splice(0)) onRun(r); }
           vt.schedule();
         }
       } finally { loading.delete(p); }
     }
-    // The first page came with the HTML; fetch it as data and render virtually from now on.
+    // Newest first, as the server sorts: by start, then id.
+    const newer = (a, b) => a.startedAt > b.startedAt || (a.startedAt === b.startedAt && a.runId > b.runId);
+    const matches = (r) => (!filter.kind || r.kind === filter.kind) && (!filter.state || r.state === filter.state) &&
+      (!filter.q || [r.name, r.runId, r.startedBy].some((v) => String(v ?? '').toLowerCase().includes(filter.q)));
+    // One item of the pushed list: a run shown is updated in place; a run newer than the first row (a new one) that matches
+    // the filters goes on top; anything else is not in view and is read fresh when its page is.
+    let ready = false; const early = [];
+    const added = [];
+    function onRun(r) {
+      if (!ready) { early.push(r); return; }
+      const known = byId.get(r.runId);
+      if (known) { r.receivedAt = Date.now(); Object.assign(known, r); return; }
+      const top = rows[0];
+      if ((!top || newer(r, top)) && matches(r)) added.push(r);
+    }
+    function applyAdded() {
+      if (!added.length) return;
+      added.sort((a, b) => (newer(a, b) ? -1 : 1));
+      for (const r of added) { r.receivedAt = Date.now(); byId.set(r.runId, r); }
+      rows.unshift(...added);
+      setTotal(vt.total + added.length);
+      added.length = 0;
+    }
     vt.total = Number(table.dataset.total) || 0;
     load(0);
-    // Live: new runs appear and progress moves. The visible pages are re-read every 2 s while the page is shown.
-    setInterval(() => {
-      if (document.hidden) return;
-      const head = table.tHead.offsetHeight; const sc = $('#exec-scroll');
-      const first = Math.floor(Math.max(0, sc.scrollTop - head) / vt.rowHeight); const last = first + Math.ceil(sc.clientHeight / vt.rowHeight) + 1;
-      for (let p = Math.floor(first / pageSize); p <= Math.floor(last / pageSize); p++) load(p);
-    }, 2000);
+    // Live: the list is pushed (GET /api/executions/events, coalesced by the server to one event a second at most) —
+    // new runs appear on top and progress moves without reading the list again. Running durations tick every second.
+    const source = new EventSource('/api/executions/events');
+    source.addEventListener('runs', (e) => {
+      let data; try { data = JSON.parse(e.data); } catch { return; }
+      for (const r of data.runs ?? []) onRun(r);
+      applyAdded();
+      vt.schedule();
+    });
+    setInterval(() => { if (!document.hidden) vt.schedule(); }, 1000);
   }
 
   // ---------- New execution dialog ----------
@@ -338,8 +383,14 @@
     const started = Number(section.dataset.started) || Date.now();
     let ended = Number(section.dataset.ended) || 0;
     let status = section.dataset.status;
+    // Every number the page shows is kept up to date as rows change (setRow), never recounted over all rows: at 10,000
+    // targets a render costs the same as at 10. `tally` = targets per state, `waveTally` = per batch, `buckets` = the
+    // timeline's aggregated rows (consecutive targets, at most 60 rows).
     const rows = []; const byName = new Map();
-    let view = []; let dirty = true; let viewDirty = true;
+    const tally = {}; const waveTally = new Map();
+    let buckets = []; let per = 1;
+    let view = rows; let dirty = true; let viewDirty = true; let lastView = 0;
+    const FINAL = new Set(['succeeded', 'failed', 'timed-out', 'cancelled', 'not-run', 'skipped', 'unreachable']);
     const vt = new VirtualTable($('#targets-scroll'), $('#targets'), {
       columns: 7,
       getRow: (i) => view[i],
@@ -349,33 +400,95 @@
     });
     const firstLine = (t) => (t ? String(t).split('\n')[0] : '');
 
+    const waveKind = (s) => (s === 'queued' ? 'queued' : s === 'running' ? 'running' : s === 'succeeded' || s === 'skipped' ? 'ok' : s === 'not-run' ? 'notRun' : 'bad');
+    const isBad = (s) => !['succeeded', 'skipped', 'running', 'queued'].includes(s);
+    const startOf = (r) => (r.startedAt ? Date.parse(r.startedAt) : r.startedAtMs);
+    // Adds (sign 1) or removes (sign -1) a row's share of the tallies.
+    function count(r, sign) {
+      tally[r.state] = (tally[r.state] ?? 0) + sign;
+      const k = r.wave || 1;
+      let w = waveTally.get(k);
+      if (!w) waveTally.set(k, w = { total: 0, queued: 0, running: 0, ok: 0, bad: 0, notRun: 0 });
+      w.total += sign; w[waveKind(r.state)] += sign;
+      const b = buckets[Math.floor(r.order / per)];
+      if (b) {
+        if (r.state === 'running') b.running += sign;
+        if (isBad(r.state)) b.bad += sign;
+        if (sign > 0) {
+          const s = startOf(r);
+          if (s) { b.s = Math.min(b.s, s); if (r.state !== 'running' && r.durationMs != null) b.e = Math.max(b.e, s + r.durationMs); }
+          if (b.wave == null) b.wave = r.wave || 1;
+        }
+      }
+    }
+    function setRow(r, changes) { count(r, -1); Object.assign(r, changes); count(r, 1); }
+    function addRow(e) {
+      const r = Object.assign(e, { order: rows.length });
+      byName.set(r.nodeId, rows.length); rows.push(r); count(r, 1);
+    }
+    function layoutBuckets(total) {
+      per = Math.max(1, Math.ceil(total / 60));
+      buckets = Array.from({ length: Math.ceil(total / per) }, () => ({ s: Infinity, e: -Infinity, running: 0, bad: 0, wave: null }));
+    }
+
+    // The status document, page by page (1,000 rows each, the page yielding between them). The first read adds the rows,
+    // later reads (at the end of the run) update them in place, so the counts never drop in between.
+    let loaded = false;
     async function loadAll() {
       for (let page = 1; ; page++) {
         const res = await api('GET', `/api/executions/batch/${encodeURIComponent(id)}?page=${page}&pageSize=1000`);
         if (!res.ok) return null;
         const doc = res.json;
-        if (page === 1) { rows.length = 0; byName.clear(); }
-        for (const e of doc.executions) { byName.set(e.nodeId, rows.length); rows.push(Object.assign(e, { order: rows.length })); }
+        if (page === 1 && !buckets.length) layoutBuckets(doc.total);
+        for (const e of doc.executions) {
+          const r = row(e.nodeId);
+          if (r) setRow(r, e); else addRow(e);
+        }
+        dirty = viewDirty = true;
         if (page * 1000 >= doc.total) { status = doc.status; return doc; }
       }
     }
     const row = (name) => rows[byName.get(name)];
     function onEvent(name, data) {
       if (name === 'target-started') {
-        const r = row(data.target); if (r) { r.state = 'running'; r.attempts = data.attempt; r.startedAtMs = Date.now(); r.wave = data.wave || r.wave; }
+        // Events replayed from before the rows were read must not take a finished target back to running.
+        const r = row(data.target);
+        if (r && !(FINAL.has(r.state) && (r.attempts ?? 0) >= (data.attempt ?? 1))) setRow(r, { state: 'running', attempts: data.attempt, startedAtMs: Date.now(), wave: data.wave || r.wave });
       } else if (name === 'target-finished') {
         const r = row(data.target);
-        if (r) Object.assign(r, { state: data.state, exitCode: data.exitCode, attempts: data.attempts, durationMs: data.durationMs, error: data.error, wave: data.wave || r.wave });
+        if (r) setRow(r, { state: data.state, exitCode: data.exitCode, attempts: data.attempts, durationMs: data.durationMs, error: data.error, wave: data.wave || r.wave });
       } else if (name === 'batch-finished') {
         finish();
       }
       dirty = viewDirty = true;
     }
-    async function finish() {
-      // The end event can arrive a moment before the status document says the run ended: read until it does.
-      let doc = await loadAll();
-      for (let i = 0; i < 40 && doc && (doc.status === 'running' || doc.status === 'queued'); i++) {
-        await new Promise((r) => setTimeout(r, 250));
+    // Before the rows are read, the stream's progress events alone move the bar and the counts (the latest one, at the next render).
+    let latestProgress = null;
+    function showProgress(p) {
+      const pct = p.progress ?? (p.total ? Math.round(1000 * p.completed / p.total) / 10 : 0);
+      progressBar(pct, p.completed, p.total);
+      for (const [k, v] of Object.entries({ succeeded: p.succeeded, failed: p.failed, 'timed-out': p.timedOut, cancelled: p.cancelled, 'not-run': p.notRun, skipped: p.skipped, unreachable: p.unreachable })) {
+        const el = $(`[data-count="${k}"]`); if (el && v != null) el.textContent = String(v);
+      }
+    }
+    function progressBar(pct, done, total) {
+      const bar = $('#progress');
+      bar.setAttribute('aria-valuenow', String(pct)); bar.setAttribute('aria-valuetext', `${pct}% (${done} of ${total} targets)`);
+      $('.fill', bar).style.width = pct + '%';
+      $('#progress-text').textContent = `${pct}% · ${done}/${total} targets`;
+    }
+    let finishing = false;
+    async function finish(known) {
+      if (finishing) return;
+      finishing = true;
+      // The end event can arrive a moment before the status document says the run ended: ask (one row) until it does, then read it all.
+      let doc = known;
+      if (!doc) {
+        for (let i = 0; i < 40; i++) {
+          const res = await api('GET', `/api/executions/batch/${encodeURIComponent(id)}?page=1&pageSize=1`);
+          if (!res.ok || !(res.json.status === 'running' || res.json.status === 'queued')) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
         doc = await loadAll();
       }
       status = doc?.status ?? status; ended = ended || Date.now();
@@ -390,35 +503,21 @@
       $$('#cancel-run, #stop-after-batch').forEach((b) => { b.disabled = true; });
     }
 
-    function counts() {
-      const c = { queued: 0, running: 0, succeeded: 0, failed: 0, 'timed-out': 0, cancelled: 0, 'not-run': 0, skipped: 0 };
-      for (const r of rows) c[r.state] = (c[r.state] ?? 0) + 1;
-      return c;
-    }
     function waveStates() {
-      const w = new Map();
-      for (const r of rows) {
-        const k = r.wave || 1;
-        if (!w.has(k)) w.set(k, { total: 0, queued: 0, running: 0, ok: 0, bad: 0, notRun: 0 });
-        const x = w.get(k); x.total++;
-        if (r.state === 'queued') x.queued++; else if (r.state === 'running') x.running++; else if (r.state === 'succeeded' || r.state === 'skipped') x.ok++; else if (r.state === 'not-run') x.notRun++; else x.bad++;
-      }
-      return [...w.entries()].sort((a, b) => a[0] - b[0]).map(([n, x]) => {
+      return [...waveTally.entries()].filter(([, x]) => x.total > 0).sort((a, b) => a[0] - b[0]).map(([n, x]) => {
         const state = x.running > 0 || (x.queued > 0 && x.queued < x.total && x.notRun === 0) ? 'running' : x.queued === x.total ? 'pending' : x.notRun === x.total ? 'not-run' : x.queued > 0 ? 'running' : (x.bad > 0 || x.notRun > 0) ? 'failed' : 'complete';
         return { wave: n, total: x.total, state };
       });
     }
     function render() {
+      if (!loaded) { if (latestProgress) { showProgress(latestProgress); latestProgress = null; } return; }
       if (!dirty) return;
       dirty = false;
-      const c = counts(); const total = rows.length;
-      const done = total - c.queued - c.running;
+      const total = rows.length;
+      const done = total - (tally.queued ?? 0) - (tally.running ?? 0);
       const pct = total ? Math.round(1000 * done / total) / 10 : (status === 'queued' || status === 'running' ? 0 : 100);
-      const bar = $('#progress');
-      bar.setAttribute('aria-valuenow', String(pct)); bar.setAttribute('aria-valuetext', `${pct}% (${done} of ${total} targets)`);
-      $('.fill', bar).style.width = pct + '%';
-      $('#progress-text').textContent = `${pct}% · ${done}/${total} targets`;
-      for (const [k, v] of Object.entries(c)) { const el = $(`[data-count="${k}"]`); if (el) el.textContent = String(v); }
+      progressBar(pct, done, total);
+      for (const el of $$('[data-count]')) el.textContent = String(tally[el.dataset.count] ?? 0);
       const finished = !(status === 'queued' || status === 'running') || ended;
       $('#run-state').innerHTML = `<span aria-hidden="true">${icon(status)}</span> ${esc(status)}`;
       $('#run-state').className = 'state state-' + status;
@@ -429,59 +528,63 @@
       const current = waves.find((w) => w.state === 'running' || w.state === 'pending')?.wave ?? waves.length;
       $('#wave-heading').innerHTML = `<strong>${finished ? 'Processed' : 'Processing'} batch ${current} of ${waves.length}</strong>`;
       const shown = waves.length > 50 ? waves.filter((w) => Math.abs(w.wave - current) <= 20 || w.wave === 1 || w.wave === waves.length) : waves;
-      $('#wave-list').innerHTML = shown.map((w) => `<li class="wave wave-${w.state}" data-wave="${w.wave}"><span aria-hidden="true">${icon(w.state)}</span> Batch ${w.wave}: ${w.state} (${w.total})</li>`).join('');
+      const list = shown.map((w) => `<li class="wave wave-${w.state}" data-wave="${w.wave}"><span aria-hidden="true">${icon(w.state)}</span> Batch ${w.wave}: ${w.state} (${w.total})</li>`).join('');
+      const wl = $('#wave-list'); if (wl.dataset.html !== list) { wl.innerHTML = list; wl.dataset.html = list; }
       announce(`Progress ${pct}%: ${done} of ${total} targets, batch ${current} of ${waves.length}`);
-      if (viewDirty) { viewDirty = false; rebuildView(); }
+      // The table's view: the rows themselves unless filtered or sorted; a filtered or sorted view follows events at most once a second.
+      const now = Date.now();
+      if (viewDirty && (view === rows || now - lastView >= 1000 || ended)) { viewDirty = false; lastView = now; rebuildView(); }
       vt.schedule();
       timeline();
     }
     const filterState = $('#t-state'); const sortBy = $('#t-sort'); const search = $('#t-search');
     function rebuildView() {
       const s = filterState.value; const q = search.value.trim().toLowerCase(); const sort = sortBy.value;
-      view = rows.filter((r) => (!s || r.state === s) && (!q || r.nodeId.toLowerCase().includes(q)));
-      const rank = { failed: 0, 'timed-out': 1, cancelled: 2, running: 3, queued: 4, 'not-run': 5, skipped: 6, succeeded: 7 };
-      if (sort === 'name') view.sort((a, b) => a.nodeId.localeCompare(b.nodeId));
-      else if (sort === 'state') view.sort((a, b) => (rank[a.state] ?? 9) - (rank[b.state] ?? 9) || a.order - b.order);
-      else if (sort === 'duration') view.sort((a, b) => (b.durationMs ?? -1) - (a.durationMs ?? -1));
-      vt.setTotal(view.length);
+      if (!s && !q && sort === 'order') {
+        view = rows;
+      } else {
+        view = rows.filter((r) => (!s || r.state === s) && (!q || r.nodeId.toLowerCase().includes(q)));
+        const rank = { failed: 0, 'timed-out': 1, cancelled: 2, running: 3, queued: 4, 'not-run': 5, skipped: 6, succeeded: 7 };
+        if (sort === 'name') view.sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+        else if (sort === 'state') view.sort((a, b) => (rank[a.state] ?? 9) - (rank[b.state] ?? 9) || a.order - b.order);
+        else if (sort === 'duration') view.sort((a, b) => (b.durationMs ?? -1) - (a.durationMs ?? -1));
+      }
+      if (vt.total !== view.length) vt.setTotal(view.length);
       $('#targets-summary').textContent = `${view.length} of ${rows.length} targets`;
     }
-    for (const el of [filterState, sortBy]) el.addEventListener('change', () => { viewDirty = dirty = true; });
+    for (const el of [filterState, sortBy]) el.addEventListener('change', () => { viewDirty = dirty = true; lastView = 0; });
     let searchTimer = 0;
-    search.addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => { viewDirty = dirty = true; }, 300); });
+    search.addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => { viewDirty = dirty = true; lastView = 0; }, 300); });
 
-    // Gantt: one bar per target when they fit, else rows aggregating consecutive targets (min start, max end); colours by wave.
+    // Gantt: one row per bucket of consecutive targets (one target per row when they fit; min start, max end), kept up to
+    // date by setRow, so a redraw (at most once a second) costs ≤ 60 bars whatever the number of targets; colours by wave.
     let lastTimeline = 0;
     function timeline() {
       const now = Date.now();
       if (now - lastTimeline < 1000 && !ended) return;
       lastTimeline = now;
       const box = $('#timeline');
-      const spans = rows.map((r) => {
-        const s = r.startedAt ? Date.parse(r.startedAt) : r.startedAtMs;
-        const e = s ? (r.durationMs != null && r.state !== 'running' ? s + r.durationMs : now) : null;
-        return { s, e, wave: r.wave || 1, bad: !['succeeded', 'skipped', 'running', 'queued'].includes(r.state) };
-      });
-      const known = spans.filter((x) => x.s);
-      if (!known.length) { box.innerHTML = '<p class="note">Nothing has run yet.</p>'; return; }
-      const t0 = Math.min(...known.map((x) => x.s)); const t1 = Math.max(...known.map((x) => x.e));
+      let t0 = Infinity; let t1 = -Infinity; let ran = 0;
+      for (const b of buckets) {
+        if (b.s === Infinity) continue;
+        ran++;
+        t0 = Math.min(t0, b.s); t1 = Math.max(t1, b.running > 0 ? now : b.e, b.s);
+      }
+      if (!ran) { box.innerHTML = '<p class="note">Nothing has run yet.</p>'; return; }
       const width = Math.max(1, t1 - t0);
-      const maxRows = 60; const per = Math.max(1, Math.ceil(spans.length / maxRows));
       let svg = '';
       const h = 8; let y = 0;
-      for (let i = 0; i < spans.length; i += per) {
-        const group = spans.slice(i, i + per).filter((x) => x.s);
-        if (group.length) {
-          const s = Math.min(...group.map((x) => x.s)); const e = Math.max(...group.map((x) => x.e));
-          const cls = group.some((x) => x.bad) ? 'bad' : 'w' + (group[0].wave % 2);
-          svg += `<rect class="${cls}" x="${(100 * (s - t0) / width).toFixed(2)}%" y="${y}" width="${Math.max(0.3, 100 * (e - s) / width).toFixed(2)}%" height="${h - 2}"></rect>`;
+      for (const b of buckets) {
+        if (b.s !== Infinity) {
+          const e = Math.max(b.s, b.running > 0 ? now : b.e);
+          const cls = b.bad > 0 ? 'bad' : 'w' + ((b.wave ?? 1) % 2);
+          svg += `<rect class="${cls}" x="${(100 * (b.s - t0) / width).toFixed(2)}%" y="${y}" width="${Math.max(0.3, 100 * (e - b.s) / width).toFixed(2)}%" height="${h - 2}"></rect>`;
         }
         y += h;
       }
-      box.setAttribute('aria-label', `Timeline: ${known.length} targets ran over ${duration(t1 - t0)}${per > 1 ? `, ${per} targets per row` : ''}`);
+      box.setAttribute('aria-label', `Timeline: ${rows.length - (tally.queued ?? 0)} targets ran over ${duration(t1 - t0)}${per > 1 ? `, ${per} targets per row` : ''}`);
       box.innerHTML = `<svg width="100%" height="${y}" aria-hidden="true" focusable="false">${svg}</svg><p class="note">${duration(t1 - t0)} from first start to last end${per > 1 ? ` · each row aggregates ${per} targets` : ''}</p>`;
     }
-
     // Output of one target: the stored attempts (stdout, stderr, exit code), re-read while it runs.
     const outDialog = $('#output-dialog');
     let opener = null;
@@ -571,23 +674,31 @@
     // Renders are coalesced: events only mark the page dirty; at most 10 renders a second.
     setInterval(render, 100);
     setInterval(() => { if (!ended && (status === 'running' || status === 'queued')) { dirty = true; } }, 1000);
+    // A live run: the event stream opens at once, before the rows are read, so nothing that happens meanwhile waits for
+    // them — its progress events move the bar, its target events are kept and applied once the rows are there.
+    let pending = [];
+    if (status === 'queued' || status === 'running') {
+      ended = 0;
+      const source = new EventSource(`/api/executions/batch/${encodeURIComponent(id)}/events`);
+      for (const name of ['run-started', 'wave-started', 'target-started', 'target-retrying', 'target-finished', 'wave-finished', 'batch-finished']) {
+        source.addEventListener(name, (e) => {
+          let data = {}; try { data = JSON.parse(e.data); } catch { }
+          if (name === 'batch-finished') source.close();
+          if (pending) pending.push([name, data]); else onEvent(name, data);
+        });
+      }
+      source.addEventListener('progress', (e) => { if (!loaded) { try { latestProgress = JSON.parse(e.data); } catch { } } });
+      source.addEventListener('run-started', () => { status = 'running'; });
+    }
     (async () => {
       const doc = await loadAll();
-      dirty = viewDirty = true;
+      const queued = pending; pending = null;
+      loaded = true; dirty = viewDirty = true;
       if (!doc) return;
-      if (doc.status === 'queued' || doc.status === 'running') {
-        ended = 0;
-        const source = new EventSource(`/api/executions/batch/${encodeURIComponent(id)}/events`);
-        for (const name of ['run-started', 'wave-started', 'target-started', 'target-retrying', 'target-finished', 'wave-finished', 'batch-finished']) {
-          source.addEventListener(name, (e) => { let data = {}; try { data = JSON.parse(e.data); } catch { } onEvent(name, data); if (name === 'batch-finished') source.close(); });
-        }
-        source.addEventListener('run-started', () => { status = 'running'; });
-      } else {
-        finish();
-      }
+      for (const [name, data] of queued) onEvent(name, data);
+      if (!(doc.status === 'queued' || doc.status === 'running')) finish(doc);
     })();
   }
-
   // ---------- Step graph of a running workflow: its states re-read from GET /api/runs/{id}/graph until the run ends ----------
   function stepGraph() {
     const fig = $('#step-graph');

@@ -74,6 +74,17 @@ internal sealed class MemoryWorkflowStore : IRunStore, IWorkflowStore
         return Task.FromResult(true);
     }
 
+    public Task<bool> RequeueRunAsync(string runId, string ownerHost, int ownerPid, CancellationToken cancellationToken)
+    {
+        if (!Runs.TryGetValue(runId, out RunRecord? run) || run.Status is RunStatus.Running or RunStatus.Queued or RunStatus.AwaitingApproval)
+        {
+            return Task.FromResult(false);
+        }
+
+        Runs[runId] = run with { Status = RunStatus.Queued, EndedAt = null, StopReason = null };
+        return Task.FromResult(true);
+    }
+
     public Task<IReadOnlyList<RunRecord>> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<RunRecord>>([.. Runs.Values]);
 
