@@ -24,17 +24,17 @@ public sealed class PagesTests(UiFixture ui)
         IPage page = await ui.SignedInPageAsync(ApiRole.Viewer);
         await page.GetByRole(AriaRole.Link, new() { Name = "Inventory" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Inventory", Exact = true })).ToBeVisibleAsync();
-        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("30 of 30 nodes");
+        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("31 of 31 nodes");
         await Expect(page.GetByRole(AriaRole.List, new() { Name = "Tags" })).ToContainTextAsync("env=prod 3");
         await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "inventory");
         await page.GetByRole(AriaRole.Link, new() { Name = "env=prod" }).ClickAsync();
-        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("3 of 30 nodes");
+        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("3 of 31 nodes");
         await page.GetByRole(AriaRole.Searchbox, new() { Name = "Search" }).FillAsync("t0");
         await page.GetByRole(AriaRole.Textbox, new() { Name = "Tag", Exact = true }).FillAsync("");
         await page.GetByRole(AriaRole.Combobox, new() { Name = "Group" }).SelectOptionAsync("db");
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
-        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("2 of 30 nodes");
+        await Expect(page.Locator("#inv-summary")).ToHaveTextAsync("2 of 31 nodes");
         await Expect(page.Locator("#inv-table tbody")).ToContainTextAsync("t04");
         await page.Context.CloseAsync();
     }

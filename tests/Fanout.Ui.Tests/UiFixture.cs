@@ -8,8 +8,8 @@ using Microsoft.Playwright;
 namespace Fanout.Ui.Tests;
 
 /// <summary>
-/// One real <c>fanout serve</c> (<see cref="ServerHost"/>: SQLite store, local targets t01–t05 and n0000–n0024 in group
-/// <c>big</c>) and one headless Debian Chromium driven by Playwright, shared by every UI test (a browser start costs
+/// One real <c>fanout serve</c> (<see cref="ServerHost"/>: SQLite store, local targets t01–t05, n0000–n0024 in group
+/// <c>big</c> and p01 with a lifecycle provider that touches started-p01 / stopped-p01) and one headless Debian Chromium driven by Playwright, shared by every UI test (a browser start costs
 /// seconds on a loaded machine). Each test opens its own browser context, so cookies never leak between tests.
 /// </summary>
 public sealed class UiFixture : IAsyncLifetime
@@ -32,7 +32,7 @@ public sealed class UiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Server warnings and errors on the console (a failing page shows only "500"): dotnet test --logger "console;verbosity=detailed".
-        Server = await ServerHost.StartAsync(bigTargets: 25, logging: l => l.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Information)
+        Server = await ServerHost.StartAsync(bigTargets: 25, withProvider: true, logging: l => l.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Information)
             .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= Microsoft.Extensions.Logging.LogLevel.Warning), logs: ServerLog);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -24,12 +24,6 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, RunCha
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
-    /// <summary>
-    /// After a live batch's log changes, how long a reader waits for more events before it sends: under load the events of
-    /// many targets go out in one write instead of one write and flush each (coalescing; well under the UI's 500 ms lag goal).
-    /// </summary>
-    private static readonly TimeSpan LiveCoalesce = TimeSpan.FromMilliseconds(50);
-
     public async Task WriteAsync(string id, HttpContext http, CancellationToken cancellationToken)
     {
         string? lastHeader = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["lastEventId"].FirstOrDefault();
@@ -159,10 +153,6 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, RunCha
                 if (done != changed)
                 {
                     await writer.CommentAsync("keep-alive", cancellationToken);
-                }
-                else
-                {
-                    await Task.Delay(LiveCoalesce, cancellationToken);
                 }
             }
         }

@@ -18,7 +18,7 @@ namespace Fanout.Server.Batches;
 /// </summary>
 internal static class BatchPlanner
 {
-    private static readonly string[] ActionTypes = ["command", "script", "task", "instance", "workflow"];
+    private static readonly string[] ActionTypes = ["command", "script", "sync", "task", "instance", "workflow"];
 
     /// <summary>The built-in task names <c>action.type = task</c> accepts: the lifecycle actions of the targets' providers (SPEC L1).</summary>
     public static IReadOnlyList<string> Tasks { get; } = ["start", "stop", "restart", "status"];
@@ -30,6 +30,7 @@ internal static class BatchPlanner
         unknownGroups = [];
         (IOperation? operation, string actionType, string summary) = PlanAction(request.Action, inventory, server, errors);
         ExecutionOptions? options = PlanOptions(request.Options, errors);
+        operation = PlanRollback(operation, options, request.Options, server, errors);
         IReadOnlyDictionary<string, string>? labels = PlanWorkerLabels(request.Options?.WorkerLabels, errors);
 
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -175,7 +176,7 @@ internal static class BatchPlanner
         string type = action.Type ?? string.Empty;
         if (!ActionTypes.Contains(type))
         {
-            errors.Add("action.type", action.Type is null ? "action.type is required: command, script, task, instance or workflow" : $"unknown action type '{type}': expected command, script, task, instance or workflow");
+            errors.Add("action.type", action.Type is null ? "action.type is required: command, script, sync, task, instance or workflow" : $"unknown action type '{type}': expected command, script, sync, task, instance or workflow");
             return (null, type, string.Empty);
         }
 
@@ -209,6 +210,8 @@ internal static class BatchPlanner
 
                 IReadOnlyList<string> args = ListParameter(parameters, "args", errors);
                 return (RunDefinition.ForScript(name, Encoding.UTF8.GetBytes(action.Value), args).CreateOperation(), type, $"script {name}");
+            case "sync":
+                return (PlanSync(action.Value, parameters, server, errors), type, $"sync {action.Value}");
             case "task":
                 Unknown(parameters, [], errors);
                 if (!Tasks.Contains(action.Value))
@@ -225,6 +228,64 @@ internal static class BatchPlanner
                 errors.Add("action.type", "workflow actions are not planned as target batches");
                 return (null, type, action.Value);
         }
+    }
+
+    /// <summary>
+    /// A sync (SPEC S3, as <c>fanout sync SRC DEST</c>): <c>value</c> is the source, a file or directory inside the server's workflows
+    /// directory (relative to it; a path or link leading outside is refused), read at every run; parameters <c>destination</c>
+    /// (absolute, on the targets), <c>delete</c> and <c>excludes</c>.
+    /// </summary>
+    private static IOperation? PlanSync(string value, Dictionary<string, JsonElement> parameters, ServerOptions server, Problems.ErrorSet errors)
+    {
+        Unknown(parameters, ["destination", "delete", "excludes"], errors);
+        string? destination = StringParameter(parameters, "destination", errors);
+        IReadOnlyList<string> excludes = ListParameter(parameters, "excludes", errors);
+        bool delete = false;
+        if (parameters.TryGetValue("delete", out JsonElement d))
+        {
+            if (d.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                delete = d.GetBoolean();
+            }
+            else
+            {
+                errors.Add("action.parameters.delete", "parameter 'delete' must be true or false");
+            }
+        }
+
+        if (destination is null)
+        {
+            errors.Add("action.parameters.destination", "a sync needs parameters.destination: the absolute path on the targets");
+        }
+
+        string root = Path.GetFullPath(server.WorkflowsDirectory);
+        string source = Path.GetFullPath(Path.Combine(root, value));
+        if (value.Contains('\0', StringComparison.Ordinal) || !source.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            || (Path.Exists(source) && !ServerPaths.IsInside(root, source)))
+        {
+            errors.Add("action.value", $"sync source '{value}' is outside the server's workflows directory (sources are files or directories inside it)");
+            return null;
+        }
+
+        if (!Path.Exists(source))
+        {
+            errors.Add("action.value", $"no file or directory '{value}' in the server's workflows directory");
+            return null;
+        }
+
+        if (destination is null)
+        {
+            return null;
+        }
+
+        var sync = new SyncOptions { Source = source, Destination = destination, Delete = delete, Excludes = excludes };
+        IReadOnlyList<string> problems = sync.Validate();
+        foreach (string problem in problems)
+        {
+            errors.Add("action.parameters.destination", problem);
+        }
+
+        return problems.Count > 0 ? null : RunDefinition.ForSync(sync).CreateOperation();
     }
 
     /// <summary>An agent-instance action (SPEC I2, docs/instances.md): start, pause, resume, kill, preview, prompt (parameter text) or chain (parameter steps).</summary>
@@ -268,6 +329,43 @@ internal static class BatchPlanner
                 errors.Add("action.value", $"unknown instance action '{value}': expected start, prompt, pause, resume, kill, preview or chain");
                 return null;
         }
+    }
+
+    /// <summary>
+    /// <c>options.rollback</c> wraps the operation in its compensating command (as <c>--rollback</c> does); <c>atomic</c> over an
+    /// operation with no rollback is refused, as the CLI refuses it, rather than accepted and left to fail every rollback.
+    /// </summary>
+    private static IOperation? PlanRollback(IOperation? operation, ExecutionOptions? options, BatchOptionsRequest? o, ServerOptions server, Problems.ErrorSet errors)
+    {
+        if (o?.Rollback is { } rollback)
+        {
+            if (o.FailurePolicy != "atomic")
+            {
+                errors.Add("options.rollback", "options.rollback only applies with failurePolicy \"atomic\"");
+                return operation;
+            }
+
+            if (string.IsNullOrWhiteSpace(rollback))
+            {
+                errors.Add("options.rollback", "options.rollback needs a command");
+                return operation;
+            }
+
+            if (rollback.Length > server.MaxCommandLength)
+            {
+                errors.Add("options.rollback", $"the rollback command has {rollback.Length} characters; at most {server.MaxCommandLength} are allowed");
+                return operation;
+            }
+
+            return operation is null ? null : new CompensatedOperation(operation, Fanout.Transports.CommandSpec.Sh(rollback));
+        }
+
+        if (options is { Atomic: true } && operation is { SupportsRollback: false })
+        {
+            errors.Add("options.failurePolicy", $"failurePolicy \"atomic\" needs a rollback, and {operation.Name} has none: give the compensating command in options.rollback (run on each succeeded target when any target fails)");
+        }
+
+        return operation;
     }
 
     private static ExecutionOptions? PlanOptions(BatchOptionsRequest? o, Problems.ErrorSet errors)
@@ -340,6 +438,53 @@ internal static class BatchPlanner
             options = options with { MaxFailPercent = percent };
         }
 
+        if (o.BatchWait is { } wait)
+        {
+            ok &= Delay(wait, "options.batchWait", "a pause between waves", out TimeSpan value, allowZero: true);
+            options = options with { BatchWait = value };
+        }
+
+        if (o.OverallTimeout is { } overall)
+        {
+            if (Delay(overall, "options.overallTimeout", "a time limit for the whole run", out TimeSpan value, allowZero: false))
+            {
+                options = options with { OverallTimeout = value };
+            }
+            else
+            {
+                ok = false;
+            }
+        }
+
+        if (o.RetryDelay is { } retryDelay)
+        {
+            ok &= Delay(retryDelay, "options.retryDelay", "a delay before a retry", out TimeSpan value, allowZero: true);
+            options = options with { RetryDelay = value };
+        }
+
+        switch (o.Backoff)
+        {
+            case null: break;
+            case "fixed": options = options with { Backoff = Backoff.Fixed }; break;
+            case "linear": options = options with { Backoff = Backoff.Linear }; break;
+            case "exponential": options = options with { Backoff = Backoff.Exponential }; break;
+            default:
+                ok = Check(false, "options.backoff", $"unknown backoff '{o.Backoff}': expected fixed, linear or exponential");
+                break;
+        }
+
+        if (o.Jitter is { } jitter)
+        {
+            options = options with { Jitter = jitter };
+        }
+
+        if (o.RetryOnExitCodes is { } codes)
+        {
+            int[] bad = [.. codes.Where(c => c is < 0 or > 255)];
+            ok &= Check(bad.Length == 0, "options.retryOnExitCodes", $"options.retryOnExitCodes: {string.Join(", ", bad.Select(c => c.ToString(CultureInfo.InvariantCulture)))} {(bad.Length == 1 ? "is not an exit code" : "are not exit codes")} (0–255)");
+            options = options with { RetryOnExitCodes = codes.ToHashSet() };
+        }
+
         if (ok)
         {
             foreach (string problem in options.Validate())
@@ -349,6 +494,20 @@ internal static class BatchPlanner
         }
 
         return ok ? options : null;
+
+        // A duration field: seconds or a duration, not negative (not zero unless allowed), at most MaxTimeout.
+        bool Delay(JsonElement element, string field, string what, out TimeSpan value, bool allowZero)
+        {
+            bool parsed = allowZero ? JsonDuration.TryParse(element, out value) : JsonDuration.TryParsePositive(element, out value);
+            if (!parsed)
+            {
+                return Check(false, field, $"{field} '{Shown(element)}' is not {(allowZero ? "a duration" : "a positive duration")} ({what}): use seconds (30) or a duration (\"30s\", \"5m\")");
+            }
+
+            return Check(value <= MaxTimeout, field, $"{field} '{Shown(element)}' is longer than {MaxTimeout.TotalDays:0}d");
+        }
+
+        static string Shown(JsonElement element) => element.ValueKind == JsonValueKind.String ? element.GetString()! : element.GetRawText();
 
         bool Check(bool condition, string field, string message)
         {

@@ -76,6 +76,27 @@ internal sealed record BatchOptionsRequest
     /// <summary>Stop when more than this percentage of a wave fails.</summary>
     public double? MaxFailPercent { get; init; }
 
+    /// <summary>Pause between waves (<c>--batch-wait</c>): seconds as a number, or a duration such as <c>"30s"</c> (default 0).</summary>
+    public JsonElement? BatchWait { get; init; }
+
+    /// <summary>Time limit for the whole run (<c>--overall-timeout</c>): seconds or a duration (default none).</summary>
+    public JsonElement? OverallTimeout { get; init; }
+
+    /// <summary>Delay before a retry (<c>--retry-delay</c>): seconds or a duration (default 1 s).</summary>
+    public JsonElement? RetryDelay { get; init; }
+
+    /// <summary>How the retry delay grows (<c>--backoff</c>): <c>fixed</c> (default), <c>linear</c> or <c>exponential</c>.</summary>
+    public string? Backoff { get; init; }
+
+    /// <summary>Randomise retry delays by up to ±25% (<c>--jitter</c>).</summary>
+    public bool? Jitter { get; init; }
+
+    /// <summary>Only these exit codes (0–255) count as transient (<c>--retry-on-exit-codes</c>); default every failure.</summary>
+    public IReadOnlyList<int>? RetryOnExitCodes { get; init; }
+
+    /// <summary>With <c>failurePolicy: atomic</c>: the compensating command (run with <c>sh -c</c>) on each succeeded target when any fails (<c>--rollback</c>).</summary>
+    public string? Rollback { get; init; }
+
     /// <summary>In a cluster: run the targets only on workers that have every one of these labels (<c>fanout worker --labels</c>).</summary>
     public Dictionary<string, string>? WorkerLabels { get; init; }
 }

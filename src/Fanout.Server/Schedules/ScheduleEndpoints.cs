@@ -7,6 +7,7 @@ using Fanout.Server.Auth;
 using Fanout.Server.Batches;
 using Fanout.Server.Http;
 using Fanout.Server.Inventory;
+using Fanout.Server.Workflows;
 
 namespace Fanout.Server.Schedules;
 
@@ -131,7 +132,8 @@ internal static partial class ScheduleEndpoints
         return Results.Ok(new ScheduleList([.. schedules.Select(s => ToDocument(s, time))]));
     }
 
-    private static async Task<IResult> AddAsync(HttpContext http, IRunStore store, InventoryCache inventory, ServerOptions options, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> AddAsync(HttpContext http, IRunStore store, InventoryCache inventory, ServerOptions options, AuditLog audit, TimeProvider time,
+        WorkflowRunService workflows, CancellationToken cancellationToken)
     {
         (ScheduleRequest? body, IResult? problem) = await JsonBody.ReadAsync<ScheduleRequest>(http.Request, cancellationToken);
         if (problem is not null)
@@ -156,6 +158,16 @@ internal static partial class ScheduleEndpoints
         if (body.Name is { } n && !NamePattern().IsMatch(n))
         {
             errors.Add("name", $"schedule name '{n}' must be 1–100 letters, digits, '.', '_' or '-'");
+        }
+
+        if (body.Action is { Type: "workflow" } workflow)
+        {
+            return await AddWorkflowAsync(http, body, workflow, errors, store, options, audit, time, workflows, cancellationToken);
+        }
+
+        if (body.Environment is not null)
+        {
+            errors.Add("environment", "environment applies to workflow schedules (action.type workflow)");
         }
 
         Fanout.Inventory.Inventory current;
@@ -199,6 +211,53 @@ internal static partial class ScheduleEndpoints
         }
 
         await audit.WriteAsync(Caller.Of(http).Name, "schedule.add", null, $"{schedule.Name}: {schedule.Cron} ({schedule.TimeZone}) {plan.ActionType}: {plan.ActionSummary}", plan.Targets.Count, cancellationToken);
+        return Results.Created($"/api/schedules/{schedule.Name}", ToDocument(schedule, time));
+    }
+
+    /// <summary>
+    /// A workflow schedule (as <c>fanout schedule add FILE --set … -e ENV</c>): the file of the workflows directory, validated and its
+    /// parameter values bound now exactly as <c>POST /api/workflows/run</c> binds them; every fire binds the recorded values again.
+    /// </summary>
+    private static async Task<IResult> AddWorkflowAsync(HttpContext http, ScheduleRequest body, ActionRequest action, Problems.ErrorSet errors, IRunStore store, ServerOptions options,
+        AuditLog audit, TimeProvider time, WorkflowRunService workflows, CancellationToken cancellationToken)
+    {
+        if (body.TargetNodeIds is not null || body.TargetGroupIds is not null || body.Selector is not null || body.Options is not null)
+        {
+            errors.Add("action.type", "a workflow schedule selects its targets in the workflow's steps (targets:): leave targetNodeIds, targetGroupIds, selector and options out");
+        }
+
+        WorkflowPreparation prepared = workflows.Prepare(action.Value, action.Parameters, body.Environment, field: "action.value", parametersField: "action.parameters");
+        foreach ((string field, string[] messages) in prepared.Errors)
+        {
+            foreach (string message in messages)
+            {
+                errors.Add(field, message);
+            }
+        }
+
+        if (errors.Any || prepared.Workflow is null)
+        {
+            return Problems.Validation(errors.ToDictionary(), prepared.Diagnostics.Count == 0 ? null : new Dictionary<string, object?> { ["diagnostics"] = prepared.Diagnostics });
+        }
+
+        var schedule = new ScheduleRecord
+        {
+            Name = body.Name ?? CronSchedule.DefaultName(prepared.Workflow.Name, body.Environment, body.Cron!),
+            Kind = "workflow",
+            Definition = Path.GetFullPath(Path.Combine(options.WorkflowsDirectory, action.Value!)),
+            Cron = body.Cron!,
+            TimeZone = body.TimeZone ?? "UTC",
+            Parameters = action.Parameters is { Count: > 0 } values ? System.Text.Json.JsonSerializer.Serialize(values) : null,
+            Environment = body.Environment,
+            AllowOverlap = body.AllowOverlap ?? false,
+            CreatedAt = time.GetUtcNow(),
+        };
+        if (!await store.AddScheduleAsync(schedule, cancellationToken))
+        {
+            return Problems.Conflict($"a schedule named '{schedule.Name}' exists");
+        }
+
+        await audit.WriteAsync(Caller.Of(http).Name, "schedule.add", null, $"{schedule.Name}: {schedule.Cron} ({schedule.TimeZone}) workflow: {prepared.Workflow.Name} ({prepared.File})", cancellationToken: cancellationToken);
         return Results.Created($"/api/schedules/{schedule.Name}", ToDocument(schedule, time));
     }
 

@@ -67,7 +67,7 @@ public sealed partial class ClusterTests
         {
             new { workerLabels = new Dictionary<string, string> { ["zone"] = "d m z" } },
             new { workerLabels = new Dictionary<string, string>() },
-            new { failurePolicy = "atomic", workerLabels = new Dictionary<string, string> { ["zone"] = "dmz" } },
+            new { failurePolicy = "atomic", rollback = "true", workerLabels = new Dictionary<string, string> { ["zone"] = "dmz" } },
         })
         {
             using HttpResponseMessage bad = await serve.Client.PostAsJsonAsync(new Uri("/api/executions/batch", UriKind.Relative), new

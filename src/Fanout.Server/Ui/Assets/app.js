@@ -209,7 +209,7 @@
     opener.addEventListener('click', async () => {
       dialog.showModal();
       field('target-search').focus();
-      if (!loaded) { loaded = true; await Promise.all([loadGroups(), loadWorkflows(), searchNodes()]); }
+      if (!loaded) { loaded = true; await Promise.all([loadGroups(), loadWorkflows(), loadTransports(), searchNodes()]); }
     });
     $$('[data-close]', dialog).forEach((b) => b.addEventListener('click', () => dialog.close()));
     dialog.addEventListener('close', () => opener.focus());
@@ -228,6 +228,12 @@
       field('group-list').innerHTML = groups.map((g, i) =>
         `<div class="check"><input type="checkbox" id="g-${i}" value="${esc(g.name)}"><label for="g-${i}">${esc(g.name)}</label> <span class="note">(${g.targetCount} targets)</span></div>`).join('') || '<p class="note">No groups.</p>';
       $$('input', field('group-list')).forEach((cb) => cb.addEventListener('change', () => { cb.checked ? selectedGroups.add(cb.value) : selectedGroups.delete(cb.value); update(); }));
+    }
+    async function loadTransports() {
+      const res = await api('GET', '/api/inventory/facets');
+      if (!res.ok) return;
+      field('target-transport').innerHTML = '<option value="">any</option>' +
+        Object.entries(res.json.transports ?? {}).map(([t, n]) => `<option value="${esc(t)}">${esc(t)} (${n})</option>`).join('');
     }
     async function loadWorkflows() {
       const res = await api('GET', '/api/workflows');
@@ -251,6 +257,7 @@
       const q = new URLSearchParams();
       if (field('target-search').value.trim()) q.set('search', field('target-search').value.trim());
       if (field('target-tag').value.trim()) q.set('tag', field('target-tag').value.trim());
+      if (field('target-transport').value) q.set('transport', field('target-transport').value);
       return q;
     };
     async function searchNodes() {
@@ -266,6 +273,7 @@
     const debounced = () => { clearTimeout(searchTimer); searchTimer = setTimeout(searchNodes, 300); };
     field('target-search').addEventListener('input', debounced);
     field('target-tag').addEventListener('input', debounced);
+    field('target-transport').addEventListener('change', searchNodes);
     field('select-all').addEventListener('click', async () => {
       for (let page = 1; ; page++) {
         const res = await api('GET', `/api/inventory/nodes?${nodeQuery()}&page=${page}&pageSize=1000`);
@@ -288,6 +296,7 @@
     });
     field('batch-size').addEventListener('change', () => { field('batch-custom').hidden = field('batch-size').value !== 'custom'; if (!field('batch-custom').hidden) field('batch-custom').focus(); update(); });
     for (const id of ['command', 'script', 'batch-custom', 'parallel', 'timeout', 'retries', 'workflow', 'task', 'failure-policy']) field(id).addEventListener('input', update);
+    field('failure-policy').addEventListener('change', () => { field('rollback-field').hidden = field('failure-policy').value !== 'atomic'; });
 
     function targets() {
       const all = new Set(selectedNodes);
@@ -321,7 +330,10 @@
       field('run').disabled = !(actionValue() && (!needsTargets || n > 0));
     }
 
-    const ERROR_FIELDS = { 'action.value': 'err-action', 'action.type': 'err-action', 'action': 'err-action', 'options.parallel': 'err-parallel', 'options.batchSize': 'err-batch', 'options.timeout': 'err-timeout', targetNodeIds: 'err-targets', targetGroupIds: 'err-targets', '': 'err-targets' };
+    // The options the API names in its problems (options.X), each with its input and its error slot err-X.
+    const OPTION_INPUTS = { batchWait: 'batch-wait', failurePolicy: 'failure-policy', rollback: 'rollback', maxFailPercent: 'max-fail-percent', overallTimeout: 'overall-timeout', retryDelay: 'retry-delay', retryOnExitCodes: 'retry-on-exit-codes' };
+    const ERROR_FIELDS = { 'action.parameters.args': 'err-args', 'action.value': 'err-action', 'action.type': 'err-action', 'action': 'err-action', 'options.parallel': 'err-parallel', 'options.batchSize': 'err-batch', 'options.timeout': 'err-timeout', targetNodeIds: 'err-targets', targetGroupIds: 'err-targets', '': 'err-targets',
+      ...Object.fromEntries(Object.keys(OPTION_INPUTS).map((k) => [`options.${k}`, `err-${k}`])) };
     function showErrors(problem, status) {
       $$('.field-error', dialog).forEach((e) => { e.hidden = true; e.textContent = ''; });
       $$('[aria-invalid]', dialog).forEach((e) => e.removeAttribute('aria-invalid'));
@@ -333,8 +345,10 @@
         const id = ERROR_FIELDS[key] ?? (key.startsWith('options.') ? 'err-form' : 'err-form');
         const el = field(id);
         el.hidden = false; el.textContent += (el.textContent ? ' ' : '') + messages.join(' ');
-        const input = { 'err-action': field(actionType() === 'task' ? 'task' : actionType()), 'err-parallel': field('parallel'), 'err-batch': field('batch-size'), 'err-timeout': field('timeout') }[id];
+        const input = { 'err-action': field(actionType() === 'task' ? 'task' : actionType()), 'err-parallel': field('parallel'), 'err-batch': field('batch-size'), 'err-timeout': field('timeout'),
+          ...Object.fromEntries(Object.entries(OPTION_INPUTS).map(([k, v]) => [`err-${k}`, field(v)])) }[id];
         if (input) input.setAttribute('aria-invalid', 'true');
+        if (input?.closest('details')) input.closest('details').open = true;
         first ??= input ?? el;
       }
       if (!Object.keys(all).length) {
@@ -361,7 +375,22 @@
         if (timeout) options.timeout = /^\d+$/.test(timeout) ? Number(timeout) : timeout;
         const spec = batchSpec();
         if (spec && spec !== '0') options.batchSize = /^\d+$/.test(spec) ? Number(spec) : spec;
-        body = { targetNodeIds: [...selectedNodes], targetGroupIds: [...selectedGroups], action: { type, value }, options };
+        // Durations go as seconds when they are a plain number, else as the text the API parses ("30s", "5m"); an empty field is left out (the default).
+        const duration = (id) => { const v = field(id).value.trim(); return v === '' ? undefined : /^\d+(\.\d+)?$/.test(v) ? Number(v) : v; };
+        const set = (key, value) => { if (value !== undefined && value !== '') options[key] = value; };
+        set('batchWait', duration('batch-wait'));
+        set('overallTimeout', duration('overall-timeout'));
+        set('retryDelay', duration('retry-delay'));
+        if (field('max-fail-percent').value.trim() !== '') options.maxFailPercent = Number(field('max-fail-percent').value);
+        if (field('backoff').value !== 'fixed') options.backoff = field('backoff').value;
+        if (field('jitter').checked) options.jitter = true;
+        const codes = field('retry-on-exit-codes').value.trim();
+        if (codes) options.retryOnExitCodes = codes.split(/[\s,]+/).filter(Boolean).map((c) => (/^\d+$/.test(c) ? Number(c) : -1));
+        if (options.failurePolicy === 'atomic' && field('rollback').value.trim()) options.rollback = field('rollback').value.trim();
+        const action = { type, value };
+        const args = field('script-args').value.split(',').map((a) => a.trim()).filter(Boolean);
+        if (type === 'script' && args.length) action.parameters = { args };
+        body = { targetNodeIds: [...selectedNodes], targetGroupIds: [...selectedGroups], action, options };
       }
       field('run').disabled = true;
       const res = await api('POST', '/api/executions/batch', body);
@@ -671,8 +700,25 @@
       if (res.ok) setTimeout(() => location.reload(), 500);
     }));
 
-    // Renders are coalesced: events only mark the page dirty; at most 10 renders a second.
-    setInterval(render, 100);
+    // Events are only queued when they arrive (the browser hands over a whole network read of them at once); the queue is
+    // applied before each render in slices of at most 8 ms, yielding in between, so a burst of thousands of events never
+    // makes one long task. Renders are coalesced: at most 10 a second.
+    const inbox = []; let inboxAt = 0;
+    function drain() {
+      const until = performance.now() + 8;
+      while (inboxAt < inbox.length && performance.now() < until) {
+        const [name, text] = inbox[inboxAt++];
+        let data = {}; if (typeof text === 'string') { try { data = JSON.parse(text); } catch { } } else data = text;
+        if (pending) pending.push([name, data]); else onEvent(name, data);
+      }
+      if (inboxAt >= inbox.length) { inbox.length = 0; inboxAt = 0; return true; }
+      return false;
+    }
+    function tick() {
+      if (!drain()) { setTimeout(tick, 0); return; }
+      render();
+    }
+    setInterval(tick, 100);
     setInterval(() => { if (!ended && (status === 'running' || status === 'queued')) { dirty = true; } }, 1000);
     // A live run: the event stream opens at once, before the rows are read, so nothing that happens meanwhile waits for
     // them — its progress events move the bar, its target events are kept and applied once the rows are there.
@@ -682,9 +728,8 @@
       const source = new EventSource(`/api/executions/batch/${encodeURIComponent(id)}/events`);
       for (const name of ['run-started', 'wave-started', 'target-started', 'target-retrying', 'target-finished', 'wave-finished', 'batch-finished']) {
         source.addEventListener(name, (e) => {
-          let data = {}; try { data = JSON.parse(e.data); } catch { }
           if (name === 'batch-finished') source.close();
-          if (pending) pending.push([name, data]); else onEvent(name, data);
+          inbox.push([name, e.data]);
         });
       }
       source.addEventListener('progress', (e) => { if (!loaded) { try { latestProgress = JSON.parse(e.data); } catch { } } });
@@ -692,10 +737,13 @@
     }
     (async () => {
       const doc = await loadAll();
+      // What arrived while the rows were read goes first, then the rest of the queue, in order and in slices.
       const queued = pending; pending = null;
+      for (let i = inboxAt; i < inbox.length; i++) queued.push(inbox[i]);
+      inbox.length = 0; inboxAt = 0;
+      for (const item of queued) inbox.push(item);
       loaded = true; dirty = viewDirty = true;
       if (!doc) return;
-      for (const [name, data] of queued) onEvent(name, data);
       if (!(doc.status === 'queued' || doc.status === 'running')) finish(doc);
     })();
   }
@@ -750,10 +798,10 @@
   }
 
   // Problem details at the fields they name: `map` gives the error element id of each field name ('' = the form's own).
-  function fieldErrors(root, problem, status, map, formError) {
-    $$('.field-error', root).forEach((e) => { e.hidden = true; e.textContent = ''; });
-    $$('[aria-invalid]', root).forEach((e) => e.removeAttribute('aria-invalid'));
-    let first = null;
+  function fieldErrors(root, problem, status, map, formError, shown = null) {
+    $$('.field-error:not([data-param-error])', root).forEach((e) => { e.hidden = true; e.textContent = ''; });
+    $$('[aria-invalid]:not([data-param])', root).forEach((e) => e.removeAttribute('aria-invalid'));
+    let first = shown;
     for (const [key, messages] of Object.entries(problem?.errors ?? {})) {
       const el = $('#' + (map[key] ?? formError));
       el.hidden = false; el.textContent += (el.textContent ? ' ' : '') + messages.join(' ');
@@ -839,16 +887,61 @@
     });
     const form = $('#schedule-form');
     if (!form) return;
+    // Every kind `fanout schedule add` makes: the fields of the chosen kind are shown; targets and options are not a workflow's.
+    const kind = () => $('#sch-kind').value;
+    let workflowsLoaded = false; let formSeq = 0;
+    async function loadWorkflowForm() {
+      const seq = ++formSeq; const box = $('#sch-wf-params'); const file = $('#sch-workflow').value;
+      if (!file) { box.innerHTML = ''; return; }
+      const res = await fetch(`/ui/workflows/${encodeURIComponent(file)}/parameters`, { credentials: 'same-origin' });
+      if (seq !== formSeq) return;
+      box.innerHTML = res.ok ? await res.text() : `<p class="field-error">The parameters of ${esc(file)} could not be read (${res.status}).</p>`;
+    }
+    $('#sch-workflow').addEventListener('change', loadWorkflowForm);
+    $('#sch-kind').addEventListener('change', async () => {
+      $$('[data-sch-kind]', form).forEach((el) => { el.hidden = el.dataset.schKind !== kind(); });
+      $$('[data-sch-targets]', form).forEach((el) => { el.hidden = kind() === 'workflow'; });
+      if (kind() === 'workflow' && !workflowsLoaded) {
+        workflowsLoaded = true;
+        const res = await api('GET', '/api/workflows');
+        const files = res.ok ? (res.json.workflows ?? []) : [];
+        $('#sch-workflow').innerHTML = files.map((w) => `<option value="${esc(w.file)}">${esc(w.name ?? w.file)}${w.valid === false ? ' (invalid)' : ''}</option>`).join('');
+        await loadWorkflowForm();
+      }
+    });
+    const VALUE_ERRORS = { command: 'err-sch-command', script: 'err-sch-script', sync: 'err-sch-sync-source', task: 'err-sch-task', workflow: 'err-sch-workflow' };
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      const body = { cron: $('#sch-cron').value.trim(), timeZone: $('#sch-zone').value.trim() || 'UTC', action: { type: 'command', value: $('#sch-command').value.trim() },
-        targetNodeIds: list($('#sch-nodes').value), targetGroupIds: list($('#sch-groups').value), allowOverlap: $('#sch-overlap').checked };
+      const k = kind();
+      const body = { cron: $('#sch-cron').value.trim(), timeZone: $('#sch-zone').value.trim() || 'UTC', allowOverlap: $('#sch-overlap').checked };
       const name = $('#sch-name').value.trim();
       if (name) body.name = name;
+      if (k === 'workflow') {
+        body.action = { type: 'workflow', value: $('#sch-workflow').value, parameters: parameterValues($('#sch-wf-params')) };
+        if ($('#sch-env').value.trim()) body.environment = $('#sch-env').value.trim();
+      } else {
+        body.targetNodeIds = list($('#sch-nodes').value); body.targetGroupIds = list($('#sch-groups').value);
+        if (k === 'command') body.action = { type: 'command', value: $('#sch-command').value.trim() };
+        else if (k === 'script') body.action = { type: 'script', value: $('#sch-script').value, parameters: { args: list($('#sch-script-args').value) } };
+        else if (k === 'task') body.action = { type: 'task', value: $('#sch-task').value };
+        else {
+          const parameters = { destination: $('#sch-sync-dest').value.trim(), delete: $('#sch-sync-delete').checked };
+          if (list($('#sch-sync-exclude').value).length) parameters.excludes = list($('#sch-sync-exclude').value);
+          body.action = { type: 'sync', value: $('#sch-sync-source').value.trim(), parameters };
+        }
+        const options = { parallel: Number($('#sch-parallel').value) };
+        const timeout = $('#sch-timeout').value.trim();
+        if (timeout) options.timeout = /^\d+$/.test(timeout) ? Number(timeout) : timeout;
+        body.options = options;
+      }
       const res = await api('POST', '/api/schedules', body);
       if (res.status === 201) { location.reload(); return; }
-      fieldErrors(form.parentElement, res.json, res.status, { name: 'err-sch-name', cron: 'err-sch-cron', timeZone: 'err-sch-zone', 'action.value': 'err-sch-command', action: 'err-sch-command',
-        targetNodeIds: 'err-sch-targets', targetGroupIds: 'err-sch-targets', targets: 'err-sch-targets', '': 'err-sch-targets' }, 'err-sch-form');
+      const params = k === 'workflow' ? parameterErrors($('#sch-wf-params'), res.json?.errors, 'action.parameters') : { first: null, rest: res.json?.errors ?? {} };
+      fieldErrors(form.parentElement, res.json && { ...res.json, errors: params.rest }, res.status, { name: 'err-sch-name', cron: 'err-sch-cron', timeZone: 'err-sch-zone',
+        'action.value': VALUE_ERRORS[k], action: VALUE_ERRORS[k], 'action.type': VALUE_ERRORS[k], 'action.parameters.args': 'err-sch-script-args',
+        'action.parameters.destination': 'err-sch-sync-dest', 'action.parameters.excludes': 'err-sch-sync-exclude', environment: 'err-sch-env',
+        'options.parallel': 'err-sch-parallel', 'options.timeout': 'err-sch-timeout',
+        targetNodeIds: 'err-sch-targets', targetGroupIds: 'err-sch-targets', targets: 'err-sch-targets', '': 'err-sch-targets' }, 'err-sch-form', params.first);
     });
   }
 
