@@ -225,9 +225,29 @@ public sealed class UiApiTests : IAsyncLifetime
         Assert.Equal(3, facets.GetProperty("tags").GetProperty("env=prod").GetInt32());
         Assert.Equal(25, facets.GetProperty("groups").GetProperty("big").GetInt32());
         Assert.Equal(30, facets.GetProperty("transports").GetProperty("local").GetInt32());
-        Assert.Single(facets.GetProperty("sources").EnumerateArray());
+        Assert.Equal(30, Assert.Single(facets.GetProperty("sources").EnumerateObject()).Value.GetInt32());
         Assert.Equal(30, (await _host.GetJsonAsync("/api/inventory/nodes?transport=local")).GetProperty("total").GetInt32());
         Assert.Equal(0, (await _host.GetJsonAsync("/api/inventory/nodes?transport=ssh")).GetProperty("total").GetInt32());
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task InventoryFacets_CountNodesPerSource_AndNodesFilterBySource()
+    {
+        string extra = Path.Combine(Directory.CreateTempSubdirectory("fanout-source-").FullName, "edge.yaml");
+        await File.WriteAllTextAsync(extra, "targets:\n  r1: {host: 127.0.0.2, transport: ssh}\n  r2: {host: 127.0.0.3, transport: ssh}\n  t01: {tags: {rack: a}}\n");
+        await using ServerHost host = await ServerHost.StartAsync(bigTargets: 0, tune: o => o with { InventorySources = [.. o.InventorySources, extra] });
+        string first = Path.Combine(host.Directory, "inventory.yaml");
+
+        JsonElement sources = (await host.GetJsonAsync("/api/inventory/facets")).GetProperty("sources");
+        JsonElement fromEdge = await host.GetJsonAsync($"/api/inventory/nodes?source={Uri.EscapeDataString(extra)}");
+        JsonElement sshFromFirst = await host.GetJsonAsync($"/api/inventory/nodes?source={Uri.EscapeDataString(first)}&transport=ssh");
+        JsonElement t01 = (await host.GetJsonAsync("/api/inventory/nodes?search=t01")).GetProperty("nodes")[0];
+
+        // t01 is defined by the first source (the second only adds a tag to it): a node counts for the source that defined it first.
+        Assert.Equal((5, 2), (sources.GetProperty(first).GetInt32(), sources.GetProperty(extra).GetInt32()));
+        Assert.Equal(["r1", "r2"], fromEdge.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("name").GetString()!).ToArray());
+        Assert.Equal(0, sshFromFirst.GetProperty("total").GetInt32());
+        Assert.Equal(first, t01.GetProperty("source").GetString());
     }
 
     [Fact(Timeout = 60000)]

@@ -130,12 +130,12 @@ public sealed class ScheduleKindsTests(UiFixture ui)
         await Expect(version).ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(form.Locator("[data-param-error='version']")).ToBeVisibleAsync();
         await UiFixture.AssertAccessibleAsync(page);
+        await UiFixture.ScreenshotAsync(page, "schedule-kinds");
         Assert.DoesNotContain((await ui.Server.GetJsonAsync("/api/schedules")).GetProperty("schedules").EnumerateArray(), s => s.GetProperty("name").GetString() == "ui-workflow");
 
         await version.FillAsync("1.5");
         await AddAndRunNowAsync(page, "ui-workflow", "workflow", "scheduled.yaml");
         Assert.Equal("1.5 2 t01", await WaitForFileAsync(seen));
-        await UiFixture.ScreenshotAsync(page, "schedules");
         await page.Context.CloseAsync();
     }
 }

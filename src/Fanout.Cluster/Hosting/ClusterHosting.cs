@@ -24,52 +24,72 @@ internal static class ClusterHosting
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
         int siloPort = settings.SiloPort == 0 ? FreePort(settings.AdvertisedAddress) : settings.SiloPort;
-        builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(_ => new ClusterDirectory(settings.ConnectionString, settings.ClusterId));
-        builder.Services.AddSingleton<WorkerRuntime>();
-        builder.Services.AddSingleton<ClusterMetrics>();
-        builder.Services.AddSingleton(sp => new LeaseFence(settings.ConnectionString, sp.GetRequiredService<ClusterMetrics>()));
-        builder.Services.AddSingleton<WorkerDirectory>();
-        builder.Services.AddSingleton<IRunDistributor, ClusterRunDistributor>();
+        builder.Services.AddFanoutClusterServices(settings);
         builder.UseOrleans(silo =>
         {
-            silo.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = settings.ClusterId;
-                o.ServiceId = "fanout";
-            });
-            silo.Configure<SiloOptions>(o => o.SiloName = settings.Name);
-            silo.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = settings.ConnectionString;
-            });
             silo.ConfigureEndpoints(settings.AdvertisedAddress, siloPort, gatewayPort: 0, listenOnAnyHostAddress: false);
-
-            // A silo missing NumMissedProbesLimit probes of ProbeTimeout each is voted dead; the votes of two silos (or of
-            // every other silo when fewer are alive) declare it dead and Orleans breaks the calls pending on it.
-            silo.Configure<ClusterMembershipOptions>(o =>
-            {
-                o.NumMissedProbesLimit = 3;
-                o.ProbeTimeout = settings.FailureDetection / 3;
-
-                // Orleans adapts each probe's timeout to the response times it sees, down to half of ProbeTimeout by
-                // default: after a quiet spell a CPU-starved but healthy silo then misses probes and is falsely declared dead
-                // (seen at 4 s on a loaded 2-core machine). The floor is the configured timeout, never less.
-                o.MinProbeTimeout = o.ProbeTimeout;
-                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(Math.Max(5, settings.FailureDetection.TotalSeconds));
-                o.TableRefreshTimeout = TimeSpan.FromSeconds(Math.Min(10, Math.Max(1, settings.FailureDetection.TotalSeconds / 5)));
-                o.DeathVoteExpirationTimeout = settings.FailureDetection * 2;
-            });
-
-            // A target may run for hours: the call's lifetime is bounded by the run's timeout and cancellation, not by Orleans.
-            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromDays(7));
-            silo.Services.AddPlacementDirector<WorkerPlacementStrategy, WorkerPlacementDirector>();
+            silo.ConfigureFanoutSilo(settings);
             silo.Services.AddSingleton<IFatalErrorHandler, WorkerFatalErrorHandler>();
         });
-        builder.Services.AddHostedService<MemberReporter>();
         return builder;
+    }
+
+    /// <summary>
+    /// The services of a silo beside Orleans: settings, the <c>cluster_members</c> directory and this silo's row, the worker
+    /// runtime, the lease fence and the <see cref="IRunDistributor"/>. Shared with the in-process test cluster.
+    /// </summary>
+    internal static IServiceCollection AddFanoutClusterServices(this IServiceCollection services, ClusterSettings settings)
+    {
+        services.AddSingleton(settings);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => new ClusterDirectory(settings.ConnectionString, settings.ClusterId));
+        services.AddSingleton<WorkerRuntime>();
+        services.AddSingleton<ClusterMetrics>();
+        services.AddSingleton(sp => new LeaseFence(settings.ConnectionString, sp.GetRequiredService<ClusterMetrics>()));
+        services.AddSingleton<WorkerDirectory>();
+        services.AddSingleton<IRunDistributor, ClusterRunDistributor>();
+        services.AddHostedService<MemberReporter>();
+        return services;
+    }
+
+    /// <summary>
+    /// Orleans' side of a silo (endpoints excepted): cluster id, ADO.NET membership in the store, failure detection, the call
+    /// lifetime and the worker grain's placement. Shared with the in-process test cluster.
+    /// </summary>
+    internal static ISiloBuilder ConfigureFanoutSilo(this ISiloBuilder silo, ClusterSettings settings)
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = settings.ClusterId;
+            o.ServiceId = "fanout";
+        });
+        silo.Configure<SiloOptions>(o => o.SiloName = settings.Name);
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = settings.ConnectionString;
+        });
+
+        // A silo missing NumMissedProbesLimit probes of ProbeTimeout each is voted dead; the votes of two silos (or of
+        // every other silo when fewer are alive) declare it dead and Orleans breaks the calls pending on it.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.NumMissedProbesLimit = 3;
+            o.ProbeTimeout = settings.FailureDetection / 3;
+
+            // Orleans adapts each probe's timeout to the response times it sees, down to half of ProbeTimeout by
+            // default: after a quiet spell a CPU-starved but healthy silo then misses probes and is falsely declared dead
+            // (seen at 4 s on a loaded 2-core machine). The floor is the configured timeout, never less.
+            o.MinProbeTimeout = o.ProbeTimeout;
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(Math.Max(5, settings.FailureDetection.TotalSeconds));
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(Math.Min(10, Math.Max(1, settings.FailureDetection.TotalSeconds / 5)));
+            o.DeathVoteExpirationTimeout = settings.FailureDetection * 2;
+        });
+
+        // A target may run for hours: the call's lifetime is bounded by the run's timeout and cancellation, not by Orleans.
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromDays(7));
+        silo.Services.AddPlacementDirector<WorkerPlacementStrategy, WorkerPlacementDirector>();
+        return silo;
     }
 
     private static int FreePort(IPAddress address)

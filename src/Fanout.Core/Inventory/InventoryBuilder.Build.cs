@@ -177,6 +177,7 @@ internal sealed partial class InventoryBuilder
             Vars = vars,
             Provider = provider,
             Instance = InstanceOf(host),
+            Source = host.Location.File is "(code)" ? null : host.Location.File,
         };
     }
 

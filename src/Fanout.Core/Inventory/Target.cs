@@ -30,6 +30,12 @@ public sealed record Target
     /// <summary>Free variables, usable in templates and exported to local processes.</summary>
     public IReadOnlyDictionary<string, object?> Vars { get; init; } = EmptyVars;
 
+    /// <summary>
+    /// The inventory source that first defined the target, as given to the loader (a file path, or a spec such as
+    /// <c>tmux:PREFIX</c>); <see langword="null"/> for targets built in code. Used to filter and count targets by source.
+    /// </summary>
+    public string? Source { get; init; }
+
     /// <summary>The name of the lifecycle provider (SPEC L1), or <see langword="null"/>.</summary>
     public string? Provider { get; init; }
 

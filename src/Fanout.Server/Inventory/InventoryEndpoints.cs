@@ -16,8 +16,8 @@ internal static class InventoryEndpoints
         group.MapGet("/groups", GroupsAsync).WithName("ListGroups").Produces<GroupsPage>().ProducesValidationProblem().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
     }
 
-    /// <summary>Nodes whose name or host contains <paramref name="search"/> (case-insensitive), optionally only those with <paramref name="tag"/> (<c>KEY</c> or <c>KEY=VALUE</c>), in <paramref name="group"/> or using <paramref name="transport"/>.</summary>
-    private static async Task<IResult> NodesAsync(string? search, string? tag, string? group, string? transport, int? page, int? pageSize, InventoryCache cache, SecretVars secrets, ServerOptions options, CancellationToken cancellationToken)
+    /// <summary>Nodes whose name or host contains <paramref name="search"/> (case-insensitive), optionally only those with <paramref name="tag"/> (<c>KEY</c> or <c>KEY=VALUE</c>), in <paramref name="group"/>, using <paramref name="transport"/> or defined by <paramref name="source"/>.</summary>
+    private static async Task<IResult> NodesAsync(string? search, string? tag, string? group, string? transport, string? source, int? page, int? pageSize, InventoryCache cache, SecretVars secrets, ServerOptions options, CancellationToken cancellationToken)
     {
         var errors = new Problems.ErrorSet();
         Paging.Check(page, pageSize, options, errors);
@@ -41,9 +41,9 @@ internal static class InventoryEndpoints
             return Problems.Validation("group", $"unknown group '{group}'");
         }
 
-        var matching = InventoryFacets.Filter(inventory.Targets, search, tag, group, transport).ToList();
+        var matching = InventoryFacets.Filter(inventory.Targets, search, tag, group, transport, source).ToList();
         return Results.Ok(new NodesPage(matching.Count, page ?? 1, pageSize ?? Paging.DefaultPageSize,
-            [.. Paging.Slice(matching, page, pageSize).Select(t => new NodeDocument(t.Name, t.Host, t.Port, t.User, t.Transport, t.Groups, t.Tags, secrets.Mask(t.Vars)))]));
+            [.. Paging.Slice(matching, page, pageSize).Select(t => new NodeDocument(t.Name, t.Host, t.Port, t.User, t.Transport, t.Groups, t.Tags, secrets.Mask(t.Vars), t.Source))]));
     }
 
     /// <summary>Counts of nodes per tag, group and transport, and the inventory sources (the web UI's inventory facets).</summary>
@@ -92,7 +92,7 @@ internal sealed record NodesPage(int Total, int Page, int PageSize, IReadOnlyLis
 
 /// <summary>A node in the T6 shape.</summary>
 internal sealed record NodeDocument(string Name, string? Host, int? Port, string? User, string Transport, IReadOnlyList<string> Groups,
-    IReadOnlyDictionary<string, string> Tags, IReadOnlyDictionary<string, object?> Vars);
+    IReadOnlyDictionary<string, string> Tags, IReadOnlyDictionary<string, object?> Vars, string? Source);
 
 /// <summary>A page of groups.</summary>
 internal sealed record GroupsPage(int Total, int Page, int PageSize, IReadOnlyList<GroupDocument> Groups);

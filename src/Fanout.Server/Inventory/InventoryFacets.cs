@@ -3,17 +3,25 @@ using Fanout.Inventory;
 namespace Fanout.Server.Inventory;
 
 /// <summary>
-/// <c>GET /api/inventory/facets</c>: how many nodes have each tag (<c>KEY=VALUE</c>), group and transport — the inventory
-/// page's facets, read from the same inventory as the nodes list.
+/// <c>GET /api/inventory/facets</c>: how many nodes have each tag (<c>KEY=VALUE</c>), group, transport and source — the inventory
+/// page's and the new-execution dialog's facets, read from the same inventory as the nodes list.
 /// </summary>
 internal sealed record InventoryFacets(int Total, IReadOnlyDictionary<string, int> Tags, IReadOnlyDictionary<string, int> Groups, IReadOnlyDictionary<string, int> Transports,
-    IReadOnlyList<string> Sources)
+    IReadOnlyDictionary<string, int> Sources)
 {
+    /// <param name="inventory">The inventory.</param>
+    /// <param name="sources">The configured sources: each is listed, with 0 when it defines no node.</param>
     public static InventoryFacets Of(Fanout.Inventory.Inventory inventory, IReadOnlyList<string>? sources = null)
     {
         var tags = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var groups = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var transports = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var bySource = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (string s in sources ?? [])
+        {
+            bySource[s] = 0;
+        }
+
         foreach (Target t in inventory.Targets)
         {
             foreach (KeyValuePair<string, string> tag in t.Tags)
@@ -27,15 +35,19 @@ internal sealed record InventoryFacets(int Total, IReadOnlyDictionary<string, in
             }
 
             Add(transports, t.Transport);
+            if (t.Source is { } source)
+            {
+                Add(bySource, source);
+            }
         }
 
-        return new InventoryFacets(inventory.Targets.Count, tags, groups, transports, sources ?? []);
+        return new InventoryFacets(inventory.Targets.Count, tags, groups, transports, bySource);
 
         static void Add(SortedDictionary<string, int> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
     }
 
-    /// <summary>The nodes list's filters: name or host contains <paramref name="search"/>; tag <c>KEY</c> or <c>KEY=VALUE</c>; group; transport.</summary>
-    public static IEnumerable<Target> Filter(IEnumerable<Target> nodes, string? search, string? tag, string? group, string? transport)
+    /// <summary>The nodes list's filters: name or host contains <paramref name="search"/>; tag <c>KEY</c> or <c>KEY=VALUE</c>; group; transport; source.</summary>
+    public static IEnumerable<Target> Filter(IEnumerable<Target> nodes, string? search, string? tag, string? group, string? transport, string? source = null)
     {
         if (!string.IsNullOrEmpty(search))
         {
@@ -56,6 +68,11 @@ internal sealed record InventoryFacets(int Total, IReadOnlyDictionary<string, in
         if (!string.IsNullOrEmpty(transport))
         {
             nodes = nodes.Where(t => string.Equals(t.Transport, transport, StringComparison.Ordinal));
+        }
+
+        if (!string.IsNullOrEmpty(source))
+        {
+            nodes = nodes.Where(t => string.Equals(t.Source, source, StringComparison.Ordinal));
         }
 
         return nodes;

@@ -26,5 +26,8 @@ internal static class UiFormat
             : $"{(int)t.TotalHours} h {t.Minutes} min";
     }
 
+    /// <summary>The file name of an inventory source (its full path is the cell's title), or the source spec itself (<c>tmux:dev</c>).</summary>
+    public static string FileName(string? source) => source is null ? "" : Path.GetFileName(source) is { Length: > 0 } name ? name : source;
+
     public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
 }

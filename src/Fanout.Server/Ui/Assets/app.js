@@ -198,6 +198,35 @@
     setInterval(() => { if (!document.hidden) vt.schedule(); }, 1000);
   }
 
+  // ---------- Inventory page ----------
+  // The nodes table is virtualised like the executions list: pages of GET /api/inventory/nodes with the page's filters.
+  function inventoryPage() {
+    const table = $('#inv-table');
+    if (!table) return;
+    const pageSize = Number(table.dataset.pageSize) || 100;
+    const query = new URLSearchParams();
+    for (const [k, p] of [['q', 'search'], ['tag', 'tag'], ['group', 'group'], ['transport', 'transport'], ['source', 'source']]) if (table.dataset[k]) query.set(p, table.dataset[k]);
+    const pages = new Map(); const loading = new Set();
+    const fileName = (s) => (s ? s.split('/').pop() || s : '');
+    const vt = new VirtualTable($('#inv-scroll'), table, {
+      columns: 6,
+      getRow: (i) => pages.get(Math.floor(i / pageSize))?.[i % pageSize],
+      ensure: (from, to) => { for (let p = Math.floor(from / pageSize); p <= Math.floor(Math.max(from, to - 1) / pageSize); p++) if (!pages.has(p)) load(p); },
+      renderRow: (n) => `<tr><td>${esc(n.name)}</td><td>${esc(n.host ?? n.name)}</td><td>${esc(n.transport)}</td><td>${esc(n.groups.join(', '))}</td>` +
+        `<td>${esc(Object.entries(n.tags).map(([k, v]) => `${k}=${v}`).join(', '))}</td><td class="name" title="${esc(n.source ?? '')}">${esc(fileName(n.source))}</td></tr>`,
+    });
+    async function load(p) {
+      if (loading.has(p)) return;
+      loading.add(p);
+      try {
+        const res = await api('GET', `/api/inventory/nodes?${query}&page=${p + 1}&pageSize=${pageSize}`);
+        if (res.ok) { pages.set(p, res.json.nodes); if (res.json.total !== vt.total) vt.setTotal(res.json.total); vt.schedule(); }
+      } finally { loading.delete(p); }
+    }
+    vt.total = Number(table.dataset.total) || 0;
+    load(0);
+  }
+
   // ---------- New execution dialog ----------
   function newExecutionDialog() {
     const dialog = $('#new-exec');
@@ -209,7 +238,7 @@
     opener.addEventListener('click', async () => {
       dialog.showModal();
       field('target-search').focus();
-      if (!loaded) { loaded = true; await Promise.all([loadGroups(), loadWorkflows(), loadTransports(), searchNodes()]); }
+      if (!loaded) { loaded = true; await Promise.all([loadGroups(), loadFacets(), loadWorkflows(), searchNodes()]); }
     });
     $$('[data-close]', dialog).forEach((b) => b.addEventListener('click', () => dialog.close()));
     dialog.addEventListener('close', () => opener.focus());
@@ -229,11 +258,14 @@
         `<div class="check"><input type="checkbox" id="g-${i}" value="${esc(g.name)}"><label for="g-${i}">${esc(g.name)}</label> <span class="note">(${g.targetCount} targets)</span></div>`).join('') || '<p class="note">No groups.</p>';
       $$('input', field('group-list')).forEach((cb) => cb.addEventListener('change', () => { cb.checked ? selectedGroups.add(cb.value) : selectedGroups.delete(cb.value); update(); }));
     }
-    async function loadTransports() {
+    // The node filters' choices with their counts (GET /api/inventory/facets).
+    async function loadFacets() {
       const res = await api('GET', '/api/inventory/facets');
       if (!res.ok) return;
-      field('target-transport').innerHTML = '<option value="">any</option>' +
-        Object.entries(res.json.transports ?? {}).map(([t, n]) => `<option value="${esc(t)}">${esc(t)} (${n})</option>`).join('');
+      for (const [id, facet, all] of [['target-group', 'groups', 'All groups'], ['target-transport', 'transports', 'All transports'], ['target-source', 'sources', 'All sources']]) {
+        field(id).innerHTML = `<option value="">${all}</option>` +
+          Object.entries(res.json[facet]).map(([k, n]) => `<option value="${esc(k)}">${esc(id === 'target-source' ? (k.split('/').pop() || k) : k)} (${n})</option>`).join('');
+      }
     }
     async function loadWorkflows() {
       const res = await api('GET', '/api/workflows');
@@ -257,7 +289,7 @@
       const q = new URLSearchParams();
       if (field('target-search').value.trim()) q.set('search', field('target-search').value.trim());
       if (field('target-tag').value.trim()) q.set('tag', field('target-tag').value.trim());
-      if (field('target-transport').value) q.set('transport', field('target-transport').value);
+      for (const [id, p] of [['target-group', 'group'], ['target-transport', 'transport'], ['target-source', 'source']]) if (field(id).value) q.set(p, field(id).value);
       return q;
     };
     async function searchNodes() {
@@ -273,7 +305,7 @@
     const debounced = () => { clearTimeout(searchTimer); searchTimer = setTimeout(searchNodes, 300); };
     field('target-search').addEventListener('input', debounced);
     field('target-tag').addEventListener('input', debounced);
-    field('target-transport').addEventListener('change', searchNodes);
+    ['target-group', 'target-transport', 'target-source'].forEach((id) => field(id).addEventListener('change', searchNodes));
     field('select-all').addEventListener('click', async () => {
       for (let page = 1; ; page++) {
         const res = await api('GET', `/api/inventory/nodes?${nodeQuery()}&page=${page}&pageSize=1000`);
@@ -945,5 +977,5 @@
     });
   }
 
-  document.addEventListener('DOMContentLoaded', () => { executionsPage(); newExecutionDialog(); runPage(); stepGraph(); workflowsPage(); tokensPage(); schedulesPage(); });
+  document.addEventListener('DOMContentLoaded', () => { executionsPage(); inventoryPage(); newExecutionDialog(); runPage(); stepGraph(); workflowsPage(); tokensPage(); schedulesPage(); });
 })();
