@@ -110,6 +110,7 @@ public static class FanoutServer
 
         builder.Services.AddSingleton<BatchQueue>();
         builder.Services.AddSingleton<BatchStatusReader>();
+        builder.Services.AddSingleton(sp => RunChanges.For(store, time, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Fanout.Store")));
         builder.Services.AddSingleton<BatchEventStream>();
         builder.Services.AddSingleton<ServerScheduleLauncher>();
         // One scheduler per server: its loop (when RunScheduler) and "run now" (POST /api/schedules/{name}/run) share its overlap rule.
@@ -135,6 +136,11 @@ public static class FanoutServer
         {
             metrics.ClusterLeasesLost = () => clusterMetrics.LostLeases; // fanout_cluster_leases_lost_total, while clustered
             metrics.ClusterStaleReportsRejected = () => clusterMetrics.StaleReportsRejected; // fanout_cluster_stale_reports_rejected_total
+        }
+
+        if (app.Services.GetRequiredService<RunChanges>() is PostgresRunChanges notified)
+        {
+            metrics.StoreNotifications = () => notified.Received; // fanout_store_notifications_total, PostgreSQL stores only
         }
 
         app.UseMiddleware<RequestLog>();

@@ -11,7 +11,7 @@ internal static class ClusterCommand
     public static Command Create(CliContext context)
     {
         var command = new Command("cluster", "Inspect the cluster of fanout serve and fanout worker processes (see docs/scale-out.md)");
-        var status = new Command("status", "List the silos of the cluster: role, status, running targets, capacity");
+        var status = new Command("status", "List the silos of the cluster: role, status, running targets, capacity, labels");
         var clusterId = new Option<string>("--cluster-id") { Description = "The cluster to list", DefaultValueFactory = _ => "fanout", HelpName = "ID" };
         var output = StoreAction.OutputOption("text", "json");
         status.Options.Add(clusterId);
@@ -45,6 +45,7 @@ internal static class ClusterCommand
                         status = s.Status,
                         running = s.Running,
                         maxTargets = s.MaxTargets,
+                        labels = s.Labels,
                         completed = s.Completed,
                         pid = s.Pid,
                         startedAt = s.StartedAt,
@@ -61,10 +62,10 @@ internal static class ClusterCommand
                 return ExitCodes.Success;
             }
 
-            await context.Console.Out.WriteLineAsync($"{"SILO",-28} {"NAME",-30} {"ROLE",-7} {"STATUS",-13} {"RUNNING",7} {"MAX",5} {"DONE",8}").ConfigureAwait(false);
+            await context.Console.Out.WriteLineAsync($"{"SILO",-28} {"NAME",-30} {"ROLE",-7} {"STATUS",-13} {"RUNNING",7} {"MAX",5} {"DONE",8} LABELS").ConfigureAwait(false);
             foreach (ClusterSilo s in silos)
             {
-                await context.Console.Out.WriteLineAsync($"{s.Silo,-28} {s.Name,-30} {s.Role,-7} {s.Status,-13} {s.Running,7} {s.MaxTargets,5} {s.Completed,8}").ConfigureAwait(false);
+                await context.Console.Out.WriteLineAsync($"{s.Silo,-28} {s.Name,-30} {s.Role,-7} {s.Status,-13} {s.Running,7} {s.MaxTargets,5} {s.Completed,8} {(s.Labels.Count > 0 ? Fanout.Runs.WorkerLabels.Format(s.Labels) : "-")}").ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

@@ -134,6 +134,13 @@ internal static class ContinueCommand
             return await StoreAction.ErrorAsync(context, name, error).ConfigureAwait(false);
         }
 
+        if (plan.Request?.Definition?.WorkerLabels is { Count: > 0 } labels)
+        {
+            // The CLI runs targets in its own process: running them here would ignore where the run asked to run.
+            return await StoreAction.ErrorAsync(context, name,
+                $"the run asks for cluster workers labelled {Runs.WorkerLabels.Format(labels)}; the CLI runs targets in this process, so {name} it through a clustered server (POST /api/runs/{{id}}/{(name == "retry" ? "retry" : "resume")})").ConfigureAwait(false);
+        }
+
         if (plan.Request is not { } request)
         {
             await context.Console.Out.WriteLineAsync(plan.NothingToDo ?? "Nothing to do.").ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Fanout.Cluster.Hosting;
 using Fanout.Cluster.Workers;
+using Fanout.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,7 @@ using Orleans.Runtime;
 namespace Fanout.Cli.Commands;
 
 /// <summary>
-/// <c>fanout worker --store postgres://… [--max-targets N]</c> (SPEC A8): joins the cluster of that store and runs the targets
+/// <c>fanout worker --store postgres://… [--max-targets N] [--labels k=v,…]</c> (SPEC A8): joins the cluster of that store and runs the targets
 /// coordinators lease to it, until SIGINT or SIGTERM. Stopping leaves the cluster gracefully; a worker killed outright is
 /// declared dead after <c>--failure-detection</c> and what it held runs again on other workers.
 /// </summary>
@@ -20,8 +21,14 @@ internal static class WorkerCommand
     {
         var command = new Command("worker", "Join the cluster of a PostgreSQL store and run the targets it is given (see docs/scale-out.md)");
         var maxTargets = new Option<int>("--max-targets") { Description = "Most targets this worker runs at once", DefaultValueFactory = _ => 32, HelpName = "N" };
+        var labels = new Option<string>("--labels")
+        {
+            Description = "This worker's labels; runs asking for labels (API options.workerLabels) run only on workers that have them all",
+            HelpName = "KEY=VALUE[,KEY=VALUE]",
+        };
         var cluster = new ClusterOptions();
         command.Options.Add(maxTargets);
+        command.Options.Add(labels);
         foreach (Option o in cluster.All)
         {
             command.Options.Add(o);
@@ -33,6 +40,18 @@ internal static class WorkerCommand
             if (settings is null)
             {
                 return StoreAction.ErrorAsync(context, "worker", error!);
+            }
+
+            if (parsed.GetValue(labels) is { } text)
+            {
+                try
+                {
+                    settings = settings with { Labels = WorkerLabels.Parse(text) };
+                }
+                catch (FormatException e)
+                {
+                    return StoreAction.ErrorAsync(context, "worker", $"--labels '{text}': {e.Message}");
+                }
             }
 
             // Opening the store applies the migrations, the cluster tables included, before the silo joins.
@@ -56,7 +75,7 @@ internal static class WorkerCommand
         using IHost host = builder.Build();
         await host.StartAsync(ct).ConfigureAwait(false);
         SiloAddress silo = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
-        await context.Console.Out.WriteLineAsync($"fanout worker: joined cluster '{settings.ClusterId}' as {silo.ToParsableString()} ({settings.Name}, up to {settings.MaxTargets} targets at once)").ConfigureAwait(false);
+        await context.Console.Out.WriteLineAsync($"fanout worker: joined cluster '{settings.ClusterId}' as {silo.ToParsableString()} ({settings.Name}, up to {settings.MaxTargets} targets at once{(settings.Labels.Count > 0 ? ", labels " + WorkerLabels.Format(settings.Labels) : "")})").ConfigureAwait(false);
         await context.Console.Out.FlushAsync(ct).ConfigureAwait(false);
         try
         {

@@ -19,10 +19,12 @@ namespace Fanout.Cluster.Dispatch;
 /// cancellation across all workers, and its recorder writes every row (workers never write to the store, so a late report
 /// from a worker declared dead can never overwrite anything). A worker lost mid-target (its silo declared dead) is
 /// excluded and the target runs again on another worker within the same attempt — only what that worker held runs twice.
+/// A run asking for worker labels is leased only to workers that have them (<paramref name="labels"/>).
 /// </summary>
 internal sealed partial class ClusterDispatchOperation(
     IOperation local,
     string definition,
+    IReadOnlyDictionary<string, string>? labels,
     WorkerDirectory workers,
     IGrainFactory grains,
     ClusterMetrics metrics,
@@ -41,7 +43,7 @@ internal sealed partial class ClusterDispatchOperation(
         var notes = new StringBuilder();
         while (true)
         {
-            using WorkerSlotLease worker = await workers.AcquireAsync(excluded, cancellationToken).ConfigureAwait(false);
+            using WorkerSlotLease worker = await workers.AcquireAsync(excluded, labels, cancellationToken).ConfigureAwait(false);
             var lease = new TargetLease { Target = target.Name, Attempt = context.Attempt, LeaseId = Guid.NewGuid() };
             string name = worker.Name;
             WorkerOutbox outbox = _outboxes.GetOrAdd(worker.Silo, silo => new WorkerOutbox(grains.GetGrain<IWorkerGrain>(silo), name, context.RunId, definition, fence));

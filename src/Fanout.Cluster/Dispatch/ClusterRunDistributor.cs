@@ -16,12 +16,24 @@ internal sealed class ClusterRunDistributor(WorkerDirectory workers, IGrainFacto
         ArgumentNullException.ThrowIfNull(request);
         if (!CanDistribute(request.Definition, request.Options.Atomic))
         {
-            return request;
+            return request.Definition?.WorkerLabels is { Count: > 0 } labels
+                ? throw new FanoutException($"the run asks for workers labelled {Runs.WorkerLabels.Format(labels)}, but {WhyKept(request.Definition, request.Options.Atomic)} runs in the coordinating server, not on workers")
+                : request;
         }
 
-        var operation = new ClusterDispatchOperation(request.Operation, request.Definition!.ToJson(), workers, grains, metrics, fence, loggers.CreateLogger("Fanout.Cluster"));
+        var operation = new ClusterDispatchOperation(request.Operation, request.Definition!.ToJson(), request.Definition.WorkerLabels, workers, grains, metrics, fence, loggers.CreateLogger("Fanout.Cluster"));
         return request with { Operation = operation };
     }
+
+    /// <summary>What keeps a run of <paramref name="definition"/> off the workers (see <see cref="CanDistribute"/>).</summary>
+    public static string WhyKept(RunDefinition? definition, bool atomic) => definition switch
+    {
+        null => "a run that cannot be rebuilt from a record (e.g. an instance action)",
+        { Kind: "workflow" } => "a workflow run",
+        { Stdin: true } => "a --stdin run",
+        _ when atomic => "an --atomic run",
+        _ => "this run",
+    };
 
     /// <summary>Whether a run of <paramref name="definition"/> can run on workers.</summary>
     public static bool CanDistribute(RunDefinition? definition, bool atomic) =>

@@ -15,5 +15,11 @@ internal interface IRunDistributor
 /// <summary>Everything in this process (SQLite, or <c>fanout serve</c> without <c>--role</c>).</summary>
 internal sealed class LocalRunDistributor : IRunDistributor
 {
-    public RunRequest Distribute(RunRequest request) => request;
+    public RunRequest Distribute(RunRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Definition?.WorkerLabels is { Count: > 0 } labels
+            ? throw new FanoutException($"the run asks for workers labelled {WorkerLabels.Format(labels)}, but this server is not part of a cluster (start it with fanout serve --role api|all)")
+            : request;
+    }
 }

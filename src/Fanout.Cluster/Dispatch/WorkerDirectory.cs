@@ -26,26 +26,36 @@ internal sealed class WorkerDirectory(IClusterMembershipService membership, Clus
     }
 
     /// <summary>
-    /// Waits for a live worker other than <paramref name="excluded"/> and counts a lease on it; dispose the result to release it.
-    /// Waits (polling once a second) while no worker is alive, until <paramref name="cancellationToken"/> — the target's timeout
-    /// or the run's cancellation — ends the wait.
+    /// Whether a live worker has every one of <paramref name="labels"/> (any live worker when <see langword="null"/>), read
+    /// afresh from the store: a run asking for labels no live worker has is refused when it is submitted.
     /// </summary>
-    public async Task<WorkerSlotLease> AcquireAsync(IReadOnlySet<string> excluded, CancellationToken cancellationToken)
+    public async Task<bool> AnyLiveAsync(IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken)
+    {
+        _readAt = DateTimeOffset.MinValue;
+        IReadOnlyList<ClusterSilo> members = await MembersAsync(cancellationToken).ConfigureAwait(false);
+        HashSet<string> active = Active();
+        return members.Any(m => IsWorker(m) && active.Contains(m.Silo) && Runs.WorkerLabels.Satisfies(m.Labels, labels));
+    }
+
+    /// <summary>
+    /// Waits for a live worker other than <paramref name="excluded"/> that has every one of <paramref name="labels"/> (any
+    /// worker when <see langword="null"/>) and counts a lease on it; dispose the result to release it. Waits (polling once a
+    /// second) while no such worker is alive, until <paramref name="cancellationToken"/> — the target's timeout or the run's
+    /// cancellation — ends the wait.
+    /// </summary>
+    public async Task<WorkerSlotLease> AcquireAsync(IReadOnlySet<string> excluded, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken)
     {
         while (true)
         {
             IReadOnlyList<ClusterSilo> members = await MembersAsync(cancellationToken).ConfigureAwait(false);
-            var active = membership.CurrentSnapshot.Members.Values
-                .Where(m => m.Status == SiloStatus.Active)
-                .Select(m => m.SiloAddress.ToParsableString())
-                .ToHashSet(StringComparer.Ordinal);
+            HashSet<string> active = Active();
             ClusterSilo? best = null;
             double bestLoad = double.MaxValue;
             lock (_outstanding)
             {
                 foreach (ClusterSilo m in members)
                 {
-                    if (m.Role is not (Hosting.ClusterRoles.Worker or Hosting.ClusterRoles.All) || !active.Contains(m.Silo) || excluded.Contains(m.Silo))
+                    if (!IsWorker(m) || !active.Contains(m.Silo) || excluded.Contains(m.Silo) || !Runs.WorkerLabels.Satisfies(m.Labels, labels))
                     {
                         continue;
                     }
@@ -68,6 +78,13 @@ internal sealed class WorkerDirectory(IClusterMembershipService membership, Clus
             await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private HashSet<string> Active() => membership.CurrentSnapshot.Members.Values
+        .Where(m => m.Status == SiloStatus.Active)
+        .Select(m => m.SiloAddress.ToParsableString())
+        .ToHashSet(StringComparer.Ordinal);
+
+    private static bool IsWorker(ClusterSilo m) => m.Role is Hosting.ClusterRoles.Worker or Hosting.ClusterRoles.All;
 
     internal void Release(string silo)
     {

@@ -17,6 +17,9 @@ internal sealed record ClusterSettings
     /// <summary>Most targets this silo runs at once. The default value is 32.</summary>
     public int MaxTargets { get; init; } = 32;
 
+    /// <summary>This worker's labels (<c>--labels zone=dmz</c>): a run asking for labels runs only on workers that have them all. The default value is none.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = Fanout.Runs.WorkerLabels.None;
+
     /// <summary>The address other silos reach this one at. The default value is 127.0.0.1.</summary>
     public IPAddress AdvertisedAddress { get; init; } = IPAddress.Loopback;
 

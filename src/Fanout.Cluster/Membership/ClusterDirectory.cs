@@ -15,7 +15,7 @@ internal sealed class ClusterDirectory(string connectionString, string clusterId
     {
         const string sql = """
             SELECT m.address || ':' || m.port || '@' || m.generation AS silo, m.siloname, m.status, m.starttime, m.iamalivetime,
-                   c.name, c.role, c.max_targets, c.running, c.completed, c.pid, c.updated_at
+                   c.name, c.role, c.max_targets, c.running, c.completed, c.pid, c.updated_at, c.labels
             FROM orleansmembershiptable m
             LEFT JOIN cluster_members c ON c.silo = m.address || ':' || m.port || '@' || m.generation AND c.cluster_id = m.deploymentid
             WHERE m.deploymentid = @cluster
@@ -40,7 +40,10 @@ internal sealed class ClusterDirectory(string connectionString, string clusterId
                 known ? rows.GetInt64(9) : 0,
                 known ? rows.GetInt32(10) : 0,
                 started,
-                known ? Utc(rows.GetDateTime(11)) : alive));
+                known ? Utc(rows.GetDateTime(11)) : alive)
+            {
+                Labels = known && rows.GetString(12) is { Length: > 0 } labels ? Fanout.Runs.WorkerLabels.Parse(labels) : Fanout.Runs.WorkerLabels.None,
+            });
         }
 
         return members;
@@ -50,8 +53,8 @@ internal sealed class ClusterDirectory(string connectionString, string clusterId
     public async Task UpsertAsync(ClusterSilo member, CancellationToken cancellationToken)
     {
         const string sql = """
-            INSERT INTO cluster_members (silo, cluster_id, name, role, max_targets, running, completed, pid, started_at, updated_at)
-            VALUES (@silo, @cluster, @name, @role, @max, @running, @completed, @pid, @started, @updated)
+            INSERT INTO cluster_members (silo, cluster_id, name, role, max_targets, running, completed, pid, started_at, updated_at, labels)
+            VALUES (@silo, @cluster, @name, @role, @max, @running, @completed, @pid, @started, @updated, @labels)
             ON CONFLICT (silo) DO UPDATE SET running = EXCLUDED.running, completed = EXCLUDED.completed, updated_at = EXCLUDED.updated_at
             """;
         await using NpgsqlCommand command = _source.CreateCommand(sql);
@@ -65,6 +68,7 @@ internal sealed class ClusterDirectory(string connectionString, string clusterId
         command.Parameters.AddWithValue("pid", member.Pid);
         command.Parameters.AddWithValue("started", member.StartedAt.UtcDateTime);
         command.Parameters.AddWithValue("updated", member.UpdatedAt.UtcDateTime);
+        command.Parameters.AddWithValue("labels", Fanout.Runs.WorkerLabels.Format(member.Labels));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -21,4 +21,8 @@ internal sealed record ClusterSilo(
     long Completed,
     int Pid,
     DateTimeOffset StartedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>Its labels (<c>fanout worker --labels</c>); none for other silos.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = Fanout.Runs.WorkerLabels.None;
+}

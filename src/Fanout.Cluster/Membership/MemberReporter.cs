@@ -25,7 +25,7 @@ internal sealed partial class MemberReporter(
             try
             {
                 await directory.UpsertAsync(
-                    new ClusterSilo(silo.SiloAddress.ToParsableString(), settings.Name, settings.Role, "active", settings.MaxTargets, runtime.Running, runtime.Completed, Environment.ProcessId, started, time.GetUtcNow()),
+                    new ClusterSilo(silo.SiloAddress.ToParsableString(), settings.Name, settings.Role, "active", settings.MaxTargets, runtime.Running, runtime.Completed, Environment.ProcessId, started, time.GetUtcNow()) { Labels = settings.Labels },
                     stoppingToken).ConfigureAwait(false);
                 await directory.RemoveOrphansAsync(stoppingToken).ConfigureAwait(false);
             }

@@ -82,6 +82,13 @@ public sealed record RunDefinition
     /// </summary>
     public bool Stdin { get; init; }
 
+    /// <summary>
+    /// The labels a worker must have to run this run's targets in a cluster (<see cref="Runs.WorkerLabels"/>), or
+    /// <see langword="null"/> for any worker. Only a run whose targets are leased to workers may ask for labels: a run kept in
+    /// one process is refused, never run elsewhere than asked (docs/scale-out.md "Worker labels").
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? WorkerLabels { get; init; }
+
     /// <summary>The execution options (exec, script, sync, lifecycle, device).</summary>
     public RecordedOptions Options { get; init; } = new();
 

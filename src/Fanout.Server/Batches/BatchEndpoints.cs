@@ -43,11 +43,28 @@ internal static class BatchEndpoints
             .WithMetadata(new RequiresRoleAttribute(ApiRole.Operator));
     }
 
+    /// <summary>
+    /// Why a run asking for workers with <paramref name="labels"/> cannot be accepted: this server is not a silo of a cluster,
+    /// or no live worker has them all (a mistyped label would otherwise leave the targets waiting until they time out). Workers
+    /// that die after the run was accepted make its targets wait for a matching worker, as for any worker.
+    /// </summary>
+    internal static async Task<string?> WorkerLabelsProblemAsync(IReadOnlyDictionary<string, string> labels, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (services.GetService<Fanout.Cluster.Dispatch.WorkerDirectory>() is not { } workers)
+        {
+            return "this server is not part of a cluster (fanout serve --role api|all with a PostgreSQL store): its targets run here, on no worker";
+        }
+
+        return await workers.AnyLiveAsync(labels, cancellationToken)
+            ? null
+            : $"no live worker has the labels {WorkerLabels.Format(labels)} (see GET /api/cluster; start one with fanout worker --labels {WorkerLabels.Format(labels)})";
+    }
+
     /// <summary>A new batch id: sortable by time like CLI run ids, with 32 random bits so concurrent clients never collide.</summary>
     public static string NewBatchId(TimeProvider time) => RunIds.New(time);
 
     private static async Task<IResult> CreateAsync(HttpContext http, InventoryCache inventory, ServerOptions options, BatchQueue queue,
-        AuditLog audit, ServerMetrics metrics, TimeProvider time, WorkflowRunService workflows, CancellationToken cancellationToken)
+        AuditLog audit, ServerMetrics metrics, TimeProvider time, WorkflowRunService workflows, IServiceProvider services, CancellationToken cancellationToken)
     {
         (BatchRequest? request, IResult? problem) = await JsonBody.ReadAsync<BatchRequest>(http.Request, cancellationToken);
         if (problem is not null)
@@ -89,6 +106,12 @@ internal static class BatchEndpoints
             }
 
             return Problems.Validation(errors.ToDictionary(), extensions);
+        }
+
+        if (plan.Definition?.WorkerLabels is { } wanted && await WorkerLabelsProblemAsync(wanted, services, cancellationToken) is { } labelProblem)
+        {
+            errors.Add("options.workerLabels", labelProblem);
+            return Problems.Validation(errors.ToDictionary());
         }
 
         Caller caller = Caller.Of(http);

@@ -6,6 +6,7 @@ using Fanout.Runs;
 using Fanout.Security;
 using Fanout.Server.Http;
 using Fanout.Server.Observability;
+using Fanout.Storage;
 
 namespace Fanout.Server.Batches;
 
@@ -19,10 +20,9 @@ namespace Fanout.Server.Batches;
 /// The caller's token is re-checked every <see cref="ServerOptions.TokenRecheckInterval"/>: once it is revoked or expired, the
 /// stream sends <c>event: stream-closed</c> and ends (a reconnecting client then gets 401).
 /// </remarks>
-internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, ServerMetrics metrics, TimeProvider time, ITokenStore tokens, ServerOptions options)
+internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, RunChanges changes, ServerMetrics metrics, TimeProvider time, ITokenStore tokens, ServerOptions options)
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan StorePoll = TimeSpan.FromMilliseconds(500);
 
     public async Task WriteAsync(string id, HttpContext http, CancellationToken cancellationToken)
     {
@@ -163,6 +163,8 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
         long after = 0;
         while (true)
         {
+            // Taken before the read, so a change committed while reading wakes the wait below.
+            Task changed = changes.Next(id);
             after = await ReplayStoreAsync(id, writer, after, long.MaxValue, cancellationToken);
             RunRecord? run = await store.GetRunAsync(id, cancellationToken);
             if (run is null || run.Status.IsFinal())
@@ -173,8 +175,9 @@ internal sealed class BatchEventStream(BatchQueue queue, IRunStore store, Server
                 return;
             }
 
-            // A run owned by another process (the CLI, another server): follow the store.
-            await Task.Delay(StorePoll, time, cancellationToken);
+            // A run owned by another process (the CLI, another server): follow the store — woken by PostgreSQL NOTIFY,
+            // with a slow fallback poll; polled every 500 ms with SQLite (RunChanges).
+            await changes.WaitAsync(changed, cancellationToken);
         }
     }
 

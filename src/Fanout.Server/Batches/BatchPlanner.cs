@@ -31,6 +31,7 @@ internal static class BatchPlanner
         (IOperation? operation, string actionType, string summary) = PlanAction(request.Action, inventory, server, errors);
         ExecutionOptions? options = PlanOptions(request.Options, errors);
         operation = PlanRollback(operation, options, request.Options, server, errors);
+        IReadOnlyDictionary<string, string>? labels = PlanWorkerLabels(request.Options?.WorkerLabels, errors);
 
         var names = new HashSet<string>(StringComparer.Ordinal);
         bool anySource = false;
@@ -129,8 +130,17 @@ internal static class BatchPlanner
 
         // The exact target list, stored as a list, so resume and retry find the same targets again in the inventory.
         RunDefinition? definition = RunDefinition.Describe(operation, sources, new SelectionCriteria(), options) is { } d
-            ? d with { Targets = [.. targets.Select(t => t.Name)] }
+            ? d with { Targets = [.. targets.Select(t => t.Name)], WorkerLabels = labels }
             : null;
+        if (labels is not null && (definition is null || options.Atomic))
+        {
+            // Such runs stay in the coordinating server (docs/scale-out.md): asking for workers there is refused, never ignored.
+            errors.Add("options.workerLabels", definition is null
+                ? $"a {actionType} action runs in the server, not on workers: remove options.workerLabels"
+                : "an atomic run runs in the server (its rollback must run where its target ran), not on workers: remove options.workerLabels");
+            return null;
+        }
+
         return new BatchPlan(targets, operation, options, definition, actionType, summary);
     }
 
@@ -508,6 +518,32 @@ internal static class BatchPlanner
 
             return condition;
         }
+    }
+
+    private static IReadOnlyDictionary<string, string>? PlanWorkerLabels(Dictionary<string, string>? labels, Problems.ErrorSet errors)
+    {
+        if (labels is null)
+        {
+            return null;
+        }
+
+        if (labels.Count == 0)
+        {
+            errors.Add("options.workerLabels", "options.workerLabels is empty: give labels such as {\"zone\": \"dmz\"}, or leave it out to run on any worker");
+            return null;
+        }
+
+        bool ok = true;
+        foreach ((string key, string value) in labels)
+        {
+            if (WorkerLabels.Problem(key, value ?? string.Empty) is { } problem)
+            {
+                errors.Add("options.workerLabels", problem);
+                ok = false;
+            }
+        }
+
+        return ok ? new SortedDictionary<string, string>(labels, StringComparer.Ordinal) : null;
     }
 
     private static void Unknown(Dictionary<string, JsonElement> parameters, string[] known, Problems.ErrorSet errors)

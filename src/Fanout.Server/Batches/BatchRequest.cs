@@ -96,4 +96,7 @@ internal sealed record BatchOptionsRequest
 
     /// <summary>With <c>failurePolicy: atomic</c>: the compensating command (run with <c>sh -c</c>) on each succeeded target when any fails (<c>--rollback</c>).</summary>
     public string? Rollback { get; init; }
+
+    /// <summary>In a cluster: run the targets only on workers that have every one of these labels (<c>fanout worker --labels</c>).</summary>
+    public Dictionary<string, string>? WorkerLabels { get; init; }
 }

@@ -26,7 +26,7 @@ internal static class ClusterEndpoints
         IReadOnlyList<ClusterSilo> silos = await services.GetRequiredService<ClusterDirectory>().ListAsync(cancellationToken);
         long lost = services.GetRequiredService<ClusterMetrics>().LostLeases;
         return Results.Ok(new ClusterDocument(true, settings.ClusterId, settings.Role, lost, [.. silos.Select(s => new ClusterSiloDocument(
-            s.Silo, s.Name, s.Role, s.Status, s.Running, s.MaxTargets, s.Completed, s.Pid, s.StartedAt, s.UpdatedAt))]));
+            s.Silo, s.Name, s.Role, s.Status, s.Running, s.MaxTargets, s.Completed, s.Pid, s.StartedAt, s.UpdatedAt, s.Labels))]));
     }
 }
 
@@ -38,6 +38,7 @@ internal static class ClusterEndpoints
 /// <param name="Silos">Every silo of the cluster, newest first.</param>
 internal sealed record ClusterDocument(bool Clustered, string? Cluster, string? Role, long LostLeases, IReadOnlyList<ClusterSiloDocument> Silos);
 
-/// <summary>One silo: see <c>fanout cluster status</c>.</summary>
+/// <summary>One silo: see <c>fanout cluster status</c>. <paramref name="Labels"/>: its <c>fanout worker --labels</c> (empty for none).</summary>
 internal sealed record ClusterSiloDocument(
-    string Silo, string Name, string Role, string Status, int Running, int MaxTargets, long Completed, int Pid, DateTimeOffset StartedAt, DateTimeOffset UpdatedAt);
+    string Silo, string Name, string Role, string Status, int Running, int MaxTargets, long Completed, int Pid, DateTimeOffset StartedAt, DateTimeOffset UpdatedAt,
+    IReadOnlyDictionary<string, string> Labels);

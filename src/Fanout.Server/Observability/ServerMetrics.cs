@@ -39,6 +39,9 @@ internal sealed class ServerMetrics
     /// <summary>Worker reports of a superseded lease epoch that the store rejected (clustered servers only).</summary>
     public Func<long>? ClusterStaleReportsRejected { get; set; }
 
+    /// <summary>PostgreSQL NOTIFY messages of run changes received (PostgreSQL stores only; <see langword="null"/> renders nothing).</summary>
+    public Func<long>? StoreNotifications { get; set; }
+
     /// <summary>Keeps the metric values a finished workflow run recorded: counters add up across runs, gauges keep the latest value.</summary>
     public void WorkflowMetricsRecorded(IReadOnlyList<RunMetricRecord> metrics)
     {
@@ -136,6 +139,12 @@ internal sealed class ServerMetrics
         {
             text.Append("# HELP fanout_cluster_stale_reports_rejected_total Worker reports of a superseded lease epoch, rejected by the store's epoch check.\n# TYPE fanout_cluster_stale_reports_rejected_total counter\n");
             text.Append(CultureInfo.InvariantCulture, $"fanout_cluster_stale_reports_rejected_total {stale()}\n");
+        }
+
+        if (StoreNotifications is { } notifications)
+        {
+            text.Append("# HELP fanout_store_notifications_total PostgreSQL notifications of run changes received; they wake the followers of runs other processes execute.\n# TYPE fanout_store_notifications_total counter\n");
+            text.Append(CultureInfo.InvariantCulture, $"fanout_store_notifications_total {notifications()}\n");
         }
 
         foreach (IGrouping<string, RunMetricRecord> family in _workflow.Values.GroupBy(m => m.Name, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))

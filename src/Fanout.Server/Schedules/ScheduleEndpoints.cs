@@ -187,6 +187,12 @@ internal static partial class ScheduleEndpoints
             return Problems.Validation(errors.ToDictionary());
         }
 
+        if (plan.Definition.WorkerLabels is not null && http.RequestServices.GetService<Fanout.Cluster.Dispatch.WorkerDirectory>() is null)
+        {
+            // Whether a matching worker is alive is checked when the schedule fires (its targets wait for one), not now.
+            return Problems.Validation("options.workerLabels", "this server is not part of a cluster (fanout serve --role api|all with a PostgreSQL store): its schedules run here, on no worker");
+        }
+
         var schedule = new ScheduleRecord
         {
             Name = body.Name ?? CronSchedule.DefaultName(plan.Definition.Kind, null, body.Cron!),

@@ -20,6 +20,9 @@ internal sealed class PostgresDatabase : StoreDatabase
         _dataSource = dataSource;
     }
 
+    /// <summary>The connection string of the pool (for a dedicated connection such as <see cref="PostgresRunChanges"/>' LISTEN).</summary>
+    internal string ConnectionString => _dataSource.ConnectionString;
+
     /// <summary>Connects with <paramref name="connectionString"/> and migrates the schema.</summary>
     public static async Task<PostgresDatabase> OpenAsync(string connectionString, string location, string logDirectory, TimeProvider timeProvider, CancellationToken cancellationToken)
     {

@@ -223,10 +223,12 @@ public sealed partial class ClusterTests(PostgresCluster postgres) : IDisposable
         return default;
     }
 
-    private static async Task<string> CreateAsync(ServeProcess serve, string command, int parallel)
+    private static async Task<string> CreateAsync(ServeProcess serve, string command, int parallel) =>
+        await CreateAsync(serve, new { selector = new { all = true }, action = new { type = "command", value = command }, options = new { parallel } });
+
+    private static async Task<string> CreateAsync(ServeProcess serve, object body)
     {
-        using HttpResponseMessage response = await serve.Client.PostAsJsonAsync(new Uri("/api/executions/batch", UriKind.Relative),
-            new { selector = new { all = true }, action = new { type = "command", value = command }, options = new { parallel } });
+        using HttpResponseMessage response = await serve.Client.PostAsJsonAsync(new Uri("/api/executions/batch", UriKind.Relative), body);
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("batchId").GetString()!;
     }
@@ -257,9 +259,9 @@ public sealed partial class ClusterTests(PostgresCluster postgres) : IDisposable
 
         public bool HasExited => _process.HasExited;
 
-        public static async Task<WorkerProcess> StartAsync(string dir, string store, string tag)
+        public static async Task<WorkerProcess> StartAsync(string dir, string store, string tag, params string[] extra)
         {
-            Process p = FanoutProcess.Start(dir, new Dictionary<string, string> { ["FANOUT_TEST_WORKER"] = tag }, ["worker", "--store", store, "--failure-detection", FailureDetection, "--max-targets", "16"]);
+            Process p = FanoutProcess.Start(dir, new Dictionary<string, string> { ["FANOUT_TEST_WORKER"] = tag }, ["worker", "--store", store, "--failure-detection", FailureDetection, "--max-targets", "16", .. extra]);
             p.StandardInput.Close();
             Task<string> stderr = p.StandardError.ReadToEndAsync();
 
