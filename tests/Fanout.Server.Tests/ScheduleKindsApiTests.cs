@@ -88,9 +88,9 @@ public sealed class ScheduleKindsApiTests : IAsyncLifetime
             Assert.True(fired.StatusCode == HttpStatusCode.Accepted, await fired.Content.ReadAsStringAsync());
         }
 
-        Assert.Equal("2.7 t01", await WaitForFileAsync(seen));
-        Assert.Equal("setting=1", await WaitForFileAsync(pushed));
-        Assert.Equal("arg-one", await WaitForFileAsync(scripted));
+        Assert.Equal("2.7 t01", await ServerHost.WaitForFileAsync(seen));
+        Assert.Equal("setting=1", await ServerHost.WaitForFileAsync(pushed));
+        Assert.Equal("arg-one", await ServerHost.WaitForFileAsync(scripted));
         Assert.Contains(await _host.AuditAsync("schedule.add"), e => e.GetProperty("detail").GetString()!.Contains("workflow: nightly", StringComparison.Ordinal));
     }
 
@@ -111,16 +111,5 @@ public sealed class ScheduleKindsApiTests : IAsyncLifetime
             """);
         File.WriteAllText(Path.Combine(dir, "app.conf"), "setting=1\n");
         return seen;
-    }
-
-    private static async Task<string> WaitForFileAsync(string path)
-    {
-        for (int i = 0; i < 240 && !File.Exists(path); i++)
-        {
-            await Task.Delay(250);
-        }
-
-        Assert.True(File.Exists(path), $"{path} was never written");
-        return (await File.ReadAllTextAsync(path)).Trim();
     }
 }

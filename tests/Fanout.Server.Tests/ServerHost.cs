@@ -110,6 +110,18 @@ internal sealed class ServerHost : IAsyncDisposable
         return new ServerHost(dir, store, app, new Uri(address), tokens);
     }
 
+    /// <summary>The trimmed text of a file a target writes, once it exists (up to 60 s).</summary>
+    public static async Task<string> WaitForFileAsync(string path)
+    {
+        for (int i = 0; i < 240 && !File.Exists(path); i++)
+        {
+            await Task.Delay(250);
+        }
+
+        Assert.True(File.Exists(path), $"{path} was never written");
+        return (await File.ReadAllTextAsync(path)).Trim();
+    }
+
     /// <summary>The audit entries with <paramref name="action"/>, after the server's pending entries are written.</summary>
     public async Task<IReadOnlyList<JsonElement>> AuditAsync(string action)
     {

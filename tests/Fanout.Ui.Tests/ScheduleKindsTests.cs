@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fanout.Security;
+using Fanout.Server.Tests;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -37,17 +38,6 @@ public sealed class ScheduleKindsTests(UiFixture ui)
         return (await result.GetByRole(AriaRole.Link).TextContentAsync())!;
     }
 
-    private static async Task<string> WaitForFileAsync(string path)
-    {
-        for (int i = 0; i < 240 && !File.Exists(path); i++)
-        {
-            await Task.Delay(250);
-        }
-
-        Assert.True(File.Exists(path), $"{path} was never written");
-        return (await File.ReadAllTextAsync(path)).Trim();
-    }
-
     [Fact]
     public async Task Script_TheScriptRunsWithItsArguments_OnTheNodes()
     {
@@ -58,7 +48,7 @@ public sealed class ScheduleKindsTests(UiFixture ui)
         await form.GetByLabel("Script arguments", new() { Exact = true }).FillAsync("alpha, beta");
         await UiFixture.AssertAccessibleAsync(page);
         string run = await AddAndRunNowAsync(page, "ui-script", "script", "script");
-        Assert.Equal("alpha beta t02", await WaitForFileAsync(seen));
+        Assert.Equal("alpha beta t02", await ServerHost.WaitForFileAsync(seen));
         JsonElement status = await ui.Server.WaitFinishedAsync(run);
         Assert.Equal("succeeded", status.GetProperty("status").GetString());
         await page.Context.CloseAsync();
@@ -83,7 +73,7 @@ public sealed class ScheduleKindsTests(UiFixture ui)
 
         await form.GetByLabel("Source", new() { Exact = true }).FillAsync(file);
         string run = await AddAndRunNowAsync(page, "ui-sync", "sync", "sync");
-        Assert.Equal("setting=42", await WaitForFileAsync(destination));
+        Assert.Equal("setting=42", await ServerHost.WaitForFileAsync(destination));
         JsonElement status = await ui.Server.WaitFinishedAsync(run);
         Assert.Equal("succeeded", status.GetProperty("status").GetString());
         await page.Context.CloseAsync();
@@ -98,7 +88,7 @@ public sealed class ScheduleKindsTests(UiFixture ui)
         await form.GetByLabel("Nodes", new() { Exact = true }).FillAsync("p01");
         await form.GetByRole(AriaRole.Combobox, new() { Name = "Lifecycle task" }).SelectOptionAsync("start");
         string run = await AddAndRunNowAsync(page, "ui-lifecycle", "lifecycle", "start");
-        await WaitForFileAsync(started);
+        await ServerHost.WaitForFileAsync(started);
         JsonElement status = await ui.Server.WaitFinishedAsync(run);
         Assert.Equal("succeeded", status.GetProperty("status").GetString());
         await page.Context.CloseAsync();
@@ -135,7 +125,7 @@ public sealed class ScheduleKindsTests(UiFixture ui)
 
         await version.FillAsync("1.5");
         await AddAndRunNowAsync(page, "ui-workflow", "workflow", "scheduled.yaml");
-        Assert.Equal("1.5 2 t01", await WaitForFileAsync(seen));
+        Assert.Equal("1.5 2 t01", await ServerHost.WaitForFileAsync(seen));
         await page.Context.CloseAsync();
     }
 }

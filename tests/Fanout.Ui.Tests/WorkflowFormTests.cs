@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fanout.Security;
+using Fanout.Server.Tests;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -37,17 +38,6 @@ public sealed class WorkflowFormTests(UiFixture ui)
 
     private async Task<int> RunsNamedAsync(string name) =>
         (await ui.Server.GetJsonAsync($"/api/executions?kind=workflow&search={name}&pageSize=100")).GetProperty("total").GetInt32();
-
-    private static async Task<string> WaitForFileAsync(string path)
-    {
-        for (int i = 0; i < 240 && !File.Exists(path); i++)
-        {
-            await Task.Delay(250);
-        }
-
-        Assert.True(File.Exists(path), $"{path} was never written");
-        return (await File.ReadAllTextAsync(path)).Trim();
-    }
 
     [Fact]
     public async Task NewExecutionDialog_WorkflowParameters_ATypedForm_ABadValueAtItsField_ThenTheTargetSeesTheValues()
@@ -93,7 +83,7 @@ public sealed class WorkflowFormTests(UiFixture ui)
         await secret.FillAsync("typed-key");
         await ui.RunAndExpectCreatedAsync(page, () => run.ClickAsync(), "/api/executions/batch");
         await ui.WaitForRunPageAsync(page);
-        Assert.Equal("1.2.3 3 true us api web typed-key t01", await WaitForFileAsync(seen));
+        Assert.Equal("1.2.3 3 true us api web typed-key t01", await ServerHost.WaitForFileAsync(seen));
         await page.Context.CloseAsync();
     }
 
@@ -120,7 +110,7 @@ public sealed class WorkflowFormTests(UiFixture ui)
         await ui.RunAndExpectCreatedAsync(page, () => runButton.ClickAsync(), "/api/workflows/run");
         await ui.WaitForRunPageAsync(page);
         // Defaults apply to what was not changed; the secret's default is used on the server without ever reaching the page.
-        Assert.Equal("2.0.0 4 false eu api hunter2 t01", await WaitForFileAsync(seen));
+        Assert.Equal("2.0.0 4 false eu api hunter2 t01", await ServerHost.WaitForFileAsync(seen));
         JsonElement runs = await ui.Server.GetJsonAsync("/api/executions?kind=workflow&search=formpage&pageSize=10");
         Assert.Equal(1, runs.GetProperty("total").GetInt32());
         await page.Context.CloseAsync();
