@@ -34,6 +34,8 @@
   const ICONS = { succeeded: '✅', complete: '✅', failed: '❌', 'timed-out': '❌', running: '🔄', queued: '⏳', pending: '⏳', cancelled: '⛔', interrupted: '⛔', 'not-run': '⏭', skipped: '⏭', 'awaiting-approval': '✋' };
   const icon = (s) => ICONS[s] ?? '•';
   const stateHtml = (s) => `<span class="state state-${esc(s)}"><span aria-hidden="true">${icon(s)}</span> ${esc(s)}</span>`;
+  // The file name of an inventory source (its full path goes in a title), or the source spec itself (tmux:dev); UiFormat.FileName on the server.
+  const fileName = (s) => (s ? s.split('/').pop() || s : '');
   function duration(ms) {
     if (ms == null || isNaN(ms)) return '';
     const s = Math.max(0, ms) / 1000;
@@ -207,7 +209,6 @@
     const query = new URLSearchParams();
     for (const [k, p] of [['q', 'search'], ['tag', 'tag'], ['group', 'group'], ['transport', 'transport'], ['source', 'source']]) if (table.dataset[k]) query.set(p, table.dataset[k]);
     const pages = new Map(); const loading = new Set();
-    const fileName = (s) => (s ? s.split('/').pop() || s : '');
     const vt = new VirtualTable($('#inv-scroll'), table, {
       columns: 6,
       getRow: (i) => pages.get(Math.floor(i / pageSize))?.[i % pageSize],
@@ -264,7 +265,7 @@
       if (!res.ok) return;
       for (const [id, facet, all] of [['target-group', 'groups', 'All groups'], ['target-transport', 'transports', 'All transports'], ['target-source', 'sources', 'All sources']]) {
         field(id).innerHTML = `<option value="">${all}</option>` +
-          Object.entries(res.json[facet]).map(([k, n]) => `<option value="${esc(k)}">${esc(id === 'target-source' ? (k.split('/').pop() || k) : k)} (${n})</option>`).join('');
+          Object.entries(res.json[facet]).map(([k, n]) => `<option value="${esc(k)}">${esc(id === 'target-source' ? fileName(k) : k)} (${n})</option>`).join('');
       }
     }
     async function loadWorkflows() {
