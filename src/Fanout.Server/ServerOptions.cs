@@ -58,6 +58,10 @@ public sealed record ServerOptions
     /// <c>approval: {distinct_approver: true}</c> asks). The default value is false.</summary>
     public bool RequireDistinctApprover { get; init; }
 
+    /// <summary>Whether an internal error's 500 answer carries its exception (type, message, stack trace) when an admin made the
+    /// request (<c>fanout serve --debug</c>); viewers and operators never get it. The default value is false.</summary>
+    public bool Debug { get; init; }
+
     /// <summary>How often an open event stream re-checks its token; the stream ends when the token was revoked or expired. The default value is 10 seconds.</summary>
     public TimeSpan TokenRecheckInterval { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -162,6 +162,18 @@ internal sealed class ServerHost : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.GetProperty("batchId").GetString()!;
     }
 
+    /// <summary>Posts <paramref name="body"/> as a batch: a 400 whose <c>errors</c> name <paramref name="field"/>, and nothing ran (no <paramref name="marker"/> file).</summary>
+    public async Task AssertBatchRefusedAsync(string body, string field, string marker)
+    {
+        using HttpClient op = Client(ApiRole.Operator);
+        using HttpResponseMessage response = await op.PostAsync("/api/executions/batch", new StringContent(body, Encoding.UTF8, "application/json"));
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.BadRequest, text);
+        Assert.True(JsonDocument.Parse(text).RootElement.GetProperty("errors").TryGetProperty(field, out _), text);
+        await Task.Delay(300);
+        Assert.False(File.Exists(marker));
+    }
+
     public async Task<JsonElement> GetJsonAsync(string path, ApiRole role = ApiRole.Viewer)
     {
         using HttpClient client = Client(role);

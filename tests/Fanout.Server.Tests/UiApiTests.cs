@@ -139,7 +139,7 @@ public sealed class UiApiTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 90000)]
-    public async Task Executions_ListsEveryRunNewestFirst_WithProgress_AndFilters()
+    public async Task Executions_ListsEveryRunNewestFirst_WithProgress_AndFilters_ByKindStateTypeAndSearch()
     {
         string first = await _host.CreateBatchAsync(new { targetGroupIds = new[] { "web" }, action = new { type = "command", value = "echo one" } });
         await _host.WaitFinishedAsync(first);
@@ -169,11 +169,20 @@ public sealed class UiApiTests : IAsyncLifetime
         Assert.Equal(3, paged.GetProperty("total").GetInt32());
         Assert.Equal([first], paged.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("runId").GetString()));
         Assert.Empty((await _host.GetJsonAsync("/api/executions?kind=workflow")).GetProperty("runs").EnumerateArray());
+        // Seed 003's execution type: single (one target: the stored failing run) or batch (several: the live one and the group's).
+        JsonElement single = await _host.GetJsonAsync("/api/executions?type=single");
+        Assert.Equal([failing], single.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("runId").GetString()));
+        JsonElement batch = await _host.GetJsonAsync("/api/executions?type=batch&state=succeeded");
+        Assert.Equal([first], batch.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("runId").GetString()));
+        Assert.Equal([running, first], (await _host.GetJsonAsync("/api/executions?type=batch")).GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("runId").GetString()));
 
         using HttpClient client = _host.Client(ApiRole.Viewer);
         using HttpResponseMessage bad = await client.GetAsync("/api/executions?state=sleeping");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("state", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using HttpResponseMessage badType = await client.GetAsync("/api/executions?type=multi");
+        Assert.Equal(HttpStatusCode.BadRequest, badType.StatusCode);
+        Assert.True(JsonDocument.Parse(await badType.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("type", out _));
 
         using HttpClient op = _host.Client(ApiRole.Operator);
         (await op.PostAsync($"/api/executions/batch/{running}/cancel", null)).EnsureSuccessStatusCode();

@@ -71,4 +71,41 @@ public sealed class ExecutionsPushTests(UiFixture ui)
         Assert.Single(documents);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task TheTypeFilter_ShowsSingleOrBatchRuns_AndOnlyNewRunsOfThatTypeArePushedOntoTheList()
+    {
+        string tag = $"typed{Guid.NewGuid():N}"[..14];
+        string single = await ui.Server.CreateBatchAsync(new { targetNodeIds = new[] { "t03" }, action = new { type = "command", value = $"echo {tag} one" } });
+        string batch = await ui.Server.CreateBatchAsync(new { targetNodeIds = new[] { "t03", "t04" }, action = new { type = "command", value = $"echo {tag} two" } });
+        await ui.Server.WaitFinishedAsync(single);
+        await ui.Server.WaitFinishedAsync(batch);
+        IPage page = await ui.SignedInPageAsync(ApiRole.Viewer);
+        await page.GotoAsync("/executions");
+        await page.GetByRole(AriaRole.Searchbox, new() { Name = "Search", Exact = true }).FillAsync(tag);
+        await page.GetByRole(AriaRole.Combobox, new() { Name = "Type", Exact = true }).SelectOptionAsync("single");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("type=single"));
+        ILocator rows = page.Locator("#exec-table tbody tr:not(.spacer)");
+        await Expect(rows).ToHaveCountAsync(1);
+        await Expect(rows.First).ToContainTextAsync(single);
+        await Expect(page.Locator("#exec-summary")).ToHaveTextAsync("1 execution");
+        await UiFixture.AssertAccessibleAsync(page);
+
+        // Pushed while the page is open: a new single run appears on top, a new batch does not.
+        string newBatch = await ui.Server.CreateBatchAsync(new { targetNodeIds = new[] { "t03", "t05" }, action = new { type = "command", value = $"echo {tag} three" } });
+        string newSingle = await ui.Server.CreateBatchAsync(new { targetNodeIds = new[] { "t05" }, action = new { type = "command", value = $"echo {tag} four" } });
+        await Expect(rows.First).ToContainTextAsync(newSingle, new() { Timeout = 60_000 });
+        await ui.Server.WaitFinishedAsync(newBatch);
+        await Expect(rows).ToHaveCountAsync(2);
+        await Expect(page.Locator("#exec-table")).Not.ToContainTextAsync(newBatch);
+
+        await page.GetByRole(AriaRole.Combobox, new() { Name = "Type", Exact = true }).SelectOptionAsync("batch");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("type=batch"));
+        await Expect(rows).ToHaveCountAsync(2);
+        await Expect(rows.Nth(0)).ToContainTextAsync(newBatch);
+        await Expect(rows.Nth(1)).ToContainTextAsync(batch);
+        await page.Context.CloseAsync();
+    }
 }

@@ -28,6 +28,7 @@ internal static class ServeCommand
         var batches = new Option<int>("--max-batches") { Description = "Batches running at the same time", DefaultValueFactory = _ => 4, HelpName = "N" };
         var workflows = new Option<string>("--workflows-dir") { Description = "Directory listed by GET /api/workflows", DefaultValueFactory = _ => "workflows", HelpName = "DIR" };
         var distinct = new Option<bool>("--require-distinct-approver") { Description = "Refuse (403) workflow approvals by the caller who started the run" };
+        var debug = new Option<bool>("--debug") { Description = "Show an internal error's exception and stack trace to admins in its 500 answer (never to others)" };
         var origins = new Option<string[]>("--allowed-origin")
         {
             Description = "Origin (scheme://host[:port]) whose browser pages may call the API (CORS); repeatable. Default: same origin only",
@@ -49,7 +50,7 @@ internal static class ServeCommand
         var workerTargets = new Option<int>("--worker-max-targets") { Description = "With --role all: most targets this server runs at once", DefaultValueFactory = _ => 32, HelpName = "N" };
         var cluster = new ClusterOptions();
         var selectors = new SelectorOptions();
-        foreach (Option o in new Option[] { urls, poll, maxTargets, queue, batches, workflows, distinct, origins, secretVars, maxBody, maxCommand, selectors.Inventory, role, workerTargets })
+        foreach (Option o in new Option[] { urls, poll, maxTargets, queue, batches, workflows, distinct, debug, origins, secretVars, maxBody, maxCommand, selectors.Inventory, role, workerTargets })
         {
             command.Options.Add(o);
         }
@@ -91,6 +92,7 @@ internal static class ServeCommand
                 WorkflowsDirectory = Path.Combine(context.CurrentDirectory, parsed.GetValue(workflows)!),
                 SchedulerPollInterval = interval,
                 RequireDistinctApprover = parsed.GetValue(distinct),
+                Debug = parsed.GetValue(debug),
                 AllowedOrigins = [.. (parsed.GetValue(origins) ?? []).SelectMany(u => u.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
                 SecretVarNames = [.. (parsed.GetValue(secretVars) ?? []).SelectMany(u => u.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
                 MaxRequestBodyBytes = parsed.GetValue(maxBody),

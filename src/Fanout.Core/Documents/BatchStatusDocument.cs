@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Fanout.Documents;
 
 /// <summary>
@@ -59,7 +61,9 @@ internal sealed record BatchStatusDocument
             PageSize = pageSize,
             Matching = matching.Count,
             // 64-bit paging: a page past the end (however large its number) is empty, never a wrapped-around first page.
-            Executions = ((long)page - 1) * pageSize > int.MaxValue ? [] : [.. matching.Skip((page - 1) * pageSize).Take(pageSize)],
+            // Per-command results are read out of the page's outputs only (the rows of other pages are not looked at).
+            Executions = ((long)page - 1) * pageSize > int.MaxValue ? [] : [.. matching.Skip((page - 1) * pageSize).Take(pageSize)
+                .Select(r => Fanout.Operations.CommandSections.Parse(r.Stdout, r.Stderr) is { } commands ? r with { Commands = commands } : r)],
             Waves = waves,
             CurrentWave = current,
         };
@@ -127,5 +131,9 @@ internal sealed record BatchCounts(int Queued, int Running, int Succeeded, int F
 /// <param name="Wave">The wave the target belongs to, from 1.</param>
 /// <param name="Attempts">Attempts made (0 before the first starts).</param>
 /// <param name="StartedAt">When its latest attempt started, or <see langword="null"/>.</param>
+/// <param name="Connection">Added field: how the target is reached (transport, host, port, user; never secrets), from the server's inventory; omitted when unknown.</param>
+/// <param name="Commands">Added field: with a list of commands (action <c>commands</c>), one result per command that ran; omitted otherwise.</param>
 internal sealed record ExecutionDocument(string ExecutionId, string NodeId, string State, int? ExitCode, double? DurationMs, string? Stdout, string? Stderr, string? Error,
-    int Wave = 1, int Attempts = 0, DateTimeOffset? StartedAt = null);
+    int Wave = 1, int Attempts = 0, DateTimeOffset? StartedAt = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Fanout.Operations.CommandSection>? Commands = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ConnectionDocument? Connection = null);

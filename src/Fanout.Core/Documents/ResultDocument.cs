@@ -135,6 +135,14 @@ internal sealed record ResultTarget
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? StderrBytes { get; init; }
 
+    /// <summary>Added field: with a list of commands (action <c>commands</c>), one result per command that ran (index, command, exit code, stdout, stderr); omitted otherwise. Not a CSV column (the CSV's stdout/stderr hold every command's section).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Fanout.Operations.CommandSection>? Commands { get; init; }
+
+    /// <summary>Added field of the server's documents: how the target is reached (transport, host, port, user; never secrets), from its inventory; omitted when unknown (and by the CLI). Not a CSV column.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ConnectionDocument? Connection { get; init; }
+
     /// <summary>Added field: after an atomic batch failed, true when this target was rolled back, false when its rollback failed; absent when no rollback ran for it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? RolledBack { get; init; }

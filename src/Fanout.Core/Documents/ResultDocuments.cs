@@ -63,6 +63,7 @@ internal static class ResultDocuments
         StdoutBytes = o.Stdout.TotalBytes,
         StderrTruncated = o.Stderr.Lossy,
         StderrBytes = o.Stderr.TotalBytes,
+        Commands = Operations.CommandSections.Parse(o.Stdout.Text, o.Stderr.Text),
     };
 
     private static Dictionary<string, JsonElement>? DataOf(IReadOnlyDictionary<string, object?>? data)
@@ -137,6 +138,7 @@ internal static class ResultDocuments
                 StdoutBytes = stdoutBytes,
                 StderrTruncated = stderrLossy,
                 StderrBytes = stderrBytes,
+                Commands = Operations.CommandSections.Parse(t.Stdout, t.Stderr),
             });
         }
 

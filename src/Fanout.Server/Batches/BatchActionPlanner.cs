@@ -14,7 +14,10 @@ namespace Fanout.Server.Batches;
 /// </summary>
 internal static class BatchActionPlanner
 {
-    private static readonly string[] ActionTypes = ["command", "script", "sync", "task", "instance", "workflow"];
+    private static readonly string[] ActionTypes = ["command", "commands", "script", "sync", "task", "instance", "workflow"];
+
+    /// <summary>The most commands one <c>commands</c> action may list.</summary>
+    public const int MaxCommands = 100;
 
     /// <summary>The built-in task names <c>action.type = task</c> accepts: the lifecycle actions of the targets' providers (SPEC L1).</summary>
     public static IReadOnlyList<string> Tasks { get; } = ["start", "stop", "restart", "status"];
@@ -31,7 +34,18 @@ internal static class BatchActionPlanner
         string type = action.Type ?? string.Empty;
         if (!ActionTypes.Contains(type))
         {
-            errors.Add("action.type", action.Type is null ? "action.type is required: command, script, sync, task, instance or workflow" : $"unknown action type '{type}': expected command, script, sync, task, instance or workflow");
+            errors.Add("action.type", action.Type is null ? "action.type is required: command, commands, script, sync, task, instance or workflow" : $"unknown action type '{type}': expected command, commands, script, sync, task, instance or workflow");
+            return (null, type, string.Empty);
+        }
+
+        if (type == "commands")
+        {
+            return (PlanCommands(action, server, errors), type, $"commands: {string.Join("; ", action.Commands ?? [])}");
+        }
+
+        if (action.Commands is not null)
+        {
+            errors.Add("action.commands", $"only a commands action takes action.commands (this is a {type} action)");
             return (null, type, string.Empty);
         }
 
@@ -82,6 +96,61 @@ internal static class BatchActionPlanner
                 // Workflow batches are run by WorkflowRunService before planning (BatchEndpoints).
                 errors.Add("action.type", "workflow actions are not planned as target batches");
                 return (null, type, action.Value);
+        }
+    }
+
+    /// <summary>
+    /// A list of commands (seed 002: a job is several commands run on each device, each with its own result): <c>commands</c>
+    /// holds 1 to <see cref="MaxCommands"/> one-line commands, run in order on each target (network devices over one interactive
+    /// session, other targets through their shell) as the <c>device</c> run kind, which records, resumes and retries it.
+    /// </summary>
+    private static DeviceCommandOperation? PlanCommands(ActionRequest action, ServerOptions server, Problems.ErrorSet errors)
+    {
+        bool bad = action.Parameters is { Count: > 0 };
+        if (action.Value is not null)
+        {
+            errors.Add("action.value", "a commands action takes its commands in action.commands, not action.value");
+            bad = true;
+        }
+
+        Unknown(action.Parameters ?? [], [], errors);
+        IReadOnlyList<string>? commands = action.Commands;
+        if (commands is null || commands.Count == 0)
+        {
+            errors.Add("action.commands", $"action.commands is required: a list of 1 to {MaxCommands} commands, run in order on each target");
+            return null;
+        }
+
+        if (commands.Count > MaxCommands)
+        {
+            errors.Add("action.commands", $"{commands.Count} commands; at most {MaxCommands} are allowed");
+            return null;
+        }
+
+        for (int i = 0; i < commands.Count; i++)
+        {
+            string field = $"action.commands[{i}]";
+            string? command = commands[i];
+            if (string.IsNullOrWhiteSpace(command))
+            {
+                Bad(field, $"command {i + 1} is empty");
+            }
+            else if (command.Contains('\n', StringComparison.Ordinal) || command.Contains('\r', StringComparison.Ordinal))
+            {
+                Bad(field, $"command {i + 1} spans several lines: give one command per item");
+            }
+            else if (command.Length > server.MaxCommandLength)
+            {
+                Bad(field, $"command {i + 1} has {command.Length} characters; at most {server.MaxCommandLength} are allowed");
+            }
+        }
+
+        return bad ? null : (DeviceCommandOperation)RunDefinition.ForDevice([.. commands.Select(c => c.Trim())]).CreateOperation();
+
+        void Bad(string field, string message)
+        {
+            errors.Add(field, message);
+            bad = true;
         }
     }
 

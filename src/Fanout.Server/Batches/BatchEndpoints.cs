@@ -124,7 +124,7 @@ internal static class BatchEndpoints
             Options = plan.Options,
             Definition = plan.Definition,
             Actor = caller.Name,
-            Kind = plan.ActionType == "script" ? "script" : "exec",
+            Kind = plan.ActionType switch { "script" => "script", "commands" => "device", _ => "exec" },
         };
         var batch = new BatchState(batchId, caller.Name, run, time.GetUtcNow(), 0, audit, metrics);
         if (!await queue.TryEnqueueAsync(batch, cancellationToken))
@@ -175,7 +175,7 @@ internal static class BatchEndpoints
     /// <summary>The <c>Retry-After</c> of a queue-full 429, in seconds.</summary>
     public const int QueueRetryAfterSeconds = 5;
 
-    private static async Task<IResult> StatusAsync(string id, string? status, int? page, int? pageSize, BatchStatusReader reader, ServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> StatusAsync(string id, string? status, int? page, int? pageSize, BatchStatusReader reader, InventoryCache inventory, ServerOptions options, CancellationToken cancellationToken)
     {
         var errors = new Problems.ErrorSet();
         HashSet<string>? states = null;
@@ -195,7 +195,13 @@ internal static class BatchEndpoints
         }
 
         BatchStatusDocument? document = await reader.ReadAsync(id, states, page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellationToken);
-        return document is null ? Problems.NotFound($"no batch with id '{id}'") : Results.Ok(document);
+        if (document is null)
+        {
+            return Problems.NotFound($"no batch with id '{id}'");
+        }
+
+        Func<string, ConnectionDocument?> connection = await TargetConnections.ResolverAsync(inventory, cancellationToken);
+        return Results.Ok(document with { Executions = [.. document.Executions.Select(e => e with { Connection = connection(e.NodeId) })] });
     }
 
     private static Task EventsAsync(string id, HttpContext http, BatchEventStream stream, CancellationToken cancellationToken) =>

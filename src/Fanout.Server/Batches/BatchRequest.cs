@@ -42,13 +42,16 @@ internal sealed record SelectorRequest
     public IReadOnlyList<string>? Excludes { get; init; }
 }
 
-/// <summary>The action: <c>command</c> (a shell command line), <c>script</c> (inline script text), <c>task</c> (a built-in task name) or <c>workflow</c>.</summary>
+/// <summary>The action: <c>command</c> (a shell command line), <c>commands</c> (a list of commands, each with its own result), <c>script</c> (inline script text), <c>sync</c>, <c>task</c> (a built-in task name), <c>instance</c> or <c>workflow</c>.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record ActionRequest
 {
     public string? Type { get; init; }
 
     public string? Value { get; init; }
+
+    /// <summary>commands: the commands, one line each, run in order on each target (1 to 100); no other action type takes it.</summary>
+    public IReadOnlyList<string>? Commands { get; init; }
 
     /// <summary>command: <c>shell</c>; script: <c>name</c>, <c>args</c>.</summary>
     public Dictionary<string, JsonElement>? Parameters { get; init; }

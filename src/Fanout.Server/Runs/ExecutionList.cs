@@ -9,8 +9,9 @@ namespace Fanout.Server.Runs;
 
 /// <summary>
 /// <c>GET /api/executions</c>: every run of every kind newest first — this server's queued and running batches with their
-/// live progress, then the store's runs (the CLI's, other servers', finished ones) — filtered by kind, state and a text
-/// search, one page at a time. The web UI's executions page reads exactly this.
+/// live progress, then the store's runs (the CLI's, other servers', finished ones) — filtered by kind, state, type (seed 003:
+/// <c>single</c>, a run over one target, or <c>batch</c>, a run over several) and a text search, one page at a time. The web
+/// UI's executions page reads exactly this.
 /// </summary>
 internal sealed class ExecutionList(BatchQueue queue, IRunStore store, TimeProvider time)
 {
@@ -19,13 +20,29 @@ internal sealed class ExecutionList(BatchQueue queue, IRunStore store, TimeProvi
 
     public static readonly string[] States = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted", "awaiting-approval"];
 
+    /// <summary>The execution types: <c>single</c> (a run over at most one target) and <c>batch</c> (a run over several).</summary>
+    public static readonly string[] Types = ["single", "batch"];
+
+    /// <summary>Whether <paramref name="item"/> is of execution type <paramref name="type"/> (null: any).</summary>
+    public static bool IsOfType(ExecutionItem item, string? type) => type switch
+    {
+        null => true,
+        "single" => item.Total <= 1,
+        _ => item.Total > 1,
+    };
+
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapGet("/api/executions", ListAsync).WithTags("Runs").WithName("ListExecutions").Produces<ExecutionPage>().ProducesValidationProblem()
             .WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
 
-    private static async Task<IResult> ListAsync(string? kind, string? state, string? search, int? page, int? pageSize, ExecutionList list, ServerOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(string? kind, string? state, string? type, string? search, int? page, int? pageSize, ExecutionList list, ServerOptions options, CancellationToken cancellationToken)
     {
         var errors = new Problems.ErrorSet();
+        if (type is not null && !Types.Contains(type))
+        {
+            errors.Add("type", $"unknown execution type '{type}': expected single (a run over one target) or batch (a run over several)");
+        }
+
         if (state is not null && !States.Contains(state))
         {
             errors.Add("state", $"unknown state '{state}': expected {string.Join(", ", States)}");
@@ -39,10 +56,10 @@ internal sealed class ExecutionList(BatchQueue queue, IRunStore store, TimeProvi
         Paging.Check(page, pageSize, options, errors);
         return errors.Any
             ? Problems.Validation(errors.ToDictionary())
-            : Results.Ok(await list.ReadAsync(kind, state, search, page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellationToken));
+            : Results.Ok(await list.ReadAsync(kind, state, type, search, page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellationToken));
     }
 
-    public async Task<ExecutionPage> ReadAsync(string? kind, string? state, string? search, int page, int pageSize, CancellationToken cancellationToken)
+    public async Task<ExecutionPage> ReadAsync(string? kind, string? state, string? type, string? search, int page, int pageSize, CancellationToken cancellationToken)
     {
         RunStatus? status = state is null or "queued" ? null : RunStatusExtensions.TryParseWireName(state);
         DateTimeOffset now = time.GetUtcNow();
@@ -57,7 +74,7 @@ internal sealed class ExecutionList(BatchQueue queue, IRunStore store, TimeProvi
             }
         }
 
-        IEnumerable<ExecutionItem> matching = items.Where(i => (kind is null || i.Kind == kind) && (state is null || i.State == state));
+        IEnumerable<ExecutionItem> matching = items.Where(i => (kind is null || i.Kind == kind) && (state is null || i.State == state) && IsOfType(i, type));
         if (!string.IsNullOrWhiteSpace(search))
         {
             string q = search.Trim();

@@ -1,11 +1,13 @@
 using System.Text;
 using Fanout.Documents;
+using Fanout.Operations;
 using Fanout.Runs;
 using Fanout.Security;
 using Fanout.Server.Audit;
 using Fanout.Server.Auth;
 using Fanout.Server.Batches;
 using Fanout.Server.Http;
+using Fanout.Server.Inventory;
 using Fanout.Server.Observability;
 using Fanout.Server.Workflows;
 
@@ -65,7 +67,7 @@ internal static class RunEndpoints
     private static async Task<IResult> ShowAsync(string id, IRunStore store, CancellationToken cancellationToken) =>
         await ResultDocuments.LoadAsync(store, id, withRunFields: true, cancellationToken) is { } document ? Results.Ok(document) : Problems.NotFound($"no run with id '{id}'");
 
-    private static async Task<IResult> LogsAsync(string id, string? target, IRunStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> LogsAsync(string id, string? target, IRunStore store, InventoryCache inventory, CancellationToken cancellationToken)
     {
         if (await store.GetRunAsync(id, cancellationToken) is null)
         {
@@ -73,11 +75,18 @@ internal static class RunEndpoints
         }
 
         IReadOnlyList<TargetAttemptRecord> attempts = await store.GetAttemptsAsync(id, new AttemptQuery { Target = target }, cancellationToken);
-        return Results.Ok(new LogsDocument(id, [.. attempts.Where(a => a.Attempt > 0).Select(a => new LogEntry(a.Target, a.Attempt, a.State.ToWireName(), a.ExitCode,
-            a.StartedAt, a.EndedAt, StoredResults.ReadFull(a.Stdout, a.StdoutLog), StoredResults.ReadFull(a.Stderr, a.StderrLog), a.Error))]));
+        Func<string, ConnectionDocument?> connection = await TargetConnections.ResolverAsync(inventory, cancellationToken);
+        return Results.Ok(new LogsDocument(id, [.. attempts.Where(a => a.Attempt > 0).Select(a => Entry(a, StoredResults.ReadFull(a.Stdout, a.StdoutLog), StoredResults.ReadFull(a.Stderr, a.StderrLog)))]));
+
+        LogEntry Entry(TargetAttemptRecord a, string stdout, string stderr) =>
+            new(a.Target, a.Attempt, a.State.ToWireName(), a.ExitCode, a.StartedAt, a.EndedAt, stdout, stderr, a.Error)
+            {
+                Commands = CommandSections.Parse(stdout, stderr),
+                Connection = connection(a.Target),
+            };
     }
 
-    private static async Task<IResult> ExportAsync(string id, string? format, IRunStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ExportAsync(string id, string? format, IRunStore store, InventoryCache inventory, CancellationToken cancellationToken)
     {
         if (format is not (null or "json" or "csv"))
         {
@@ -89,7 +98,13 @@ internal static class RunEndpoints
             return Problems.NotFound($"no run with id '{id}'");
         }
 
-        // The bytes of `fanout export` (one writer for every surface).
+        // The bytes of `fanout export` (one writer for every surface), plus each target's connection in JSON (the server knows its inventory).
+        if (format != "csv")
+        {
+            Func<string, ConnectionDocument?> connection = await TargetConnections.ResolverAsync(inventory, cancellationToken);
+            document = document with { Targets = [.. document.Targets.Select(t => t with { Connection = connection(t.Target) })] };
+        }
+
         return format == "csv"
             ? Results.File(Encoding.UTF8.GetBytes(DocumentWriter.ToCsv(document)), "text/csv; charset=utf-8", $"{id}.csv")
             : Results.File(Encoding.UTF8.GetBytes(DocumentWriter.ToJson(document)), "application/json", $"{id}.json");
@@ -276,4 +291,13 @@ internal sealed record RunCancelled(string RunId, string Status, int Executions)
 internal sealed record LogsDocument(string RunId, IReadOnlyList<LogEntry> Attempts);
 
 /// <summary>One attempt's output.</summary>
-internal sealed record LogEntry(string Target, int Attempt, string State, int? ExitCode, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string Stdout, string Stderr, string? Error);
+internal sealed record LogEntry(string Target, int Attempt, string State, int? ExitCode, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string Stdout, string Stderr, string? Error)
+{
+    /// <summary>With a list of commands (action <c>commands</c>): one result per command that ran; omitted otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<CommandSection>? Commands { get; init; }
+
+    /// <summary>How the target is reached (transport, host, port, user; never secrets), from the server's inventory; omitted when unknown.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ConnectionDocument? Connection { get; init; }
+}

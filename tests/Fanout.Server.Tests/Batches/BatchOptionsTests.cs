@@ -1,7 +1,5 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Fanout.Security;
 
 namespace Fanout.Server.Tests.Batches;
 
@@ -57,16 +55,7 @@ public sealed class BatchOptionsTests : IAsyncLifetime
     public async Task ABadOption_Is400NamingItsField_AndNothingRuns(string options, string field)
     {
         string marker = Path.Combine(_host.Directory, $"ran-{Guid.NewGuid():N}");
-        using HttpClient op = _host.Client(ApiRole.Operator);
-        string body = $"{{\"targetNodeIds\": [\"t01\"], \"action\": {{\"type\": \"command\", \"value\": \"touch {marker}\"}}, \"options\": {options}}}";
-        using HttpResponseMessage response = await op.PostAsync("/api/executions/batch", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
-        string text = await response.Content.ReadAsStringAsync();
-
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
-        JsonElement errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
-        Assert.True(errors.TryGetProperty(field, out _), text);
-        await Task.Delay(300);
-        Assert.False(File.Exists(marker));
+        await _host.AssertBatchRefusedAsync($"{{\"targetNodeIds\": [\"t01\"], \"action\": {{\"type\": \"command\", \"value\": \"touch {marker}\"}}, \"options\": {options}}}", field, marker);
     }
 
     [Fact(Timeout = 90000)]

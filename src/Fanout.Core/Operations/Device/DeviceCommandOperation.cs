@@ -1,13 +1,17 @@
 using Fanout.Inventory;
+using Fanout.Output;
+using Fanout.Transports;
 using Fanout.Transports.Ssh;
 
 namespace Fanout.Operations;
 
 /// <summary>
-/// Sends several commands in order over one interactive session to each network device (spec S4).
-/// Result: combined stdout (each block headed <c># command</c>), exit code 1 when a command's output
-/// matched the device error pattern (later commands are not sent), and <c>Data["commands"]</c>: a list of
-/// <see cref="DeviceCommandOutput"/>.
+/// Runs several commands in order on each target, each with its own result (spec S4; the API's <c>commands</c> action, run
+/// kind <c>device</c>). A network device gets them over one interactive session (a command whose output matches the device
+/// error pattern fails with exit code 1); any other target runs them one after another as shell commands on its session.
+/// The first command that fails ends the attempt (later commands are not sent) and fails it with that command's exit code.
+/// Result: stdout and stderr made of one section per command that ran (<see cref="CommandSections"/>: a
+/// <c># [i/n] command (exit E, C chars)</c> header and the command's output), which documents turn back into per-command results.
 /// </summary>
 public sealed class DeviceCommandOperation : IOperation
 {
@@ -26,7 +30,7 @@ public sealed class DeviceCommandOperation : IOperation
         _commands = commands;
     }
 
-    /// <summary>The device commands, in order.</summary>
+    /// <summary>The commands, in order.</summary>
     public IReadOnlyList<string> Commands => _commands;
 
     /// <inheritdoc/>
@@ -34,33 +38,66 @@ public sealed class DeviceCommandOperation : IOperation
     public string Name => "device";
 
     /// <inheritdoc/>
-    public string? Validate(Target target) =>
-        target is not null && SshTransport.IsDevice(target) ? null : $"target '{target?.Name}' is not a network device (transport 'device' or var fanout_device: true)";
+    /// <remarks>Every target can run a list of commands: devices over their interactive CLI, others through their shell.</remarks>
+    public string? Validate(Target target) => null;
 
     /// <inheritdoc/>
     public async Task<OperationResult> ExecuteAsync(Target target, OperationContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (await context.GetSessionAsync(cancellationToken).ConfigureAwait(false) is not DeviceSession session)
+        ISession session = await context.GetSessionAsync(cancellationToken).ConfigureAwait(false);
+        using OutputCapture stdout = context.CreateOutputCapture("stdout");
+        using OutputCapture stderr = context.CreateOutputCapture("stderr");
+        bool failed = false;
+        int? exitCode = 0;
+        string? error = null;
+        if (session is DeviceSession device)
         {
-            return OperationResult.Failed($"target '{target?.Name}' is not connected in device mode");
+            IReadOnlyList<DeviceCommandOutput> outputs = await device.RunCommandsAsync(_commands, cancellationToken).ConfigureAwait(false);
+            for (int i = 0; i < outputs.Count; i++)
+            {
+                DeviceCommandOutput o = outputs[i];
+                stdout.Write(CommandSections.Format(i + 1, _commands.Count, o.Command, o.Failed ? 1 : 0, o.Output));
+                if (o.Failed)
+                {
+                    (failed, exitCode) = (true, 1);
+                    error = $"device rejected '{o.Command}': {o.Output.Trim().Split('\n')[0]}";
+                }
+            }
+        }
+        else
+        {
+            // Each command's output is captured on its own (so its section can say how long it is), then appended to the
+            // attempt's streams: a running target's live output grows one finished command at a time.
+            for (int i = 0; i < _commands.Count && !failed; i++)
+            {
+                using var commandOut = new OutputCapture();
+                using var commandErr = new OutputCapture();
+                CommandResult result = await session.RunAsync(CommandSpec.Sh(_commands[i]), commandOut, commandErr, cancellationToken).ConfigureAwait(false);
+                string outText = commandOut.Complete().Text;
+                string errText = commandErr.Complete().Text;
+                int? exit = result.ExitCode;
+                stdout.Write(CommandSections.Format(i + 1, _commands.Count, _commands[i], exit, outText));
+                if (errText.Length > 0)
+                {
+                    stderr.Write(CommandSections.Format(i + 1, _commands.Count, _commands[i], exit, errText));
+                }
+
+                if (!result.Succeeded)
+                {
+                    (failed, exitCode) = (true, exit);
+                    error = $"command {i + 1} of {_commands.Count} '{_commands[i]}' failed: {CommandOperation.Describe(result, errText)}";
+                }
+            }
         }
 
-        IReadOnlyList<DeviceCommandOutput> outputs = await session.RunCommandsAsync(_commands, cancellationToken).ConfigureAwait(false);
-        using var stdout = context.CreateOutputCapture("stdout");
-        foreach (DeviceCommandOutput o in outputs)
-        {
-            stdout.Write($"# {o.Command}\n{o.Output}");
-        }
-
-        DeviceCommandOutput? failed = outputs.FirstOrDefault(o => o.Failed);
         return new OperationResult
         {
-            Success = failed is null,
-            ExitCode = failed is null ? 0 : 1,
+            Success = !failed,
+            ExitCode = exitCode,
             Stdout = stdout.Complete(),
-            Error = failed is null ? null : $"device rejected '{failed.Command}': {failed.Output.Trim().Split('\n')[0]}",
-            Data = new Dictionary<string, object?> { ["commands"] = outputs },
+            Stderr = stderr.Complete(),
+            Error = error,
         };
     }
 }

@@ -46,6 +46,16 @@
   }
   const time = (iso) => iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '';
 
+  // An internal error's exception, in a 500 answered to an admin by a server started with --debug (docs/api.md "Errors"):
+  // shown under the message, folded; replaces the one shown before at the same place.
+  function showDebug(after, problem) {
+    after.nextElementSibling?.classList.contains('debug') && after.nextElementSibling.remove();
+    if (!problem?.exception) return;
+    const d = document.createElement('details'); d.className = 'debug';
+    d.innerHTML = `<summary>Stack trace (debug mode): ${esc(problem.exception.type)}</summary><pre tabindex="0" role="region" aria-label="Stack trace">${esc(problem.exception.stackTrace)}</pre>`;
+    after.after(d);
+  }
+
   // ---------- Workflow parameter forms (rendered on the server by ParameterForm.razor) ----------
   // The values of a parameter form, typed as its inputs say: an empty field is left out (the default applies, or the server
   // says it is required); a checkbox is always a boolean; a list is its comma-separated items.
@@ -122,10 +132,9 @@
     const table = $('#exec-table');
     if (!table) return;
     const pageSize = Number(table.dataset.pageSize) || 100;
-    const filter = { kind: table.dataset.kind || '', state: table.dataset.state || '', q: (table.dataset.q || '').trim().toLowerCase() };
+    const filter = { kind: table.dataset.kind || '', state: table.dataset.state || '', type: table.dataset.type || '', q: (table.dataset.q || '').trim().toLowerCase() };
     const query = new URLSearchParams();
-    if (filter.kind) query.set('kind', filter.kind);
-    if (filter.state) query.set('state', filter.state);
+    for (const k of ['kind', 'state', 'type']) if (filter[k]) query.set(k, filter[k]);
     if (table.dataset.q) query.set('search', table.dataset.q);
     // `rows` is sparse: index = position in the list (newest first); pages are read as they come into view.
     const rows = []; const byId = new Map(); const loading = new Set();
@@ -165,7 +174,9 @@
     }
     // Newest first, as the server sorts: by start, then id.
     const newer = (a, b) => a.startedAt > b.startedAt || (a.startedAt === b.startedAt && a.runId > b.runId);
-    const matches = (r) => (!filter.kind || r.kind === filter.kind) && (!filter.state || r.state === filter.state) &&
+    // Execution type as GET /api/executions?type= says it (ExecutionList.IsOfType): single = at most one target, batch = several.
+    const ofType = (r) => !filter.type || (filter.type === 'single' ? r.total <= 1 : r.total > 1);
+    const matches = (r) => (!filter.kind || r.kind === filter.kind) && (!filter.state || r.state === filter.state) && ofType(r) &&
       (!filter.q || [r.name, r.runId, r.startedBy].some((v) => String(v ?? '').toLowerCase().includes(filter.q)));
     // One item of the pushed list: a run shown is updated in place; a run newer than the first row (a new one) that matches
     // the filters goes on top; anything else is not in view and is read fresh when its page is.
@@ -200,32 +211,41 @@
     setInterval(() => { if (!document.hidden) vt.schedule(); }, 1000);
   }
 
+  // Rows of a paged JSON list (GET …?page=&pageSize=) for a VirtualTable: each page is read once, when it comes into view;
+  // reset(query) starts over with other filters (answers to reads of the old query are dropped).
+  function pagedRows(url, key, pageSize, onTotal) {
+    let query = ''; let generation = 0; const pages = new Map(); const loading = new Set();
+    async function load(p) {
+      if (loading.has(p)) return;
+      loading.add(p);
+      const gen = generation;
+      try {
+        const res = await api('GET', `${url}?${query}${query ? '&' : ''}page=${p + 1}&pageSize=${pageSize}`);
+        if (res.ok && gen === generation) { pages.set(p, res.json[key]); onTotal(res.json.total, p); }
+      } finally { loading.delete(p); }
+    }
+    return {
+      getRow: (i) => pages.get(Math.floor(i / pageSize))?.[i % pageSize],
+      ensure: (from, to) => { for (let p = Math.floor(from / pageSize); p <= Math.floor(Math.max(from, to - 1) / pageSize); p++) if (!pages.has(p)) load(p); },
+      reset(q) { query = String(q); generation++; pages.clear(); loading.clear(); return load(0); },
+    };
+  }
+
   // ---------- Inventory page ----------
   // The nodes table is virtualised like the executions list: pages of GET /api/inventory/nodes with the page's filters.
   function inventoryPage() {
     const table = $('#inv-table');
     if (!table) return;
-    const pageSize = Number(table.dataset.pageSize) || 100;
     const query = new URLSearchParams();
     for (const [k, p] of [['q', 'search'], ['tag', 'tag'], ['group', 'group'], ['transport', 'transport'], ['source', 'source']]) if (table.dataset[k]) query.set(p, table.dataset[k]);
-    const pages = new Map(); const loading = new Set();
+    const rows = pagedRows('/api/inventory/nodes', 'nodes', Number(table.dataset.pageSize) || 100, (total) => { if (total !== vt.total) vt.setTotal(total); vt.schedule(); });
     const vt = new VirtualTable($('#inv-scroll'), table, {
-      columns: 6,
-      getRow: (i) => pages.get(Math.floor(i / pageSize))?.[i % pageSize],
-      ensure: (from, to) => { for (let p = Math.floor(from / pageSize); p <= Math.floor(Math.max(from, to - 1) / pageSize); p++) if (!pages.has(p)) load(p); },
+      columns: 6, getRow: rows.getRow, ensure: rows.ensure,
       renderRow: (n) => `<tr><td>${esc(n.name)}</td><td>${esc(n.host ?? n.name)}</td><td>${esc(n.transport)}</td><td>${esc(n.groups.join(', '))}</td>` +
         `<td>${esc(Object.entries(n.tags).map(([k, v]) => `${k}=${v}`).join(', '))}</td><td class="name" title="${esc(n.source ?? '')}">${esc(fileName(n.source))}</td></tr>`,
     });
-    async function load(p) {
-      if (loading.has(p)) return;
-      loading.add(p);
-      try {
-        const res = await api('GET', `/api/inventory/nodes?${query}&page=${p + 1}&pageSize=${pageSize}`);
-        if (res.ok) { pages.set(p, res.json.nodes); if (res.json.total !== vt.total) vt.setTotal(res.json.total); vt.schedule(); }
-      } finally { loading.delete(p); }
-    }
     vt.total = Number(table.dataset.total) || 0;
-    load(0);
+    rows.reset(query);
   }
 
   // ---------- New execution dialog ----------
@@ -285,7 +305,7 @@
       box.dataset.file = file;
     }
     field('workflow').addEventListener('change', loadParameterForm);
-    let searchTimer = 0; let searchSeq = 0;
+    let searchTimer = 0;
     const nodeQuery = () => {
       const q = new URLSearchParams();
       if (field('target-search').value.trim()) q.set('search', field('target-search').value.trim());
@@ -293,15 +313,30 @@
       for (const [id, p] of [['target-group', 'group'], ['target-transport', 'transport'], ['target-source', 'source']]) if (field(id).value) q.set(p, field(id).value);
       return q;
     };
-    async function searchNodes() {
-      const seq = ++searchSeq;
-      const res = await api('GET', `/api/inventory/nodes?${nodeQuery()}&pageSize=200`);
-      if (seq !== searchSeq || !res.ok) return;
-      const list = field('node-list');
-      list.innerHTML = res.json.nodes.map((n, i) =>
-        `<div class="check"><input type="checkbox" id="n-${i}" value="${esc(n.name)}"${selectedNodes.has(n.name) ? ' checked' : ''}><label for="n-${i}">${esc(n.name)}</label></div>`).join('') || '<p class="note">No node matches.</p>';
-      $$('input', list).forEach((cb) => cb.addEventListener('change', () => { cb.checked ? selectedNodes.add(cb.value) : selectedNodes.delete(cb.value); update(); }));
-      field('node-note').textContent = res.json.total > res.json.nodes.length ? `Showing ${res.json.nodes.length} of ${res.json.total} matching nodes; "Select all" takes all ${res.json.total}.` : `${res.json.total} matching node${res.json.total === 1 ? '' : 's'}.`;
+    // The matching nodes, virtualised (a fixed row height, the rows in view only) and read page by page as they come into
+    // view, like the Inventory page: a 10,000-node inventory scrolls, and each node is a checkbox named by the node.
+    const nodeRows = pagedRows('/api/inventory/nodes', 'nodes', 200, (total, p) => {
+      if (p === 0) {
+        if (total !== nodeTable.total) nodeTable.setTotal(total);
+        field('node-note').textContent = total === 0 ? 'No node matches.' : `${total} matching node${total === 1 ? '' : 's'}.`;
+      }
+      nodeTable.schedule();
+    });
+    const nodeTable = new VirtualTable(field('node-scroll'), field('node-list'), {
+      columns: 1, getRow: nodeRows.getRow, ensure: nodeRows.ensure,
+      renderRow: (n, i) => `<tr><td><div class="check"><input type="checkbox" id="n-${i}" value="${esc(n.name)}" data-target="${esc(n.name)}"${selectedNodes.has(n.name) ? ' checked' : ''}>` +
+        `<label for="n-${i}">${esc(n.name)}</label></div></td></tr>`,
+    });
+    field('node-list').tBodies[0].addEventListener('change', (e) => {
+      const cb = e.target.closest('input[type=checkbox]');
+      if (!cb) return;
+      cb.checked ? selectedNodes.add(cb.value) : selectedNodes.delete(cb.value);
+      update();
+    });
+    const redrawNodes = () => { nodeTable.html = null; nodeTable.schedule(); };
+    function searchNodes() {
+      field('node-scroll').scrollTop = 0;
+      return nodeRows.reset(nodeQuery());
     }
     const debounced = () => { clearTimeout(searchTimer); searchTimer = setTimeout(searchNodes, 300); };
     field('target-search').addEventListener('input', debounced);
@@ -314,12 +349,13 @@
         res.json.nodes.forEach((n) => selectedNodes.add(n.name));
         if (page * 1000 >= res.json.total) break;
       }
-      $$('input', field('node-list')).forEach((cb) => { cb.checked = true; });
+      redrawNodes();
       update();
     });
     field('clear-selection').addEventListener('click', () => {
       selectedNodes.clear(); selectedGroups.clear();
       $$('input[type=checkbox]', dialog).forEach((cb) => { cb.checked = false; });
+      redrawNodes();
       update();
     });
     const actionType = () => field('action-type').value;
@@ -328,7 +364,7 @@
       update();
     });
     field('batch-size').addEventListener('change', () => { field('batch-custom').hidden = field('batch-size').value !== 'custom'; if (!field('batch-custom').hidden) field('batch-custom').focus(); update(); });
-    for (const id of ['command', 'script', 'batch-custom', 'parallel', 'timeout', 'retries', 'workflow', 'task', 'failure-policy']) field(id).addEventListener('input', update);
+    for (const id of ['command', 'commands', 'script', 'batch-custom', 'parallel', 'timeout', 'retries', 'workflow', 'task', 'failure-policy']) field(id).addEventListener('input', update);
     field('failure-policy').addEventListener('change', () => { field('rollback-field').hidden = field('failure-policy').value !== 'atomic'; });
 
     function targets() {
@@ -352,7 +388,8 @@
       return count;
     }
     const batchSpec = () => field('batch-size').value === 'custom' ? field('batch-custom').value.trim() : field('batch-size').value;
-    const actionValue = () => ({ command: field('command').value.trim(), script: field('script').value, workflow: field('workflow').value, task: field('task').value })[actionType()];
+    const commandLines = () => field('commands').value.split('\n').map((l) => l.trim()).filter(Boolean);
+    const actionValue = () => ({ command: field('command').value.trim(), commands: commandLines().join('\n'), script: field('script').value, workflow: field('workflow').value, task: field('task').value })[actionType()];
     function update() {
       confirmed = false; field('confirm').hidden = true;
       const n = targets().size;
@@ -375,7 +412,7 @@
       const errors = params.rest;
       let first = params.first;
       for (const [key, messages] of Object.entries(errors)) {
-        const id = ERROR_FIELDS[key] ?? (key.startsWith('options.') ? 'err-form' : 'err-form');
+        const id = ERROR_FIELDS[key] ?? (key.startsWith('action.commands') ? 'err-action' : 'err-form');
         const el = field(id);
         el.hidden = false; el.textContent += (el.textContent ? ' ' : '') + messages.join(' ');
         const input = { 'err-action': field(actionType() === 'task' ? 'task' : actionType()), 'err-parallel': field('parallel'), 'err-batch': field('batch-size'), 'err-timeout': field('timeout'),
@@ -387,6 +424,7 @@
       if (!Object.keys(all).length) {
         const el = field('err-form'); el.hidden = false; el.textContent = problem?.detail ?? `The server answered ${status}.`; first = el;
       }
+      showDebug(field('err-form'), problem);
       first?.focus?.();
     }
     const DESTRUCTIVE = /\b(rm\s+-[a-z]*[rf]|mkfs|dd\s+if=|shutdown|reboot|halt|poweroff|drop\s+(table|database)|truncate|kill\s+-9)\b/i;
@@ -420,7 +458,7 @@
         const codes = field('retry-on-exit-codes').value.trim();
         if (codes) options.retryOnExitCodes = codes.split(/[\s,]+/).filter(Boolean).map((c) => (/^\d+$/.test(c) ? Number(c) : -1));
         if (options.failurePolicy === 'atomic' && field('rollback').value.trim()) options.rollback = field('rollback').value.trim();
-        const action = { type, value };
+        const action = type === 'commands' ? { type, commands: commandLines() } : { type, value };
         const args = field('script-args').value.split(',').map((a) => a.trim()).filter(Boolean);
         if (type === 'script' && args.length) action.parameters = { args };
         body = { targetNodeIds: [...selectedNodes], targetGroupIds: [...selectedGroups], action, options };
@@ -677,10 +715,23 @@
       if (!entries.length) {
         body.innerHTML = '<p>No output was recorded.</p>';
       } else {
-        body.innerHTML = entries.map((a) => `<section class="attempt" aria-label="Attempt ${a.attempt}"><h3>Attempt ${a.attempt}: ${stateHtml(a.state)} · exit code ${a.exitCode ?? '–'}</h3>` +
-          (a.error ? `<p class="field-error">${esc(a.error)}</p>` : '') +
-          `<h4>stdout</h4><pre tabindex="0" role="region" aria-label="stdout">${esc(a.stdout)}</pre><h4>stderr</h4><pre tabindex="0" role="region" aria-label="stderr">${esc(a.stderr)}</pre></section>`).join('');
+        // How the target is reached (transport, user@host:port as the inventory gives them; never secrets).
+        const c = entries[0].connection;
+        const where = c ? [c.transport, c.host ? `${c.user ? c.user + '@' : ''}${c.host}${c.port ? ':' + c.port : ''}` : ''].filter(Boolean).join(' · ') : '';
+        body.innerHTML = (where ? `<p class="connection">Connection: <span data-connection>${esc(where)}</span></p>` : '') + entries.map((a) => `<section class="attempt" aria-label="Attempt ${a.attempt}"><h3>Attempt ${a.attempt}: ${stateHtml(a.state)} · exit code ${a.exitCode ?? '–'}</h3>` +
+          (a.error ? `<p class="field-error">${esc(a.error)}</p>` : '') + (a.commands ? commandSections(a.commands) :
+          `<h4>stdout</h4><pre tabindex="0" role="region" aria-label="stdout">${esc(a.stdout)}</pre><h4>stderr</h4><pre tabindex="0" role="region" aria-label="stderr">${esc(a.stderr)}</pre>`) + '</section>').join('');
       }
+    }
+    // A list of commands (action "commands"): one section per command that ran, with its exit code and its own output.
+    function commandSections(commands) {
+      const n = commands[0]?.count ?? commands.length;
+      const label = (c, stream) => `${stream} of command ${c.index}`;
+      return commands.map((c) => `<section class="command" aria-label="Command ${c.index}: ${esc(c.command)}"><h4>Command ${c.index} of ${n}: <code>${esc(c.command)}</code> · ` +
+        `${c.exitCode === 0 ? stateHtml('succeeded') : stateHtml('failed')} · exit code ${c.exitCode ?? '–'}</h4>` +
+        `<pre tabindex="0" role="region" aria-label="${label(c, 'stdout')}">${esc(c.stdout)}</pre>` +
+        (c.stderr ? `<pre tabindex="0" role="region" aria-label="${label(c, 'stderr')}">${esc(c.stderr)}</pre>` : '') + '</section>').join('') +
+        (commands.length < n ? `<p class="note">${commands.length + 1 === n ? `Command ${n} was` : `Commands ${commands.length + 1}–${n} were`} not run: command ${commands.length} failed.</p>` : '');
     }
     async function followOutput(name, seq) {
       const body = $('#output-body');
@@ -710,6 +761,7 @@
     const act = async (url, body, message) => {
       const res = await api('POST', url, body);
       result.textContent = res.ok ? message(res.json) : (res.json?.detail ?? `The server answered ${res.status}.`);
+      showDebug(result, res.ok ? null : res.json);
       return res;
     };
     $('#cancel-run')?.addEventListener('click', () => act(`/api/executions/batch/${encodeURIComponent(id)}/cancel`, undefined, (j) => `Cancelling: ${j.cancelled} target executions cancelled.`));

@@ -20,10 +20,27 @@ public sealed class DeviceSessionTests(SshdFixture f)
         OperationResult result = await new DeviceCommandOperation(["show version", "show long"]).ExecuteAsync(Router, new SessionOperationContext(session), CancellationToken.None);
 
         Assert.True(result.Success, result.Error);
-        var commands = Assert.IsType<IReadOnlyList<DeviceCommandOutput>>(result.Data!["commands"], exactMatch: false);
-        Assert.Equal("RouterOS 15.2, uptime 3 days\n", commands[0].Output);
-        Assert.Equal(string.Concat(Enumerable.Range(1, 60).Select(i => $"interface {i} up\n")), commands[1].Output);
-        Assert.StartsWith("# show version\nRouterOS", result.Stdout.Text);
+        IReadOnlyList<CommandSection> commands = CommandSections.Parse(result.Stdout.Text, result.Stderr.Text)!;
+        Assert.Equal(2, commands.Count);
+        Assert.Equal("RouterOS 15.2, uptime 3 days\n", commands[0].Stdout);
+        Assert.Equal(string.Concat(Enumerable.Range(1, 60).Select(i => $"interface {i} up\n")), commands[1].Stdout);
+        Assert.All(commands, c => Assert.Equal(0, c.ExitCode));
+        Assert.StartsWith("# [1/2] show version (exit 0, 29 chars)\nRouterOS", result.Stdout.Text);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task DeviceCommandOperation_ARejectedCommand_FailsWithExitCode1_AndStopsTheRest()
+    {
+        await using ISession session = await new DeviceTransport(new SshTransport(Options(f))).OpenAsync(Router, CancellationToken.None);
+
+        OperationResult result = await new DeviceCommandOperation(["show version", "show bogus", "show long"]).ExecuteAsync(Router, new SessionOperationContext(session), CancellationToken.None);
+
+        Assert.False(result.Success);
+        Assert.Equal(1, result.ExitCode);
+        IReadOnlyList<CommandSection> commands = CommandSections.Parse(result.Stdout.Text, result.Stderr.Text)!;
+        Assert.Equal([0, 1], commands.Select(c => c.ExitCode));
+        Assert.Contains("% Invalid input", commands[1].Stdout);
+        Assert.Equal(3, commands[1].Count);
     }
 
     [Fact(Timeout = 30000)]
