@@ -18,7 +18,7 @@ namespace Fanout.Server.Batches;
 /// </summary>
 internal static class BatchPlanner
 {
-    private static readonly string[] ActionTypes = ["command", "script", "sync", "task", "instance", "workflow"];
+    private static readonly string[] ActionTypes = ["command", "script", "sync", "task", "instance", "noop", "workflow"];
 
     /// <summary>The built-in task names <c>action.type = task</c> accepts: the lifecycle actions of the targets' providers (SPEC L1).</summary>
     public static IReadOnlyList<string> Tasks { get; } = ["start", "stop", "restart", "status"];
@@ -176,8 +176,20 @@ internal static class BatchPlanner
         string type = action.Type ?? string.Empty;
         if (!ActionTypes.Contains(type))
         {
-            errors.Add("action.type", action.Type is null ? "action.type is required: command, script, sync, task, instance or workflow" : $"unknown action type '{type}': expected command, script, sync, task, instance or workflow");
+            errors.Add("action.type", action.Type is null ? "action.type is required: command, script, sync, task, instance, noop or workflow" : $"unknown action type '{type}': expected command, script, sync, task, instance, noop or workflow");
             return (null, type, string.Empty);
+        }
+
+        if (type == "noop")
+        {
+            // Does nothing on the targets: nothing to say what, so a value or a parameter is a mistake, not ignored.
+            if (action.Value is not null)
+            {
+                errors.Add("action.value", "a noop action takes no value");
+            }
+
+            Unknown(action.Parameters ?? [], [], errors);
+            return (RunDefinition.ForNoop().CreateOperation(), type, "noop");
         }
 
         if (string.IsNullOrWhiteSpace(action.Value))
@@ -550,7 +562,7 @@ internal static class BatchPlanner
     {
         foreach (string key in parameters.Keys.Where(k => !known.Contains(k)))
         {
-            errors.Add($"action.parameters.{key}", $"unknown parameter '{key}': this action takes {string.Join(", ", known)}");
+            errors.Add($"action.parameters.{key}", known.Length == 0 ? $"unknown parameter '{key}': this action takes no parameters" : $"unknown parameter '{key}': this action takes {string.Join(", ", known)}");
         }
     }
 
