@@ -14,7 +14,7 @@ namespace Fanout.Server.Batches;
 /// </summary>
 internal static class BatchActionPlanner
 {
-    private static readonly string[] ActionTypes = ["command", "commands", "script", "sync", "task", "instance", "workflow"];
+    private static readonly string[] ActionTypes = ["command", "commands", "script", "sync", "task", "instance", "noop", "workflow"];
 
     /// <summary>The most commands one <c>commands</c> action may list.</summary>
     public const int MaxCommands = 100;
@@ -34,7 +34,7 @@ internal static class BatchActionPlanner
         string type = action.Type ?? string.Empty;
         if (!ActionTypes.Contains(type))
         {
-            errors.Add("action.type", action.Type is null ? "action.type is required: command, commands, script, sync, task, instance or workflow" : $"unknown action type '{type}': expected command, commands, script, sync, task, instance or workflow");
+            errors.Add("action.type", action.Type is null ? "action.type is required: command, commands, script, sync, task, instance, noop or workflow" : $"unknown action type '{type}': expected command, commands, script, sync, task, instance, noop or workflow");
             return (null, type, string.Empty);
         }
 
@@ -47,6 +47,18 @@ internal static class BatchActionPlanner
         {
             errors.Add("action.commands", $"only a commands action takes action.commands (this is a {type} action)");
             return (null, type, string.Empty);
+        }
+
+        if (type == "noop")
+        {
+            // Does nothing on the targets: nothing to say what, so a value or a parameter is a mistake, not ignored.
+            if (action.Value is not null)
+            {
+                errors.Add("action.value", "a noop action takes no value");
+            }
+
+            Unknown(action.Parameters ?? [], [], errors);
+            return (RunDefinition.ForNoop().CreateOperation(), type, "noop");
         }
 
         if (string.IsNullOrWhiteSpace(action.Value))
@@ -296,7 +308,7 @@ internal static class BatchActionPlanner
     {
         foreach (string key in parameters.Keys.Where(k => !known.Contains(k)))
         {
-            errors.Add($"action.parameters.{key}", $"unknown parameter '{key}': this action takes {string.Join(", ", known)}");
+            errors.Add($"action.parameters.{key}", known.Length == 0 ? $"unknown parameter '{key}': this action takes no parameters" : $"unknown parameter '{key}': this action takes {string.Join(", ", known)}");
         }
     }
 
