@@ -662,7 +662,8 @@
     outDialog.addEventListener('close', () => { following++; opener?.setAttribute('aria-expanded', 'false'); opener?.focus(); });
     $$('[data-close]', outDialog).forEach((b) => b.addEventListener('click', () => outDialog.close()));
     // A running (or queued) target is followed live: both streams are read from where the last read ended
-    // (GET /api/runs/{id}/targets/{target}/output?offset=N) and appended as they grow; once both have ended the
+    // (GET /api/runs/{id}/targets/{target}/output?offset=N) and appended as they grow — or, while it runs on another server
+    // instance or a worker, replaced by each recorded snapshot (source "partial", read from 0); once both have ended the
     // recorded attempts are shown (stdout, stderr and exit code of each).
     let following = 0;
     async function showOutput(name) {
@@ -697,6 +698,9 @@
           const j = res.json; const pre = body.querySelector(`[data-live-stream="${stream}"]`);
           if (st.attempt !== null && j.attempt !== null && j.attempt !== st.attempt) { pre.textContent = ''; st.next = 0; st.attempt = j.attempt; continue; } // a retry: its own output
           st.attempt = j.attempt ?? st.attempt;
+          // A target running elsewhere (another server, a worker): each partial answer is the whole snapshot its owner recorded.
+          if (j.source === 'partial') { pre.textContent = j.text; st.partial = true; continue; }
+          if (st.partial) { pre.textContent = ''; st.partial = false; }
           if (j.skipped) pre.textContent += '\n[… earlier output is in the log once the attempt ends …]\n';
           if (j.text) { const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4; pre.textContent += j.text; if (atEnd) pre.scrollTop = pre.scrollHeight; }
           st.next = j.next; st.done = j.done;
