@@ -7,7 +7,8 @@ namespace Fanout.Runs;
 /// What the running attempts of one run have printed so far, kept for the <see cref="RunRecorder"/> to write into their
 /// attempt rows about once a second (the <c>partial</c> source of <c>GET /api/runs/{id}/targets/{target}/output</c>, read by
 /// any server instance). Per running attempt and stream it holds the first <see cref="HeadBytes"/> and the last
-/// <see cref="TailBytes"/> bytes and the count of all of them — never more, however much a target prints — and only for
+/// <see cref="TailBytes"/> bytes and the count of all of them — never more, however much a target prints, and never more
+/// than <see cref="RunCap"/> for the whole run (past it, streams that need more room show no partial text) — and only for
 /// attempts that started (<see cref="Start"/>) and have not been recorded as ended (<see cref="Forget"/>). Fed by the run's
 /// output observer: the bytes of the run's captures, whether the target runs here or on a cluster worker that forwards them.
 /// Thread-safe: the observer copies bytes under a short lock; <see cref="TakeDirty"/> runs on the recorder's writer.
@@ -20,14 +21,23 @@ internal sealed class PartialOutput
     /// <summary>Bytes of a stream's end kept.</summary>
     public const int TailBytes = 6 * 1024;
 
+    /// <summary>The most bytes held for the whole run: a stream that would need more while it is reached keeps no partial text.</summary>
+    public const long RunCap = 32L * 1024 * 1024;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _running = new(StringComparer.Ordinal);
+    private long _held;
 
     /// <summary>An attempt starts: its output is kept from now on (<paramref name="attempt"/> is the executor's, <paramref name="rowAttempt"/> the row's).</summary>
     public void Start(string target, int attempt, int rowAttempt, int wave, DateTimeOffset startedAt)
     {
         lock (_lock)
         {
+            if (_running.Remove(target, out Entry? old))
+            {
+                _held -= old.Held;
+            }
+
             _running[target] = new Entry(attempt, rowAttempt, wave, startedAt);
         }
     }
@@ -44,8 +54,10 @@ internal sealed class PartialOutput
         {
             if (_running.TryGetValue(target, out Entry? entry) && entry.Attempt == attempt)
             {
-                (stream == "stderr" ? entry.Stderr : entry.Stdout).Append(data);
-                entry.Dirty = true;
+                Window window = stream == "stderr" ? entry.Stderr : entry.Stdout;
+                long grown = window.Append(data, RunCap - _held);
+                _held += grown;
+                entry.Dirty |= window.Kept;
             }
         }
     }
@@ -58,6 +70,19 @@ internal sealed class PartialOutput
             if (_running.TryGetValue(target, out Entry? entry) && entry.RowAttempt == rowAttempt)
             {
                 _running.Remove(target);
+                _held -= entry.Held;
+            }
+        }
+    }
+
+    /// <summary>The bytes held for every running attempt (what <see cref="RunCap"/> bounds).</summary>
+    public long Held
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _held;
             }
         }
     }
@@ -120,6 +145,8 @@ internal sealed class PartialOutput
 
         public bool Dirty { get; set; }
 
+        public long Held => Stdout.Held + Stderr.Held;
+
         public long Taken { get; set; }
     }
 
@@ -131,9 +158,33 @@ internal sealed class PartialOutput
         private byte[]? _tail;
         private long _tailWritten;
         private long _total;
+        private bool _dropped;
 
-        public void Append(ReadOnlySpan<byte> data)
+        /// <summary>The bytes this window holds.</summary>
+        public long Held => (_head?.Length ?? 0) + (_tail?.Length ?? 0);
+
+        /// <summary>Whether it keeps the stream (false once the run's cap left no room for it).</summary>
+        public bool Kept => !_dropped;
+
+        /// <summary>Appends within <paramref name="room"/> more bytes of memory; returns how much more it holds.</summary>
+        public long Append(ReadOnlySpan<byte> data, long room)
         {
+            if (_dropped)
+            {
+                return 0;
+            }
+
+            long before = Held;
+            if ((_head is null && room < HeadBytes) || (_tail is null && _headLength + data.Length > HeadBytes && room < TailBytes + (_head is null ? HeadBytes : 0)))
+            {
+                // No room left in the run's cap: this stream shows no partial text (its final row has it all).
+                _dropped = true;
+                long held = Held;
+                _head = null;
+                _tail = null;
+                return -held;
+            }
+
             _total += data.Length;
             if (_headLength < HeadBytes)
             {
@@ -146,7 +197,7 @@ internal sealed class PartialOutput
 
             if (data.IsEmpty)
             {
-                return;
+                return Held - before;
             }
 
             _tail ??= new byte[TailBytes];
@@ -165,6 +216,8 @@ internal sealed class PartialOutput
             {
                 _tailWritten = TailBytes + (_tailWritten % TailBytes);
             }
+
+            return Held - before;
         }
 
         /// <summary>
@@ -173,7 +226,7 @@ internal sealed class PartialOutput
         /// </summary>
         public string? Text()
         {
-            if (_total == 0)
+            if (_total == 0 || _dropped)
             {
                 return null;
             }

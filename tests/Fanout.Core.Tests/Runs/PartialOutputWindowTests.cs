@@ -68,4 +68,26 @@ public sealed class PartialOutputWindowTests
         Assert.Equal(["t0", "t2", "t3", "t4"], first.Concat(second).Select(r => r.Target).Order());
         Assert.Empty(partial.TakeDirty("run", 2));
     }
+
+    [Fact]
+    public void ManyPrintingTargets_HoldAtMostTheRunCap_AndEndedOnesGiveTheirRoomBack()
+    {
+        var partial = new PartialOutput();
+        byte[] chunk = new byte[PartialOutput.HeadBytes + PartialOutput.TailBytes];
+        Array.Fill(chunk, (byte)'x');
+        int targets = (int)(PartialOutput.RunCap / chunk.Length) + 500;
+        for (int i = 0; i < targets; i++)
+        {
+            partial.Start($"t{i}", 1, 1, 1, Start);
+            partial.Observe($"t{i}", 1, "stdout", chunk);
+        }
+
+        Assert.InRange(partial.Held, PartialOutput.RunCap - chunk.Length, PartialOutput.RunCap);
+        List<TargetAttemptRecord> rows = partial.TakeDirty("run", targets);
+        Assert.InRange(rows.Count, targets - 501, targets - 499); // the last ones found no room: no partial row for them
+        partial.Forget("t0", 1);
+        partial.Start("late", 1, 1, 1, Start);
+        partial.Observe("late", 1, "stdout", "room again\n"u8);
+        Assert.Equal("room again\n", Assert.Single(partial.TakeDirty("run", 10)).Stdout);
+    }
 }
