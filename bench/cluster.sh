@@ -2,15 +2,20 @@
 # SPEC A8 / issue 15: the cluster path against the single-process path, side by side in one go.
 #   1. overhead: TARGETS (2000) local `true` targets at --parallel PARALLEL (32) through `fanout serve` alone,
 #      then through `fanout serve --role api` + WORKERS (3) `fanout worker`s; wall time of each, ratio printed;
-#   2. recovery: a worker killed with kill -9 while it holds `sleep` targets; the time from the kill until its
+#   2. throughput: NOOP_TARGETS (20000) targets of the `noop` action (nothing runs on a target) at --parallel
+#      NOOP_PARALLEL (1000) through the same two set-ups: targets/s through one coordinator (goal >= 20,000/s);
+#   3. recovery: a worker killed with kill -9 while it holds `sleep` targets; the time from the kill until its
 #      targets start again on another worker (failure detection FD, default 10s, the documented default).
+# ONLY=overhead,throughput,recovery picks sections (default all). Each figure is the best of RUNS (2).
 # Everything on 127.0.0.1: a throwaway PostgreSQL 15 and the fanout processes, all stopped by PID at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGETS=${TARGETS:-2000}; PARALLEL=${PARALLEL:-32}; WORKERS=${WORKERS:-3}; RUNS=${RUNS:-2}; FD=${FD:-10s}
+NOOP_TARGETS=${NOOP_TARGETS:-20000}; NOOP_PARALLEL=${NOOP_PARALLEL:-1000}; ONLY=${ONLY:-overhead,throughput,recovery}
+want() { [[ ",$ONLY," == *",$1,"* ]]; }
 PG=/usr/lib/postgresql/15/bin
 d=$(mktemp -d); chown postgres:postgres "$d"
-pids=()
+pids=(); tracers=()
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 runuser -u postgres -- "$PG/initdb" -D "$d/data" -U fanout --auth=trust -E UTF8 --no-locale >/dev/null
@@ -26,7 +31,15 @@ trap stop EXIT
 
 dotnet build src/Fanout.Cli -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 fanout=$(pwd)/src/Fanout.Cli/bin/Release/net10.0/fanout
-{ echo "defaults: {transport: local}"; echo "targets:"; for i in $(seq -w 1 "$TARGETS"); do echo "  t$i: {}"; done; } > "$d/inventory.yaml"
+# t00001… for the throughput section; group `first` = the first TARGETS of them, for the overhead section.
+all=$(( NOOP_TARGETS > TARGETS ? NOOP_TARGETS : TARGETS ))
+python3 - "$all" "$TARGETS" > "$d/inventory.yaml" <<'PY'
+import sys
+n, first = int(sys.argv[1]), int(sys.argv[2])
+print("defaults: {transport: local}\ntargets:")
+print("\n".join(f"  t{i:05d}: {{}}" for i in range(1, n + 1)))
+print("groups:\n  first: {targets: [" + ", ".join(f"t{i:05d}" for i in range(1, first + 1)) + "]}")
+PY
 
 # start_serve DB EXTRA... → sets url, token
 start_serve() {
@@ -34,7 +47,7 @@ start_serve() {
   psql -q -h 127.0.0.1 -p "$port" -U fanout -d postgres -c "create database $db"
   store="postgres://fanout@127.0.0.1:$port/$db"
   token=$("$fanout" token create --name bench --role operator --store "$store" | tail -1)
-  "$fanout" serve --store "$store" --urls http://127.0.0.1:0 -i "$d/inventory.yaml" --max-targets "$TARGETS" "$@" > "$d/serve-$db.out" 2>"$d/serve-$db.err" &
+  "$fanout" serve --store "$store" --urls http://127.0.0.1:0 -i "$d/inventory.yaml" --max-targets "$all" "$@" > "$d/serve-$db.out" 2>"$d/serve-$db.err" &
   pids+=($!)
   until url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$d/serve-$db.out" 2>/dev/null | head -1) && [ -n "$url" ]; do sleep 0.2; done
 }
@@ -46,32 +59,56 @@ start_worker() { # DB TAG → appends pid
 wait_active() { # DB N
   until [ "$("$fanout" cluster status --store "postgres://fanout@127.0.0.1:$port/$1" -o json | grep -c '"status": "active"')" -ge "$2" ]; do sleep 0.5; done
 }
-batch() { # COMMAND PARALLEL → prints the wall seconds from POST to the end
+batch() { # ACTION-JSON SELECTION-JSON PARALLEL → prints the wall seconds from POST to the end
   local t0 id status
   t0=$(date +%s.%N)
   id=$(curl -s -H "authorization: Bearer $token" -H 'content-type: application/json' "$url/api/executions/batch" \
-    -d "{\"selector\":{\"all\":true},\"action\":{\"type\":\"command\",\"value\":\"$1\"},\"options\":{\"parallel\":$2}}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["batchId"])')
+    -d "{$2,\"action\":$1,\"options\":{\"parallel\":$3}}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["batchId"])')
   while status=$(curl -s -H "authorization: Bearer $token" "$url/api/executions/batch/$id?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'); [ "$status" = queued ] || [ "$status" = running ]; do sleep 0.05; done
   [ "$status" = succeeded ] || { echo "batch $id ended $status" >&2; exit 1; }
   python3 -c "import time; print(f'{time.time()-$t0:.2f}')"
 }
 
-echo "== overhead: $TARGETS local 'true' targets, --parallel $PARALLEL, best of $RUNS =="
+best() { # ACTION-JSON SELECTION-JSON PARALLEL → the best wall seconds of RUNS batches
+  local b=999999 s
+  for _ in $(seq "$RUNS"); do s=$(batch "$@"); b=$(python3 -c "print(min($b,$s))"); done
+  echo "$b"
+}
+true_first='"targetGroupIds":["first"]'; every='"selector":{"all":true}'
+cmd_true='{"type":"command","value":"true"}'; noop='{"type":"noop"}'
+report() { # LABEL SINGLE CLUSTER TARGETS GOAL
+  echo "$1, single process (fanout serve):             ${2}s ($(python3 -c "print(f'{$4/$2:,.0f}')") targets/s)"
+  echo "$1, cluster (serve --role api + $WORKERS workers): ${3}s ($(python3 -c "print(f'{$4/$3:,.0f}')") targets/s)"
+  python3 -c 'import sys; print(f"{sys.argv[1]}: cluster / single = {float(sys.argv[3])/float(sys.argv[2]):.2f}x, {sys.argv[4]}")' "$1" "$2" "$3" "$5"
+}
+
+echo "== load at the start: $(uptime)"
 start_serve single
-best_single=999999; for _ in $(seq "$RUNS"); do s=$(batch true "$PARALLEL"); best_single=$(python3 -c "print(min($best_single,$s))"); done
-echo "single process (fanout serve):          ${best_single}s"
+want overhead && s_true=$(best "$cmd_true" "$true_first" "$PARALLEL")
+want throughput && s_noop=$(best "$noop" "$every" "$NOOP_PARALLEL")
 start_serve clustered --role api --failure-detection "$FD"
 for w in $(seq "$WORKERS"); do start_worker clustered "w$w"; done
 wait_active clustered $((WORKERS + 1))
-best_cluster=999999; for _ in $(seq "$RUNS"); do s=$(batch true "$PARALLEL"); best_cluster=$(python3 -c "print(min($best_cluster,$s))"); done
-echo "cluster (serve --role api + $WORKERS workers): ${best_cluster}s"
-python3 -c "print(f'cluster / single = {$best_cluster/$best_single:.2f}x (goal <= 1.15x)')"
+if [ -n "${TRACE:-}" ]; then # TRACE=DIR: 25 s of thread-time samples of the coordinator and the first worker during the cluster batches
+  mkdir -p "$TRACE"; api_pid=${pids[-$((WORKERS + 1))]}
+  for p in "$api_pid" "${pids[-WORKERS]}"; do
+    ~/.dotnet/tools/dotnet-trace collect -p "$p" --profile dotnet-sampled-thread-time --duration 00:00:00:25 -o "$TRACE/$([ "$p" = "$api_pid" ] && echo api || echo worker).nettrace" > /dev/null 2>&1 & tracers+=($!)
+  done
+  sleep 3
+fi
+want overhead && c_true=$(best "$cmd_true" "$true_first" "$PARALLEL")
+want throughput && c_noop=$(best "$noop" "$every" "$NOOP_PARALLEL")
+for t in "${tracers[@]}"; do wait "$t" || true; done
+want overhead && report "overhead: $TARGETS local 'true' targets at --parallel $PARALLEL" "$s_true" "$c_true" "$TARGETS" "goal <= 1.15x"
+want throughput && report "throughput: $NOOP_TARGETS noop targets at --parallel $NOOP_PARALLEL" "$s_noop" "$c_noop" "$NOOP_TARGETS" "goal >= 20,000 targets/s through the cluster"
+echo "== load at the end: $(uptime)"
+want recovery || exit 0
 
 echo "== recovery: kill -9 of a worker holding 'sleep 60' targets, failure detection $FD =="
 log="$d/starts.log"; : > "$log"
 victim=${pids[-WORKERS]}  # the first worker
 curl -s -H "authorization: Bearer $token" -H 'content-type: application/json' "$url/api/executions/batch" \
-  -d "{\"targetNodeIds\":[\"t0001\",\"t0002\",\"t0003\",\"t0004\",\"t0005\",\"t0006\"],\"action\":{\"type\":\"command\",\"value\":\"echo \$FANOUT_TARGET \$FANOUT_BENCH_WORKER \$(date +%s.%N) >> $log; sleep 60\"},\"options\":{\"parallel\":6}}" > /dev/null
+  -d "{\"targetNodeIds\":[\"t00001\",\"t00002\",\"t00003\",\"t00004\",\"t00005\",\"t00006\"],\"action\":{\"type\":\"command\",\"value\":\"echo \$FANOUT_TARGET \$FANOUT_BENCH_WORKER \$(date +%s.%N) >> $log; sleep 60\"},\"options\":{\"parallel\":6}}" > /dev/null
 until [ "$(wc -l < "$log")" -ge 6 ]; do sleep 0.05; done
 held=$(grep -c " w1 " "$log" || true)
 t_kill=$(date +%s.%N); kill -9 "$victim"

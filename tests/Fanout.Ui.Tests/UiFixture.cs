@@ -12,7 +12,7 @@ namespace Fanout.Ui.Tests;
 /// <c>big</c> and p01 with a lifecycle provider that touches started-p01 / stopped-p01) and one headless Debian Chromium driven by Playwright, shared by every UI test (a browser start costs
 /// seconds on a loaded machine). Each test opens its own browser context, so cookies never leak between tests.
 /// </summary>
-public sealed class UiFixture : IAsyncLifetime
+public sealed partial class UiFixture : IAsyncLifetime
 {
     /// <summary>Debian's Chromium (eng/test-packages.txt). Playwright never downloads a browser here.</summary>
     public const string ChromiumPath = "/usr/bin/chromium";
@@ -113,13 +113,18 @@ public sealed class UiFixture : IAsyncLifetime
     {
         try
         {
-            await page.WaitForURLAsync("**/runs/**", new() { Timeout = 60_000 });
+            // Polled, not WaitForURLAsync: that checks the URL, then waits for a navigation event, and a navigation committed
+            // between the two (a loaded machine widens the gap) was never seen, so the wait ran out on the run page itself.
+            await Assertions.Expect(page).ToHaveURLAsync(RunPageUrl(), new() { Timeout = 60_000 });
         }
-        catch (TimeoutException e)
+        catch (PlaywrightException e)
         {
             throw new TimeoutException($"the page stayed at {page.Url}: {e.Message}\nserver log:\n{ServerLog.Tail()}", e);
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("/runs/[^/?#]+$")]
+    private static partial System.Text.RegularExpressions.Regex RunPageUrl();
 
     /// <summary>axe-core on the page as it is now: no serious or critical violation (U5).</summary>
     public static async Task AssertAccessibleAsync(IPage page)

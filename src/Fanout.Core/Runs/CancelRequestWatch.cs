@@ -39,7 +39,7 @@ public sealed partial class CancelRequestWatch : IAsyncDisposable
         {
             try
             {
-                await Task.Delay(interval, time, _stop.Token).ConfigureAwait(false);
+                // Checked at once, then every interval: a request stored while the run was queued stops it as it starts.
                 if (await store.GetCancelRequestAsync(runId, _stop.Token).ConfigureAwait(false) is { } request)
                 {
                     Request = request;
@@ -47,6 +47,8 @@ public sealed partial class CancelRequestWatch : IAsyncDisposable
                     await _cancel.CancelAsync().ConfigureAwait(false);
                     return;
                 }
+
+                await Task.Delay(interval, time, _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {

@@ -35,7 +35,9 @@ public interface IRunStore : IAsyncDisposable
 
     /// <summary>
     /// Takes over a run that is not running (failed, cancelled, interrupted) so it can be resumed:
-    /// sets it running again under a new owner, clears its end time and counts one more resume.
+    /// sets it running again under a new owner, clears its end time and counts one more resume. Also starts a
+    /// <see cref="RunStatus.Queued"/> run (no resume counted); a cancel request stored while it was queued is kept, so its
+    /// owner's <see cref="CancelRequestWatch"/> stops it as it starts, while a resumed run starts without the old request.
     /// </summary>
     /// <returns>False when the run does not exist or is still running under a live owner.</returns>
     Task<bool> ReopenRunAsync(string runId, string ownerHost, int ownerPid, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken);

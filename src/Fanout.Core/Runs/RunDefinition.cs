@@ -31,7 +31,7 @@ public sealed record RunDefinition
     /// <summary>The shape's version: 1 for records written before versioning, else <see cref="CurrentVersion"/>.</summary>
     public int Version { get; init; } = 1;
 
-    /// <summary><c>exec</c>, <c>script</c>, <c>sync</c>, <c>lifecycle</c>, <c>device</c> or <c>workflow</c>. The default value is <c>exec</c>.</summary>
+    /// <summary><c>exec</c>, <c>script</c>, <c>sync</c>, <c>lifecycle</c>, <c>device</c>, <c>noop</c> or <c>workflow</c>. The default value is <c>exec</c>.</summary>
     public string Kind { get; init; } = "exec";
 
     /// <summary>Inventory sources, as absolute paths where they are files.</summary>
@@ -139,6 +139,9 @@ public sealed record RunDefinition
     public static RunDefinition ForDevice(IReadOnlyList<string> commands) =>
         new() { Version = CurrentVersion, Kind = "device", DeviceCommands = commands };
 
+    /// <summary>A run that does nothing on its targets and succeeds on each (<see cref="NoopOperation"/>).</summary>
+    public static RunDefinition ForNoop() => new() { Version = CurrentVersion, Kind = "noop" };
+
     /// <summary>A workflow run (SPEC W17) over <paramref name="inventory"/> sources (absolute paths).</summary>
     public static RunDefinition ForWorkflow(RecordedWorkflow workflow, IReadOnlyList<string> inventory, RecordedSshOptions? ssh = null)
     {
@@ -177,6 +180,7 @@ public sealed record RunDefinition
             SyncOperation s => ForSync(s.Options),
             LifecycleOperation l => ForLifecycle(l.Action),
             DeviceCommandOperation d => ForDevice(d.Commands),
+            NoopOperation => ForNoop(),
             _ => null,
         };
         return what is null ? null : what.Over(inventory, selection, options) with { Rollback = rollback };
@@ -202,6 +206,7 @@ public sealed record RunDefinition
                 "lifecycle" or "start" or "stop" or "restart" or "status" when ParseAction() is { } action =>
                     new LifecycleOperation(action, inventory?.Providers ?? new Dictionary<string, ProviderDefinition>()),
                 "device" when DeviceCommands is { Count: > 0 } => new DeviceCommandOperation(DeviceCommands),
+                "noop" => NoopOperation.Instance,
                 "workflow" => throw new FanoutException("a workflow run is run by the workflow runner, not as an operation over targets"),
                 _ => throw new FanoutException($"the recorded operation (kind '{Kind}') cannot be run again"),
             };
@@ -223,6 +228,7 @@ public sealed record RunDefinition
         "sync" => $"sync {Sync?.Source} {Sync?.Destination}",
         "lifecycle" => Action ?? "lifecycle",
         "device" => "device: " + string.Join("; ", DeviceCommands ?? []),
+        "noop" => "noop",
         "workflow" => Workflow?.File ?? "workflow",
         _ => ShellCommand ?? string.Join(' ', Argv ?? []),
     };

@@ -7,7 +7,7 @@ namespace Fanout.Runs;
 public static class RunKinds
 {
     /// <summary>Every kind, in the order they are listed to users.</summary>
-    public static IReadOnlyList<string> All { get; } = ["exec", "script", "sync", "lifecycle", "device", "workflow"];
+    public static IReadOnlyList<string> All { get; } = ["exec", "script", "sync", "lifecycle", "device", "noop", "workflow"];
 
     /// <summary>Whether <paramref name="kind"/> is one of <see cref="All"/> (ordinal).</summary>
     public static bool IsKnown(string? kind) => kind is not null && All.Contains(kind, StringComparer.Ordinal);

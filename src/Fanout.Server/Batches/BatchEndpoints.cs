@@ -124,7 +124,7 @@ internal static class BatchEndpoints
             Options = plan.Options,
             Definition = plan.Definition,
             Actor = caller.Name,
-            Kind = plan.ActionType == "script" ? "script" : "exec",
+            Kind = plan.ActionType is "script" or "noop" ? plan.ActionType : "exec",
         };
         var batch = new BatchState(batchId, caller.Name, run, time.GetUtcNow(), 0, audit, metrics);
         if (!await queue.TryEnqueueAsync(batch, cancellationToken))

@@ -31,7 +31,7 @@ internal static class OpenApiContract
         [("TokenRequest", "role")] = ["viewer", "operator", "admin"],
         [("TokenDocument", "role")] = ["viewer", "operator", "admin"],
         [("TokenDocument", "status")] = ["active", "expired", "revoked"],
-        [("ActionRequest", "type")] = ["command", "script", "sync", "task", "instance", "workflow"],
+        [("ActionRequest", "type")] = ["command", "script", "sync", "task", "instance", "noop", "workflow"],
         [("BatchOptionsRequest", "failurePolicy")] = ["continue", "fail-fast", "atomic"],
         [("BatchOptionsRequest", "backoff")] = ["fixed", "linear", "exponential"],
         [("WorkflowPlanBody", "format")] = ["text", "mermaid", "dot"],

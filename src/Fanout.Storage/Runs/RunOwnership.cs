@@ -60,7 +60,12 @@ internal sealed class RunOwnership(StoreDatabase database, OwnerProbe owner) : S
             return false;
         }
 
-        await ClearCancelRequestAsync(runId, cancellationToken).ConfigureAwait(false);
+        // A resumed run starts afresh; a queued run keeps a cancel request made while it waited (its owner honours it as it starts).
+        if (run.Status != RunStatus.Queued)
+        {
+            await ClearCancelRequestAsync(runId, cancellationToken).ConfigureAwait(false);
+        }
+
         return await WithConnectionAsync(async connection => await ExecAsync(connection, null,
             "UPDATE runs SET status = 'running', ended_at = NULL, stop_reason = NULL, owner_host = @host, owner_pid = @pid, " +
             "lease_expires_at = @lease, resume_count = resume_count + CASE WHEN status = 'queued' THEN 0 ELSE 1 END WHERE run_id = @id AND status NOT IN ('running', 'awaiting-approval')",

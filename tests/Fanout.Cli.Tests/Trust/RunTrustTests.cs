@@ -197,7 +197,7 @@ public sealed class RunTrustTests : IDisposable
 
         Assert.True(first == 0 && second == 0, firstErr);
         Assert.Equal(2, badKind);
-        Assert.Contains("--kind 'nosuch' is not a run kind (exec, script, sync, lifecycle, device, workflow)", badErr, StringComparison.Ordinal);
+        Assert.Contains("--kind 'nosuch' is not a run kind (exec, script, sync, lifecycle, device, noop, workflow)", badErr, StringComparison.Ordinal);
         Assert.Equal(string.Empty, badOut);
         Assert.True(glob == 0, globErr);
         Assert.Equal(["echo deploy-web"], JsonDocument.Parse(globOut).RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("name").GetString()));

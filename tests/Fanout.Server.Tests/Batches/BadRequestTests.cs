@@ -144,7 +144,7 @@ public sealed class BadRequestTests(BadRequestServer server) : IClassFixture<Bad
 
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
         string message = JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("kind")[0].GetString()!;
-        Assert.Equal("unknown kind 'bogus': expected exec, script, sync, lifecycle, device or workflow", message);
+        Assert.Equal("unknown kind 'bogus': expected exec, script, sync, lifecycle, device, noop or workflow", message);
     }
 
     [Theory(Timeout = 30000)]
