@@ -267,11 +267,11 @@ internal static class RunEndpoints
     /// resumes from for the resume's outcome, and a second resume meanwhile is refused. The run's record as it was, to put back if the
     /// start then fails; null when the run is running, queued or awaiting an approval (or gone).
     /// </summary>
-    private static async Task<RunRecord?> RequeueAsync(IRunStore store, string id, CancellationToken cancellationToken) =>
+    internal static async Task<RunRecord?> RequeueAsync(IRunStore store, string id, CancellationToken cancellationToken) =>
         await store.GetRunAsync(id, cancellationToken) is { } before
         && await store.RequeueRunAsync(id, Environment.MachineName, Environment.ProcessId, cancellationToken) ? before : null;
 
-    private static async Task RestoreAsync(IRunStore store, RunRecord? before)
+    internal static async Task RestoreAsync(IRunStore store, RunRecord? before)
     {
         if (before is not null)
         {
