@@ -15,7 +15,7 @@ NOOP_TARGETS=${NOOP_TARGETS:-20000}; NOOP_PARALLEL=${NOOP_PARALLEL:-1000}; ONLY=
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 PG=/usr/lib/postgresql/15/bin
 d=$(mktemp -d); chown postgres:postgres "$d"
-pids=()
+pids=(); tracers=()
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 runuser -u postgres -- "$PG/initdb" -D "$d/data" -U fanout --auth=trust -E UTF8 --no-locale >/dev/null
@@ -79,7 +79,7 @@ cmd_true='{"type":"command","value":"true"}'; noop='{"type":"noop"}'
 report() { # LABEL SINGLE CLUSTER TARGETS GOAL
   echo "$1, single process (fanout serve):             ${2}s ($(python3 -c "print(f'{$4/$2:,.0f}')") targets/s)"
   echo "$1, cluster (serve --role api + $WORKERS workers): ${3}s ($(python3 -c "print(f'{$4/$3:,.0f}')") targets/s)"
-  python3 -c "print(f'$1: cluster / single = {$3/$2:.2f}x, $5')"
+  python3 -c 'import sys; print(f"{sys.argv[1]}: cluster / single = {float(sys.argv[3])/float(sys.argv[2]):.2f}x, {sys.argv[4]}")' "$1" "$2" "$3" "$5"
 }
 
 echo "== load at the start: $(uptime)"
@@ -89,8 +89,16 @@ want throughput && s_noop=$(best "$noop" "$every" "$NOOP_PARALLEL")
 start_serve clustered --role api --failure-detection "$FD"
 for w in $(seq "$WORKERS"); do start_worker clustered "w$w"; done
 wait_active clustered $((WORKERS + 1))
+if [ -n "${TRACE:-}" ]; then # TRACE=DIR: 25 s of thread-time samples of the coordinator and the first worker during the cluster batches
+  mkdir -p "$TRACE"; api_pid=${pids[-$((WORKERS + 1))]}
+  for p in "$api_pid" "${pids[-WORKERS]}"; do
+    ~/.dotnet/tools/dotnet-trace collect -p "$p" --profile dotnet-sampled-thread-time --duration 00:00:00:25 -o "$TRACE/$([ "$p" = "$api_pid" ] && echo api || echo worker).nettrace" > /dev/null 2>&1 & tracers+=($!)
+  done
+  sleep 3
+fi
 want overhead && c_true=$(best "$cmd_true" "$true_first" "$PARALLEL")
 want throughput && c_noop=$(best "$noop" "$every" "$NOOP_PARALLEL")
+for t in "${tracers[@]}"; do wait "$t" || true; done
 want overhead && report "overhead: $TARGETS local 'true' targets at --parallel $PARALLEL" "$s_true" "$c_true" "$TARGETS" "goal <= 1.15x"
 want throughput && report "throughput: $NOOP_TARGETS noop targets at --parallel $NOOP_PARALLEL" "$s_noop" "$c_noop" "$NOOP_TARGETS" "goal >= 20,000 targets/s through the cluster"
 echo "== load at the end: $(uptime)"

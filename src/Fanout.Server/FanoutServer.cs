@@ -1,3 +1,4 @@
+using Fanout.Cluster.Coordination;
 using Fanout.Cluster.Dispatch;
 using Fanout.Cluster.Hosting;
 using Fanout.Runs;
@@ -102,10 +103,12 @@ public static class FanoutServer
         if (options.Cluster is { } cluster)
         {
             builder.AddFanoutSilo(cluster);
+            builder.Services.AddSingleton<IRunLauncher, ClusterRunLauncher>();
         }
         else
         {
             builder.Services.AddSingleton<IRunDistributor, LocalRunDistributor>();
+            builder.Services.AddSingleton<IRunCoordination, LocalRunCoordination>();
         }
 
         builder.Services.AddSingleton<BatchQueue>();

@@ -72,6 +72,9 @@ internal sealed class AdoRunStore : IFanoutStore
     public Task<bool> ReopenRunAsync(string runId, string ownerHost, int ownerPid, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
         _ownership.ReopenRunAsync(runId, ownerHost, ownerPid, leaseExpiresAt, cancellationToken);
 
+    public Task<bool> InterruptRunAsync(string runId, string ownerHost, int ownerPid, string reason, CancellationToken cancellationToken) =>
+        _ownership.InterruptRunAsync(runId, ownerHost, ownerPid, reason, cancellationToken);
+
     public Task<bool> RequeueRunAsync(string runId, string ownerHost, int ownerPid, CancellationToken cancellationToken) =>
         _ownership.RequeueRunAsync(runId, ownerHost, ownerPid, cancellationToken);
 

@@ -30,7 +30,7 @@ public sealed class PostgresCluster : IAsyncLifetime
         await RunAsync("runuser", ["-u", "postgres", "--", $"{BinDirectory}/initdb", "-D", $"{_dir}/data", "-U", "fanout", "--auth=trust", "-E", "UTF8", "--no-locale"]);
         Port = FreePort();
         await RunAsync("runuser", ["-u", "postgres", "--", $"{BinDirectory}/pg_ctl", "-D", $"{_dir}/data", "-l", $"{_dir}/log",
-            "-o", $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off", "-w", "start"]);
+            "-o", $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400", "-w", "start"]);
     }
 
     /// <summary>Creates a fresh database and returns its <c>postgres://</c> URL.</summary>

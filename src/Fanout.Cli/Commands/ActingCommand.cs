@@ -1,13 +1,10 @@
 using System.CommandLine;
 using Fanout.Cli.Interaction;
-using Fanout.Cli.Rendering;
-using Fanout.Events;
 using Fanout.Execution;
 using Fanout.Inventory;
 using Fanout.Operations;
 using Fanout.Selection;
 using Fanout.Transports.Ssh;
-using Spectre.Console;
 
 namespace Fanout.Cli.Commands;
 
@@ -189,7 +186,7 @@ internal sealed class ActingCommand
             if (document)
             {
                 DateTimeOffset now = _context.Time.GetUtcNow();
-                WriteDocument(format, new BatchResult { RunId = service.NewRunId(), Operation = operation.Name, StartedAt = now, EndedAt = now, Outcomes = [] });
+                new ReportedRun(_context, commandName).WriteDocument(format, new BatchResult { RunId = service.NewRunId(), Operation = operation.Name, StartedAt = now, EndedAt = now, Outcomes = [] });
             }
 
             return ExitCodes.Success;
@@ -228,10 +225,9 @@ internal sealed class ActingCommand
             Options = options,
             Definition = definition,
         };
-        return await ExecuteAndReportAsync(service, request, format, quiet, outputDir, cancellationToken, stream).ConfigureAwait(false);
+        return await new ReportedRun(_context, commandName).ExecuteAsync(service, request, format, quiet, outputDir, stream, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs <paramref name="request"/> with progress, writes the results and returns the exit code (shared by exec, script, retry, resume and schedules).</summary>
     /// <summary>
     /// The config file's <c>output_budget</c> when <c>--output-budget</c> is not given. Other problems in the config do
     /// not stop an acting command (they concern notifications and workflows; <c>fanout validate</c> reports them), but an
@@ -247,154 +243,6 @@ internal sealed class ActingCommand
         Configuration.FanoutConfigResult config = Configuration.FanoutConfigLoader.Load(_context.GetEnvironmentVariable, _context.CurrentDirectory);
         Fanout.Diagnostics.Diagnostic? bad = config.Diagnostics.FirstOrDefault(d => d.IsError && d.Message.StartsWith("'output_budget'", StringComparison.Ordinal));
         return bad is null ? (config.Config.OutputBudget, null) : (null, $"{bad} (the config's default for --output-budget)");
-    }
-
-    public async Task<int> ExecuteAndReportAsync(Runs.RunService service, Runs.RunRequest request, string format, bool quiet, string? outputDir, CancellationToken cancellationToken, bool stream = false)
-    {
-        TextWriter error = _context.Console.Error;
-        bool document = format is "json" or "csv";
-        TextWriter progressWriter = document ? error : _context.Console.Out;
-        if (outputDir is not null)
-        {
-            try
-            {
-                Directory.CreateDirectory(outputDir);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return await UsageAsync("exec", $"cannot create --output-dir '{outputDir}': {e.Message}").ConfigureAwait(false);
-            }
-        }
-
-        BatchResult result = await ExecuteAsync(service, request, progressWriter, quiet, outputDir, stream, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (document)
-            {
-                WriteDocument(format, result);
-                if (!quiet)
-                {
-                    await error.WriteLineAsync(SummaryRenderer.Totals(result)).ConfigureAwait(false);
-                }
-            }
-            else
-            {
-                if (!quiet && result.Total > SummaryRenderer.OutputEchoLimit)
-                {
-                    // Smaller runs echoed each target's output as it finished (or streamed it).
-                    SummaryRenderer.RenderGroups(_context.Console.Out, result);
-                }
-
-                SummaryRenderer.Render(_context.Console.CreateAnsiConsole(_context.Console.Out), _context.Console.Out, result);
-            }
-        }
-        finally
-        {
-            // Written (and recorded, and in --output-dir): the spill files of long outputs are no longer needed.
-            result.DeleteSpillFiles();
-        }
-
-        if (_context.WasInterrupted() || (cancellationToken.IsCancellationRequested && result.Cancelled))
-        {
-            return _context.InterruptExitCode();
-        }
-
-        return result.AllSucceeded && !result.RollbackPartiallyFailed ? ExitCodes.Success : ExitCodes.TargetsFailed;
-    }
-
-    private async Task<BatchResult> ExecuteAsync(
-        Runs.RunService service,
-        Runs.RunRequest request,
-        TextWriter progressWriter,
-        bool quiet,
-        string? outputDir,
-        bool stream,
-        CancellationToken cancellationToken)
-    {
-        var tracker = new ProgressTracker(_context.Time);
-        var plain = quiet ? null : new PlainProgressWriter(progressWriter);
-
-        // --stream prints lines as they arrive, which scroll: the live display gives way to plain progress lines.
-        bool live = !quiet && !stream && (ReferenceEquals(progressWriter, _context.Console.Out) ? _context.Console.IsOutputTerminal : _context.Console.IsErrorTerminal);
-        IAnsiConsole console = _context.Console.CreateAnsiConsole(progressWriter);
-        bool document = !ReferenceEquals(progressWriter, _context.Console.Out);
-        int width = request.Targets.Count == 0 ? 0 : request.Targets.Max(t => t.Name.Length);
-        var gate = new Lock();
-        if (stream)
-        {
-            // Lines go where progress goes: stdout for the table, stderr when stdout holds a document.
-            var streamed = new StreamedOutput(_context.Console.OpenRaw(progressWriter), progressWriter, gate, width);
-            tracker.OnOutput(streamed.OnOutput);
-        }
-
-        // What each target printed, echoed when it finishes (runs of at most OutputEchoLimit targets, table output):
-        // under the live display by the display, which draws the lines above itself.
-        LiveProgressDisplay? display = live ? new LiveProgressDisplay(tracker, _context.Time, notices: _context.Notices) : null;
-        Action<TargetOutcome>? echo = quiet || document || stream || request.Targets.Count > SummaryRenderer.OutputEchoLimit
-            ? null
-            : o => Echo(display, progressWriter, o, width);
-
-        // Events are the spine: plain lines, echoed output and --output-dir files follow the tracker's stream;
-        // the live display polls its snapshot. Neither can slow the run down.
-        IAsyncEnumerable<RunEvent> events = tracker.ReadAllAsync(CancellationToken.None);
-        Task consumer = ConsumeAsync(events, live ? null : plain, echo, gate, outputDir);
-        Task<BatchResult> run = service.ExecuteAsync(request, tracker, cancellationToken);
-        if (display is not null)
-        {
-            await display.RunAsync(console, run, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        BatchResult result = await run.ConfigureAwait(false);
-        await consumer.ConfigureAwait(false);
-        display?.FlushAbove(console);
-        return result;
-    }
-
-    private static void Echo(LiveProgressDisplay? display, TextWriter writer, TargetOutcome outcome, int width)
-    {
-        string text = SummaryRenderer.EchoText(outcome, width);
-        if (text.Length > 0 && display is not null)
-        {
-            display.WriteAbove(text);
-        }
-        else if (text.Length > 0)
-        {
-            writer.Write(text);
-        }
-    }
-
-    private static async Task ConsumeAsync(IAsyncEnumerable<RunEvent> events, PlainProgressWriter? plain, Action<TargetOutcome>? echo, Lock gate, string? outputDir)
-    {
-        await foreach (RunEvent e in events.ConfigureAwait(false))
-        {
-            lock (gate)
-            {
-                plain?.OnEvent(e);
-                if (echo is not null && e is TargetFinished { Outcome: var outcome })
-                {
-                    echo(outcome);
-                }
-            }
-
-            if (outputDir is not null && e is TargetFinished finished)
-            {
-                await OutputDirectory.WriteAsync(outputDir, finished.Outcome).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private void WriteDocument(string format, BatchResult result)
-    {
-        if (format == "json")
-        {
-            ResultWriter.WriteJson(_context.Console.Out, _context.Console.OpenRaw(_context.Console.Out), result);
-        }
-        else
-        {
-            ResultWriter.WriteCsv(_context.Console.Out, result);
-        }
-
-        _context.Console.Out.Flush();
     }
 
     private async Task<int> UsageAsync(string commandName, string message)

@@ -150,8 +150,7 @@ internal static class ContinueCommand
         string verb = name == "resume" ? $"Resuming run {request.RunId}" : $"Retrying run {plan.Run!.RunId} as run {request.RunId}";
         string running = plan.WereRunning.Count > 0 ? $" ({plan.WereRunning.Count} were running when it stopped and run again)" : string.Empty;
         await err.WriteLineAsync($"{verb}: {request.Targets.Count} target(s){running}").ConfigureAwait(false);
-        var acting = new ActingCommand(context, new SelectorOptions(), new RunOptions());
-        return await acting.ExecuteAndReportAsync(service, request, parsed.GetValue(options.Output) ?? "table", parsed.GetValue(options.Quiet), outputDir, ct, parsed.GetValue(options.Stream)).ConfigureAwait(false);
+        return await new ReportedRun(context, name).ExecuteAsync(service, request, parsed.GetValue(options.Output) ?? "table", parsed.GetValue(options.Quiet), outputDir, parsed.GetValue(options.Stream), ct).ConfigureAwait(false);
     }
 
     /// <summary>Options of the run that resume and retry may change (issue 10 item 14); given ones replace the recorded ones.</summary>

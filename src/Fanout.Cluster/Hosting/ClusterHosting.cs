@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Fanout.Cluster.Coordination;
 using Fanout.Cluster.Dispatch;
 using Fanout.Cluster.Membership;
 using Fanout.Cluster.Workers;
@@ -49,6 +50,14 @@ internal static class ClusterHosting
         services.AddSingleton<WorkerDirectory>();
         services.AddSingleton<IRunDistributor, ClusterRunDistributor>();
         services.AddHostedService<MemberReporter>();
+        services.AddSingleton(_ => new CoordinatedRuns(settings.ConnectionString, settings.ClusterId));
+        services.AddSingleton<IRunCoordination, ClusterRunCoordination>();
+        if (settings.CoordinatesRuns)
+        {
+            // The host provides the store (IRunStore) and an IRunLauncher (fanout serve: its execution queue).
+            services.AddSingleton<RunTakeover>();
+        }
+
         return services;
     }
 
@@ -89,6 +98,21 @@ internal static class ClusterHosting
         // A target may run for hours: the call's lifetime is bounded by the run's timeout and cancellation, not by Orleans.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromDays(7));
         silo.Services.AddPlacementDirector<WorkerPlacementStrategy, WorkerPlacementDirector>();
+
+        // A coordinator grain per coordinated run keeps a durable reminder in the store (migration 0016); when it fires it
+        // takes the run over if the run's coordinator silo was declared dead (docs/scale-out.md "When the coordinator dies").
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = settings.ConnectionString;
+        });
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+        if (!settings.CoordinatesRuns)
+        {
+            // Workers open neither the store nor the inventory: the coordinator grain is only placed on silos that can resume a run.
+            silo.Configure<GrainTypeOptions>(o => o.Classes.Remove(typeof(RunCoordinatorGrain)));
+        }
+
         return silo;
     }
 

@@ -32,6 +32,16 @@ internal sealed record ClusterSettings
     /// <summary>A name shown by <c>fanout cluster status</c>. The default value is <c>ROLE@HOST:PID</c>.</summary>
     public string Name { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 
+    /// <summary>
+    /// How often the coordinator grain of each coordinated run checks that the run's coordinator silo is alive (its reminder's
+    /// period): a quarter of <see cref="FailureDetection"/>, at least one second. A run whose coordinator died is taken over within
+    /// about <see cref="FailureDetection"/> plus this.
+    /// </summary>
+    public TimeSpan CoordinatorCheck => TimeSpan.FromSeconds(Math.Max(1, FailureDetection.TotalSeconds / 4));
+
+    /// <summary>Whether this silo coordinates runs (a <c>fanout serve --role api|all</c>: it has the store, the inventory and an execution queue).</summary>
+    public bool CoordinatesRuns => Role is ClusterRoles.Api or ClusterRoles.All;
+
     /// <summary>Whether this silo runs targets.</summary>
     public bool RunsTargets => Role is ClusterRoles.Worker or ClusterRoles.All;
 

@@ -52,6 +52,15 @@ public interface IRunStore : IAsyncDisposable
     Task<bool> RequeueRunAsync(string runId, string ownerHost, int ownerPid, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Stores a running (queued, awaiting-approval) run as <see cref="RunStatus.Interrupted"/> with <paramref name="reason"/> when a
+    /// caller knows its owner is gone though the store cannot tell yet (its lease has not expired, its process is on another
+    /// machine): the cluster declared the silo of the run's coordinator dead. Guarded by the owner columns: a run owned by anyone
+    /// but <paramref name="ownerHost"/> and <paramref name="ownerPid"/> (taken over meanwhile) is left alone.
+    /// </summary>
+    /// <returns>True when the run was interrupted now.</returns>
+    Task<bool> InterruptRunAsync(string runId, string ownerHost, int ownerPid, string reason, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Asks the process that owns a running run to cancel it (SPEC A9): stores a cancel request that the owner polls
     /// (<see cref="GetCancelRequestAsync"/>). Works from any process; the request is cleared when the run is resumed.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Fanout.Cluster.Coordination;
 using Fanout.Cluster.Dispatch;
 using Fanout.Events;
 using Fanout.Execution;
@@ -27,13 +28,15 @@ internal sealed partial class BatchQueue : IHostedService
     private readonly TimeProvider _time;
     private readonly ILogger<BatchQueue> _logger;
     private readonly IRunDistributor _distributor;
+    private readonly IRunCoordination _coordination;
     private Task[] _workers = [];
     private volatile bool _stopping;
 
-    public BatchQueue(RunService runs, IRunDistributor distributor, AuditLog audit, ServerMetrics metrics, ServerOptions options, TimeProvider time, ILogger<BatchQueue> logger)
+    public BatchQueue(RunService runs, IRunDistributor distributor, IRunCoordination coordination, AuditLog audit, ServerMetrics metrics, ServerOptions options, TimeProvider time, ILogger<BatchQueue> logger)
     {
         _runs = runs;
         _distributor = distributor;
+        _coordination = coordination;
         _audit = audit;
         _metrics = metrics;
         _options = options;
@@ -156,6 +159,8 @@ internal sealed partial class BatchQueue : IHostedService
         {
             // In a cluster the targets are leased to workers; the run is still executed, recorded and cancelled here.
             RunRequest request = _distributor.Distribute(batch.Request with { Queued = batch.RecordedQueued, CancelReason = () => batch.CancelReason });
+            // In a cluster the run's coordinator grain watches this server: if it dies, another server takes the run over.
+            await using IAsyncDisposable? coordinated = await _coordination.BeginAsync(request, batch.Cancellation.Token);
             BatchResult result = await _runs.ExecuteAsync(request, tracker, batch.Cancellation.Token);
             status = RunRecorder.StatusOf(result);
             result.DeleteSpillFiles(); // recorded: the store's log files hold the exact bytes

@@ -86,16 +86,41 @@ internal static class RunEndpoints
             };
     }
 
-    private static async Task<IResult> ExportAsync(string id, string? format, IRunStore store, InventoryCache inventory, CancellationToken cancellationToken)
+    private static async Task<IResult> ExportAsync(string id, string? format, int? wave, IRunStore store, InventoryCache inventory, CancellationToken cancellationToken)
     {
+        var errors = new Problems.ErrorSet();
         if (format is not (null or "json" or "csv"))
         {
-            return Problems.Validation("format", $"unknown format '{format}': expected json or csv");
+            errors.Add("format", $"unknown format '{format}': expected json or csv");
+        }
+
+        if (wave is < 1)
+        {
+            errors.Add("wave", $"wave must be 1 or more (got {wave})");
+        }
+
+        if (errors.Any)
+        {
+            return Problems.Validation(errors.ToDictionary());
         }
 
         if (await ResultDocuments.LoadAsync(store, id, withRunFields: false, cancellationToken) is not { } document)
         {
             return Problems.NotFound($"no run with id '{id}'");
+        }
+
+        string name = id;
+        if (wave is { } w)
+        {
+            // One batch's results: the same document with only that wave's targets, counted alone.
+            if (w > document.WaveCount)
+            {
+                return Problems.Validation("wave", $"run {id} has {document.WaveCount} wave{(document.WaveCount == 1 ? "" : "s")}: there is no wave {w}");
+            }
+
+            ResultTarget[] targets = [.. document.Targets.Where(t => t.Wave == w)];
+            document = document with { Targets = targets, Summary = ResultDocuments.Summarize(targets, live: document.EndedAt is null) };
+            name = $"{id}-batch-{w}";
         }
 
         // The bytes of `fanout export` (one writer for every surface), plus each target's connection in JSON (the server knows its inventory).
@@ -106,8 +131,8 @@ internal static class RunEndpoints
         }
 
         return format == "csv"
-            ? Results.File(Encoding.UTF8.GetBytes(DocumentWriter.ToCsv(document)), "text/csv; charset=utf-8", $"{id}.csv")
-            : Results.File(Encoding.UTF8.GetBytes(DocumentWriter.ToJson(document)), "application/json", $"{id}.json");
+            ? Results.File(Encoding.UTF8.GetBytes(DocumentWriter.ToCsv(document)), "text/csv; charset=utf-8", $"{name}.csv")
+            : Results.File(Encoding.UTF8.GetBytes(DocumentWriter.ToJson(document)), "application/json", $"{name}.json");
     }
 
     private static async Task<IResult> RetryAsync(string id, string? select, HttpContext http, RunService runs, BatchQueue queue, AuditLog audit,
@@ -257,11 +282,11 @@ internal static class RunEndpoints
     /// resumes from for the resume's outcome, and a second resume meanwhile is refused. The run's record as it was, to put back if the
     /// start then fails; null when the run is running, queued or awaiting an approval (or gone).
     /// </summary>
-    private static async Task<RunRecord?> RequeueAsync(IRunStore store, string id, CancellationToken cancellationToken) =>
+    internal static async Task<RunRecord?> RequeueAsync(IRunStore store, string id, CancellationToken cancellationToken) =>
         await store.GetRunAsync(id, cancellationToken) is { } before
         && await store.RequeueRunAsync(id, Environment.MachineName, Environment.ProcessId, cancellationToken) ? before : null;
 
-    private static async Task RestoreAsync(IRunStore store, RunRecord? before)
+    internal static async Task RestoreAsync(IRunStore store, RunRecord? before)
     {
         if (before is not null)
         {

@@ -89,6 +89,13 @@ internal sealed class RunOwnership(StoreDatabase database, OwnerProbe owner) : S
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc cref="IRunStore"/>
+    public Task<bool> InterruptRunAsync(string runId, string ownerHost, int ownerPid, string reason, CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection => await ExecAsync(connection, null,
+            "UPDATE runs SET status = 'interrupted', stop_reason = @reason WHERE run_id = @id AND status IN ('running', 'queued', 'awaiting-approval') " +
+            "AND owner_host = @host AND owner_pid = @pid",
+            cancellationToken, ("id", runId), ("host", ownerHost), ("pid", ownerPid), ("reason", reason)).ConfigureAwait(false) == 1, cancellationToken);
+
     /// <summary>Finds running runs whose owner is dead and stores them as interrupted.</summary>
     public async Task<int> DetectInterruptedAsync(CancellationToken cancellationToken)
     {

@@ -144,6 +144,7 @@ public sealed class InProcessClusterTests(PostgresCluster postgres) : IDisposabl
         {
             await cluster.StopAllSilosAsync();
             await cluster.DisposeAsync();
+            NpgsqlConnection.ClearAllPools(); // Orleans' ADO.NET providers pool by connection string in this (test) process
         }
     }
 

@@ -85,6 +85,17 @@ internal sealed class MemoryWorkflowStore : IRunStore, IWorkflowStore
         return Task.FromResult(true);
     }
 
+    public Task<bool> InterruptRunAsync(string runId, string ownerHost, int ownerPid, string reason, CancellationToken cancellationToken)
+    {
+        if (!Runs.TryGetValue(runId, out RunRecord? run) || run.Status.IsFinal() || run.OwnerHost != ownerHost || run.OwnerPid != ownerPid)
+        {
+            return Task.FromResult(false);
+        }
+
+        Runs[runId] = run with { Status = RunStatus.Interrupted, StopReason = reason };
+        return Task.FromResult(true);
+    }
+
     public Task<IReadOnlyList<RunRecord>> QueryRunsAsync(RunQuery query, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<RunRecord>>([.. Runs.Values]);
 
