@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using Fanout.Security;
 using Microsoft.Playwright;
@@ -63,11 +64,61 @@ public sealed class RunPageTests(UiFixture ui)
         await UiFixture.ScreenshotAsync(page, "run-page-running");
         await Expect(page.Locator("#summary")).ToContainTextAsync("All 25 targets succeeded", new() { Timeout = 60_000 });
         await Expect(page.GetByRole(AriaRole.Progressbar, new() { Name = "Progress" })).ToHaveAttributeAsync("aria-valuenow", "100");
-        await Expect(page.Locator("#wave-list li")).ToHaveTextAsync(["✅ Batch 1: complete (10)", "✅ Batch 2: complete (10)", "✅ Batch 3: complete (5)"]);
+        await Expect(page.Locator("#wave-list li")).ToHaveTextAsync([WaveLine("✅ Batch 1: complete (10)"), WaveLine("✅ Batch 2: complete (10)"), WaveLine("✅ Batch 3: complete (5)")]);
         ILocator targets = page.GetByRole(AriaRole.Table, new() { Name = "Targets" });
         await Expect(targets.GetByRole(AriaRole.Button, new() { Name = "n0000" })).ToBeVisibleAsync();
         await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "run-page");
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A finished batch's line: state and count, its start and duration, its two exports.</summary>
+    private static Regex WaveLine(string head) => new($"^{Regex.Escape(head)} · started \\d\\d:\\d\\d:\\d\\d UTC · [\\d.]+ s CSV JSON$");
+
+    [Fact]
+    public async Task EachBatchShowsItsStartAndDuration_AndItsResultsDownloadAlone()
+    {
+        // Seed 002: per-batch start, end and duration, and each batch's results saved on their own.
+        IPage page = await ui.SignedInPageAsync(ApiRole.Viewer);
+        string id = await ui.Server.CreateBatchAsync(new
+        {
+            targetNodeIds = new[] { "t01", "t02", "t03", "t04" },
+            action = new { type = "command", value = "sleep 4; echo done-$FANOUT_TARGET" },
+            options = new { parallel = 2, batchSize = 2 },
+        });
+        await page.GotoAsync("/runs/" + id);
+        // Live: the running batch shows when it started and how long it has run; the pending one neither, nor exports.
+        ILocator batch1 = page.Locator("#wave-list li[data-wave='1']");
+        ILocator batch2 = page.Locator("#wave-list li[data-wave='2']");
+        await Expect(batch1).ToHaveTextAsync(new Regex(@"^🔄 Batch 1: running \(2\) · started \d\d:\d\d:\d\d UTC · [\d.]+ s CSV JSON$"), new() { Timeout = 30_000 });
+        await Expect(batch2).ToHaveTextAsync("⏳ Batch 2: pending (2)");
+        await Expect(page.Locator("#summary")).ToContainTextAsync("All 4 targets succeeded", new() { Timeout = 60_000 });
+
+        // Ended: each line says its start (as the status document's wave startedAt, UTC) and duration (at least the sleep).
+        JsonElement status = await ui.Server.GetJsonAsync($"/api/executions/batch/{id}");
+        foreach (JsonElement w in status.GetProperty("waves").EnumerateArray())
+        {
+            int n = w.GetProperty("wave").GetInt32();
+            string clock = w.GetProperty("startedAt").GetDateTimeOffset().UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+            string text = await page.Locator($"#wave-list li[data-wave='{n}'] .wave-time").TextContentAsync() ?? "";
+            Match m = Regex.Match(text, @"^ · started (\d\d:\d\d:\d\d) UTC · ([\d.]+) s$");
+            Assert.True(m.Success, text);
+            Assert.Equal(clock, m.Groups[1].Value);
+            double shown = double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(shown, 4, 60);
+            Assert.Equal(w.GetProperty("durationMs").GetDouble() / 1000, shown, 0.11);
+        }
+
+        // Batch 2's CSV: the run's export with only batch 2's targets.
+        IDownload download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Export batch 2 CSV" }).ClickAsync());
+        Assert.Equal($"{id}-batch-2.csv", download.SuggestedFilename);
+        string[] lines = (await File.ReadAllTextAsync(await download.PathAsync())).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        using HttpClient client = ui.Server.Client(ApiRole.Viewer);
+        string[] all = (await client.GetStringAsync($"/api/runs/{id}/export?format=csv")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([all[0], .. all.Where(l => l.StartsWith("t03,", StringComparison.Ordinal) || l.StartsWith("t04,", StringComparison.Ordinal))], lines);
+        Assert.Contains(lines, l => l.Contains("done-t03", StringComparison.Ordinal));
+        await UiFixture.AssertAccessibleAsync(page);
+        await UiFixture.ScreenshotAsync(page, "run-page-batches");
         await page.Context.CloseAsync();
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Fanout.Cluster.Workers;
 using Fanout.Execution;
 using Fanout.Inventory;
@@ -40,14 +39,14 @@ internal sealed partial class ClusterDispatchOperation(
     public async Task<OperationResult> ExecuteAsync(Target target, OperationContext context, CancellationToken cancellationToken)
     {
         var excluded = new HashSet<string>(StringComparer.Ordinal);
-        var notes = new StringBuilder();
+        var output = new ForwardedOutput(context);
         while (true)
         {
             using WorkerSlotLease worker = await workers.AcquireAsync(excluded, labels, cancellationToken).ConfigureAwait(false);
             var lease = new TargetLease { Target = target.Name, Attempt = context.Attempt, LeaseId = Guid.NewGuid() };
             string name = worker.Name;
             WorkerOutbox outbox = _outboxes.GetOrAdd(worker.Silo, silo => new WorkerOutbox(grains.GetGrain<IWorkerGrain>(silo), name, context.RunId, definition, fence));
-            PendingLease pending = outbox.Enqueue(lease);
+            PendingLease pending = outbox.Enqueue(lease, output.Add);
             try
             {
                 TargetReport report;
@@ -72,13 +71,13 @@ internal sealed partial class ClusterDispatchOperation(
                     };
                 }
 
-                return ToResult(report, context, notes);
+                return ToResult(report, context, output);
             }
             catch (Exception e) when (IsWorkerLost(e) && !cancellationToken.IsCancellationRequested)
             {
                 metrics.LeaseLost();
                 LogWorkerLost(logger, worker.Name, target.Name, e.Message);
-                notes.Append(System.Globalization.CultureInfo.InvariantCulture, $"[fanout] worker {worker.Name} was lost while running this target; it ran again on another worker\n");
+                output.Lost($"[fanout] worker {worker.Name} was lost while running this target; it ran again on another worker\n");
                 excluded.Add(worker.Silo);
             }
         }
@@ -91,10 +90,9 @@ internal sealed partial class ClusterDispatchOperation(
 
     private static bool IsWorkerLost(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException;
 
-    private static OperationResult ToResult(TargetReport report, OperationContext context, StringBuilder notes)
+    private static OperationResult ToResult(TargetReport report, OperationContext context, ForwardedOutput output)
     {
-        CapturedOutput stdout = Capture(context, "stdout", report.Stdout, report.StdoutBytes, null);
-        CapturedOutput stderr = Capture(context, "stderr", report.Stderr, report.StderrBytes, notes.Length == 0 ? null : notes.ToString());
+        (CapturedOutput stdout, CapturedOutput stderr) = output.Complete(report);
         TargetState state = TargetStateExtensions.ParseWireName(report.State);
         if (state == TargetState.Unreachable && context is AttemptContext attempt)
         {
@@ -110,28 +108,6 @@ internal sealed partial class ClusterDispatchOperation(
             TargetState.Skipped => new OperationResult { Success = true, Skipped = true, ExitCode = report.ExitCode, Error = report.Error, Stdout = stdout, Stderr = stderr },
             _ => new OperationResult { Success = false, ExitCode = report.ExitCode, Error = report.Error, Stdout = stdout, Stderr = stderr },
         };
-    }
-
-    private static CapturedOutput Capture(OperationContext context, string stream, byte[] bytes, long total, string? note)
-    {
-        if (bytes.Length == 0 && note is null)
-        {
-            return CapturedOutput.Empty;
-        }
-
-        using OutputCapture capture = context.CreateOutputCapture(stream);
-        if (note is not null)
-        {
-            capture.Write(note);
-        }
-
-        capture.Write(bytes);
-        if (total > bytes.Length)
-        {
-            capture.Write($"\n[fanout] {total - bytes.Length} more bytes were printed on the worker and not sent back\n");
-        }
-
-        return capture.Complete();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the report of worker {Worker} on {Target} for lease epoch {Epoch} was rejected: the lease was superseded")]

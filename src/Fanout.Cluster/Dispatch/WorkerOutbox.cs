@@ -14,9 +14,9 @@ internal sealed class WorkerOutbox(IWorkerGrain worker, string workerName, strin
     private bool _sending;
 
     /// <summary>Queues <paramref name="lease"/>; the returned lease completes with the worker's report.</summary>
-    public PendingLease Enqueue(TargetLease lease)
+    public PendingLease Enqueue(TargetLease lease, Action<TargetReport>? output = null)
     {
-        var pending = new PendingLease(lease);
+        var pending = new PendingLease(lease) { Output = output };
         lock (_queue)
         {
             _queue.Add(pending);
@@ -101,6 +101,17 @@ internal sealed class WorkerOutbox(IWorkerGrain worker, string workerName, strin
             var leases = new LeaseBatch { RunId = runId, Definition = definition, Leases = [.. batch.Select(p => p.Lease)] };
             await foreach (TargetReport report in worker.RunBatchAsync(leases).ConfigureAwait(false))
             {
+                if (report.Interim)
+                {
+                    // Output while the target runs, from this lease's current grant only.
+                    if (byId.TryGetValue(report.LeaseId, out PendingLease? running) && report.Epoch == running.Lease.Epoch)
+                    {
+                        running.Output?.Invoke(report);
+                    }
+
+                    continue;
+                }
+
                 if (byId.Remove(report.LeaseId, out PendingLease? pending))
                 {
                     pending.Completion.TrySetResult(report);
@@ -129,4 +140,7 @@ internal sealed class PendingLease(TargetLease lease)
     public TargetLease Lease { get; set; } = lease;
 
     public TaskCompletionSource<TargetReport> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Takes the interim reports (output printed so far) that arrive before <see cref="Completion"/>.</summary>
+    public Action<TargetReport>? Output { get; init; }
 }

@@ -63,6 +63,13 @@ internal sealed record TargetReport
 
     /// <summary>The epoch of the lease this reports on.</summary>
     [Id(10)] public long Epoch { get; init; }
+
+    /// <summary>
+    /// An interim report while the target runs (at most one a second per lease, <see cref="OutputForwarder"/>): <see cref="Stdout"/>
+    /// and <see cref="Stderr"/> hold the bytes printed since the previous one, contiguous from the stream's start; the final
+    /// report (not interim) follows with the whole output.
+    /// </summary>
+    [Id(11)] public bool Interim { get; init; }
 }
 
 /// <summary>A worker silo: runs the targets its coordinators lease to it, at most its <c>--max-targets</c> at once.</summary>

@@ -148,8 +148,14 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
             var tracker = new ProgressTracker();
             tracker.OnTargetFinished((outcome, _, _) => finished.Writer.TryWrite(outcome));
             Task sending = SendReportsAsync(finished.Reader, byTarget, batch.OutputLimit, reports, reported);
+            var forwarder = new OutputForwarder(byTarget, settings.Name);
+            tracker.OnOutput(forwarder.Observe);
+            using var forwarding = new CancellationTokenSource();
+            Task forwarded = forwarder.RunAsync(reports, forwarding.Token);
             var executor = new BatchExecutor(options, run.Transports, TimeProvider.System, logger);
             BatchResult result = await executor.ExecuteAsync(new LeasedOperation(this, run.Operation, tokens), targets, tracker, batch.RunId).ConfigureAwait(false);
+            await forwarding.CancelAsync().ConfigureAwait(false);
+            await forwarded.ConfigureAwait(false);
             try
             {
                 foreach (TargetOutcome outcome in result.Outcomes)

@@ -70,10 +70,20 @@ internal sealed record BatchStatusDocument
     {
         int count = rows.Count == 0 ? 0 : rows.Max(r => r.Wave);
         int[,] c = new int[count + 1, 5]; // queued, running, succeeded, failed, not-run
+        var starts = new DateTimeOffset?[count + 1];
+        var ends = new DateTimeOffset?[count + 1];
         foreach (ExecutionDocument r in rows)
         {
             int k = r.State switch { "queued" => 0, "running" => 1, "succeeded" or "skipped" => 2, "not-run" => 4, _ => 3 };
             c[r.Wave, k]++;
+            if (r.StartedAt is { } start)
+            {
+                starts[r.Wave] = starts[r.Wave] is { } s && s <= start ? s : start;
+                if (k is not (0 or 1) && r.DurationMs is { } ms && start.AddMilliseconds(ms) is var end && !(ends[r.Wave] >= end))
+                {
+                    ends[r.Wave] = end;
+                }
+            }
         }
 
         var waves = new List<WaveDocument>(count);
@@ -91,7 +101,14 @@ internal sealed record BatchStatusDocument
                 current = w;
             }
 
-            waves.Add(new WaveDocument(w, total, c[w, 0], c[w, 1], c[w, 2], c[w, 3], c[w, 4], state));
+            // Times from the targets' attempts (recorded by whichever process ran them): ended once nothing of it runs or waits.
+            DateTimeOffset? ended = state is "running" or "pending" || starts[w] is null ? null : ends[w];
+            waves.Add(new WaveDocument(w, total, c[w, 0], c[w, 1], c[w, 2], c[w, 3], c[w, 4], state)
+            {
+                StartedAt = starts[w],
+                EndedAt = ended,
+                DurationMs = ended is { } e && starts[w] is { } b ? Math.Round((e - b).TotalMilliseconds, 1) : null,
+            });
         }
 
         return (waves, current == 0 ? count : current);
@@ -104,9 +121,21 @@ internal sealed record BatchStatusDocument
 
 /// <summary>
 /// One wave of a batch: <c>state</c> is <c>pending</c> (nothing started), <c>running</c>, <c>complete</c> (all finished,
-/// none failed), <c>failed</c> (all finished, some failed, timed out or cancelled) or <c>not-run</c> (stopped before it ran).
+/// none failed), <c>failed</c> (all finished, some failed, timed out or cancelled) or <c>not-run</c> (stopped before it ran);
+/// <c>startedAt</c> is when its first target started, <c>endedAt</c> when its last one ended (null while it runs or never ran),
+/// <c>durationMs</c> the time between them; all from the targets' recorded attempts.
 /// </summary>
-internal sealed record WaveDocument(int Wave, int Total, int Queued, int Running, int Succeeded, int Failed, int NotRun, string State);
+internal sealed record WaveDocument(int Wave, int Total, int Queued, int Running, int Succeeded, int Failed, int NotRun, string State)
+{
+    /// <summary>When the first of its targets started (the earliest start of their latest attempts), or null before any did.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When the last of its targets ended, once every one has; null while it runs or waits.</summary>
+    public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>Milliseconds from <see cref="StartedAt"/> to <see cref="EndedAt"/>, one decimal; null until it ended.</summary>
+    public double? DurationMs { get; init; }
+}
 
 /// <summary>Per-state target counts of a batch; they add up to the batch's total.</summary>
 internal sealed record BatchCounts(int Queued, int Running, int Succeeded, int Failed, int TimedOut, int Cancelled, int NotRun, int Skipped)

@@ -6,6 +6,7 @@ namespace Fanout.Runs;
 
 internal sealed partial class RunRecorder
 {
+    private bool _partialDue; // the writer's: a PartialTick was drained
 
     private async Task WriteLoopAsync()
     {
@@ -61,6 +62,9 @@ internal sealed partial class RunRecorder
                 case StartRequest s:
                     starts.Add(s);
                     break;
+                case PartialTick:
+                    _partialDue = true;
+                    break;
                 default:
                     events.Add((RunEvent)item);
                     break;
@@ -100,8 +104,16 @@ internal sealed partial class RunRecorder
             records.Add(new RunEventRecord(RunId, sequence, e.GetType().Name, e.Timestamp.ToUniversalTime(), RunEventPayload.Serialize(e, (int)sequence)));
             if (ToAttempt(e) is { } attempt)
             {
+                _partials.Forget(attempt.Target, attempt.Attempt); // its end is recorded: no partial row may follow it
                 attempts.Add(attempt);
             }
+        }
+
+        if (_partialDue)
+        {
+            // On this one writer, after the ends above: a partial row is always written before its attempt's final row.
+            _partialDue = false;
+            attempts.AddRange(_partials.TakeDirty(RunId, _options.MaxPartialRows));
         }
 
         bool countsChanged = events.Any(e => e is TargetFinished);

@@ -35,6 +35,8 @@ internal sealed partial class RunRecorder : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _writer;
     private readonly Task _lease;
+    private readonly Task _partialTicks;
+    private readonly PartialOutput _partials = new();
     private readonly long _sequenceOffset;
     private readonly IReadOnlyList<string> _planned;
     private readonly Dictionary<string, Task> _claimed = new(StringComparer.Ordinal); // target → the write that claims it
@@ -68,6 +70,7 @@ internal sealed partial class RunRecorder : IAsyncDisposable
 
         _writer = Task.Run(WriteLoopAsync);
         _lease = Task.Run(LeaseLoopAsync);
+        _partialTicks = Task.Run(PartialLoopAsync);
     }
 
     /// <summary>The run being recorded.</summary>
@@ -75,6 +78,13 @@ internal sealed partial class RunRecorder : IAsyncDisposable
 
     /// <summary>The store written to.</summary>
     public IRunStore Store => _store;
+
+    /// <summary>
+    /// The output observer that keeps what running attempts print (their head and tail) for the writer to record in their attempt
+    /// rows about every <see cref="RunRecorderOptions.PartialOutputInterval"/>; register it on the run's tracker
+    /// (<see cref="ProgressTracker.OnOutput"/>).
+    /// </summary>
+    public Output.OutputObserver OutputObserver => _partials.Observe;
 
     /// <summary>Wraps <paramref name="operation"/> so every attempt's <c>running</c> row is durable before the attempt runs.</summary>
     public IOperation Wrap(IOperation operation) => new RecordingOperation(operation, this);
@@ -92,6 +102,7 @@ internal sealed partial class RunRecorder : IAsyncDisposable
             Wave = wave,
             StartedAt = _time.GetUtcNow(),
         };
+        _partials.Start(target, attempt, row.Attempt, wave, row.StartedAt.Value);
         Task claim;
         lock (_claimed)
         {
@@ -179,6 +190,7 @@ internal sealed partial class RunRecorder : IAsyncDisposable
         await _writer.ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         await _lease.ConfigureAwait(false);
+        await _partialTicks.ConfigureAwait(false);
         if (_failure is not null)
         {
             throw new FanoutException($"recording run {RunId} failed: {_failure.Message}", _failure);
@@ -209,7 +221,7 @@ internal sealed partial class RunRecorder : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            await Task.WhenAll(_writer, _lease).ConfigureAwait(false);
+            await Task.WhenAll(_writer, _lease, _partialTicks).ConfigureAwait(false);
         }
         finally
         {
@@ -241,6 +253,32 @@ internal sealed partial class RunRecorder : IAsyncDisposable
         {
             // Recording ended; the lease is released by FinishRunAsync.
         }
+    }
+
+    // Asks the writer to record the running attempts' output about once an interval (only when some printed since).
+    private async Task PartialLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.PartialOutputInterval, _time, _stop.Token).ConfigureAwait(false);
+                if (_partials.AnyDirty)
+                {
+                    _queue.Writer.TryWrite(PartialTick.Instance);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Recording ended: every attempt's final row holds its output.
+        }
+    }
+
+    // Queued by the partial loop: the writer's next flush records the running attempts' output.
+    private sealed class PartialTick
+    {
+        public static readonly PartialTick Instance = new();
     }
 
     // A start to write (with the claims made with it), or with a null Attempt a barrier that writes nothing itself.

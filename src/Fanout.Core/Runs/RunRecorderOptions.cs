@@ -26,4 +26,13 @@ public sealed class RunRecorderOptions
 
     /// <summary>Characters of each output stream stored in the attempt row; longer output goes to a log file. The default value is 65,536.</summary>
     public int StoredOutputCap { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// How often the output running attempts printed (the first 2 KiB and last 6 KiB of each stream) is written into their
+    /// attempt rows, so any server instance can show it while they run. The default value is 1 second.
+    /// </summary>
+    public TimeSpan PartialOutputInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The most running attempts whose output one such write records (the others wait for the next). The default value is 500.</summary>
+    public int MaxPartialRows { get; set; } = 500;
 }

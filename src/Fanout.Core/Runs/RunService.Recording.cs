@@ -65,6 +65,7 @@ public sealed partial class RunService
         {
             ProgressTracker tracker = progress ?? new ProgressTracker(_time);
             tracker.OnEvent(recorder.Post);
+            tracker.OnOutput(recorder.OutputObserver);
             BatchResult result;
             CancelRequestWatch watch = CancelRequestWatch.Start(store, runId, _recorderOptions.CancelPollInterval, _time, _logger, cancellationToken);
             try

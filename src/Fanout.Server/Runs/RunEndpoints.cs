@@ -77,11 +77,22 @@ internal static class RunEndpoints
             a.StartedAt, a.EndedAt, StoredResults.ReadFull(a.Stdout, a.StdoutLog), StoredResults.ReadFull(a.Stderr, a.StderrLog), a.Error))]));
     }
 
-    private static async Task<IResult> ExportAsync(string id, string? format, IRunStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ExportAsync(string id, string? format, int? wave, IRunStore store, CancellationToken cancellationToken)
     {
+        var errors = new Problems.ErrorSet();
         if (format is not (null or "json" or "csv"))
         {
-            return Problems.Validation("format", $"unknown format '{format}': expected json or csv");
+            errors.Add("format", $"unknown format '{format}': expected json or csv");
+        }
+
+        if (wave is < 1)
+        {
+            errors.Add("wave", $"wave must be 1 or more (got {wave})");
+        }
+
+        if (errors.Any)
+        {
+            return Problems.Validation(errors.ToDictionary());
         }
 
         if (await ResultDocuments.LoadAsync(store, id, withRunFields: false, cancellationToken) is not { } document)
@@ -89,10 +100,24 @@ internal static class RunEndpoints
             return Problems.NotFound($"no run with id '{id}'");
         }
 
+        string name = id;
+        if (wave is { } w)
+        {
+            // One batch's results: the same document with only that wave's targets, counted alone.
+            if (w > document.WaveCount)
+            {
+                return Problems.Validation("wave", $"run {id} has {document.WaveCount} wave{(document.WaveCount == 1 ? "" : "s")}: there is no wave {w}");
+            }
+
+            ResultTarget[] targets = [.. document.Targets.Where(t => t.Wave == w)];
+            document = document with { Targets = targets, Summary = ResultDocuments.Summarize(targets, live: document.EndedAt is null) };
+            name = $"{id}-batch-{w}";
+        }
+
         // The bytes of `fanout export` (one writer for every surface).
         return format == "csv"
-            ? Results.File(Encoding.UTF8.GetBytes(DocumentWriter.ToCsv(document)), "text/csv; charset=utf-8", $"{id}.csv")
-            : Results.File(Encoding.UTF8.GetBytes(DocumentWriter.ToJson(document)), "application/json", $"{id}.json");
+            ? Results.File(Encoding.UTF8.GetBytes(DocumentWriter.ToCsv(document)), "text/csv; charset=utf-8", $"{name}.csv")
+            : Results.File(Encoding.UTF8.GetBytes(DocumentWriter.ToJson(document)), "application/json", $"{name}.json");
     }
 
     private static async Task<IResult> RetryAsync(string id, string? select, HttpContext http, RunService runs, BatchQueue queue, AuditLog audit,

@@ -9,8 +9,10 @@ namespace Fanout.Server.Runs;
 
 /// <summary>
 /// <c>GET /api/runs/{id}/targets/{target}/output</c>: one stream of one target from a byte offset — live while the target runs
-/// on this server (<see cref="LiveOutput"/>), else the recorded attempt's full text (the store's log file). A client follows a
-/// running target by asking again from <c>next</c> until <c>done</c>.
+/// on this server (<see cref="LiveOutput"/>), the head and tail its run's owner last wrote into the running attempt's row while
+/// it runs elsewhere (another server instance, a cluster worker: <c>partial</c>), else the recorded attempt's full text (the
+/// store's log file). A client follows a running target by asking again from <c>next</c> until <c>done</c> (from 0 while the
+/// answers are <c>partial</c>: each is the whole snapshot).
 /// </summary>
 internal static class TargetOutputEndpoints
 {
@@ -73,6 +75,15 @@ internal static class TargetOutputEndpoints
                 start + complete == bytes.Length));
         }
 
+        if (last is { EndedAt: null, State: AttemptState.Running } && (last.Stdout is not null || last.Stderr is not null))
+        {
+            // Running on another server instance or a cluster worker: what its run's recorder last wrote into the attempt row.
+            byte[] bytes = Encoding.UTF8.GetBytes((stream == "stdout" ? last.Stdout : last.Stderr) ?? string.Empty);
+            int start = (int)Math.Min(from, bytes.Length);
+            int count = Math.Min(MaxBytes, bytes.Length - start);
+            return Results.Ok(new TargetOutputDocument(id, target, stream, last.Attempt, "partial", start, start + count, Encoding.UTF8.GetString(bytes, start, count), false, false));
+        }
+
         // Nothing printed yet (or the target runs elsewhere and is not recorded yet): ask again, unless the run has ended.
         bool ended = live is null && run.Status is not (RunStatus.Running or RunStatus.Queued or RunStatus.AwaitingApproval);
         return Results.Ok(new TargetOutputDocument(id, target, stream, last?.Attempt, live is null ? "none" : "live", from, from, string.Empty, false, ended));
@@ -81,8 +92,10 @@ internal static class TargetOutputEndpoints
 
 /// <summary>
 /// Part of a target's stdout or stderr: <c>text</c> holds the bytes from <c>offset</c> to <c>next</c> (UTF-8, never split inside a
-/// character); <c>source</c> is <c>live</c> (the running attempt, held on this server), <c>stored</c> (the recorded attempt) or
-/// <c>none</c> (nothing yet); <c>skipped</c> says bytes between the asked offset and <c>offset</c> are no longer held live (the
+/// character); <c>source</c> is <c>live</c> (the running attempt, held on this server), <c>partial</c> (the running attempt as its
+/// owner recorded it about a second ago: the first 2 KiB and last 6 KiB of the stream so far, the bytes between left out as in a
+/// stored attempt's text; offsets are in this text, which is replaced by the next snapshot), <c>stored</c> (the recorded attempt)
+/// or <c>none</c> (nothing yet); <c>skipped</c> says bytes between the asked offset and <c>offset</c> are no longer held live (the
 /// recorded attempt has them all once it ends); <c>done</c> says the stream has ended and <c>next</c> is its end.
 /// </summary>
 internal sealed record TargetOutputDocument(string RunId, string Target, string Stream, int? Attempt, string Source, long Offset, long Next, string Text, bool Skipped, bool Done);

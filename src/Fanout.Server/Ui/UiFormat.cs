@@ -29,5 +29,8 @@ internal static class UiFormat
     /// <summary>The file name of an inventory source (its full path is the cell's title), or the source spec itself (<c>tmux:dev</c>).</summary>
     public static string FileName(string? source) => source is null ? "" : Path.GetFileName(source) is { Length: > 0 } name ? name : source;
 
+    /// <summary>The time of day (UTC) of a batch's start on the run page; the script's <c>clock</c>.</summary>
+    public static string Clock(DateTimeOffset at) => at.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+
     public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
 }

@@ -472,6 +472,11 @@
       let w = waveTally.get(k);
       if (!w) waveTally.set(k, w = { total: 0, queued: 0, running: 0, ok: 0, bad: 0, notRun: 0 });
       w.total += sign; w[waveKind(r.state)] += sign;
+      if (sign > 0) {
+        // A batch's start and end only ever move out (earliest start, latest end), like the timeline's rows.
+        const s = startOf(r);
+        if (s) { w.s = Math.min(w.s ?? Infinity, s); if (FINAL.has(r.state) && r.durationMs != null) w.e = Math.max(w.e ?? -Infinity, s + r.durationMs); }
+      }
       const b = buckets[Math.floor(r.order / per)];
       if (b) {
         if (r.state === 'running') b.running += sign;
@@ -515,7 +520,7 @@
       if (name === 'target-started') {
         // Events replayed from before the rows were read must not take a finished target back to running.
         const r = row(data.target);
-        if (r && !(FINAL.has(r.state) && (r.attempts ?? 0) >= (data.attempt ?? 1))) setRow(r, { state: 'running', attempts: data.attempt, startedAtMs: Date.now(), wave: data.wave || r.wave });
+        if (r && !(FINAL.has(r.state) && (r.attempts ?? 0) >= (data.attempt ?? 1))) setRow(r, { state: 'running', attempts: data.attempt, startedAtMs: (data.timestamp && Date.parse(data.timestamp)) || Date.now(), wave: data.wave || r.wave });
       } else if (name === 'target-finished') {
         const r = row(data.target);
         if (r) setRow(r, { state: data.state, exitCode: data.exitCode, attempts: data.attempts, durationMs: data.durationMs, error: data.error, wave: data.wave || r.wave });
@@ -568,8 +573,19 @@
     function waveStates() {
       return [...waveTally.entries()].filter(([, x]) => x.total > 0).sort((a, b) => a[0] - b[0]).map(([n, x]) => {
         const state = x.running > 0 || (x.queued > 0 && x.queued < x.total && x.notRun === 0) ? 'running' : x.queued === x.total ? 'pending' : x.notRun === x.total ? 'not-run' : x.queued > 0 ? 'running' : (x.bad > 0 || x.notRun > 0) ? 'failed' : 'complete';
-        return { wave: n, total: x.total, state };
+        return { wave: n, total: x.total, state, s: x.s, e: x.e };
       });
+    }
+    // One batch's line, as RunPage.razor renders it: state, count, start and duration (elapsed while it runs), its results.
+    const clock = (ms) => new Date(ms).toISOString().slice(11, 19) + ' UTC';
+    function waveLine(w) {
+      const ended = !(w.state === 'running' || w.state === 'pending');
+      const times = w.s != null && isFinite(w.s) && (!ended || (w.e != null && isFinite(w.e)))
+        ? `<span class="wave-time"> · started ${clock(w.s)} · ${duration((ended ? w.e : Date.now()) - w.s)}</span>` : '';
+      const base = `/api/runs/${encodeURIComponent(id)}/export?wave=${w.wave}`;
+      const links = w.state === 'pending' ? '' : ` <a class="wave-export" href="${base}&amp;format=csv" download="${esc(id)}-batch-${w.wave}.csv" aria-label="Export batch ${w.wave} CSV">CSV</a>` +
+        ` <a class="wave-export" href="${base}&amp;format=json" download="${esc(id)}-batch-${w.wave}.json" aria-label="Export batch ${w.wave} JSON">JSON</a>`;
+      return `<li class="wave wave-${w.state}" data-wave="${w.wave}"><span aria-hidden="true">${icon(w.state)}</span> Batch ${w.wave}: ${w.state} (${w.total})${times}${links}</li>`;
     }
     function render() {
       if (!loaded) { if (latestProgress) { showProgress(latestProgress); latestProgress = null; } return; }
@@ -590,7 +606,7 @@
       const current = waves.find((w) => w.state === 'running' || w.state === 'pending')?.wave ?? waves.length;
       $('#wave-heading').innerHTML = `<strong>${finished ? 'Processed' : 'Processing'} batch ${current} of ${waves.length}</strong>`;
       const shown = waves.length > 50 ? waves.filter((w) => Math.abs(w.wave - current) <= 20 || w.wave === 1 || w.wave === waves.length) : waves;
-      const list = shown.map((w) => `<li class="wave wave-${w.state}" data-wave="${w.wave}"><span aria-hidden="true">${icon(w.state)}</span> Batch ${w.wave}: ${w.state} (${w.total})</li>`).join('');
+      const list = shown.map(waveLine).join('');
       const wl = $('#wave-list'); if (wl.dataset.html !== list) { wl.innerHTML = list; wl.dataset.html = list; }
       announce(`Progress ${pct}%: ${done} of ${total} targets, batch ${current} of ${waves.length}`);
       // The table's view: the rows themselves unless filtered or sorted; a filtered or sorted view follows events at most once a second.
@@ -662,7 +678,8 @@
     outDialog.addEventListener('close', () => { following++; opener?.setAttribute('aria-expanded', 'false'); opener?.focus(); });
     $$('[data-close]', outDialog).forEach((b) => b.addEventListener('click', () => outDialog.close()));
     // A running (or queued) target is followed live: both streams are read from where the last read ended
-    // (GET /api/runs/{id}/targets/{target}/output?offset=N) and appended as they grow; once both have ended the
+    // (GET /api/runs/{id}/targets/{target}/output?offset=N) and appended as they grow — or, while it runs on another server
+    // instance or a worker, replaced by each recorded snapshot (source "partial", read from 0); once both have ended the
     // recorded attempts are shown (stdout, stderr and exit code of each).
     let following = 0;
     async function showOutput(name) {
@@ -697,6 +714,9 @@
           const j = res.json; const pre = body.querySelector(`[data-live-stream="${stream}"]`);
           if (st.attempt !== null && j.attempt !== null && j.attempt !== st.attempt) { pre.textContent = ''; st.next = 0; st.attempt = j.attempt; continue; } // a retry: its own output
           st.attempt = j.attempt ?? st.attempt;
+          // A target running elsewhere (another server, a worker): each partial answer is the whole snapshot its owner recorded.
+          if (j.source === 'partial') { pre.textContent = j.text; st.partial = true; continue; }
+          if (st.partial) { pre.textContent = ''; st.partial = false; }
           if (j.skipped) pre.textContent += '\n[… earlier output is in the log once the attempt ends …]\n';
           if (j.text) { const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4; pre.textContent += j.text; if (atEnd) pre.scrollTop = pre.scrollHeight; }
           st.next = j.next; st.done = j.done;
