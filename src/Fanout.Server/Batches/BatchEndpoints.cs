@@ -124,7 +124,7 @@ internal static class BatchEndpoints
             Options = plan.Options,
             Definition = plan.Definition,
             Actor = caller.Name,
-            Kind = plan.ActionType switch { "script" or "noop" => plan.ActionType, "commands" => "device", _ => "exec" },
+            Kind = plan.Definition?.Kind ?? "exec", // the same kinds as the CLI's: sync, lifecycle (a task), device (commands)…
         };
         var batch = new BatchState(batchId, caller.Name, run, time.GetUtcNow(), 0, audit, metrics);
         if (!await queue.TryEnqueueAsync(batch, cancellationToken))

@@ -283,6 +283,8 @@ public sealed class WorkflowApiTests : IAsyncLifetime
 
         Assert.Equal("succeeded", status.GetProperty("runStatus").GetString());
         Assert.True(File.Exists(Path.Combine(_host.Directory, "started-p01")));
+        // One run model: recorded with the kind `fanout start` records (it was "exec"), so ?kind=lifecycle finds it.
+        Assert.Equal("lifecycle", (await _host.Store.GetRunAsync(batchId, CancellationToken.None))!.Kind);
     }
 
     [Fact(Timeout = 60000)]
