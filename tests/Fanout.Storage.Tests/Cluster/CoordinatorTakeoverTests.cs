@@ -73,7 +73,7 @@ public sealed class CoordinatorTakeoverTests(PostgresCluster postgres) : IDispos
         {
             InProcessSiloHandle coordinatorSilo = cluster.Silos[0];
             IServiceProvider coordinator = coordinatorSilo.ServiceProvider;
-            await WaitAsync(async () => (await new Fanout.Cluster.Membership.ClusterDirectory(connectionString, clusterId).ListAsync(CancellationToken.None)).Count(m => m.Status == "active" && m.Role == "all") == 3, TimeSpan.FromSeconds(120));
+            await Poll.UntilAsync(async () => (await new Fanout.Cluster.Membership.ClusterDirectory(connectionString, clusterId).ListAsync(CancellationToken.None)).Count(m => m.Status == "active" && m.Role == "all") == 3, TimeSpan.FromSeconds(120));
 
             string inventory = Path.Combine(_dir, "inventory.yaml");
             string log = Path.Combine(_dir, "starts.log");
@@ -121,7 +121,7 @@ public sealed class CoordinatorTakeoverTests(PostgresCluster postgres) : IDispos
             });
 
             // Kill the coordinator's silo about a fifth of the way in.
-            await WaitAsync(() => Task.FromResult(File.Exists(log) && File.ReadAllLines(log).Length >= Targets / 5), TimeSpan.FromSeconds(180));
+            await Poll.UntilAsync(() => Task.FromResult(File.Exists(log) && File.ReadAllLines(log).Length >= Targets / 5), TimeSpan.FromSeconds(180));
             string deadSilo = coordinatorSilo.SiloAddress.ToParsableString();
             var clock = Stopwatch.StartNew();
             // The coordinator stops at once (no write reaches the store, nothing is re-leased), then its silo dies. Cancelled
@@ -132,7 +132,7 @@ public sealed class CoordinatorTakeoverTests(PostgresCluster postgres) : IDispos
             await cluster.KillSiloAsync(coordinatorSilo);
 
             // A surviving silo takes the run over by itself.
-            await WaitAsync(() => Task.FromResult(!launches.IsEmpty), TimeSpan.FromSeconds(90));
+            await Poll.UntilAsync(() => Task.FromResult(!launches.IsEmpty), TimeSpan.FromSeconds(90));
             TimeSpan takeover = clock.Elapsed;
             Launch launch = Assert.Single(launches);
             Assert.NotEqual(deadSilo, launch.Silo);
@@ -159,7 +159,7 @@ public sealed class CoordinatorTakeoverTests(PostgresCluster postgres) : IDispos
             await connection2.OpenAsync();
             await using var rows = new NpgsqlCommand("SELECT (SELECT count(*) FROM cluster_runs WHERE run_id = @r) + (SELECT count(*) FROM orleansreminderstable WHERE grainid LIKE '%' || @r)", connection2);
             rows.Parameters.AddWithValue("r", runId);
-            await WaitAsync(async () => (long)(await rows.ExecuteScalarAsync())! == 0, TimeSpan.FromSeconds(30));
+            await Poll.UntilAsync(async () => (long)(await rows.ExecuteScalarAsync())! == 0, TimeSpan.FromSeconds(30));
             Console.WriteLine($"takeover: {takeover.TotalSeconds:F1} s from the kill to the resume starting on {launch.Silo}; {wereRunning} were running, {reruns} ran twice; max running {maxRunning}");
         }
         finally
@@ -170,19 +170,6 @@ public sealed class CoordinatorTakeoverTests(PostgresCluster postgres) : IDispos
         }
     }
 
-    private static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        DateTime end = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > end)
-            {
-                throw new TimeoutException($"condition not met within {timeout}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
 
     private sealed record Launch(string Silo, ContinuationPlan Plan, Task<BatchResult> Running);
 

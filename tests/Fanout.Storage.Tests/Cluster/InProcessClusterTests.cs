@@ -61,7 +61,7 @@ public sealed class InProcessClusterTests(PostgresCluster postgres) : IDisposabl
             ClusterMetrics metrics = coordinator.GetRequiredService<ClusterMetrics>();
 
             // Wait until the coordinator sees all three silos as workers (their cluster_members rows are written on start).
-            await WaitAsync(async () => (await new Fanout.Cluster.Membership.ClusterDirectory(connectionString, clusterId).ListAsync(CancellationToken.None)).Count(m => m.Status == "active" && m.Role == "all") == 3, TimeSpan.FromSeconds(120));
+            await Poll.UntilAsync(async () => (await new Fanout.Cluster.Membership.ClusterDirectory(connectionString, clusterId).ListAsync(CancellationToken.None)).Count(m => m.Status == "active" && m.Role == "all") == 3, TimeSpan.FromSeconds(120));
 
             // 600 local targets; each appends its name to a log when it starts, so re-runs are counted.
             string inventory = Path.Combine(_dir, "inventory.yaml");
@@ -109,7 +109,7 @@ public sealed class InProcessClusterTests(PostgresCluster postgres) : IDisposabl
             Task<BatchResult> running = runs.ExecuteAsync(request, null, CancellationToken.None);
 
             // Kill the third silo (ungracefully, as kill -9) while it holds targets, a sixth of the way in.
-            await WaitAsync(() => Task.FromResult(File.Exists(log) && File.ReadAllLines(log).Length >= 100 && victimRuntime.Running > 0), TimeSpan.FromSeconds(180));
+            await Poll.UntilAsync(() => Task.FromResult(File.Exists(log) && File.ReadAllLines(log).Length >= 100 && victimRuntime.Running > 0), TimeSpan.FromSeconds(180));
             int heldBefore = workers.Outstanding(victim.SiloAddress.ToParsableString());
             victimKilled = true;
             await cluster.KillSiloAsync(victim);
@@ -145,20 +145,6 @@ public sealed class InProcessClusterTests(PostgresCluster postgres) : IDisposabl
             await cluster.StopAllSilosAsync();
             await cluster.DisposeAsync();
             NpgsqlConnection.ClearAllPools(); // Orleans' ADO.NET providers pool by connection string in this (test) process
-        }
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        DateTime end = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > end)
-            {
-                throw new TimeoutException($"condition not met within {timeout}");
-            }
-
-            await Task.Delay(100);
         }
     }
 }
