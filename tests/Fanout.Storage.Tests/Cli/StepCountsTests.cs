@@ -138,6 +138,7 @@ public sealed class StepCountsTests : IDisposable
             using (Process kill = Process.Start("kill", ["-INT", run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
             {
                 await kill.WaitForExitAsync();
+                Assert.True(kill.ExitCode == 0, $"kill -INT {run.Id} exited {kill.ExitCode}"); // a signal never sent is not a run that ignored it
             }
 
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
