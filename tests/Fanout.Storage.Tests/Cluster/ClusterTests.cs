@@ -36,7 +36,9 @@ public sealed partial class ClusterTests(PostgresCluster postgres) : IDisposable
         Assert.Equal(("fanout", "api"), (api.GetProperty("cluster").GetString(), api.GetProperty("role").GetString()));
         Assert.Equal(3, api.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "active"));
 
-        string batch = await CreateAsync(serve, "echo ran-on-$FANOUT_TEST_WORKER", parallel: 8);
+        // Each target lasts 0.2 s, so placement by load has outstanding leases to weigh (40 instant echoes could all land on
+        // whichever worker answered first on a loaded machine: 4 and 36 were seen).
+        string batch = await CreateAsync(serve, "echo ran-on-$FANOUT_TEST_WORKER; sleep 0.2", parallel: 8);
         JsonElement done = await WaitForEndAsync(serve, batch);
         Assert.Equal("succeeded", done.GetProperty("status").GetString());
 
