@@ -50,6 +50,7 @@ internal static class ClusterHosting
         services.AddSingleton<WorkerDirectory>();
         services.AddSingleton<IRunDistributor, ClusterRunDistributor>();
         services.AddHostedService<MemberReporter>();
+        services.AddHostedService<CoordinatorWatch>();
         services.AddSingleton(_ => new CoordinatedRuns(settings.ConnectionString, settings.ClusterId));
         services.AddSingleton<IRunCoordination, ClusterRunCoordination>();
         if (settings.CoordinatesRuns)
