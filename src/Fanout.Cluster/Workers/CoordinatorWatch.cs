@@ -13,25 +13,44 @@ internal sealed partial class CoordinatorWatch(IClusterMembershipService members
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
+        while (!stoppingToken.IsCancellationRequested)
         {
-            // The first snapshot is the current one, then one per membership change.
-            await foreach (ClusterMembershipSnapshot snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken).ConfigureAwait(false))
+            try
             {
-                var dead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead).Select(m => m.SiloAddress).ToHashSet();
-                int stopped = runtime.CoordinatorsDead(dead);
-                if (stopped > 0)
+                // The first snapshot is the current one, then one per membership change.
+                await foreach (ClusterMembershipSnapshot snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken).ConfigureAwait(false))
                 {
-                    LogStopped(logger, stopped, string.Join(", ", dead.Select(d => d.ToParsableString())));
+                    var dead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead).Select(m => m.SiloAddress).ToHashSet();
+                    int stopped = runtime.CoordinatorsDead(dead);
+                    if (stopped > 0)
+                    {
+                        LogStopped(logger, stopped, string.Join(", ", dead.Select(d => d.ToParsableString())));
+                    }
                 }
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // the silo stops
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return; // the silo stops
+            }
+            catch (Exception e)
+            {
+                // Never leave the silo without the watch (nor stop the host for it): follow the updates again.
+                LogWatchFailed(logger, e);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "stopped {Stopped} targets leased by a coordinator the cluster declared dead (dead silos: {Dead}); their reports are dropped")]
     private static partial void LogStopped(ILogger logger, int stopped, string dead);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "following the cluster's membership failed; following it again")]
+    private static partial void LogWatchFailed(ILogger logger, Exception exception);
 }
