@@ -27,6 +27,7 @@ internal sealed partial class ClusterDispatchOperation(
     WorkerDirectory workers,
     IGrainFactory grains,
     ClusterMetrics metrics,
+    SiloAddress coordinator,
     ILogger logger) : IOperation
 {
     public string Name => local.Name;
@@ -43,7 +44,7 @@ internal sealed partial class ClusterDispatchOperation(
         {
             using WorkerSlotLease worker = await workers.AcquireAsync(excluded, labels, cancellationToken).ConfigureAwait(false);
             var lease = new TargetLease { Target = target.Name, Attempt = context.Attempt, LeaseId = Guid.NewGuid() };
-            WorkerOutbox outbox = _outboxes.GetOrAdd(worker.Silo, silo => new WorkerOutbox(grains.GetGrain<IWorkerGrain>(silo), context.RunId, definition, metrics));
+            WorkerOutbox outbox = _outboxes.GetOrAdd(worker.Silo, silo => new WorkerOutbox(grains.GetGrain<IWorkerGrain>(silo), context.RunId, definition, metrics, coordinator));
             PendingLease pending = outbox.Enqueue(lease, output.Add);
             try
             {

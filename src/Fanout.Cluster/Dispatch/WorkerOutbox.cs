@@ -15,7 +15,7 @@ namespace Fanout.Cluster.Dispatch;
 /// that lost the run writes is refused by the store (the run's owner fence, docs/scale-out.md "Fencing").
 /// </para>
 /// </summary>
-internal sealed class WorkerOutbox(IWorkerGrain worker, string runId, string definition, ClusterMetrics metrics)
+internal sealed class WorkerOutbox(IWorkerGrain worker, string runId, string definition, ClusterMetrics metrics, Orleans.Runtime.SiloAddress coordinator)
 {
     private readonly List<PendingLease> _queue = [];
     private bool _sending;
@@ -105,7 +105,7 @@ internal sealed class WorkerOutbox(IWorkerGrain worker, string runId, string def
         var byId = batch.ToDictionary(p => p.Lease.LeaseId);
         try
         {
-            var leases = new LeaseBatch { RunId = runId, Definition = definition, Leases = [.. batch.Select(p => p.Lease)] };
+            var leases = new LeaseBatch { RunId = runId, Definition = definition, Leases = [.. batch.Select(p => p.Lease)], Coordinator = coordinator };
             await foreach (TargetReport report in worker.RunBatchAsync(leases).ConfigureAwait(false))
             {
                 if (!byId.TryGetValue(report.LeaseId, out PendingLease? pending) || report.Epoch != pending.Lease.Epoch || pending.Completion.Task.IsCompleted)
