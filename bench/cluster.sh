@@ -13,21 +13,8 @@ cd "$(dirname "$0")/.."
 TARGETS=${TARGETS:-2000}; PARALLEL=${PARALLEL:-32}; WORKERS=${WORKERS:-3}; RUNS=${RUNS:-2}; FD=${FD:-10s}
 NOOP_TARGETS=${NOOP_TARGETS:-20000}; NOOP_PARALLEL=${NOOP_PARALLEL:-1000}; ONLY=${ONLY:-overhead,throughput,recovery}
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
-PG=/usr/lib/postgresql/15/bin
-d=$(mktemp -d); chown postgres:postgres "$d"
-pids=(); tracers=()
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-runuser -u postgres -- "$PG/initdb" -D "$d/data" -U fanout --auth=trust -E UTF8 --no-locale >/dev/null
-runuser -u postgres -- "$PG/pg_ctl" -D "$d/data" -l "$d/log" -o "-p $port -k $d -c listen_addresses=127.0.0.1" -w start >/dev/null
-stop() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
-  pg=$(head -1 "$d/data/postmaster.pid" 2>/dev/null || true)
-  [ -n "$pg" ] && kill -INT "$pg" 2>/dev/null && while kill -0 "$pg" 2>/dev/null; do sleep 0.1; done
-  rm -rf "$d"
-}
-trap stop EXIT
+source bench/lib/postgres.sh
+tracers=()
 
 dotnet build src/Fanout.Cli -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
 fanout=$(pwd)/src/Fanout.Cli/bin/Release/net10.0/fanout
@@ -44,8 +31,7 @@ PY
 # start_serve DB EXTRA... → sets url, token
 start_serve() {
   local db=$1; shift
-  psql -q -h 127.0.0.1 -p "$port" -U fanout -d postgres -c "create database $db"
-  store="postgres://fanout@127.0.0.1:$port/$db"
+  store=$(pg_database "$db")
   token=$("$fanout" token create --name bench --role operator --store "$store" | tail -1)
   "$fanout" serve --store "$store" --urls http://127.0.0.1:0 -i "$d/inventory.yaml" --max-targets "$all" "$@" > "$d/serve-$db.out" 2>"$d/serve-$db.err" &
   pids+=($!)

@@ -28,6 +28,7 @@ internal sealed partial class ClusterDispatchOperation(
     IGrainFactory grains,
     ClusterMetrics metrics,
     LeaseFence fence,
+    SiloAddress coordinator,
     ILogger logger) : IOperation
 {
     public string Name => local.Name;
@@ -45,7 +46,7 @@ internal sealed partial class ClusterDispatchOperation(
             using WorkerSlotLease worker = await workers.AcquireAsync(excluded, labels, cancellationToken).ConfigureAwait(false);
             var lease = new TargetLease { Target = target.Name, Attempt = context.Attempt, LeaseId = Guid.NewGuid() };
             string name = worker.Name;
-            WorkerOutbox outbox = _outboxes.GetOrAdd(worker.Silo, silo => new WorkerOutbox(grains.GetGrain<IWorkerGrain>(silo), name, context.RunId, definition, fence));
+            WorkerOutbox outbox = _outboxes.GetOrAdd(worker.Silo, silo => new WorkerOutbox(grains.GetGrain<IWorkerGrain>(silo), name, context.RunId, definition, fence, coordinator));
             PendingLease pending = outbox.Enqueue(lease, output.Add);
             try
             {

@@ -8,7 +8,7 @@ namespace Fanout.Cluster.Dispatch;
 /// of the same run may be running on the worker at once. When the call breaks (the worker's silo was declared dead) every
 /// lease of the batch without a report fails with the call's exception, so exactly what that worker held runs again.
 /// </summary>
-internal sealed class WorkerOutbox(IWorkerGrain worker, string workerName, string runId, string definition, LeaseFence fence)
+internal sealed class WorkerOutbox(IWorkerGrain worker, string workerName, string runId, string definition, LeaseFence fence, Orleans.Runtime.SiloAddress coordinator)
 {
     private readonly List<PendingLease> _queue = [];
     private bool _sending;
@@ -98,7 +98,7 @@ internal sealed class WorkerOutbox(IWorkerGrain worker, string workerName, strin
                 pending.Lease = pending.Lease with { Epoch = epochs[pending.Lease.Target] };
             }
 
-            var leases = new LeaseBatch { RunId = runId, Definition = definition, Leases = [.. batch.Select(p => p.Lease)] };
+            var leases = new LeaseBatch { RunId = runId, Definition = definition, Leases = [.. batch.Select(p => p.Lease)], Coordinator = coordinator };
             await foreach (TargetReport report in worker.RunBatchAsync(leases).ConfigureAwait(false))
             {
                 if (report.Interim)

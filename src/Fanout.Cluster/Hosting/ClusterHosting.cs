@@ -37,7 +37,8 @@ internal static class ClusterHosting
 
     /// <summary>
     /// The services of a silo beside Orleans: settings, the <c>cluster_members</c> directory and this silo's row, the worker
-    /// runtime, the lease fence and the <see cref="IRunDistributor"/>. Shared with the in-process test cluster.
+    /// runtime and its watch on coordinators' deaths, the lease fence and the <see cref="IRunDistributor"/>. Shared with the
+    /// in-process test cluster.
     /// </summary>
     internal static IServiceCollection AddFanoutClusterServices(this IServiceCollection services, ClusterSettings settings)
     {
@@ -50,6 +51,7 @@ internal static class ClusterHosting
         services.AddSingleton<WorkerDirectory>();
         services.AddSingleton<IRunDistributor, ClusterRunDistributor>();
         services.AddHostedService<MemberReporter>();
+        services.AddHostedService<CoordinatorWatch>();
         services.AddSingleton(_ => new CoordinatedRuns(settings.ConnectionString, settings.ClusterId));
         services.AddSingleton<IRunCoordination, ClusterRunCoordination>();
         if (settings.CoordinatesRuns)

@@ -1,3 +1,5 @@
+using Orleans.Runtime;
+
 namespace Fanout.Cluster.Workers;
 
 /// <summary>
@@ -18,6 +20,12 @@ internal sealed record LeaseBatch
 
     /// <summary>The targets of this batch; they run at once on the worker (each within the worker's <c>--max-targets</c>).</summary>
     [Id(4)] public required TargetLease[] Leases { get; init; }
+
+    /// <summary>
+    /// The silo of the coordinator that leased this batch. When Orleans declares that silo dead, the worker stops the batch's
+    /// targets (process groups killed) and drops their reports: another coordinator takes the run over and re-issues them.
+    /// </summary>
+    [Id(5)] public required SiloAddress Coordinator { get; init; }
 }
 
 /// <summary>One attempt on one target leased to a worker: <c>(run, target, attempt, epoch)</c> and a lease id naming this grant.</summary>

@@ -21,7 +21,7 @@ namespace Fanout.Cluster.Workers;
 /// process-group kills — reporting each target as it ends. Retries, waves, failure policy and the timeout belong to the
 /// coordinator; the worker runs one attempt per lease.
 /// </summary>
-internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLifetime lifetime, ILogger<WorkerRuntime> logger)
+internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostApplicationLifetime lifetime, ILogger<WorkerRuntime> logger)
 {
     private static readonly TimeSpan CacheIdle = TimeSpan.FromMinutes(10);
     private readonly SemaphoreSlim _slots = new(settings.MaxTargets, settings.MaxTargets);
@@ -29,6 +29,8 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _leases = new();
     private readonly ConcurrentDictionary<Guid, byte> _cancelledEarly = new();
+    private readonly ConcurrentDictionary<LeasedBatch, byte> _batches = new();
+    private IReadOnlySet<SiloAddress> _deadCoordinators = new HashSet<SiloAddress>();
     private int _running;
     private long _completed;
 
@@ -81,13 +83,46 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
         }
     }
 
+    /// <summary>
+    /// Called with the silos Orleans' membership now lists dead: every batch leased by one of them is orphaned — its targets
+    /// are stopped (process groups killed, as on a coordinator's cancel) and its reports dropped. Nobody is left to read them,
+    /// and another coordinator takes the run over and runs those targets again; letting them run on here would exceed the
+    /// run's <c>--parallel</c>.
+    /// </summary>
+    /// <returns>How many targets were stopped.</returns>
+    public int CoordinatorsDead(IReadOnlySet<SiloAddress> dead)
+    {
+        // Published before the scan, and a batch registers before it reads the set: a batch arriving meanwhile is seen by one
+        // side or the other.
+        Interlocked.Exchange(ref _deadCoordinators, dead);
+        int stopped = 0;
+        foreach (LeasedBatch leased in _batches.Keys)
+        {
+            if (dead.Contains(leased.Coordinator))
+            {
+                stopped += leased.Orphan();
+            }
+        }
+
+        return stopped;
+    }
+
     private async Task RunBatchCoreAsync(LeaseBatch batch, ChannelWriter<TargetReport> reports)
     {
         var byTarget = new Dictionary<string, TargetLease>(StringComparer.Ordinal);
         var tokens = new Dictionary<string, CancellationTokenSource>(StringComparer.Ordinal);
         var reported = new HashSet<Guid>();
+        using var leased = new LeasedBatch(batch.Coordinator, reports, batch.Leases.Length);
+        _batches.TryAdd(leased, 0);
         try
         {
+            if (Volatile.Read(ref _deadCoordinators).Contains(batch.Coordinator))
+            {
+                // The coordinator was declared dead before its batch arrived: nothing of it runs.
+                LogOrphaned(logger, batch.Coordinator.ToParsableString(), batch.RunId, batch.Leases.Length);
+                return;
+            }
+
             ResolvedRun run;
             try
             {
@@ -114,7 +149,8 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
 
                 // The silo stopping — SIGTERM, or Orleans telling a silo voted dead to stop — stops every target it runs
                 // (their process groups are killed), so nothing keeps running that the coordinator re-issues elsewhere.
-                var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping, _abort.Token);
+                // The batch's coordinator declared dead stops them too (CoordinatorsDead).
+                var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping, _abort.Token, leased.Orphaned);
                 _leases[lease.LeaseId] = cts;
                 if (_cancelledEarly.TryRemove(lease.LeaseId, out _))
                 {
@@ -126,7 +162,7 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
                 targets.Add(target);
             }
 
-            if (targets.Count == 0)
+            if (targets.Count == 0 || leased.Orphaned.IsCancellationRequested)
             {
                 return;
             }
@@ -173,6 +209,7 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
         }
         finally
         {
+            _batches.TryRemove(leased, out _);
             foreach (TargetLease lease in batch.Leases)
             {
                 if (_leases.TryRemove(lease.LeaseId, out CancellationTokenSource? cts))
@@ -324,6 +361,46 @@ internal sealed class WorkerRuntime(ClusterSettings settings, IHostApplicationLi
         _runs[lease.RunId] = resolved;
         return resolved;
     }
+
+    /// <summary>A batch while it is on this silo, with the coordinator that leased it (see <see cref="CoordinatorsDead"/>).</summary>
+    private sealed class LeasedBatch(SiloAddress coordinator, ChannelWriter<TargetReport> reports, int leases) : IDisposable
+    {
+        private readonly CancellationTokenSource _orphaned = new();
+        private bool _disposed;
+
+        public SiloAddress Coordinator => coordinator;
+
+        /// <summary>Cancelled when the coordinator is declared dead.</summary>
+        public CancellationToken Orphaned => _orphaned.Token;
+
+        /// <summary>Drops the batch's reports from now on and stops its targets; how many leases it had (0 if already done).</summary>
+        public int Orphan()
+        {
+            lock (_orphaned)
+            {
+                if (_disposed || _orphaned.IsCancellationRequested)
+                {
+                    return 0;
+                }
+
+                reports.TryComplete(); // first, so the reports of the targets being stopped are dropped
+                _orphaned.Cancel();
+                return leases;
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_orphaned)
+            {
+                _disposed = true;
+                _orphaned.Dispose();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "coordinator {Coordinator} was declared dead before its batch of run {RunId} arrived: its {Leases} targets are not run")]
+    private static partial void LogOrphaned(ILogger logger, string coordinator, string runId, int leases);
 
     private sealed record ResolvedRun(string Definition, Inventory.Inventory Inventory, IOperation Operation, ExecutionOptions Options, TransportRegistry Transports)
     {

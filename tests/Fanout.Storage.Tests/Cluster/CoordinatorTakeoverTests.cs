@@ -41,133 +41,102 @@ public sealed class CoordinatorTakeoverTests(PostgresCluster postgres) : IDispos
         string url = await postgres.CreateDatabaseAsync();
         await using IFanoutStore store = await StoreFactory.OpenAsync(url, CancellationToken.None); // applies the migrations
         string connectionString = StoreLocation.ToConnectionString(url).ConnectionString;
-        string clusterId = "takeover" + Guid.NewGuid().ToString("N")[..8];
         var recorderOptions = new RunRecorderOptions { StartLookahead = 0 }; // a `running` attempt row is a target that started
         var launches = new ConcurrentQueue<Launch>();
-        ClusterSettings Settings(string name) => new()
+        await using InProcessFanoutCluster cluster = await InProcessFanoutCluster.StartAsync(connectionString, maxTargets: Parallel, services =>
         {
-            ConnectionString = connectionString,
-            ClusterId = clusterId,
-            Role = ClusterRoles.All,
-            Name = name,
-            MaxTargets = Parallel,
-            FailureDetection = TimeSpan.FromSeconds(6),
-        };
-
-        var builder = new InProcessTestClusterBuilder(3);
-        builder.Options.ClusterId = clusterId;
-        builder.Options.ServiceId = "fanout";
-        typeof(InProcessTestClusterOptions).GetProperty("UseTestClusterMembership", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)!
-            .SetValue(builder.Options, false);
-        builder.Options.InitializeClientOnDeploy = false;
-        builder.ConfigureSiloHost((silo, host) =>
-        {
-            host.Services.AddFanoutClusterServices(Settings(silo.SiloName));
-            host.Services.AddSingleton<IRunStore>(store);
-            host.Services.AddSingleton<IRunLauncher>(sp => new DirectLauncher(sp, new RunService(store: store, recorderOptions: recorderOptions), launches));
+            services.AddSingleton<IRunStore>(store);
+            services.AddSingleton<IRunLauncher>(sp => new DirectLauncher(sp, new RunService(store: store, recorderOptions: recorderOptions), launches));
         });
-        builder.ConfigureSilo((silo, orleans) => orleans.ConfigureFanoutSilo(Settings(silo.SiloName)));
-        InProcessTestCluster cluster = builder.Build();
-        await cluster.DeployAsync();
-        try
+        InProcessSiloHandle coordinatorSilo = cluster.Silos[0];
+        IServiceProvider coordinator = coordinatorSilo.ServiceProvider;
+
+        string inventory = Path.Combine(_dir, "inventory.yaml");
+        string log = Path.Combine(_dir, "starts.log");
+        await File.WriteAllLinesAsync(inventory, ["defaults: {transport: local}", "targets:", .. Enumerable.Range(1, Targets).Select(i => $"  t{i:000}: {{}}")]);
+        var options = new ExecutionOptions { MaxConcurrency = Parallel };
+        IOperation operation = RunDefinition.ForCommandLine($"echo $FANOUT_TARGET >> {log}; sleep 0.3").CreateOperation();
+        var runs = new RunService(store: store, recorderOptions: recorderOptions);
+        Fanout.Inventory.Inventory loaded = await runs.LoadInventoryAsync([inventory], CancellationToken.None);
+        RunDefinition definition = RunDefinition.Describe(operation, [inventory], new SelectionCriteria(), options)! with { Targets = [.. loaded.Targets.Select(t => t.Name)] };
+        string runId = RunIds.New(TimeProvider.System);
+        RunRequest request = coordinator.GetRequiredService<IRunDistributor>().Distribute(new RunRequest
         {
-            InProcessSiloHandle coordinatorSilo = cluster.Silos[0];
-            IServiceProvider coordinator = coordinatorSilo.ServiceProvider;
-            await Poll.UntilAsync(async () => (await new Fanout.Cluster.Membership.ClusterDirectory(connectionString, clusterId).ListAsync(CancellationToken.None)).Count(m => m.Status == "active" && m.Role == "all") == 3, TimeSpan.FromSeconds(120));
+            Operation = operation,
+            Targets = loaded.Targets,
+            Options = options,
+            Definition = definition,
+            RunId = runId,
+            Kind = "exec",
+        });
 
-            string inventory = Path.Combine(_dir, "inventory.yaml");
-            string log = Path.Combine(_dir, "starts.log");
-            await File.WriteAllLinesAsync(inventory, ["defaults: {transport: local}", "targets:", .. Enumerable.Range(1, Targets).Select(i => $"  t{i:000}: {{}}")]);
-            var options = new ExecutionOptions { MaxConcurrency = Parallel };
-            IOperation operation = RunDefinition.ForCommandLine($"echo $FANOUT_TARGET >> {log}; sleep 0.3").CreateOperation();
-            var runs = new RunService(store: store, recorderOptions: recorderOptions);
-            Fanout.Inventory.Inventory loaded = await runs.LoadInventoryAsync([inventory], CancellationToken.None);
-            RunDefinition definition = RunDefinition.Describe(operation, [inventory], new SelectionCriteria(), options)! with { Targets = [.. loaded.Targets.Select(t => t.Name)] };
-            string runId = RunIds.New(TimeProvider.System);
-            RunRequest request = coordinator.GetRequiredService<IRunDistributor>().Distribute(new RunRequest
-            {
-                Operation = operation,
-                Targets = loaded.Targets,
-                Options = options,
-                Definition = definition,
-                RunId = runId,
-                Kind = "exec",
-            });
+        // Silo 0 coordinates: its coordination records it and the run's coordinator grain starts its reminder. Its writes go
+        // through a store that stops answering at the kill, as a process killed with kill -9 writes nothing more.
+        IRunStore frozen = FreezableStore.Wrap(store, out Action freeze);
+        await coordinator.GetRequiredService<IRunCoordination>().BeginAsync(request, CancellationToken.None);
+        using var firstCancel = new CancellationTokenSource();
+        _ = new RunService(store: frozen, recorderOptions: recorderOptions).ExecuteAsync(request, null, firstCancel.Token);
 
-            // Silo 0 coordinates: its coordination records it and the run's coordinator grain starts its reminder. Its writes go
-            // through a store that stops answering at the kill, as a process killed with kill -9 writes nothing more.
-            IRunStore frozen = FreezableStore.Wrap(store, out Action freeze);
-            await coordinator.GetRequiredService<IRunCoordination>().BeginAsync(request, CancellationToken.None);
-            using var firstCancel = new CancellationTokenSource();
-            _ = new RunService(store: frozen, recorderOptions: recorderOptions).ExecuteAsync(request, null, firstCancel.Token);
-
-            // Sample the attempts running now (the latest attempt of each target; a resume leaves the dead coordinator's last
-            // `running` rows as they were and adds new attempts) all along the run.
-            int maxRunning = 0;
-            using var sampling = new CancellationTokenSource();
-            Task sampler = Task.Run(async () =>
-            {
-                await using var connection = new NpgsqlConnection(connectionString);
-                await connection.OpenAsync();
-                while (!sampling.IsCancellationRequested)
-                {
-                    await using var count = new NpgsqlCommand(
-                        "SELECT count(*) FROM target_attempts a WHERE a.run_id = @r AND a.state = 'running' " +
-                        "AND a.attempt = (SELECT max(b.attempt) FROM target_attempts b WHERE b.run_id = a.run_id AND b.target = a.target)", connection);
-                    count.Parameters.AddWithValue("r", runId);
-                    maxRunning = Math.Max(maxRunning, (int)(long)(await count.ExecuteScalarAsync())!);
-                    await Task.Delay(50);
-                }
-            });
-
-            // Kill the coordinator's silo about a fifth of the way in.
-            await Poll.UntilAsync(() => Task.FromResult(File.Exists(log) && File.ReadAllLines(log).Length >= Targets / 5), TimeSpan.FromSeconds(180));
-            string deadSilo = coordinatorSilo.SiloAddress.ToParsableString();
-            var clock = Stopwatch.StartNew();
-            // The coordinator stops at once (no write reaches the store, nothing is re-leased), then its silo dies. Cancelled
-            // after the kill instead, the in-process coordinator would live on for a moment and re-lease what its dying silo
-            // ran — which a killed process cannot do.
-            freeze();
-            await firstCancel.CancelAsync();
-            await cluster.KillSiloAsync(coordinatorSilo);
-
-            // A surviving silo takes the run over by itself.
-            await Poll.UntilAsync(() => Task.FromResult(!launches.IsEmpty), TimeSpan.FromSeconds(90));
-            TimeSpan takeover = clock.Elapsed;
-            Launch launch = Assert.Single(launches);
-            Assert.NotEqual(deadSilo, launch.Silo);
-            BatchResult result = await launch.Running.WaitAsync(TimeSpan.FromMinutes(5));
-            await sampling.CancelAsync();
-            await sampler;
-
-            RunRecord run = (await store.GetRunAsync(runId, CancellationToken.None))!;
-            Assert.Equal(RunStatus.Succeeded, run.Status);
-            Assert.Equal(Targets, run.Counts.Succeeded);
-            Assert.Equal(1, run.ResumeCount);
-            Assert.Equal(Targets, launch.Plan.Run!.Counts.Succeeded + result.Count(TargetState.Succeeded));
-            string[] starts = File.ReadAllLines(log);
-            Assert.Equal(Targets, starts.Distinct().Count());
-            int reruns = starts.Length - Targets;
-            int wereRunning = launch.Plan.WereRunning.Count;
-            Assert.InRange(wereRunning, 1, Parallel);
-            Assert.True(reruns <= wereRunning, $"{reruns} targets ran twice; {wereRunning} were running when the coordinator died");
-            Assert.InRange(maxRunning, 1, Parallel);
-            Assert.Contains(deadSilo, launch.Plan.Run.StopReason, StringComparison.Ordinal);
-
-            // The run ended: its row and its reminder are gone.
-            await using var connection2 = new NpgsqlConnection(connectionString);
-            await connection2.OpenAsync();
-            await using var rows = new NpgsqlCommand("SELECT (SELECT count(*) FROM cluster_runs WHERE run_id = @r) + (SELECT count(*) FROM orleansreminderstable WHERE grainid LIKE '%' || @r)", connection2);
-            rows.Parameters.AddWithValue("r", runId);
-            await Poll.UntilAsync(async () => (long)(await rows.ExecuteScalarAsync())! == 0, TimeSpan.FromSeconds(30));
-            Console.WriteLine($"takeover: {takeover.TotalSeconds:F1} s from the kill to the resume starting on {launch.Silo}; {wereRunning} were running, {reruns} ran twice; max running {maxRunning}");
-        }
-        finally
+        // Sample the attempts running now (the latest attempt of each target; a resume leaves the dead coordinator's last
+        // `running` rows as they were and adds new attempts) all along the run.
+        int maxRunning = 0;
+        using var sampling = new CancellationTokenSource();
+        Task sampler = Task.Run(async () =>
         {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-            NpgsqlConnection.ClearAllPools(); // Orleans' ADO.NET providers pool by connection string in this (test) process
-        }
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            while (!sampling.IsCancellationRequested)
+            {
+                await using var count = new NpgsqlCommand(
+                    "SELECT count(*) FROM target_attempts a WHERE a.run_id = @r AND a.state = 'running' " +
+                    "AND a.attempt = (SELECT max(b.attempt) FROM target_attempts b WHERE b.run_id = a.run_id AND b.target = a.target)", connection);
+                count.Parameters.AddWithValue("r", runId);
+                maxRunning = Math.Max(maxRunning, (int)(long)(await count.ExecuteScalarAsync())!);
+                await Task.Delay(50);
+            }
+        });
+
+        // Kill the coordinator's silo about a fifth of the way in.
+        await Poll.UntilAsync(() => Task.FromResult(File.Exists(log) && File.ReadAllLines(log).Length >= Targets / 5), TimeSpan.FromSeconds(180));
+        string deadSilo = coordinatorSilo.SiloAddress.ToParsableString();
+        var clock = Stopwatch.StartNew();
+        // The coordinator stops at once (no write reaches the store, nothing is re-leased), then its silo dies. Cancelled
+        // after the kill instead, the in-process coordinator would live on for a moment and re-lease what its dying silo
+        // ran — which a killed process cannot do.
+        freeze();
+        await firstCancel.CancelAsync();
+        await cluster.KillSiloAsync(coordinatorSilo);
+
+        // A surviving silo takes the run over by itself.
+        await Poll.UntilAsync(() => Task.FromResult(!launches.IsEmpty), TimeSpan.FromSeconds(90));
+        TimeSpan takeover = clock.Elapsed;
+        Launch launch = Assert.Single(launches);
+        Assert.NotEqual(deadSilo, launch.Silo);
+        BatchResult result = await launch.Running.WaitAsync(TimeSpan.FromMinutes(5));
+        await sampling.CancelAsync();
+        await sampler;
+
+        RunRecord run = (await store.GetRunAsync(runId, CancellationToken.None))!;
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(Targets, run.Counts.Succeeded);
+        Assert.Equal(1, run.ResumeCount);
+        Assert.Equal(Targets, launch.Plan.Run!.Counts.Succeeded + result.Count(TargetState.Succeeded));
+        string[] starts = File.ReadAllLines(log);
+        Assert.Equal(Targets, starts.Distinct().Count());
+        int reruns = starts.Length - Targets;
+        int wereRunning = launch.Plan.WereRunning.Count;
+        Assert.InRange(wereRunning, 1, Parallel);
+        Assert.True(reruns <= wereRunning, $"{reruns} targets ran twice; {wereRunning} were running when the coordinator died");
+        Assert.InRange(maxRunning, 1, Parallel);
+        Assert.Contains(deadSilo, launch.Plan.Run.StopReason, StringComparison.Ordinal);
+
+        // The run ended: its row and its reminder are gone.
+        await using var connection2 = new NpgsqlConnection(connectionString);
+        await connection2.OpenAsync();
+        await using var rows = new NpgsqlCommand("SELECT (SELECT count(*) FROM cluster_runs WHERE run_id = @r) + (SELECT count(*) FROM orleansreminderstable WHERE grainid LIKE '%' || @r)", connection2);
+        rows.Parameters.AddWithValue("r", runId);
+        await Poll.UntilAsync(async () => (long)(await rows.ExecuteScalarAsync())! == 0, TimeSpan.FromSeconds(30));
+        Console.WriteLine($"takeover: {takeover.TotalSeconds:F1} s from the kill to the resume starting on {launch.Silo}; {wereRunning} were running, {reruns} ran twice; max running {maxRunning}");
     }
 
 

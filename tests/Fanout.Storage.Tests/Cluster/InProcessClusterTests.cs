@@ -29,122 +29,88 @@ public sealed class InProcessClusterTests(PostgresCluster postgres) : IDisposabl
         string url = await postgres.CreateDatabaseAsync();
         await using IFanoutStore store = await StoreFactory.OpenAsync(url, CancellationToken.None); // applies the migrations
         string connectionString = StoreLocation.ToConnectionString(url).ConnectionString;
-        string clusterId = "inproc" + Guid.NewGuid().ToString("N")[..8];
-        ClusterSettings Settings(string name) => new()
+        await using InProcessFanoutCluster cluster = await InProcessFanoutCluster.StartAsync(connectionString, maxTargets: 8);
+        IServiceProvider coordinator = cluster.Silos[0].ServiceProvider;
+        InProcessSiloHandle victim = cluster.Silos[2];
+        WorkerRuntime victimRuntime = victim.ServiceProvider.GetRequiredService<WorkerRuntime>();
+        WorkerDirectory workers = coordinator.GetRequiredService<WorkerDirectory>();
+        ClusterMetrics metrics = coordinator.GetRequiredService<ClusterMetrics>();
+
+        // 600 local targets; each appends its name to a log when it starts, so re-runs are counted.
+        string inventory = Path.Combine(_dir, "inventory.yaml");
+        string log = Path.Combine(_dir, "starts.log");
+        await File.WriteAllLinesAsync(inventory, ["defaults: {transport: local}", "targets:", .. Enumerable.Range(1, 600).Select(i => $"  t{i:000}: {{}}")]);
+        // Without claims ahead (StartLookahead 0) a `running` attempt row is a target that started: by default the recorder
+        // also marks the next 64 targets running before they start, which the sampling below would count.
+        var runs = new RunService(store: store, recorderOptions: new RunRecorderOptions { StartLookahead = 0 });
+        Fanout.Inventory.Inventory loaded = await runs.LoadInventoryAsync([inventory], CancellationToken.None);
+        var options = new ExecutionOptions { MaxConcurrency = 8 };
+        IOperation operation = RunDefinition.ForCommandLine($"echo $FANOUT_TARGET >> {log}; sleep 0.2").CreateOperation();
+        RunDefinition definition = RunDefinition.Describe(operation, [inventory], new SelectionCriteria(), options)! with { Targets = [.. loaded.Targets.Select(t => t.Name)] };
+        string runId = RunIds.New(TimeProvider.System);
+        RunRequest request = coordinator.GetRequiredService<IRunDistributor>().Distribute(new RunRequest
         {
-            ConnectionString = connectionString,
-            ClusterId = clusterId,
-            Role = ClusterRoles.All,
-            Name = name,
-            MaxTargets = 8,
-            FailureDetection = TimeSpan.FromSeconds(6),
-        };
+            Operation = operation,
+            Targets = loaded.Targets,
+            Options = options,
+            Definition = definition,
+            RunId = runId,
+            Kind = "exec",
+        });
+        Assert.NotSame(operation, request.Operation); // leased to the workers
 
-        var builder = new InProcessTestClusterBuilder(3);
-        builder.Options.ClusterId = clusterId;
-        builder.Options.ServiceId = "fanout";
-        // Membership in the PostgreSQL store (ConfigureFanoutSilo), not the test cluster's in-memory table; the option has no
-        // public setter in Orleans.TestingHost 10.4.2.
-        typeof(InProcessTestClusterOptions).GetProperty("UseTestClusterMembership", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)!
-            .SetValue(builder.Options, false);
-        builder.Options.InitializeClientOnDeploy = false;
-        builder.ConfigureSiloHost((silo, host) => host.Services.AddFanoutClusterServices(Settings(silo.SiloName)));
-        builder.ConfigureSilo((silo, orleans) => orleans.ConfigureFanoutSilo(Settings(silo.SiloName)));
-        InProcessTestCluster cluster = builder.Build();
-        await cluster.DeployAsync();
-        try
+        // Sample the attempts the store says are running, all along the run.
+        int maxRunning = 0;
+        int maxExecuting = 0;
+        WorkerRuntime[] runtimes = [.. cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<WorkerRuntime>())];
+        bool victimKilled = false;
+        using var sampling = new CancellationTokenSource();
+        Task sampler = Task.Run(async () =>
         {
-            IServiceProvider coordinator = cluster.Silos[0].ServiceProvider;
-            InProcessSiloHandle victim = cluster.Silos[2];
-            WorkerRuntime victimRuntime = victim.ServiceProvider.GetRequiredService<WorkerRuntime>();
-            WorkerDirectory workers = coordinator.GetRequiredService<WorkerDirectory>();
-            ClusterMetrics metrics = coordinator.GetRequiredService<ClusterMetrics>();
-
-            // Wait until the coordinator sees all three silos as workers (their cluster_members rows are written on start).
-            await Poll.UntilAsync(async () => (await new Fanout.Cluster.Membership.ClusterDirectory(connectionString, clusterId).ListAsync(CancellationToken.None)).Count(m => m.Status == "active" && m.Role == "all") == 3, TimeSpan.FromSeconds(120));
-
-            // 600 local targets; each appends its name to a log when it starts, so re-runs are counted.
-            string inventory = Path.Combine(_dir, "inventory.yaml");
-            string log = Path.Combine(_dir, "starts.log");
-            await File.WriteAllLinesAsync(inventory, ["defaults: {transport: local}", "targets:", .. Enumerable.Range(1, 600).Select(i => $"  t{i:000}: {{}}")]);
-            // Without claims ahead (StartLookahead 0) a `running` attempt row is a target that started: by default the recorder
-            // also marks the next 64 targets running before they start, which the sampling below would count.
-            var runs = new RunService(store: store, recorderOptions: new RunRecorderOptions { StartLookahead = 0 });
-            Fanout.Inventory.Inventory loaded = await runs.LoadInventoryAsync([inventory], CancellationToken.None);
-            var options = new ExecutionOptions { MaxConcurrency = 8 };
-            IOperation operation = RunDefinition.ForCommandLine($"echo $FANOUT_TARGET >> {log}; sleep 0.2").CreateOperation();
-            RunDefinition definition = RunDefinition.Describe(operation, [inventory], new SelectionCriteria(), options)! with { Targets = [.. loaded.Targets.Select(t => t.Name)] };
-            string runId = RunIds.New(TimeProvider.System);
-            RunRequest request = coordinator.GetRequiredService<IRunDistributor>().Distribute(new RunRequest
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            while (!sampling.IsCancellationRequested)
             {
-                Operation = operation,
-                Targets = loaded.Targets,
-                Options = options,
-                Definition = definition,
-                RunId = runId,
-                Kind = "exec",
-            });
-            Assert.NotSame(operation, request.Operation); // leased to the workers
+                await using var count = new NpgsqlCommand("SELECT count(*) FROM target_attempts WHERE run_id = @r AND state = 'running'", connection);
+                count.Parameters.AddWithValue("r", runId);
+                maxRunning = Math.Max(maxRunning, (int)(long)(await count.ExecuteScalarAsync())!);
+                maxExecuting = Math.Max(maxExecuting, runtimes.Where(r => r != victimRuntime || !victimKilled).Sum(r => r.Running));
+                await Task.Delay(50);
+            }
+        });
 
-            // Sample the attempts the store says are running, all along the run.
-            int maxRunning = 0;
-            int maxExecuting = 0;
-            WorkerRuntime[] runtimes = [.. cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<WorkerRuntime>())];
-            bool victimKilled = false;
-            using var sampling = new CancellationTokenSource();
-            Task sampler = Task.Run(async () =>
-            {
-                await using var connection = new NpgsqlConnection(connectionString);
-                await connection.OpenAsync();
-                while (!sampling.IsCancellationRequested)
-                {
-                    await using var count = new NpgsqlCommand("SELECT count(*) FROM target_attempts WHERE run_id = @r AND state = 'running'", connection);
-                    count.Parameters.AddWithValue("r", runId);
-                    maxRunning = Math.Max(maxRunning, (int)(long)(await count.ExecuteScalarAsync())!);
-                    maxExecuting = Math.Max(maxExecuting, runtimes.Where(r => r != victimRuntime || !victimKilled).Sum(r => r.Running));
-                    await Task.Delay(50);
-                }
-            });
+        Task<BatchResult> running = runs.ExecuteAsync(request, null, CancellationToken.None);
 
-            Task<BatchResult> running = runs.ExecuteAsync(request, null, CancellationToken.None);
+        // Kill the third silo (ungracefully, as kill -9) while it holds targets, a sixth of the way in.
+        await Poll.UntilAsync(() => Task.FromResult(File.Exists(log) && File.ReadAllLines(log).Length >= 100 && victimRuntime.Running > 0), TimeSpan.FromSeconds(180));
+        int heldBefore = workers.Outstanding(victim.SiloAddress.ToParsableString());
+        victimKilled = true;
+        await cluster.KillSiloAsync(victim);
 
-            // Kill the third silo (ungracefully, as kill -9) while it holds targets, a sixth of the way in.
-            await Poll.UntilAsync(() => Task.FromResult(File.Exists(log) && File.ReadAllLines(log).Length >= 100 && victimRuntime.Running > 0), TimeSpan.FromSeconds(180));
-            int heldBefore = workers.Outstanding(victim.SiloAddress.ToParsableString());
-            victimKilled = true;
-            await cluster.KillSiloAsync(victim);
+        BatchResult result = await running.WaitAsync(TimeSpan.FromMinutes(6));
+        await sampling.CancelAsync();
+        await sampler;
 
-            BatchResult result = await running.WaitAsync(TimeSpan.FromMinutes(6));
-            await sampling.CancelAsync();
-            await sampler;
+        Assert.Equal(600, result.Count(TargetState.Succeeded));
+        string[] starts = File.ReadAllLines(log);
+        Assert.Equal(600, starts.Distinct().Count());
+        int reruns = starts.Length - 600;
+        Assert.True(heldBefore > 0, "the killed silo held no lease");
+        Assert.True(reruns >= 1 && reruns <= 8, $"{reruns} targets ran twice; the killed silo held {heldBefore} leases (at most 8 at once)");
+        Assert.True(metrics.LostLeases >= reruns, $"{metrics.LostLeases} lost leases counted for {reruns} re-runs");
+        Assert.InRange(maxRunning, 1, 8);
+        Assert.InRange(maxExecuting, 1, 8);
 
-            Assert.Equal(600, result.Count(TargetState.Succeeded));
-            string[] starts = File.ReadAllLines(log);
-            Assert.Equal(600, starts.Distinct().Count());
-            int reruns = starts.Length - 600;
-            Assert.True(heldBefore > 0, "the killed silo held no lease");
-            Assert.True(reruns >= 1 && reruns <= 8, $"{reruns} targets ran twice; the killed silo held {heldBefore} leases (at most 8 at once)");
-            Assert.True(metrics.LostLeases >= reruns, $"{metrics.LostLeases} lost leases counted for {reruns} re-runs");
-            Assert.InRange(maxRunning, 1, 8);
-            Assert.InRange(maxExecuting, 1, 8);
+        // Every silo ran a share: the victim before its death, the two others throughout.
+        await using var connection2 = new NpgsqlConnection(connectionString);
+        await connection2.OpenAsync();
+        await using var workersUsed = new NpgsqlCommand("SELECT count(DISTINCT worker) FROM cluster_leases WHERE run_id = @r", connection2);
+        workersUsed.Parameters.AddWithValue("r", runId);
+        Assert.Equal(3L, (long)(await workersUsed.ExecuteScalarAsync())!);
 
-            // Every silo ran a share: the victim before its death, the two others throughout.
-            await using var connection2 = new NpgsqlConnection(connectionString);
-            await connection2.OpenAsync();
-            await using var workersUsed = new NpgsqlCommand("SELECT count(DISTINCT worker) FROM cluster_leases WHERE run_id = @r", connection2);
-            workersUsed.Parameters.AddWithValue("r", runId);
-            Assert.Equal(3L, (long)(await workersUsed.ExecuteScalarAsync())!);
-
-            // A late report of a target's first lease (epoch 1, superseded or already reported) is rejected by the store and counted.
-            long staleBefore = metrics.StaleReportsRejected;
-            Assert.False(await coordinator.GetRequiredService<LeaseFence>().AcceptAsync(runId, "t001", 1));
-            Assert.Equal(staleBefore + 1, metrics.StaleReportsRejected);
-        }
-        finally
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-            NpgsqlConnection.ClearAllPools(); // Orleans' ADO.NET providers pool by connection string in this (test) process
-        }
+        // A late report of a target's first lease (epoch 1, superseded or already reported) is rejected by the store and counted.
+        long staleBefore = metrics.StaleReportsRejected;
+        Assert.False(await coordinator.GetRequiredService<LeaseFence>().AcceptAsync(runId, "t001", 1));
+        Assert.Equal(staleBefore + 1, metrics.StaleReportsRejected);
     }
 }
