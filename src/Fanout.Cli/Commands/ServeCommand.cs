@@ -10,7 +10,8 @@ namespace Fanout.Cli.Commands;
 
 /// <summary>
 /// <c>fanout serve</c>: the REST batch API (SPEC A) and the scheduler loop (SPEC H5) over the run store, until SIGINT or
-/// SIGTERM. Stopping is graceful: running batches are cancelled and recorded, so <c>fanout resume ID</c> continues them.
+/// SIGTERM. Stopping is graceful: running batches are cancelled and recorded, so <c>fanout resume ID</c> continues them — or, in a
+/// cluster where another coordinating server is alive, the runs shared with workers are handed over to it (docs/scale-out.md).
 /// </summary>
 internal static class ServeCommand
 {
@@ -118,7 +119,7 @@ internal static class ServeCommand
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
         {
-            signal.Cancel = true; // stop gracefully: running batches are cancelled and recorded as resumable
+            signal.Cancel = true; // stop gracefully: running batches are cancelled and recorded as resumable (or handed over, in a cluster)
             stop.Cancel();
         });
         await using WebApplication app = FanoutServer.Build(options, store, context.Time);

@@ -1,5 +1,6 @@
 using Fanout.Cluster.Dispatch;
 using Fanout.Cluster.Hosting;
+using Fanout.Cluster.Membership;
 using Fanout.Runs;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
@@ -12,24 +13,46 @@ namespace Fanout.Cluster.Coordination;
 /// </summary>
 internal interface IRunCoordination
 {
-    /// <summary>Called as this process starts coordinating <paramref name="request"/>; dispose the result when the run has ended.</summary>
-    Task<IAsyncDisposable?> BeginAsync(RunRequest request, CancellationToken cancellationToken);
+    /// <summary>
+    /// Called as this process accepts <paramref name="request"/> into its execution queue (recorded <c>queued</c> under this process):
+    /// from then on, queued or running, another coordinating silo takes the run over if this one dies. Dispose the result when the run
+    /// has ended; <see langword="null"/> when the run is not coordinated in a cluster (a single process, or a run kept in this server).
+    /// </summary>
+    Task<ICoordinatedRun?> BeginAsync(RunRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Another live silo that coordinates runs (<c>fanout serve --role api|all</c>) and so takes over the runs this one hands over as it
+    /// stops, described for the log; <see langword="null"/> when there is none (or it cannot be known now).
+    /// </summary>
+    Task<string?> FindSuccessorAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A run coordinated in the cluster: disposing it forgets the run's coordination (it ended).</summary>
+internal interface ICoordinatedRun : IAsyncDisposable
+{
+    /// <summary>
+    /// The run was handed over (stored <c>interrupted</c> as this server stops): disposing then leaves its <c>cluster_runs</c> row and
+    /// its coordinator grain's reminder, so that another coordinating silo takes it over once this one has left the cluster.
+    /// </summary>
+    void HandOver();
 }
 
 /// <summary>A single process: a run whose server dies is <c>interrupted</c> until resumed.</summary>
 internal sealed class LocalRunCoordination : IRunCoordination
 {
-    public Task<IAsyncDisposable?> BeginAsync(RunRequest request, CancellationToken cancellationToken) => Task.FromResult<IAsyncDisposable?>(null);
+    public Task<ICoordinatedRun?> BeginAsync(RunRequest request, CancellationToken cancellationToken) => Task.FromResult<ICoordinatedRun?>(null);
+
+    public Task<string?> FindSuccessorAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }
 
 /// <summary>
 /// A coordinating silo: the runs whose targets go to workers (<see cref="ClusterRunDistributor.CanDistribute"/>) are recorded as
 /// coordinated by this silo, and their coordinator grain keeps a reminder until they end.
 /// </summary>
-internal sealed partial class ClusterRunCoordination(IGrainFactory grains, CoordinatedRuns coordinated, ILocalSiloDetails silo, ClusterSettings settings,
-    ILogger<ClusterRunCoordination> logger) : IRunCoordination
+internal sealed partial class ClusterRunCoordination(IGrainFactory grains, CoordinatedRuns coordinated, ClusterDirectory directory, ILocalSiloDetails silo,
+    ClusterSettings settings, ILogger<ClusterRunCoordination> logger) : IRunCoordination
 {
-    public async Task<IAsyncDisposable?> BeginAsync(RunRequest request, CancellationToken cancellationToken)
+    public async Task<ICoordinatedRun?> BeginAsync(RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.RunId is not { } runId || !ClusterRunDistributor.CanDistribute(request.Definition, request.Options.Atomic))
@@ -41,6 +64,7 @@ internal sealed partial class ClusterRunCoordination(IGrainFactory grains, Coord
         try
         {
             await coordinated.SetAsync(runId, new RunCoordinator(self, Environment.MachineName, Environment.ProcessId), cancellationToken).ConfigureAwait(false);
+            // May be called from the run's own coordinator grain as it takes the run over (WatchAsync interleaves with its check).
             await grains.GetGrain<IRunCoordinatorGrain>(runId).WatchAsync(settings.CoordinatorCheck).ConfigureAwait(false);
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or OrleansException)
@@ -52,10 +76,36 @@ internal sealed partial class ClusterRunCoordination(IGrainFactory grains, Coord
         return new Coordinated(grains, coordinated, logger, runId, self);
     }
 
-    private sealed class Coordinated(IGrainFactory grains, CoordinatedRuns coordinated, ILogger logger, string runId, string silo) : IAsyncDisposable
+    public async Task<string?> FindSuccessorAsync(CancellationToken cancellationToken)
     {
+        string self = silo.SiloAddress.ToParsableString();
+        try
+        {
+            IReadOnlyList<ClusterSilo> silos = await directory.ListAsync(cancellationToken).ConfigureAwait(false);
+            return silos.FirstOrDefault(s => s.Silo != self && s.Status == "active" && s.Role is ClusterRoles.Api or ClusterRoles.All) is { } other
+                ? $"{other.Name} ({other.Silo}, pid {other.Pid})"
+                : null;
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        {
+            LogNoDirectory(logger, e.Message);
+            return null;
+        }
+    }
+
+    private sealed class Coordinated(IGrainFactory grains, CoordinatedRuns coordinated, ILogger logger, string runId, string silo) : ICoordinatedRun
+    {
+        private volatile bool _handedOver;
+
+        public void HandOver() => _handedOver = true;
+
         public async ValueTask DisposeAsync()
         {
+            if (_handedOver)
+            {
+                return;
+            }
+
             try
             {
                 await coordinated.RemoveAsync(runId, silo, CancellationToken.None).ConfigureAwait(false);
@@ -74,4 +124,7 @@ internal sealed partial class ClusterRunCoordination(IGrainFactory grains, Coord
 
     [LoggerMessage(Level = LogLevel.Information, Message = "run {RunId}: its coordinator grain was not released now ({Reason}); its next check does it")]
     private static partial void LogNotReleased(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the cluster's silos could not be read ({Reason}): no other coordinating server is known to take this one's runs")]
+    private static partial void LogNoDirectory(ILogger logger, string reason);
 }

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Fanout.Cluster.Coordination;
 
 /// <summary>
@@ -8,8 +10,12 @@ namespace Fanout.Cluster.Coordination;
 [Alias("fanout.run-coordinator")]
 internal interface IRunCoordinatorGrain : IGrainWithStringKey
 {
-    /// <summary>Registers (or keeps) the run's reminder, firing every <paramref name="interval"/>.</summary>
+    /// <summary>
+    /// Registers (or keeps) the run's reminder, firing every <paramref name="interval"/>. Interleaves with a check: a silo taking the run
+    /// over calls it from the check itself, as the run enters that silo's execution queue (registering a reminder is idempotent).
+    /// </summary>
     [Alias("watch")]
+    [AlwaysInterleave]
     Task WatchAsync(TimeSpan interval);
 
     /// <summary>Removes the run's reminder: it ended, nothing to take over.</summary>

@@ -6,8 +6,8 @@ namespace Fanout.Cluster.Coordination;
 
 /// <summary>
 /// What a run's coordinator grain does each time its reminder fires: read which silo coordinates the run (<c>cluster_runs</c>)
-/// and, when Orleans' membership has declared that silo dead while the store still says the run is running under it, take the
-/// run over here — store it <c>interrupted</c> (guarded by the owner columns that silo wrote, so it happens once) and resume it
+/// and, when Orleans' membership has declared that silo dead while the store still says the run is queued, running or interrupted
+/// under it (interrupted: it died, or it handed the run over as it stopped), take the run over here — store it <c>interrupted</c> (guarded by the owner columns that silo wrote, so it happens once) and resume it
 /// through this silo's <see cref="IRunLauncher"/>, the same resume <c>fanout resume</c> and the API use ("what was running
 /// runs again"). Only a silo Orleans declared dead is replaced: a slow or unknown one is left alone.
 /// </summary>

@@ -46,4 +46,11 @@ public sealed record RunRequest
     /// executing it starts that record instead of creating one. The default value is false.
     /// </summary>
     public bool Queued { get; init; }
+
+    /// <summary>
+    /// Asked when the run ends cancelled with no cancel request in the store: true when its process cancelled it to hand it to another
+    /// (a clustered server stopping while another coordinating server is alive, docs/scale-out.md). The run is then stored
+    /// <see cref="RunStatus.Interrupted"/> with the <see cref="CancelReason"/>, not cancelled, so that other server resumes it.
+    /// </summary>
+    internal Func<bool>? HandedOver { get; init; }
 }

@@ -67,6 +67,7 @@ public sealed partial class RunService
             tracker.OnEvent(recorder.Post);
             tracker.OnOutput(recorder.OutputObserver);
             BatchResult result;
+            bool handedOver = false;
             CancelRequestWatch watch = CancelRequestWatch.Start(store, runId, _recorderOptions.CancelPollInterval, _time, _logger, cancellationToken);
             try
             {
@@ -75,6 +76,8 @@ public sealed partial class RunService
                 {
                     result = result with { StopReason = reason };
                 }
+
+                handedOver = result.Cancelled && watch.Request is null && request.HandedOver?.Invoke() == true;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -91,7 +94,7 @@ public sealed partial class RunService
             }
 
             // A resumed run whose inventory lost some remaining targets did not complete them: it cannot count as succeeded.
-            RunStatus status = RunRecorder.StatusOf(result);
+            RunStatus status = handedOver ? RunStatus.Interrupted : RunRecorder.StatusOf(result);
             if (resume is not null && status == RunStatus.Succeeded && resume.Remaining.Count > request.Targets.Count)
             {
                 status = RunStatus.Failed;

@@ -15,7 +15,8 @@ namespace Fanout.Server.Batches;
 /// The bounded execution queue (SPEC A1): accepted batches wait in a channel of <see cref="ServerOptions.QueueCapacity"/>
 /// and <see cref="ServerOptions.MaxConcurrentBatches"/> workers run them through the <see cref="RunService"/> — so every
 /// batch is recorded in the same store as CLI runs. On shutdown every batch is cancelled (queued ones as soon as their run
-/// is recorded) and the workers wait until the store has the outcome, leaving each run cancelled and resumable.
+/// is recorded) and the workers wait until the store has the outcome, leaving each run cancelled and resumable — or, in a
+/// cluster where another server coordinates runs, a run coordinated in the cluster is handed over (see <see cref="StopAsync"/>).
 /// </summary>
 internal sealed partial class BatchQueue : IHostedService
 {
@@ -76,6 +77,8 @@ internal sealed partial class BatchQueue : IHostedService
             return false;
         }
 
+        var coordinated = new TaskCompletionSource<ICoordinatedRun?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        batch.Coordinated = coordinated.Task;
         if (batch.Request.Resume is null && _runs.Store is { } store)
         {
             await _runs.RecordQueuedAsync(batch.Request, cancellationToken);
@@ -87,11 +90,33 @@ internal sealed partial class BatchQueue : IHostedService
                     "not accepted: the execution queue is full", CancellationToken.None);
                 return false;
             }
-
-            return true;
+        }
+        else if (!TryEnqueue(batch))
+        {
+            return false;
         }
 
-        return TryEnqueue(batch);
+        await CoordinateAsync(batch, coordinated);
+        return true;
+    }
+
+    /// <summary>
+    /// In a cluster, a queued run is coordinated by this server from the moment it is accepted (<c>cluster_runs</c> and its coordinator
+    /// grain): if this server dies before or while running it, another coordinating server takes it over. Begun only once the batch is
+    /// queued, so a refused one leaves the run's coordination as it was (a takeover refused by a full queue is tried again).
+    /// </summary>
+    private async Task CoordinateAsync(BatchState batch, TaskCompletionSource<ICoordinatedRun?> coordinated)
+    {
+        ICoordinatedRun? run = null;
+        try
+        {
+            // Not the request's token: an accepted run is coordinated even if its client went away.
+            run = await _coordination.BeginAsync(batch.Request, CancellationToken.None);
+        }
+        finally
+        {
+            coordinated.TrySetResult(run);
+        }
     }
 
     /// <summary>Queues a batch; false when the queue is full or the server is stopping (nothing was queued).</summary>
@@ -117,18 +142,46 @@ internal sealed partial class BatchQueue : IHostedService
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Stops the queue: every batch is cancelled and recorded resumable — except, in a cluster where another server coordinates runs,
+    /// the runs coordinated in the cluster: those are handed over (stopped and stored <c>interrupted</c>, their coordination kept), and
+    /// the other server takes them over once this silo has left the cluster (docs/scale-out.md "When the coordinator stops").
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping = true;
         _channel.Writer.TryComplete();
+        var live = new List<(BatchState Batch, ICoordinatedRun? Coordinated)>();
         foreach (BatchState batch in _live.Values)
         {
-            Log.CancellingForShutdown(_logger, batch.BatchId);
-            batch.RequestCancel(ShutdownReason);
+            live.Add((batch, batch.Coordinated is { } c ? await c.WaitAsync(cancellationToken) : null));
+        }
+
+        string? successor = live.Any(b => b.Coordinated is not null) ? await _coordination.FindSuccessorAsync(cancellationToken) : null;
+        foreach ((BatchState batch, ICoordinatedRun? coordinated) in live)
+        {
+            if (coordinated is not null && successor is not null)
+            {
+                Log.HandingOver(_logger, batch.BatchId, successor);
+                batch.RequestCancel($"{HandOverReason}; {successor} coordinates runs", handOver: true);
+            }
+            else
+            {
+                if (coordinated is not null)
+                {
+                    Log.NoSuccessor(_logger, batch.BatchId);
+                }
+
+                Log.CancellingForShutdown(_logger, batch.BatchId);
+                batch.RequestCancel(ShutdownReason);
+            }
         }
 
         await Task.WhenAll(_workers).WaitAsync(cancellationToken);
     }
+
+    /// <summary>The stop reason of a run handed to another coordinating server as this one stops (it is stored interrupted).</summary>
+    public const string HandOverReason = "interrupted: handed over, its server stopped";
 
     private async Task WorkLoopAsync()
     {
@@ -158,11 +211,17 @@ internal sealed partial class BatchQueue : IHostedService
         try
         {
             // In a cluster the targets are leased to workers; the run is still executed, recorded and cancelled here.
-            RunRequest request = _distributor.Distribute(batch.Request with { Queued = batch.RecordedQueued, CancelReason = () => batch.CancelReason });
-            // In a cluster the run's coordinator grain watches this server: if it dies, another server takes the run over.
-            await using IAsyncDisposable? coordinated = await _coordination.BeginAsync(request, batch.Cancellation.Token);
+            RunRequest request = _distributor.Distribute(batch.Request with { Queued = batch.RecordedQueued, CancelReason = () => batch.CancelReason, HandedOver = () => batch.HandedOver });
+            // In a cluster the run's coordinator grain watches this server (since it was queued): if it dies, another server takes the run over.
+            await using ICoordinatedRun? coordinated = batch.Coordinated is { } c ? await c : null;
             BatchResult result = await _runs.ExecuteAsync(request, tracker, batch.Cancellation.Token);
             status = RunRecorder.StatusOf(result);
+            if (status == RunStatus.Cancelled && batch.HandedOver && result.StopReason == batch.CancelReason)
+            {
+                // Stored interrupted (RunService): the coordination stays for the server that takes the run over.
+                status = RunStatus.Interrupted;
+                coordinated?.HandOver();
+            }
             result.DeleteSpillFiles(); // recorded: the store's log files hold the exact bytes
         }
         catch (OperationCanceledException)
@@ -208,5 +267,11 @@ internal sealed partial class BatchQueue : IHostedService
 
         [LoggerMessage(4, LogLevel.Warning, "Batch {BatchId} is cancelled because the server is stopping; 'fanout resume' continues it")]
         public static partial void CancellingForShutdown(ILogger logger, string batchId);
+
+        [LoggerMessage(5, LogLevel.Warning, "Batch {BatchId} is handed over because the server is stopping: {Successor} coordinates runs and takes it over once this server has left the cluster")]
+        public static partial void HandingOver(ILogger logger, string batchId, string successor);
+
+        [LoggerMessage(6, LogLevel.Warning, "Batch {BatchId} cannot be handed over: no other server of the cluster coordinates runs (fanout serve --role api|all), so it is cancelled as in a single server")]
+        public static partial void NoSuccessor(ILogger logger, string batchId);
     }
 }

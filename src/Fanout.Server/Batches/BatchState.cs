@@ -1,3 +1,4 @@
+using Fanout.Cluster.Coordination;
 using Fanout.Events;
 using Fanout.Execution;
 using Fanout.Runs;
@@ -25,6 +26,7 @@ internal sealed class BatchState
     private bool _started;
     private bool _cancelRequested;
     private string? _cancelReason;
+    private bool _handedOver;
     private bool _stopAfterWave;
     private int _waveCount;
 
@@ -64,6 +66,24 @@ internal sealed class BatchState
     public bool RecordedQueued { get; set; }
 
     public CancellationTokenSource Cancellation { get; } = new();
+
+    /// <summary>
+    /// The run's coordination in the cluster, begun once the batch was queued (completes with <see langword="null"/> when the run is not
+    /// coordinated in a cluster); <see langword="null"/> until then.
+    /// </summary>
+    public Task<ICoordinatedRun?>? Coordinated { get; set; }
+
+    /// <summary>Whether the batch was cancelled to hand its run to another coordinating server (this one stops): its run is stored interrupted.</summary>
+    public bool HandedOver
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _handedOver;
+            }
+        }
+    }
 
     /// <summary>What the targets print while the batch runs here (<c>GET /api/runs/{id}/targets/{target}/output</c>).</summary>
     public LiveOutput Output { get; } = new();
@@ -139,7 +159,8 @@ internal sealed class BatchState
     /// <c>fanout resume</c> can continue.
     /// </summary>
     /// <param name="reason">The run's stop reason: <c>cancelled by ACTOR</c>, or why the server cancels it.</param>
-    public int RequestCancel(string reason)
+    /// <param name="handOver">The server stops and hands the run to another coordinating server: it is stored interrupted, not cancelled.</param>
+    public int RequestCancel(string reason, bool handOver = false)
     {
         bool cancelNow;
         int count;
@@ -152,6 +173,7 @@ internal sealed class BatchState
 
             _cancelRequested = true;
             _cancelReason = reason;
+            _handedOver = handOver;
             cancelNow = _started;
             count = _slots.Count(s => s.Outcome is null);
         }

@@ -72,6 +72,9 @@ internal sealed partial class ServeProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>SIGTERM (a graceful stop); the exit code, or <see langword="null"/> when it did not exit within <paramref name="grace"/> (then it is killed).</summary>
+    public async Task<int?> StopAsync(TimeSpan grace) => await FanoutProcess.TerminateAsync(_process, grace) ? _process.ExitCode : null;
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();

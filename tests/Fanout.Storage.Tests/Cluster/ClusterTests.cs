@@ -173,8 +173,8 @@ public sealed partial class ClusterTests(PostgresCluster postgres) : IDisposable
         return new RunningCluster(store, workers, serve, token, inventory);
     }
 
-    private Task<ServeProcess> StartServeAsync(string store, string token, string inventory) =>
-        ServeProcess.StartAsync(_dir, store, token, "-i", inventory, "--role", "api", "--failure-detection", FailureDetection);
+    private Task<ServeProcess> StartServeAsync(string store, string token, string inventory, params string[] extra) =>
+        ServeProcess.StartAsync(_dir, store, token, (string[])["-i", inventory, "--role", "api", "--failure-detection", FailureDetection, .. extra]);
 
     private sealed record RunningCluster(string Store, IReadOnlyList<WorkerProcess> Workers, ServeProcess Serve, string Token, string Inventory) : IAsyncDisposable
     {
