@@ -1,6 +1,7 @@
 using Fanout.Cluster.Coordination;
 using Fanout.Cluster.Dispatch;
 using Fanout.Cluster.Hosting;
+using Fanout.Cluster.Membership;
 using Fanout.Runs;
 using Fanout.Security;
 using Fanout.Server.Audit;
@@ -104,6 +105,7 @@ public static class FanoutServer
         {
             builder.AddFanoutSilo(cluster);
             builder.Services.AddSingleton<IRunLauncher, ClusterRunLauncher>();
+            builder.Services.AddSingleton<SiloReadings>();
         }
         else
         {
@@ -139,6 +141,7 @@ public static class FanoutServer
         {
             metrics.ClusterLeasesLost = () => clusterMetrics.LostLeases; // fanout_cluster_leases_lost_total, while clustered
             metrics.ClusterStaleReportsRejected = () => clusterMetrics.StaleReportsRejected; // fanout_cluster_stale_reports_rejected_total
+            metrics.ClusterSilos = app.Services.GetRequiredService<SiloReadings>(); // fanout_cluster_silo_up, fanout_cluster_worker_*
         }
 
         if (app.Services.GetRequiredService<RunChanges>() is PostgresRunChanges notified)
@@ -173,7 +176,8 @@ public static class FanoutServer
     private static void MapEndpoints(WebApplication app)
     {
         app.MapGet("/healthz", Health.CheckAsync).AllowAnonymous().WithTags("Health").WithName("Health").Produces<HealthDocument>();
-        app.MapGet("/metrics", (ServerMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+        app.MapGet("/metrics", async (ServerMetrics metrics, CancellationToken cancellationToken) =>
+                Results.Text(await metrics.RenderAsync(cancellationToken), "text/plain; version=0.0.4; charset=utf-8"))
             .WithTags("Health").WithName("Metrics").WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
         app.MapOpenApi().WithMetadata(new RequiresRoleAttribute(ApiRole.Viewer));
         BatchEndpoints.Map(app);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Fanout.Cluster.Membership;
 using Fanout.Execution;
 using Fanout.Runs;
 using Fanout.Workflows.Engine;
@@ -36,8 +37,11 @@ internal sealed class ServerMetrics
     /// <summary>Leases lost with their worker (clustered servers only; <see langword="null"/> renders nothing).</summary>
     public Func<long>? ClusterLeasesLost { get; set; }
 
-    /// <summary>Worker reports of a superseded lease epoch that the store rejected (clustered servers only).</summary>
+    /// <summary>Worker reports that answered no lease waiting for them, dropped by the coordinator (clustered servers only).</summary>
     public Func<long>? ClusterStaleReportsRejected { get; set; }
+
+    /// <summary>The cluster's silos, rendered as per-silo series (clustered servers only; <see langword="null"/> renders nothing).</summary>
+    public SiloReadings? ClusterSilos { get; set; }
 
     /// <summary>PostgreSQL NOTIFY messages of run changes received (PostgreSQL stores only; <see langword="null"/> renders nothing).</summary>
     public Func<long>? StoreNotifications { get; set; }
@@ -64,7 +68,9 @@ internal sealed class ServerMetrics
     {
         "fanout_runs_total", "fanout_targets_total", "fanout_target_duration_seconds", "fanout_batch_duration_seconds", "fanout_targets_running",
         "fanout_batches_running", "fanout_queue_depth", "fanout_http_connections_open", "fanout_sse_streams_open", "fanout_auth_failures_total",
-        "fanout_approvals_pending",
+        "fanout_approvals_pending", "fanout_cluster_leases_lost_total", "fanout_cluster_stale_reports_rejected_total", "fanout_cluster_silos_read_age_seconds",
+        "fanout_cluster_silo_up", "fanout_cluster_worker_running", "fanout_cluster_worker_max_targets", "fanout_cluster_worker_completed_total",
+        "fanout_store_notifications_total",
     };
 
     private static bool IsBuiltIn(string name) =>
@@ -114,6 +120,17 @@ internal sealed class ServerMetrics
 
     public void AuthFailed() => Interlocked.Increment(ref _authFailures);
 
+    /// <summary>Reads the cluster's silos if they are due (<see cref="SiloReadings.RefreshInterval"/>), then renders.</summary>
+    public async Task<string> RenderAsync(CancellationToken cancellationToken)
+    {
+        if (ClusterSilos is { } silos)
+        {
+            await silos.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return Render();
+    }
+
     public string Render()
     {
         var text = new StringBuilder(2048);
@@ -137,8 +154,13 @@ internal sealed class ServerMetrics
 
         if (ClusterStaleReportsRejected is { } stale)
         {
-            text.Append("# HELP fanout_cluster_stale_reports_rejected_total Worker reports of a superseded lease epoch, rejected by the store's epoch check.\n# TYPE fanout_cluster_stale_reports_rejected_total counter\n");
+            text.Append("# HELP fanout_cluster_stale_reports_rejected_total Worker reports that answered no lease waiting for them (withdrawn, superseded or already reported), dropped by the coordinator.\n# TYPE fanout_cluster_stale_reports_rejected_total counter\n");
             text.Append(CultureInfo.InvariantCulture, $"fanout_cluster_stale_reports_rejected_total {stale()}\n");
+        }
+
+        if (ClusterSilos is { } clusterSilos)
+        {
+            WriteSilos(text, clusterSilos.Current, clusterSilos.Age);
         }
 
         if (StoreNotifications is { } notifications)
@@ -160,6 +182,49 @@ internal sealed class ServerMetrics
 
         return text.ToString();
     }
+
+    /// <summary>
+    /// The per-silo series of a clustered server: <c>fanout_cluster_silo_up</c> for every silo shown (1 active, 0 otherwise),
+    /// and for silos that run targets (role <c>worker</c> or <c>all</c>) and are not dead, their running targets, their
+    /// <c>--max-targets</c> and the targets they completed since they started. <paramref name="age"/>: how long ago the silos were read
+    /// from the store (<see langword="null"/>: never — no series at all).
+    /// </summary>
+    internal static void WriteSilos(StringBuilder text, IReadOnlyList<ClusterSilo> silos, TimeSpan? age)
+    {
+        if (age is not { } read)
+        {
+            return;
+        }
+
+        text.Append("# HELP fanout_cluster_silos_read_age_seconds Seconds since the fanout_cluster_silo_* and fanout_cluster_worker_* series were read from the store (they keep their last values while it is unavailable).\n# TYPE fanout_cluster_silos_read_age_seconds gauge\n");
+        text.Append(CultureInfo.InvariantCulture, $"fanout_cluster_silos_read_age_seconds {Math.Max(0, read.TotalSeconds).ToString("0.###", CultureInfo.InvariantCulture)}\n");
+        text.Append("# HELP fanout_cluster_silo_up Silos of the cluster: 1 while active in Orleans' membership, 0 once joining, shutting down or dead (dropped 10 minutes after their last report).\n# TYPE fanout_cluster_silo_up gauge\n");
+        foreach (ClusterSilo silo in silos)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"fanout_cluster_silo_up{SiloLabels(silo)} {(silo.Status == "active" ? 1 : 0)}\n");
+        }
+
+        List<ClusterSilo> workers = [.. silos.Where(s => s.Role is "worker" or "all" && s.Status != "dead")];
+        WorkerFamily(text, workers, "fanout_cluster_worker_running", "gauge", "Targets a worker silo runs now (as of its last report, every 2 seconds).", s => s.Running);
+        WorkerFamily(text, workers, "fanout_cluster_worker_max_targets", "gauge", "Most targets a worker silo runs at once (its --max-targets).", s => s.MaxTargets);
+        WorkerFamily(text, workers, "fanout_cluster_worker_completed_total", "counter", "Targets a worker silo finished since it started (as of its last report).", s => s.Completed);
+    }
+
+    private static void WorkerFamily(StringBuilder text, List<ClusterSilo> workers, string name, string type, string help, Func<ClusterSilo, long> value)
+    {
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
+        foreach (ClusterSilo silo in workers)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{name}{SiloLabels(silo)} {value(silo)}\n");
+        }
+    }
+
+    private static string SiloLabels(ClusterSilo silo) =>
+        $"{{silo=\"{EscapeLabelValue(silo.Silo)}\",name=\"{EscapeLabelValue(silo.Name)}\",role=\"{EscapeLabelValue(silo.Role)}\"}}";
+
+    /// <summary>A label value as the Prometheus text format wants it: backslash, double quote and line feed escaped.</summary>
+    public static string EscapeLabelValue(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     private static void Labelled(StringBuilder text, string name, string help, string label, ConcurrentDictionary<string, long> values)
     {
@@ -200,7 +265,7 @@ internal sealed class ServerMetrics
             int eq = pair.IndexOf('=', StringComparison.Ordinal);
             string key = PrometheusName(eq < 0 ? pair : pair[..eq]).Replace(":", "_", StringComparison.Ordinal);
             string value = eq < 0 ? string.Empty : pair[(eq + 1)..];
-            value = value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+            value = EscapeLabelValue(value);
             return $"{key}=\"{value}\"";
         });
         return "{" + string.Join(',', pairs) + "}";
