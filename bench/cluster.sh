@@ -51,7 +51,9 @@ batch() { # ACTION-JSON SELECTION-JSON PARALLEL → prints the wall seconds from
   id=$(curl -s -H "authorization: Bearer $token" -H 'content-type: application/json' "$url/api/executions/batch" \
     -d "{$2,\"action\":$1,\"options\":{\"parallel\":$3}}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["batchId"])')
   while status=$(curl -s -H "authorization: Bearer $token" "$url/api/executions/batch/$id?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'); [ "$status" = queued ] || [ "$status" = running ]; do sleep 0.05; done
-  [ "$status" = succeeded ] || { echo "batch $id ended $status" >&2; exit 1; }
+  [ "$status" = succeeded ] || { echo "batch $id ended $status" >&2
+    curl -s -H "authorization: Bearer $token" "$url/api/executions/batch/$id?pageSize=3&status=failed" | head -c 3000 >&2; echo >&2
+    grep -h '"LogLevel":"Error"' "$d"/serve-*.out | grep -v "too many clients" | head -5 | cut -c1-1500 >&2; exit 1; }
   python3 -c "import time; print(f'{time.time()-$t0:.2f}')"
 }
 

@@ -23,4 +23,4 @@ stop() {
   [ -n "$pg" ] && kill -INT "$pg" 2>/dev/null && while kill -0 "$pg" 2>/dev/null; do sleep 0.1; done
   rm -rf "$d"
 }
-trap stop EXIT
+trap stop EXIT; trap "exit 143" TERM INT  # a killed bench still stops what it started

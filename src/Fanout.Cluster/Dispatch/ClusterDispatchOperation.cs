@@ -15,8 +15,8 @@ namespace Fanout.Cluster.Dispatch;
 /// least-loaded live worker — leases queued for the same worker leave together as one batch call (<see cref="WorkerOutbox"/>)
 /// — and turns the worker's report back into the attempt's result, so the coordinator's
 /// <see cref="BatchExecutor"/> keeps owning <c>--parallel</c>, waves, retries, the timeout, the failure policy and
-/// cancellation across all workers, and its recorder writes every row (workers never write to the store, so a late report
-/// from a worker declared dead can never overwrite anything). A worker lost mid-target (its silo declared dead) is
+/// cancellation across all workers, and its recorder writes every row (workers never write to the store; a report counts only
+/// for the lease it answers, <see cref="WorkerOutbox"/>, and the store refuses the writes of a coordinator that lost the run). A worker lost mid-target (its silo declared dead) is
 /// excluded and the target runs again on another worker within the same attempt — only what that worker held runs twice.
 /// A run asking for worker labels is leased only to workers that have them (<paramref name="labels"/>).
 /// </summary>
@@ -27,7 +27,6 @@ internal sealed partial class ClusterDispatchOperation(
     WorkerDirectory workers,
     IGrainFactory grains,
     ClusterMetrics metrics,
-    LeaseFence fence,
     SiloAddress coordinator,
     ILogger logger) : IOperation
 {
@@ -45,8 +44,7 @@ internal sealed partial class ClusterDispatchOperation(
         {
             using WorkerSlotLease worker = await workers.AcquireAsync(excluded, labels, cancellationToken).ConfigureAwait(false);
             var lease = new TargetLease { Target = target.Name, Attempt = context.Attempt, LeaseId = Guid.NewGuid() };
-            string name = worker.Name;
-            WorkerOutbox outbox = _outboxes.GetOrAdd(worker.Silo, silo => new WorkerOutbox(grains.GetGrain<IWorkerGrain>(silo), name, context.RunId, definition, fence, coordinator));
+            WorkerOutbox outbox = _outboxes.GetOrAdd(worker.Silo, silo => new WorkerOutbox(grains.GetGrain<IWorkerGrain>(silo), context.RunId, definition, metrics, coordinator));
             PendingLease pending = outbox.Enqueue(lease, output.Add);
             try
             {
@@ -59,17 +57,6 @@ internal sealed partial class ClusterDispatchOperation(
                 if (report.Lost && !cancellationToken.IsCancellationRequested)
                 {
                     throw new SiloUnavailableException($"worker {report.Worker} stopped while running {target.Name}");
-                }
-
-                // Fencing: the report counts only if its lease's epoch is still the target's epoch in the store.
-                if (!await fence.AcceptAsync(context.RunId, target.Name, report.Epoch).ConfigureAwait(false))
-                {
-                    LogStale(logger, report.Worker, target.Name, report.Epoch);
-                    return new OperationResult
-                    {
-                        Success = false,
-                        Error = $"the report of worker {report.Worker} for lease epoch {report.Epoch} was rejected: the target's lease was superseded (re-issued or taken over by another coordinator)",
-                    };
                 }
 
                 return ToResult(report, context, output);
@@ -110,9 +97,6 @@ internal sealed partial class ClusterDispatchOperation(
             _ => new OperationResult { Success = false, ExitCode = report.ExitCode, Error = report.Error, Stdout = stdout, Stderr = stderr },
         };
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "the report of worker {Worker} on {Target} for lease epoch {Epoch} was rejected: the lease was superseded")]
-    private static partial void LogStale(ILogger logger, string worker, string target, long epoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Worker} was lost while running {Target}: {Reason}; the target runs again on another worker")]
     private static partial void LogWorkerLost(ILogger logger, string worker, string target, string reason);

@@ -9,7 +9,7 @@ namespace Fanout.Cluster.Dispatch;
 /// (their steps run in the workflow engine), <c>--stdin</c> runs (the bytes are not in the definition) and <c>--atomic</c>
 /// runs (their rollback must run where the target ran) — see docs/scale-out.md.
 /// </summary>
-internal sealed class ClusterRunDistributor(WorkerDirectory workers, IGrainFactory grains, ClusterMetrics metrics, LeaseFence fence, Orleans.Runtime.ILocalSiloDetails silo, ILoggerFactory loggers) : IRunDistributor
+internal sealed class ClusterRunDistributor(WorkerDirectory workers, IGrainFactory grains, ClusterMetrics metrics, Orleans.Runtime.ILocalSiloDetails silo, ILoggerFactory loggers) : IRunDistributor
 {
     public RunRequest Distribute(RunRequest request)
     {
@@ -21,7 +21,7 @@ internal sealed class ClusterRunDistributor(WorkerDirectory workers, IGrainFacto
                 : request;
         }
 
-        var operation = new ClusterDispatchOperation(request.Operation, request.Definition!.ToJson(), request.Definition.WorkerLabels, workers, grains, metrics, fence, silo.SiloAddress, loggers.CreateLogger("Fanout.Cluster"));
+        var operation = new ClusterDispatchOperation(request.Operation, request.Definition!.ToJson(), request.Definition.WorkerLabels, workers, grains, metrics, silo.SiloAddress, loggers.CreateLogger("Fanout.Cluster"));
         return request with { Operation = operation };
     }
 

@@ -7,8 +7,15 @@ namespace Fanout.Cluster.Dispatch;
 /// <see cref="IWorkerGrain.RunBatchAsync"/> call (a batch), whose reports stream back as each target ends; several batches
 /// of the same run may be running on the worker at once. When the call breaks (the worker's silo was declared dead) every
 /// lease of the batch without a report fails with the call's exception, so exactly what that worker held runs again.
+/// <para>
+/// Fencing of reports: each lease leaves with a fresh id and epoch, and a report is taken only for a lease of this batch that is
+/// still waiting for it with that same epoch; any other report (a lease withdrawn after a timeout or cancel, one already
+/// reported) is dropped and counted (<see cref="ClusterMetrics.StaleReportsRejected"/>). A report can only come back on the call
+/// that carried its lease, so a worker declared dead — whose call has broken — can report nothing more here; what a coordinator
+/// that lost the run writes is refused by the store (the run's owner fence, docs/scale-out.md "Fencing").
+/// </para>
 /// </summary>
-internal sealed class WorkerOutbox(IWorkerGrain worker, string workerName, string runId, string definition, LeaseFence fence, Orleans.Runtime.SiloAddress coordinator)
+internal sealed class WorkerOutbox(IWorkerGrain worker, string runId, string definition, ClusterMetrics metrics, Orleans.Runtime.SiloAddress coordinator)
 {
     private readonly List<PendingLease> _queue = [];
     private bool _sending;
@@ -86,36 +93,39 @@ internal sealed class WorkerOutbox(IWorkerGrain worker, string workerName, strin
         }
     }
 
+    private static long s_epoch;
+
     private async Task RunAsync(PendingLease[] batch)
     {
+        foreach (PendingLease pending in batch)
+        {
+            pending.Lease = pending.Lease with { Epoch = Interlocked.Increment(ref s_epoch) };
+        }
+
         var byId = batch.ToDictionary(p => p.Lease.LeaseId);
         try
         {
-            // Each lease gets its target's next epoch in the store before it leaves; the worker's report carries it back.
-            IReadOnlyDictionary<string, long> epochs = await fence.GrantAsync(runId, workerName, [.. batch.Select(p => (p.Lease.Target, p.Lease.Attempt, p.Lease.LeaseId))], CancellationToken.None).ConfigureAwait(false);
-            foreach (PendingLease pending in batch)
-            {
-                pending.Lease = pending.Lease with { Epoch = epochs[pending.Lease.Target] };
-            }
-
             var leases = new LeaseBatch { RunId = runId, Definition = definition, Leases = [.. batch.Select(p => p.Lease)], Coordinator = coordinator };
             await foreach (TargetReport report in worker.RunBatchAsync(leases).ConfigureAwait(false))
             {
-                if (report.Interim)
+                if (!byId.TryGetValue(report.LeaseId, out PendingLease? pending) || report.Epoch != pending.Lease.Epoch || pending.Completion.Task.IsCompleted)
                 {
-                    // Output while the target runs, from this lease's current grant only.
-                    if (byId.TryGetValue(report.LeaseId, out PendingLease? running) && report.Epoch == running.Lease.Epoch)
+                    if (pending?.Completion.Task.IsCanceled != true)
                     {
-                        running.Output?.Invoke(report);
+                        metrics.StaleReportRejected(); // answers no lease of this batch that waits for it
                     }
 
                     continue;
                 }
 
-                if (byId.Remove(report.LeaseId, out PendingLease? pending))
+                if (report.Interim)
                 {
-                    pending.Completion.TrySetResult(report);
+                    pending.Output?.Invoke(report); // output while the target runs
+                    continue;
                 }
+
+                byId.Remove(report.LeaseId);
+                pending.Completion.TrySetResult(report);
             }
 
             foreach (PendingLease pending in byId.Values)
@@ -136,7 +146,7 @@ internal sealed class WorkerOutbox(IWorkerGrain worker, string workerName, strin
 /// <summary>A lease queued for, or running on, a worker.</summary>
 internal sealed class PendingLease(TargetLease lease)
 {
-    /// <summary>The lease; its epoch is set when the lease is granted in the store, just before it leaves.</summary>
+    /// <summary>The lease; its epoch is set just before it leaves, unique in this process.</summary>
     public TargetLease Lease { get; set; } = lease;
 
     public TaskCompletionSource<TargetReport> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

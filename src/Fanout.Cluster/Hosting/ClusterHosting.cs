@@ -37,22 +37,20 @@ internal static class ClusterHosting
 
     /// <summary>
     /// The services of a silo beside Orleans: settings, the <c>cluster_members</c> directory and this silo's row, the worker
-    /// runtime and its watch on coordinators' deaths, the lease fence and the <see cref="IRunDistributor"/>. Shared with the
-    /// in-process test cluster.
+    /// runtime and its watch on coordinators' deaths, and the <see cref="IRunDistributor"/>. Shared with the in-process test cluster.
     /// </summary>
     internal static IServiceCollection AddFanoutClusterServices(this IServiceCollection services, ClusterSettings settings)
     {
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => new ClusterDirectory(settings.ConnectionString, settings.ClusterId));
+        services.AddSingleton(_ => new ClusterDirectory(settings.Pooled(ClusterSettings.TableConnections), settings.ClusterId));
         services.AddSingleton<WorkerRuntime>();
         services.AddSingleton<ClusterMetrics>();
-        services.AddSingleton(sp => new LeaseFence(settings.ConnectionString, sp.GetRequiredService<ClusterMetrics>()));
         services.AddSingleton<WorkerDirectory>();
         services.AddSingleton<IRunDistributor, ClusterRunDistributor>();
         services.AddHostedService<MemberReporter>();
         services.AddHostedService<CoordinatorWatch>();
-        services.AddSingleton(_ => new CoordinatedRuns(settings.ConnectionString, settings.ClusterId));
+        services.AddSingleton(_ => new CoordinatedRuns(settings.Pooled(ClusterSettings.TableConnections), settings.ClusterId));
         services.AddSingleton<IRunCoordination, ClusterRunCoordination>();
         if (settings.CoordinatesRuns)
         {
@@ -78,7 +76,7 @@ internal static class ClusterHosting
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = "Npgsql";
-            o.ConnectionString = settings.ConnectionString;
+            o.ConnectionString = settings.Pooled(ClusterSettings.OrleansConnections);
         });
 
         // A silo missing NumMissedProbesLimit probes of ProbeTimeout each is voted dead; the votes of two silos (or of
@@ -106,7 +104,7 @@ internal static class ClusterHosting
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = "Npgsql";
-            o.ConnectionString = settings.ConnectionString;
+            o.ConnectionString = settings.Pooled(ClusterSettings.OrleansConnections);
         });
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         if (!settings.CoordinatesRuns)

@@ -8,6 +8,21 @@ internal sealed record ClusterSettings
     /// <summary>The Npgsql connection string of the PostgreSQL store that holds the membership table.</summary>
     public required string ConnectionString { get; init; }
 
+    /// <summary>
+    /// <see cref="ConnectionString"/> with at most <paramref name="connections"/> pooled connections, unless the store URL sets
+    /// a pool size itself: every silo's pools together stay well under PostgreSQL's default of 100 connections
+    /// (docs/scale-out.md "What an operator provides").
+    /// </summary>
+    public string Pooled(int connections) => ConnectionString.Contains("pool size", StringComparison.OrdinalIgnoreCase)
+        ? ConnectionString
+        : new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { MaxPoolSize = connections }.ConnectionString;
+
+    /// <summary>Connections of Orleans' membership and reminder tables in one silo.</summary>
+    internal const int OrleansConnections = 6;
+
+    /// <summary>Connections of each of Fanout's own cluster tables' pools (<c>cluster_members</c>, <c>cluster_runs</c>) in one silo.</summary>
+    internal const int TableConnections = 3;
+
     /// <summary>The cluster id: silos with the same store and id form one cluster. The default value is <c>fanout</c>.</summary>
     public string ClusterId { get; init; } = "fanout";
 

@@ -45,7 +45,9 @@ internal sealed partial class RunRecorder
                 s.Done.TrySetException(new FanoutException($"recording run {RunId} failed: {e.Message}", e));
             }
 
-            // Fail every later start too: an attempt must not run unrecorded.
+            // Fail every later start too: an attempt must not run unrecorded. Closing the queue first makes a start that
+            // comes after this fail at once (MarkStartedAsync: "closed") instead of waiting forever for a writer that is gone.
+            _queue.Writer.TryComplete();
             while (_queue.Reader.TryRead(out object? item))
             {
                 (item as StartRequest)?.Done.TrySetException(new FanoutException($"recording run {RunId} failed: {e.Message}", e));
@@ -123,6 +125,8 @@ internal sealed partial class RunRecorder
             Attempts = attempts,
             Events = records,
             Counts = countsChanged ? Counts() : null,
+            OwnerHost = Owner?.Host,
+            OwnerPid = Owner?.Pid,
         }, CancellationToken.None).ConfigureAwait(false); // never abandon a write half-way: the run's record must stay exact
         Interlocked.Add(ref _outcomesDurable, outcomes);
 

@@ -76,6 +76,12 @@ internal sealed partial class RunRecorder : IAsyncDisposable
     /// <summary>The run being recorded.</summary>
     public string RunId { get; }
 
+    /// <summary>
+    /// This process as the run's owner columns name it; when set, every write is refused once the run is owned by another process
+    /// (taken over, resumed elsewhere) and the recorder stops (<see cref="RunOwnershipLostException"/>).
+    /// </summary>
+    public (string Host, int Pid)? Owner { get; init; }
+
     /// <summary>The store written to.</summary>
     public IRunStore Store => _store;
 
@@ -119,7 +125,7 @@ internal sealed partial class RunRecorder : IAsyncDisposable
                 request.Claims.AddRange(ClaimAhead(target, request.Done.Task));
                 if (!_queue.Writer.TryWrite(request))
                 {
-                    throw new FanoutException($"the recorder of run {RunId} is closed");
+                    throw Closed();
                 }
 
                 claim = request.Done.Task;
@@ -129,13 +135,17 @@ internal sealed partial class RunRecorder : IAsyncDisposable
         await claim.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    private FanoutException Closed() => _failure is { } failure
+        ? new FanoutException($"recording run {RunId} failed: {failure.Message}", failure)
+        : new FanoutException($"the recorder of run {RunId} is closed");
+
     // A write of nothing but what is queued before it (FIFO): done when every earlier event is committed.
     private Task Barrier()
     {
         var request = new StartRequest(null);
         if (!_queue.Writer.TryWrite(request))
         {
-            throw new FanoutException($"the recorder of run {RunId} is closed");
+            throw Closed();
         }
 
         return request.Done.Task;
@@ -204,7 +214,7 @@ internal sealed partial class RunRecorder : IAsyncDisposable
             unstartedClaims.AddRange(_claimed.Keys.Where(t => !attempted.Contains(t)).Select(t => (t, 1 + AttemptOffset(t))));
         }
 
-        await _store.WriteAsync(new RunWriteBatch { RunId = RunId, Attempts = missing, DeleteAttempts = unstartedClaims }, cancellationToken).ConfigureAwait(false);
+        await _store.WriteAsync(new RunWriteBatch { RunId = RunId, Attempts = missing, DeleteAttempts = unstartedClaims, OwnerHost = Owner?.Host, OwnerPid = Owner?.Pid }, cancellationToken).ConfigureAwait(false);
 
         RunStatus final = status ?? StatusOf(result);
         await _store.FinishRunAsync(RunId, final, result.EndedAt, Counts(), result.StopReason, cancellationToken).ConfigureAwait(false);

@@ -60,7 +60,10 @@ public sealed partial class RunService
         }
 
         var recorder = new RunRecorder(store, runId, total, _recorderOptions, _time, resume?.AttemptOffsets, resume?.LastSequence ?? 0, resume?.Completed,
-            [.. request.Targets.Select(t => t.Name)]);
+            [.. request.Targets.Select(t => t.Name)])
+        {
+            Owner = (Environment.MachineName, Environment.ProcessId), // as CreateRunAsync and ReopenRunAsync recorded it
+        };
         await using (recorder.ConfigureAwait(false))
         {
             ProgressTracker tracker = progress ?? new ProgressTracker(_time);

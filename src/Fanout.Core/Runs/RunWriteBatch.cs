@@ -18,6 +18,16 @@ public sealed record RunWriteBatch
     /// <summary>New counts for the run, or <see langword="null"/> to leave them.</summary>
     public RunCounts? Counts { get; init; }
 
+    /// <summary>
+    /// The host of the process writing the batch as the run's owner, or <see langword="null"/> for an unguarded write. With
+    /// <see cref="OwnerPid"/>, the batch is written only while the run's owner columns still name this owner: a process that
+    /// lost the run (taken over or resumed elsewhere) has the whole batch refused (<see cref="RunOwnershipLostException"/>).
+    /// </summary>
+    public string? OwnerHost { get; init; }
+
+    /// <summary>The process id of the writing owner (see <see cref="OwnerHost"/>).</summary>
+    public int? OwnerPid { get; init; }
+
     /// <summary>Whether the batch writes nothing.</summary>
     public bool IsEmpty => Attempts.Count == 0 && Events.Count == 0 && DeleteAttempts.Count == 0 && Counts is null;
 }

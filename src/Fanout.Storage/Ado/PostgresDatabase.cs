@@ -40,6 +40,14 @@ internal sealed class PostgresDatabase : StoreDatabase
         // on every pooled open (the store never leaves session state behind).
         builder.MaxAutoPrepare = builder.MaxAutoPrepare == 0 ? 32 : builder.MaxAutoPrepare;
         builder.NoResetOnClose = true;
+
+        // At most 25 connections per process unless the URL says otherwise: the API's readers, each run's recorder and the
+        // partial-output writer share them, and a server with a few cluster workers stays under PostgreSQL's default limit of
+        // 100 connections (docs/store.md). A statement that finds the pool busy waits for a connection, it does not fail.
+        if (!connectionString.Contains("pool size", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxPoolSize = 25;
+        }
         var store = new PostgresDatabase(NpgsqlDataSource.Create(builder.ConnectionString), location, logDirectory, timeProvider);
         try
         {
@@ -63,6 +71,16 @@ internal sealed class PostgresDatabase : StoreDatabase
         await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await work(connection).ConfigureAwait(false);
     }
+
+    /// <inheritdoc/>
+    internal override bool IsTransient(Exception failure) => failure switch
+    {
+        // Npgsql's own judgement (I/O errors, timeouts, serialization failures, deadlocks, "cannot connect now", …) and the
+        // server's connection limit and administrator shutdowns of a backend (a restart, pg_terminate_backend).
+        NpgsqlException { IsTransient: true } => true,
+        PostgresException { SqlState: "53300" or "57P01" or "57P02" or "57P03" or "08006" or "08003" or "08000" } => true,
+        _ => false,
+    };
 
     internal override object ToDb(DateTimeOffset value) => value.UtcDateTime;
 

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Reflection;
 using Fanout.Runs;
+using Polly;
+using Polly.Retry;
 
 namespace Fanout.Storage;
 
@@ -42,6 +44,36 @@ internal abstract class StoreDatabase : IAsyncDisposable
 
     /// <summary>Runs <paramref name="work"/> on an open connection (pooled or shared, as the dialect decides).</summary>
     internal abstract Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether <paramref name="failure"/> is one a retry may cure: the server dropped the connection, refused it for a moment (its
+    /// connection limit, a restart) or aborted the transaction for a conflict. Nothing is transient by default.
+    /// </summary>
+    internal virtual bool IsTransient(Exception failure) => false;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> — an idempotent write: every row it writes is an upsert or keyed — on a fresh connection, again
+    /// when it fails with a <see cref="IsTransient">transient</see> error, with exponential back-off: 8 retries over about 20 s of
+    /// real time (the store's clock may be a test's fake). A run's recorder depends on these writes: a dropped connection or the
+    /// server's connection limit must delay a run, not fail or lose it.
+    /// </summary>
+    internal Task<T> WithRetriedConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteRetry.ExecuteAsync(static async (state, token) => await state.Database.WithConnectionAsync(state.Work, token).ConfigureAwait(false),
+            (Database: this, Work: work), cancellationToken).AsTask();
+
+    private ResiliencePipeline? _writeRetryPipeline;
+
+    private ResiliencePipeline WriteRetry => _writeRetryPipeline ??= new ResiliencePipelineBuilder { TimeProvider = TimeProvider.System }
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+            MaxRetryAttempts = 8,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = TimeSpan.FromSeconds(5),
+        })
+        .Build();
 
     /// <summary>Converts a time to the engine's parameter value.</summary>
     internal abstract object ToDb(DateTimeOffset value);

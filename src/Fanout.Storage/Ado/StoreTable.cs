@@ -15,6 +15,8 @@ internal abstract class StoreTable(StoreDatabase database)
 
     protected Task<T> WithConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken) => Database.WithConnectionAsync(work, cancellationToken);
 
+    protected Task<T> WithRetriedConnectionAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken) => Database.WithRetriedConnectionAsync(work, cancellationToken);
+
     protected Task<IReadOnlyList<T>> QueryAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<DbDataReader, T> read, CancellationToken cancellationToken) =>
         Database.QueryAsync(sql, parameters, read, cancellationToken);
 

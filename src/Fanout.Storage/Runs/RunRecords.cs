@@ -63,9 +63,15 @@ internal sealed class RunRecords(StoreDatabase database, RunOwnership ownership)
             return Task.CompletedTask;
         }
 
-        return WithConnectionAsync(async connection =>
+        // Retried on a transient failure (a dropped connection, the server's connection limit): every row is an upsert or keyed.
+        return WithRetriedConnectionAsync(async connection =>
         {
             await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            if (batch.OwnerHost is { } ownerHost && batch.OwnerPid is { } ownerPid)
+            {
+                await GuardOwnerAsync(connection, tx, batch.RunId, ownerHost, ownerPid, cancellationToken).ConfigureAwait(false);
+            }
+
             await Database.UpsertAttemptsAsync(connection, tx, batch.Attempts, cancellationToken).ConfigureAwait(false);
             await Database.InsertEventsAsync(connection, tx, batch.Events, cancellationToken).ConfigureAwait(false);
             await ExecuteManyAsync(connection, tx, "DELETE FROM target_attempts WHERE run_id = @run_id AND target = @target AND attempt = @attempt",
@@ -80,6 +86,32 @@ internal sealed class RunRecords(StoreDatabase database, RunOwnership ownership)
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// The store's fence (docs/scale-out.md "Fencing"): a batch is written only while its writer still owns the run. A process
+    /// that lost it — another server took the run over after this one was declared dead, or it was resumed elsewhere — has the
+    /// write refused whole, so it never overwrites what the new owner records. The <c>UPDATE</c> locks the run's row until the
+    /// commit, so a takeover (which rewrites the owner columns) falls before or after the whole batch, never inside it. A run
+    /// that is not recorded is left to the inserts' own checks.
+    /// </summary>
+    private async Task GuardOwnerAsync(DbConnection connection, DbTransaction tx, string runId, string ownerHost, int ownerPid, CancellationToken cancellationToken)
+    {
+        if (await ExecAsync(connection, tx, "UPDATE runs SET owner_pid = owner_pid WHERE run_id = @id AND lower(owner_host) = lower(@host) AND owner_pid = @pid",
+            cancellationToken, ("id", runId), ("host", ownerHost), ("pid", ownerPid)).ConfigureAwait(false) == 1)
+        {
+            return;
+        }
+
+        await using DbCommand read = Command(connection, tx, "SELECT owner_host, owner_pid FROM runs WHERE run_id = @id");
+        Param(read, "id", runId);
+        await using DbDataReader row = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (await row.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            string host = row.IsDBNull(0) ? "?" : row.GetString(0);
+            string pid = row.IsDBNull(1) ? "?" : Convert.ToString(row.GetValue(1), System.Globalization.CultureInfo.InvariantCulture)!;
+            throw new RunOwnershipLostException(runId, $"run {runId} is now owned by pid {pid} on {host} (taken over or resumed there): this process lost it and records nothing more of it");
+        }
+    }
+
     private static Task<int> UpdateCountsAsync(DbConnection connection, DbTransaction tx, string runId, RunCounts c, CancellationToken cancellationToken) =>
         ExecAsync(connection, tx,
             "UPDATE runs SET total = @total, succeeded = @succeeded, failed = @failed, timed_out = @timed_out, cancelled = @cancelled, " +
@@ -89,7 +121,7 @@ internal sealed class RunRecords(StoreDatabase database, RunOwnership ownership)
 
     /// <inheritdoc cref="IRunStore"/>
     public Task FinishRunAsync(string runId, RunStatus status, DateTimeOffset endedAt, RunCounts counts, string? stopReason, CancellationToken cancellationToken) =>
-        WithConnectionAsync(async connection =>
+        WithRetriedConnectionAsync(async connection =>
         {
             await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await UpdateCountsAsync(connection, tx, runId, counts, cancellationToken).ConfigureAwait(false);

@@ -200,7 +200,7 @@ public sealed class WorkflowRunner
         IReadOnlyDictionary<string, TargetState>? takenOver = resume?.Completed
             ?? (request.RetryOf is null ? null : completed.ToDictionary(c => c.Key, c => c.Value.State.ToTargetState(), StringComparer.Ordinal));
         RunRecorder? recorder = store is null ? null : new RunRecorder(store, runId, resume?.Selection.Count ?? units.Count, recorderOptions, time,
-            resume?.AttemptOffsets, resume?.LastSequence ?? 0, takenOver);
+            resume?.AttemptOffsets, resume?.LastSequence ?? 0, takenOver) { Owner = (Environment.MachineName, Environment.ProcessId) };
         await using (recorder)
         await using (state)
         {
