@@ -26,9 +26,15 @@ internal static class WorkerCommand
             Description = "This worker's labels; runs asking for labels (API options.workerLabels) run only on workers that have them all",
             HelpName = "KEY=VALUE[,KEY=VALUE]",
         };
+        var metricsUrls = new Option<string[]>("--metrics-urls")
+        {
+            Description = "Serve this worker's own GET /metrics (running, completed, max targets; no authentication) on these http:// URLs, comma-separated or repeated",
+            HelpName = "URL",
+        };
         var cluster = new ClusterOptions();
         command.Options.Add(maxTargets);
         command.Options.Add(labels);
+        command.Options.Add(metricsUrls);
         foreach (Option o in cluster.All)
         {
             command.Options.Add(o);
@@ -54,13 +60,46 @@ internal static class WorkerCommand
                 }
             }
 
+            string[]? metrics = null;
+            if (parsed.GetResult(metricsUrls) is not null)
+            {
+                (metrics, string? bad) = WorkerMetricsEndpoint.Parse(parsed.GetValue(metricsUrls) ?? []);
+                if (metrics is null)
+                {
+                    return StoreAction.ErrorAsync(context, "worker", bad!);
+                }
+            }
+
             // Opening the store applies the migrations, the cluster tables included, before the silo joins.
-            return StoreAction.RunAsync(parsed, context, "worker", _ => RunAsync(context, settings, ct), ct);
+            return StoreAction.RunAsync(parsed, context, "worker", _ => RunAsync(context, settings, metrics, ct), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, ClusterSettings settings, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, ClusterSettings settings, string[]? metricsUrls, CancellationToken ct)
+    {
+        // The metrics endpoint listens before the silo joins, so an address in use is exit 2 with nothing to undo.
+        var runtime = new System.Runtime.CompilerServices.StrongBox<WorkerRuntime?>();
+        Microsoft.AspNetCore.Builder.WebApplication? metrics = null;
+        if (metricsUrls is not null)
+        {
+            try
+            {
+                metrics = await WorkerMetricsEndpoint.StartAsync(metricsUrls, settings, () => Volatile.Read(ref runtime.Value), ct).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                return await StoreAction.ErrorAsync(context, "worker", $"--metrics-urls: cannot listen on {string.Join(", ", metricsUrls)}: {e.Message}").ConfigureAwait(false);
+            }
+        }
+
+        await using (metrics)
+        {
+            return await RunSiloAsync(context, settings, r => Volatile.Write(ref runtime.Value, r), ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> RunSiloAsync(CliContext context, ClusterSettings settings, Action<WorkerRuntime> started, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
@@ -74,6 +113,7 @@ internal static class WorkerCommand
         builder.AddFanoutSilo(settings);
         using IHost host = builder.Build();
         await host.StartAsync(ct).ConfigureAwait(false);
+        started(host.Services.GetRequiredService<WorkerRuntime>());
         SiloAddress silo = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
         await context.Console.Out.WriteLineAsync($"fanout worker: joined cluster '{settings.ClusterId}' as {silo.ToParsableString()} ({settings.Name}, up to {settings.MaxTargets} targets at once{(settings.Labels.Count > 0 ? ", labels " + WorkerLabels.Format(settings.Labels) : "")})").ConfigureAwait(false);
         await context.Console.Out.FlushAsync(ct).ConfigureAwait(false);

@@ -10,9 +10,20 @@ public sealed partial class ClusterTests
     [Fact(Timeout = 300000)]
     public async Task Metrics_ListEverySiloWithItsRoleAndLoad_KeepTheLastValuesWhenTheStoreFails_AndShowAKilledWorkerDown()
     {
-        await using RunningCluster cluster = await StartClusterAsync(12, "m1", "m2");
-        (string store, ServeProcess serve) = (cluster.Store, cluster.Serve);
+        string store = await postgres.CreateDatabaseAsync();
+        string inventory = FanoutProcess.WriteInventory(_dir, 12);
+        string token = await ServeProcess.CreateTokenAsync(_dir, store);
+        int port = FreePort();
+        await using RunningCluster cluster = new(store,
+            [await WorkerProcess.StartAsync(_dir, store, "m1"), await WorkerProcess.StartAsync(_dir, store, "m2", "--metrics-urls", $"http://127.0.0.1:{port}")],
+            await StartServeAsync(store, token, inventory), token, inventory);
+        ServeProcess serve = cluster.Serve;
         await WaitForSilosAsync(store, 3);
+
+        // m2 serves its own /metrics (fanout worker --metrics-urls), without a token.
+        using var scrape = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        string own = await scrape.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Equal((0L, 16L, 0L), (OwnValue(own, "fanout_worker_targets_running"), OwnValue(own, "fanout_worker_max_targets"), OwnValue(own, "fanout_worker_targets_completed_total")));
 
         // One silo_up line per silo, with its role; the two workers' --max-targets (16, WorkerProcess) and nothing of the kind for the api silo.
         Dictionary<string, SiloSeries> silos = await WaitForMetricsAsync(serve, m => m.Values.Count(s => s.Up == 1) == 3);
@@ -31,6 +42,9 @@ public sealed partial class ClusterTests
         Assert.Equal("succeeded", (await WaitForEndAsync(serve, batch)).GetProperty("status").GetString());
         silos = await WaitForMetricsAsync(serve, m => m.Values.Sum(s => s.Completed ?? 0) == 12);
         Assert.All(silos.Values.Where(s => s.Role == "worker"), s => Assert.Equal(0, s.Running));
+        long m2Completed = silos.Values.Single(s => s.Name.EndsWith($":{cluster.Workers[1].Pid}", StringComparison.Ordinal)).Completed!.Value;
+        Assert.InRange(m2Completed, 1, 11); // both workers took a share
+        Assert.Equal(m2Completed, OwnValue(await scrape.GetStringAsync(new Uri("/metrics", UriKind.Relative)), "fanout_worker_targets_completed_total"));
 
         // The store fails (cluster_members renamed away): /metrics still answers, with the last values, and says how old they are.
         string connection = StoreLocation.Resolve(store, _ => null).Target;
@@ -55,6 +69,35 @@ public sealed partial class ClusterTests
         Assert.Equal(2, silos.Values.Count(s => s.Up == 1));
         Assert.Equal(16, silos.Values.Single(s => s.Name.EndsWith($":{cluster.Workers[1].Pid}", StringComparison.Ordinal)).MaxTargets);
     }
+
+    [Fact(Timeout = 120000)]
+    public async Task WorkerMetricsUrls_NotAnHttpUrl_OrAnAddressInUse_IsExit2()
+    {
+        string store = await postgres.CreateDatabaseAsync();
+        foreach (string bad in new[] { "https://127.0.0.1:9464", "http://127.0.0.1:9464/metrics", "127.0.0.1:9464" })
+        {
+            FanoutProcess.Result result = await FanoutProcess.RunAsync(_dir, "worker", "--store", store, "--metrics-urls", bad);
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains($"--metrics-urls '{bad}' is not an http://HOST:PORT URL", result.Stderr, StringComparison.Ordinal);
+        }
+
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        FanoutProcess.Result inUse = await FanoutProcess.RunAsync(_dir, "worker", "--store", store, "--metrics-urls", $"http://127.0.0.1:{port}");
+        Assert.Equal(2, inUse.ExitCode);
+        Assert.Contains($"--metrics-urls: cannot listen on http://127.0.0.1:{port}", inUse.Stderr, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static long OwnValue(string metrics, string name) =>
+        long.Parse(Regex.Match(metrics, $"^{name} (\\d+)$", RegexOptions.Multiline).Groups[1].Value, CultureInfo.InvariantCulture);
 
     private sealed record SiloSeries(string Silo, string Name, string Role, int Up)
     {
