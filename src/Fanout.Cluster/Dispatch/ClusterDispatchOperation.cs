@@ -18,6 +18,8 @@ namespace Fanout.Cluster.Dispatch;
 /// cancellation across all workers, and its recorder writes every row (workers never write to the store; a report counts only
 /// for the lease it answers, <see cref="WorkerOutbox"/>, and the store refuses the writes of a coordinator that lost the run). A worker lost mid-target (its silo declared dead) is
 /// excluded and the target runs again on another worker within the same attempt — only what that worker held runs twice.
+/// A target timed out or cancelled after its lease left keeps its slot until the worker's final report arrives (the output up
+/// to the kill, kept as a local target's) or <see cref="WorkerOutbox.CancelGrace"/> passes (the forwarded output is kept).
 /// A run asking for worker labels is leased only to workers that have them (<paramref name="labels"/>).
 /// </summary>
 internal sealed partial class ClusterDispatchOperation(
@@ -54,12 +56,25 @@ internal sealed partial class ClusterDispatchOperation(
                     report = await pending.Completion.Task.ConfigureAwait(false);
                 }
 
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // Timed out or cancelled: the worker's final report carries the output up to the kill, kept as a local
+                    // target's would be; the verdict stays the executor's (never the report's state or exit code).
+                    output.Keep(report);
+                    throw new OperationCanceledException(cancellationToken);
+                }
+
                 if (report.Lost && !cancellationToken.IsCancellationRequested)
                 {
                     throw new SiloUnavailableException($"worker {report.Worker} stopped while running {target.Name}");
                 }
 
                 return ToResult(report, context, output);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                // Withdrawn, and the worker's call broke before its final report: what was forwarded is what is kept.
+                throw new OperationCanceledException(e.Message, e, cancellationToken);
             }
             catch (Exception e) when (IsWorkerLost(e) && !cancellationToken.IsCancellationRequested)
             {

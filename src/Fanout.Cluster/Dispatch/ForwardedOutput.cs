@@ -41,6 +41,21 @@ internal sealed class ForwardedOutput(OperationContext context)
         }
     }
 
+    /// <summary>
+    /// The final report of a lease withdrawn after a timeout or cancel: writes what the interim reports did not carry and
+    /// leaves the streams open: the executor completes them as it does a stopped local target's.
+    /// </summary>
+    public void Keep(TargetReport report)
+    {
+        lock (_lock)
+        {
+            Append(ref _stdout, "stdout", report.Stdout, report.StdoutBytes, _stdoutSent);
+            Append(ref _stderr, "stderr", report.Stderr, report.StderrBytes, _stderrSent);
+            _stdoutSent = Math.Max(_stdoutSent, report.Stdout.Length);
+            _stderrSent = Math.Max(_stderrSent, report.Stderr.Length);
+        }
+    }
+
     /// <summary>The final report: writes what the interim reports did not carry and completes both streams.</summary>
     public (CapturedOutput Stdout, CapturedOutput Stderr) Complete(TargetReport report)
     {
@@ -52,16 +67,7 @@ internal sealed class ForwardedOutput(OperationContext context)
 
     private CapturedOutput Finish(ref OutputCapture? capture, string stream, byte[] bytes, long total, long sent)
     {
-        if (sent < bytes.Length)
-        {
-            Write(ref capture, stream, bytes.AsSpan((int)sent));
-        }
-
-        if (total > Math.Max(bytes.Length, sent))
-        {
-            Write(ref capture, stream, System.Text.Encoding.UTF8.GetBytes($"\n[fanout] {total - Math.Max(bytes.Length, sent)} more bytes were printed on the worker and not sent back\n"));
-        }
-
+        Append(ref capture, stream, bytes, total, sent);
         if (capture is null)
         {
             return CapturedOutput.Empty;
@@ -70,6 +76,19 @@ internal sealed class ForwardedOutput(OperationContext context)
         using (capture)
         {
             return capture.Complete();
+        }
+    }
+
+    private void Append(ref OutputCapture? capture, string stream, byte[] bytes, long total, long sent)
+    {
+        if (sent < bytes.Length)
+        {
+            Write(ref capture, stream, bytes.AsSpan((int)sent));
+        }
+
+        if (total > Math.Max(bytes.Length, sent))
+        {
+            Write(ref capture, stream, System.Text.Encoding.UTF8.GetBytes($"\n[fanout] {total - Math.Max(bytes.Length, sent)} more bytes were printed on the worker and not sent back\n"));
         }
     }
 

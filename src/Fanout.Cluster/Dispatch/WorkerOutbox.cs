@@ -9,8 +9,8 @@ namespace Fanout.Cluster.Dispatch;
 /// lease of the batch without a report fails with the call's exception, so exactly what that worker held runs again.
 /// <para>
 /// Fencing of reports: each lease leaves with a fresh id and epoch, and a report is taken only for a lease of this batch that is
-/// still waiting for it with that same epoch; any other report (a lease withdrawn after a timeout or cancel, one already
-/// reported) is dropped and counted (<see cref="ClusterMetrics.StaleReportsRejected"/>). A report can only come back on the call
+/// still waiting for it with that same epoch; any other report (a lease withdrawn after a timeout or cancel whose grace ran out,
+/// one already reported) is dropped and counted (<see cref="ClusterMetrics.StaleReportsRejected"/>). A report can only come back on the call
 /// that carried its lease, so a worker declared dead — whose call has broken — can report nothing more here; what a coordinator
 /// that lost the run writes is refused by the store (the run's owner fence, docs/scale-out.md "Fencing").
 /// </para>
@@ -40,8 +40,19 @@ internal sealed class WorkerOutbox(IWorkerGrain worker, string runId, string def
     }
 
     /// <summary>
-    /// Withdraws <paramref name="pending"/> (its target was cancelled or timed out): dropped if it has not left yet, else the
-    /// worker is told to stop it. Its task ends cancelled at once.
+    /// How long a lease withdrawn after it left waits for the worker's final report (the output printed up to the kill) before
+    /// it ends cancelled with what was forwarded: below the executor's default cancellation grace period (5 s), so a run cancel
+    /// still ends every target before the executor gives up on them.
+    /// </summary>
+    public static readonly TimeSpan DefaultCancelGrace = TimeSpan.FromSeconds(3);
+
+    /// <summary>See <see cref="DefaultCancelGrace"/>; settable for tests.</summary>
+    public TimeSpan CancelGrace { get; init; } = DefaultCancelGrace;
+
+    /// <summary>
+    /// Withdraws <paramref name="pending"/> (its target was cancelled or timed out). Not left yet: dropped, its task ends
+    /// cancelled at once. Left: the worker is told to stop it, and its task ends with the worker's final report (the output up
+    /// to the kill; the caller keeps its own verdict) or, after <see cref="CancelGrace"/> without one, cancelled.
     /// </summary>
     public void Cancel(PendingLease pending, CancellationToken cancellationToken)
     {
@@ -51,12 +62,16 @@ internal sealed class WorkerOutbox(IWorkerGrain worker, string runId, string def
             sent = !_queue.Remove(pending);
         }
 
-        if (sent)
+        if (!sent)
         {
-            _ = CancelOnWorkerAsync(pending.Lease.LeaseId);
+            pending.Completion.TrySetCanceled(cancellationToken);
+            return;
         }
 
-        pending.Completion.TrySetCanceled(cancellationToken);
+        _ = CancelOnWorkerAsync(pending.Lease.LeaseId);
+        var grace = new CancellationTokenSource(CancelGrace);
+        grace.Token.UnsafeRegister(static s => ((PendingLease)s!).Completion.TrySetCanceled(), pending);
+        _ = pending.Completion.Task.ContinueWith(static (_, g) => ((CancellationTokenSource)g!).Dispose(), grace, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private async Task CancelOnWorkerAsync(Guid leaseId)

@@ -34,23 +34,43 @@ public sealed class WorkerOutboxTests
     }
 
     [Fact(Timeout = 30000)]
-    public async Task AReportOfAWithdrawnLease_IsDroppedWithoutCountingIt_AndTheCallThatBreaksFailsTheOthers()
+    public async Task AReportOfAWithdrawnLease_AfterItsGrace_IsDroppedWithoutCountingIt_AndTheCallThatBreaksFailsTheOthers()
     {
         var metrics = new ClusterMetrics();
         var worker = new ScriptedWorker();
-        var outbox = new WorkerOutbox(worker, "run1", "{}", metrics, SiloAddress.FromParsableString("127.0.0.1:11111@1"));
+        var outbox = new WorkerOutbox(worker, "run1", "{}", metrics, SiloAddress.FromParsableString("127.0.0.1:11111@1")) { CancelGrace = TimeSpan.FromMilliseconds(200) };
         PendingLease a = outbox.Enqueue(new TargetLease { Target = "a", Attempt = 1, LeaseId = Guid.NewGuid() });
         PendingLease b = outbox.Enqueue(new TargetLease { Target = "b", Attempt = 1, LeaseId = Guid.NewGuid() });
         await Poll.UntilAsync(() => Task.FromResult(worker.Carried(a.Lease.LeaseId) && worker.Carried(b.Lease.LeaseId)), TimeSpan.FromSeconds(10));
 
-        outbox.Cancel(a, CancellationToken.None); // timed out: the worker is told to stop it, and reports it cancelled later
-        worker.Send(Report(a.Lease.LeaseId, a.Lease.Epoch) with { State = "cancelled" });
+        outbox.Cancel(a, CancellationToken.None); // timed out: the worker is told to stop it, and does not answer within the grace
+        Assert.False(a.Completion.Task.IsCompleted); // the slot stays held while the worker may still report
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => a.Completion.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        worker.Send(Report(a.Lease.LeaseId, a.Lease.Epoch) with { State = "cancelled" }); // too late
         worker.Fail(new SiloUnavailableException("declared dead"));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => a.Completion.Task);
         await Assert.ThrowsAsync<SiloUnavailableException>(() => b.Completion.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(0, metrics.StaleReportsRejected);
         Assert.Contains(a.Lease.LeaseId, worker.Cancelled);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task AWithdrawnLease_TakesTheWorkersFinalReport_WithinTheGrace()
+    {
+        var metrics = new ClusterMetrics();
+        var worker = new ScriptedWorker();
+        var outbox = new WorkerOutbox(worker, "run1", "{}", metrics, SiloAddress.FromParsableString("127.0.0.1:11111@1")) { CancelGrace = TimeSpan.FromSeconds(20) };
+        PendingLease a = outbox.Enqueue(new TargetLease { Target = "a", Attempt = 1, LeaseId = Guid.NewGuid() });
+        await Poll.UntilAsync(() => Task.FromResult(worker.Carried(a.Lease.LeaseId)), TimeSpan.FromSeconds(10));
+
+        outbox.Cancel(a, CancellationToken.None);
+        await Poll.UntilAsync(() => Task.FromResult(worker.WasCancelled(a.Lease.LeaseId)), TimeSpan.FromSeconds(10));
+        Assert.False(a.Completion.Task.IsCompleted);
+        worker.Send(Report(a.Lease.LeaseId, a.Lease.Epoch) with { State = "failed", ExitCode = 143, Stdout = "up to the kill\n"u8.ToArray(), StdoutBytes = 15 });
+
+        TargetReport taken = await a.Completion.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("up to the kill\n", System.Text.Encoding.UTF8.GetString(taken.Stdout));
+        Assert.Equal(0, metrics.StaleReportsRejected);
     }
 
     private static TargetReport Report(Guid lease, long epoch) => new() { LeaseId = lease, Epoch = epoch, Worker = "w1", State = "succeeded", ExitCode = 0 };
@@ -63,6 +83,14 @@ public sealed class WorkerOutboxTests
         public TaskCompletionSource<LeaseBatch> Received { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public List<Guid> Cancelled { get; } = [];
+
+        public bool WasCancelled(Guid lease)
+        {
+            lock (Cancelled)
+            {
+                return Cancelled.Contains(lease);
+            }
+        }
 
         public bool Carried(Guid lease)
         {
