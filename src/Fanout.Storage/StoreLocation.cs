@@ -62,6 +62,15 @@ internal sealed record StoreLocation
         return Path.Combine(root, "fanout");
     }
 
+    /// <summary>
+    /// <paramref name="connectionString"/> with at most <paramref name="connections"/> pooled connections, unless it sets a pool
+    /// size itself (the operator's choice stands): the one rule every Fanout pool on PostgreSQL follows (docs/store.md).
+    /// </summary>
+    public static string WithPoolLimit(string connectionString, int connections) =>
+        connectionString.Contains("pool size", StringComparison.OrdinalIgnoreCase)
+            ? connectionString
+            : new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = connections }.ConnectionString;
+
     /// <summary>Converts <c>postgres://user[:password]@host[:port]/database[?key=value&amp;…]</c> to an Npgsql connection string.</summary>
     /// <exception cref="StoreException">The URL is malformed.</exception>
     public static (string ConnectionString, string Display) ToConnectionString(string url)

@@ -13,9 +13,7 @@ internal sealed record ClusterSettings
     /// a pool size itself: every silo's pools together stay well under PostgreSQL's default of 100 connections
     /// (docs/scale-out.md "What an operator provides").
     /// </summary>
-    public string Pooled(int connections) => ConnectionString.Contains("pool size", StringComparison.OrdinalIgnoreCase)
-        ? ConnectionString
-        : new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { MaxPoolSize = connections }.ConnectionString;
+    public string Pooled(int connections) => Storage.StoreLocation.WithPoolLimit(ConnectionString, connections);
 
     /// <summary>Connections of Orleans' membership and reminder tables in one silo.</summary>
     internal const int OrleansConnections = 6;

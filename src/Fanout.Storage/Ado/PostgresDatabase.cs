@@ -44,10 +44,7 @@ internal sealed class PostgresDatabase : StoreDatabase
         // At most 25 connections per process unless the URL says otherwise: the API's readers, each run's recorder and the
         // partial-output writer share them, and a server with a few cluster workers stays under PostgreSQL's default limit of
         // 100 connections (docs/store.md). A statement that finds the pool busy waits for a connection, it does not fail.
-        if (!connectionString.Contains("pool size", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.MaxPoolSize = 25;
-        }
+        builder = new NpgsqlConnectionStringBuilder(StoreLocation.WithPoolLimit(builder.ConnectionString, 25));
         var store = new PostgresDatabase(NpgsqlDataSource.Create(builder.ConnectionString), location, logDirectory, timeProvider);
         try
         {
