@@ -6,12 +6,15 @@
 #      NOOP_PARALLEL (1000) through the same two set-ups: targets/s through one coordinator (goal >= 20,000/s);
 #   3. recovery: a worker killed with kill -9 while it holds `sleep` targets; the time from the kill until its
 #      targets start again on another worker (failure detection FD, default 10s, the documented default).
-# ONLY=overhead,throughput,recovery picks sections (default all). Each figure is the best of RUNS (2).
+# ONLY=overhead,throughput,recovery picks sections (default all). Each figure is the best of RUNS (2), after WARMUP (1) untimed
+# batches of the same kind on the same processes: a server and its workers are long-lived, and the first batches of a fresh
+# process mostly measure the JIT compiling it (4 processes compile the same code in the cluster, 1 alone); the warm-up's time
+# is printed too. Each batch also prints the CPU seconds the server, the workers and PostgreSQL spent on it.
 # Everything on 127.0.0.1: a throwaway PostgreSQL 15 and the fanout processes, all stopped by PID at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGETS=${TARGETS:-2000}; PARALLEL=${PARALLEL:-32}; WORKERS=${WORKERS:-3}; RUNS=${RUNS:-2}; FD=${FD:-10s}
-NOOP_TARGETS=${NOOP_TARGETS:-20000}; NOOP_PARALLEL=${NOOP_PARALLEL:-1000}; ONLY=${ONLY:-overhead,throughput,recovery}
+WARMUP=${WARMUP:-1}; NOOP_TARGETS=${NOOP_TARGETS:-20000}; NOOP_PARALLEL=${NOOP_PARALLEL:-1000}; ONLY=${ONLY:-overhead,throughput,recovery}
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 source bench/lib/postgres.sh
 tracers=()
@@ -34,31 +37,46 @@ start_serve() {
   store=$(pg_database "$db")
   token=$("$fanout" token create --name bench --role operator --store "$store" | tail -1)
   "$fanout" serve --store "$store" --urls http://127.0.0.1:0 -i "$d/inventory.yaml" --max-targets "$all" "$@" > "$d/serve-$db.out" 2>"$d/serve-$db.err" &
-  pids+=($!)
+  pids+=($!); serve_pid=$!
   until url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$d/serve-$db.out" 2>/dev/null | head -1) && [ -n "$url" ]; do sleep 0.2; done
 }
 start_worker() { # DB TAG → appends pid
   FANOUT_BENCH_WORKER=$2 "$fanout" worker --store "postgres://fanout@127.0.0.1:$port/$1" --failure-detection "$FD" --max-targets "$PARALLEL" > "$d/worker-$2.out" 2>&1 &
-  pids+=($!)
+  pids+=($!); worker_pids+=($!)
   until grep -q "joined cluster" "$d/worker-$2.out" 2>/dev/null; do sleep 0.2; done
 }
 wait_active() { # DB N
   until [ "$("$fanout" cluster status --store "postgres://fanout@127.0.0.1:$port/$1" -o json | grep -c '"status": "active"')" -ge "$2" ]; do sleep 0.5; done
 }
-batch() { # ACTION-JSON SELECTION-JSON PARALLEL → prints the wall seconds from POST to the end
-  local t0 id status
-  t0=$(date +%s.%N)
+# CPU seconds (user + system, with reaped children such as the targets' processes) of the given PIDs.
+cpu_of() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14+$15+$16+$17}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+pg_pids() { local m; m=$(head -1 "$d/data/postmaster.pid"); echo "$m" $(pgrep -P "$m"); }
+machine_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
+cpu_snapshot() { echo "$(cpu_of "$serve_pid") $(cpu_of "${worker_pids[@]}") $(cpu_of $(pg_pids)) $(machine_busy)"; }
+worker_pids=()
+batch() { # ACTION-JSON SELECTION-JSON PARALLEL → prints the wall seconds from POST to the end (and the CPU it took, on stderr)
+  local t0 id status c0
+  c0=$(cpu_snapshot); t0=$(date +%s.%N)
   id=$(curl -s -H "authorization: Bearer $token" -H 'content-type: application/json' "$url/api/executions/batch" \
     -d "{$2,\"action\":$1,\"options\":{\"parallel\":$3}}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["batchId"])')
   while status=$(curl -s -H "authorization: Bearer $token" "$url/api/executions/batch/$id?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'); [ "$status" = queued ] || [ "$status" = running ]; do sleep 0.05; done
   [ "$status" = succeeded ] || { echo "batch $id ended $status" >&2
     curl -s -H "authorization: Bearer $token" "$url/api/executions/batch/$id?pageSize=3&status=failed" | head -c 3000 >&2; echo >&2
     grep -h '"LogLevel":"Error"' "$d"/serve-*.out | grep -v "too many clients" | head -5 | cut -c1-1500 >&2; exit 1; }
-  python3 -c "import time; print(f'{time.time()-$t0:.2f}')"
+  local t1 c1; t1=$(date +%s.%N); c1=$(cpu_snapshot)
+  python3 - "$t0" "$c0" "$c1" "$(getconf CLK_TCK)" "$(nproc)" "$t1" <<'PY' >&2
+import sys
+wall = float(sys.argv[6]) - float(sys.argv[1]); a = list(map(int, sys.argv[2].split())); b = list(map(int, sys.argv[3].split())); hz = int(sys.argv[4])
+s = [(y - x) / hz for x, y in zip(a, b)]
+print(f"   {wall:.2f}s wall; CPU seconds: server {s[0]:.2f}, workers {s[1]:.2f}, postgres {s[2]:.2f}; "
+      f"machine busy {s[3]:.2f} of {wall * int(sys.argv[5]):.2f}")
+PY
+  python3 -c "print(f'{$t1-$t0:.2f}')"
 }
 
-best() { # ACTION-JSON SELECTION-JSON PARALLEL → the best wall seconds of RUNS batches
+best() { # ACTION-JSON SELECTION-JSON PARALLEL → the best wall seconds of RUNS batches, after WARMUP untimed ones
   local b=999999 s
+  for _ in $(seq "$WARMUP"); do s=$(batch "$@"); echo "   (warm-up, not counted: ${s}s)" >&2; done
   for _ in $(seq "$RUNS"); do s=$(batch "$@"); b=$(python3 -c "print(min($b,$s))"); done
   echo "$b"
 }

@@ -26,6 +26,7 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
     private static readonly TimeSpan CacheIdle = TimeSpan.FromMinutes(10);
     private readonly SemaphoreSlim _slots = new(settings.MaxTargets, settings.MaxTargets);
     private readonly ConcurrentDictionary<string, ResolvedRun> _runs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StampedInventory> _inventories = new(StringComparer.Ordinal); // by sources
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _leases = new();
     private readonly ConcurrentDictionary<Guid, byte> _cancelledEarly = new();
@@ -354,8 +355,15 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
         }
 
         RunDefinition definition = RunDefinition.FromJson(lease.Definition);
-        var runs = new RunService();
-        Inventory.Inventory inventory = await runs.LoadInventoryAsync(definition.Inventory, cancellationToken).ConfigureAwait(false);
+        // One inventory per list of sources, parsed again only when a source file changes: runs over the same inventory (the
+        // common case) do not parse a 10,000-target file on every worker for every run.
+        if (_inventories.Count > 64)
+        {
+            _inventories.Clear();
+        }
+
+        StampedInventory sources = _inventories.GetOrAdd(string.Join('\n', definition.Inventory), _ => new StampedInventory(definition.Inventory));
+        Inventory.Inventory inventory = await sources.GetAsync(cancellationToken).ConfigureAwait(false);
         IOperation operation = definition.CreateOperation(inventory, lease.StandardInput);
         var resolved = new ResolvedRun(lease.Definition, inventory, operation, definition.Options.ToExecutionOptions(), BuiltInTransports.Create(definition.Ssh?.ToOptions())) { LastUsed = now };
         _runs[lease.RunId] = resolved;
