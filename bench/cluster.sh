@@ -23,6 +23,9 @@ dotnet build src/Fanout.Cli -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/nu
 fanout=$(pwd)/src/Fanout.Cli/bin/Release/net10.0/fanout
 # t00001… for the throughput section; group `first` = the first TARGETS of them, for the overhead section.
 all=$(( NOOP_TARGETS > TARGETS ? NOOP_TARGETS : TARGETS ))
+# Each worker may run as many targets at once as the largest --parallel asked for (the single server gets --max-targets $all):
+# with the default 32 per worker, 3 workers would cap the cluster's noop run at 96 at once against the single process's 1,000.
+worker_max=$(( NOOP_PARALLEL > PARALLEL ? NOOP_PARALLEL : PARALLEL ))
 python3 - "$all" "$TARGETS" > "$d/inventory.yaml" <<'PY'
 import sys
 n, first = int(sys.argv[1]), int(sys.argv[2])
@@ -41,7 +44,7 @@ start_serve() {
   until url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$d/serve-$db.out" 2>/dev/null | head -1) && [ -n "$url" ]; do sleep 0.2; done
 }
 start_worker() { # DB TAG → appends pid
-  FANOUT_BENCH_WORKER=$2 "$fanout" worker --store "postgres://fanout@127.0.0.1:$port/$1" --failure-detection "$FD" --max-targets "$PARALLEL" > "$d/worker-$2.out" 2>&1 &
+  FANOUT_BENCH_WORKER=$2 "$fanout" worker --store "postgres://fanout@127.0.0.1:$port/$1" --failure-detection "$FD" --max-targets "$worker_max" > "$d/worker-$2.out" 2>&1 &
   pids+=($!); worker_pids+=($!)
   until grep -q "joined cluster" "$d/worker-$2.out" 2>/dev/null; do sleep 0.2; done
 }
