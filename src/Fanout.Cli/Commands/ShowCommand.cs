@@ -43,8 +43,9 @@ internal static class ShowCommand
                 await o.WriteLineAsync($"Parameters {run.Parameters}").ConfigureAwait(false);
             }
 
+            // States, exit codes and errors only: the attempts are read without their output (which may be megabytes per target).
             IReadOnlyList<RunTargetRecord> targets = await store.GetRunTargetsAsync(id, ct).ConfigureAwait(false);
-            var latest = (await store.GetAttemptsAsync(id, new AttemptQuery { LatestOnly = true }, ct).ConfigureAwait(false))
+            var latest = (await store.GetAttemptsAsync(id, new AttemptQuery { LatestOnly = true, WithoutOutput = true }, ct).ConfigureAwait(false))
                 .ToDictionary(a => a.Target, StringComparer.Ordinal);
             var table = new Table().Border(TableBorder.Rounded);
             foreach (string column in new[] { "Target", "State", "Exit", "Attempt", "Wave", "Duration", "Error" })

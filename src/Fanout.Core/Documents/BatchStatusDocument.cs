@@ -47,7 +47,7 @@ internal sealed record BatchStatusDocument
     {
         ArgumentNullException.ThrowIfNull(rows);
         StateCounts c = StateCounts.Of(rows.Select(r => r.State));
-        IReadOnlyList<ExecutionDocument> matching = states is null ? rows : [.. rows.Where(r => states.Contains(r.State))];
+        (int matching, List<int> onPage) = PageOf(rows, states, page, pageSize);
         (List<WaveDocument> waves, int current) = WavesOf(rows);
         return new BatchStatusDocument
         {
@@ -59,14 +59,41 @@ internal sealed record BatchStatusDocument
             Progress = PercentDone(c.Finished, rows.Count, status is "queued" or "running"),
             Page = page,
             PageSize = pageSize,
-            Matching = matching.Count,
-            // 64-bit paging: a page past the end (however large its number) is empty, never a wrapped-around first page.
+            Matching = matching,
             // Per-command results are read out of the page's outputs only (the rows of other pages are not looked at).
-            Executions = ((long)page - 1) * pageSize > int.MaxValue ? [] : [.. matching.Skip((page - 1) * pageSize).Take(pageSize)
+            Executions = [.. onPage.Select(i => rows[i])
                 .Select(r => Fanout.Operations.CommandSections.Parse(r.Stdout, r.Stderr) is { } commands ? r with { Commands = commands } : r)],
             Waves = waves,
             CurrentWave = current,
         };
+    }
+
+    /// <summary>
+    /// How many of <paramref name="rows"/> match <paramref name="states"/> (all when <see langword="null"/>), and the positions in
+    /// <paramref name="rows"/> of those on the page, in order — the executions <see cref="Build"/> shows. A reader of a large
+    /// stored run asks it first and reads the output of these rows only; the others' output is never shown.
+    /// </summary>
+    public static (int Matching, List<int> Page) PageOf(IReadOnlyList<ExecutionDocument> rows, IReadOnlySet<string>? states, int page, int pageSize)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        // 64-bit paging: a page past the end (however large its number) is empty, never a wrapped-around first page.
+        long skip = Math.Max(0, ((long)page - 1) * pageSize);
+        var onPage = new List<int>(Math.Clamp(pageSize, 0, 1024));
+        int matching = 0;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if (states is null || states.Contains(rows[i].State))
+            {
+                if (matching >= skip && matching - skip < pageSize)
+                {
+                    onPage.Add(i);
+                }
+
+                matching++;
+            }
+        }
+
+        return (matching, onPage);
     }
 
     /// <summary>Per-wave counts and state, in wave order.</summary>

@@ -10,6 +10,7 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
 
     // Rows of ended runs, which do not change until the run is resumed: the run row (one cheap read) says whether a
     // cached entry is still current, so polling a finished 1,000-target batch does not re-read 2,000 rows each time (N5).
+    // The rows are kept without their output (a page's output is read for that page), so 20,000 outputs are never held.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, EndedRun> _ended = new(StringComparer.Ordinal);
 
     public static string ExecutionId(string batchId, int ordinal) => $"{batchId}.{ordinal}";
@@ -49,46 +50,87 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store)
             _ => "cancelled",
         };
         string runStatus = resumed is not null ? RunStatus.Running.ToWireName() : run.Status.ToWireName();
+        IReadOnlyList<ExecutionDocument> rows;
         if (resumed is null && _ended.TryGetValue(batchId, out EndedRun? cached) && cached.Matches(run))
         {
-            return BatchStatusDocument.Build(batchId, batchStatus, runStatus, cached.Rows, states, page, pageSize) with { StopAfterWaveRequested = stopAfterWave };
+            rows = cached.Rows;
+        }
+        else
+        {
+            rows = await ReadRowsAsync(batchId, resumed, running, cancellationToken);
+            if (resumed is null && run.Status.IsFinal())
+            {
+                if (_ended.Count >= CacheSize)
+                {
+                    _ended.Clear();
+                }
+
+                _ended[batchId] = new EndedRun(run.Status, run.EndedAt, run.ResumeCount, rows);
+            }
         }
 
+        rows = await WithPageOutputAsync(batchId, rows, resumed, running, states, page, pageSize, cancellationToken);
+        return BatchStatusDocument.Build(batchId, batchStatus, runStatus, rows, states, page, pageSize) with { StopAfterWaveRequested = stopAfterWave };
+    }
+
+    /// <summary>
+    /// Every target of a stored run as a row without its output: the selection and each target's latest attempt read without
+    /// the output columns (<see cref="AttemptQuery.WithoutOutput"/>) — what counts, waves and paging need. A 20,000-target run
+    /// costs 20,000 narrow rows, not 20,000 outputs.
+    /// </summary>
+    private async Task<IReadOnlyList<ExecutionDocument>> ReadRowsAsync(string batchId, IReadOnlyDictionary<string, BatchState.TargetView>? resumed, bool running, CancellationToken cancellationToken)
+    {
         IReadOnlyList<RunTargetRecord> selection = await store.GetRunTargetsAsync(batchId, cancellationToken);
-        var latest = (await store.GetAttemptsAsync(batchId, new AttemptQuery { LatestOnly = true }, cancellationToken))
+        var latest = (await store.GetAttemptsAsync(batchId, new AttemptQuery { LatestOnly = true, WithoutOutput = true }, cancellationToken))
             .ToDictionary(a => a.Target, StringComparer.Ordinal);
-        var stored = new List<ExecutionDocument>(selection.Count);
+        var rows = new ExecutionDocument[selection.Count];
         for (int i = 0; i < selection.Count; i++)
         {
             string name = selection[i].Target;
             int wave = Math.Max(1, selection[i].Wave);
-            if (resumed is not null && resumed.TryGetValue(name, out BatchState.TargetView? view))
-            {
-                stored.Add(Execution(batchId, i + 1, wave, view));
-            }
-            else if (!latest.TryGetValue(name, out TargetAttemptRecord? a))
-            {
-                stored.Add(new ExecutionDocument(ExecutionId(batchId, i + 1), name, running ? "queued" : "not-run", null, null, null, null, null, wave, 0, null));
-            }
-            else
-            {
-                double? duration = a.StartedAt is { } start && a.EndedAt is { } end ? ResultDocuments.Milliseconds(end - start) : null;
-                stored.Add(new ExecutionDocument(ExecutionId(batchId, i + 1), name, ResultDocuments.StateOf(a.State, running), a.ExitCode, duration,
-                    a.Stdout, a.Stderr, a.Error, a.Wave == 0 ? wave : Math.Max(1, a.Wave), a.Attempt, a.StartedAt));
-            }
+            rows[i] = resumed is not null && resumed.TryGetValue(name, out BatchState.TargetView? view) ? Execution(batchId, i + 1, wave, view)
+                : latest.TryGetValue(name, out TargetAttemptRecord? a) ? Stored(batchId, i + 1, wave, a, running)
+                : new ExecutionDocument(ExecutionId(batchId, i + 1), name, running ? "queued" : "not-run", null, null, null, null, null, wave, 0, null);
         }
 
-        if (resumed is null && run.Status.IsFinal())
+        return rows;
+    }
+
+    /// <summary>
+    /// <paramref name="rows"/> with the output of the page's stored targets, read for them alone (at most a page of rows). A
+    /// target whose latest attempt is still the one counted takes its output (the freshest, for a running attempt); one that
+    /// moved on to a newer attempt between the two reads is shown as that attempt, whole.
+    /// </summary>
+    private async Task<IReadOnlyList<ExecutionDocument>> WithPageOutputAsync(string batchId, IReadOnlyList<ExecutionDocument> rows,
+        IReadOnlyDictionary<string, BatchState.TargetView>? resumed, bool running, IReadOnlySet<string>? states, int page, int pageSize, CancellationToken cancellationToken)
+    {
+        List<int> onPage = [.. BatchStatusDocument.PageOf(rows, states, page, pageSize).Page.Where(i => resumed is null || !resumed.ContainsKey(rows[i].NodeId))];
+        if (onPage.Count == 0)
         {
-            if (_ended.Count >= CacheSize)
-            {
-                _ended.Clear();
-            }
-
-            _ended[batchId] = new EndedRun(run.Status, run.EndedAt, run.ResumeCount, stored);
+            return rows;
         }
 
-        return BatchStatusDocument.Build(batchId, batchStatus, runStatus, stored, states, page, pageSize) with { StopAfterWaveRequested = stopAfterWave };
+        var full = (await store.GetAttemptsAsync(batchId, new AttemptQuery { LatestOnly = true, Targets = [.. onPage.Select(i => rows[i].NodeId)] }, cancellationToken))
+            .ToDictionary(a => a.Target, StringComparer.Ordinal);
+        ExecutionDocument[] filled = [.. rows];
+        foreach (int i in onPage)
+        {
+            ExecutionDocument row = rows[i];
+            if (full.TryGetValue(row.NodeId, out TargetAttemptRecord? a))
+            {
+                filled[i] = a.Attempt == row.Attempts ? row with { Stdout = a.Stdout, Stderr = a.Stderr } : Stored(batchId, i + 1, row.Wave, a, running);
+            }
+        }
+
+        return filled;
+    }
+
+    /// <summary>The row of a stored attempt (<paramref name="wave"/> is the selection's, used when the attempt has none).</summary>
+    private static ExecutionDocument Stored(string batchId, int ordinal, int wave, TargetAttemptRecord a, bool running)
+    {
+        double? duration = a.StartedAt is { } start && a.EndedAt is { } end ? ResultDocuments.Milliseconds(end - start) : null;
+        return new ExecutionDocument(ExecutionId(batchId, ordinal), a.Target, ResultDocuments.StateOf(a.State, running), a.ExitCode, duration,
+            a.Stdout, a.Stderr, a.Error, a.Wave == 0 ? wave : Math.Max(1, a.Wave), a.Attempt, a.StartedAt);
     }
 
     private static ExecutionDocument Execution(string batchId, int ordinal, int wave, BatchState.TargetView t) =>
