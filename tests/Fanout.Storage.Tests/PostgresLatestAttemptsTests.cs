@@ -134,6 +134,83 @@ public sealed class PostgresLatestAttemptsTests(PostgresCluster cluster, ITestOu
         Assert.StartsWith("a line of noop output", full[0].Stdout, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 600_000)]
+    public async Task LatestAttempts_OfARunWhileItRecords_OldAndNewReadTimes()
+    {
+        // A 20,000-target run read while it records as the recorder writes: 1,000 `running` rows per transaction, then their
+        // outcomes, upserted (and again, pass after pass, so the reads meet rows being rewritten all the time).
+        await _store.CreateRunAsync(new RunRecord
+        {
+            RunId = "live", Kind = "exec", Name = "exec: noop", Actor = "bench", StartedAt = DateTimeOffset.UtcNow, Status = RunStatus.Succeeded,
+            Counts = new RunCounts(Targets, 0, 0, 0, 0, 0, 0),
+        }, [.. Enumerable.Range(0, Targets).Select(i => new RunTargetRecord($"node-{i:D5}", 1))], CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        int written = 0;
+        Task writer = Task.Run(async () =>
+        {
+            for (int round = 0; !stop.IsCancellationRequested; round++)
+            {
+                foreach (int[] chunk in Enumerable.Range(0, Targets).Chunk(1000))
+                {
+                    if (stop.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    DateTimeOffset now = DateTimeOffset.UtcNow;
+                    foreach (AttemptState state in new[] { AttemptState.Running, AttemptState.Succeeded })
+                    {
+                        await _store.WriteAsync(new RunWriteBatch
+                        {
+                            RunId = "live",
+                            Attempts = [.. chunk.Select(i => new TargetAttemptRecord
+                            {
+                                RunId = "live", Target = $"node-{i:D5}", Attempt = 1, State = state, Wave = 1, StartedAt = now,
+                                EndedAt = state == AttemptState.Running ? null : now.AddMilliseconds(3), ExitCode = state == AttemptState.Running ? null : 0,
+                            })],
+                        }, CancellationToken.None);
+                        Interlocked.Add(ref written, chunk.Length);
+                    }
+                }
+            }
+        });
+
+        await using var connection = new NpgsqlConnection(_connection);
+        await connection.OpenAsync();
+        var before = new List<double>();
+        var after = new List<double>();
+        for (int round = 0; round < 8; round++)
+        {
+            var watch = Stopwatch.StartNew();
+            await using (var old = new NpgsqlCommand(OldSql, connection) { CommandTimeout = 240 })
+            {
+                old.Parameters.AddWithValue("id", "live");
+                await using NpgsqlDataReader r = await old.ExecuteReaderAsync();
+                int n = 0;
+                while (await r.ReadAsync())
+                {
+                    _ = r.IsDBNull(8) ? null : r.GetString(8);
+                    n++;
+                }
+
+                Assert.InRange(n, 0, Targets);
+            }
+
+            before.Add(watch.Elapsed.TotalMilliseconds);
+            watch.Restart();
+            Assert.InRange((await _store.GetAttemptsAsync("live", new AttemptQuery { LatestOnly = true, WithoutOutput = true }, CancellationToken.None)).Count, 0, Targets);
+            Assert.InRange((await _store.GetAttemptsAsync("live", new AttemptQuery { LatestOnly = true, Targets = ["node-00000"] }, CancellationToken.None)).Count, 0, 1);
+            after.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        await stop.CancelAsync();
+        await writer;
+        static string Figures(List<double> ms) =>
+            $"median {ms.Order().ElementAt(ms.Count / 2):F0} ms, max {ms.Max():F0} ms ({string.Join(", ", ms.Select(x => x.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))})";
+        output.WriteLine($"while the run recorded ({written} attempt rows written): pageSize=1 store reads before {Figures(before)}; after {Figures(after)}");
+        Assert.True(written > 0, "the run recorded nothing meanwhile");
+    }
+
     private static string Inline(string sql) => sql.Replace("@id", "'big'", StringComparison.Ordinal);
 
     private async Task<string> ExplainAsync(NpgsqlConnection connection, string what, string sql, int timeoutSeconds = 60)

@@ -107,6 +107,19 @@ public abstract partial class RunStoreTests
         Assert.Equal(["a:12:failed:1:exit code 3||||"], (await store.GetAttemptsAsync("r2", new AttemptQuery { LatestOnly = true, WithoutOutput = true }, CancellationToken.None)).Select(Row));
     }
 
+    [Fact(Timeout = 30000)]
+    public async Task Targets_MoreThanTheStoreReadsAtOnce_IsAClearError()
+    {
+        IRunStore store = await RunWithRetriesAsync();
+        string[] most = [.. Enumerable.Range(0, RunRecords.MaxNamedTargets - 2).Select(i => $"n{i}"), "a", "z"]; // 10,000 names
+        string[] many = [.. most, "n-one-more"];
+
+        Assert.Equal(["a", "z"], (await store.GetAttemptsAsync("r", new AttemptQuery { LatestOnly = true, Targets = most }, CancellationToken.None)).Select(a => a.Target));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => store.GetAttemptsAsync("r", new AttemptQuery { Targets = many }, CancellationToken.None));
+
+        Assert.Contains("at most 10,000 targets (10,001 given)", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

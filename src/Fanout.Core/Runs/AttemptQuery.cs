@@ -8,7 +8,8 @@ public sealed record AttemptQuery
 
     /// <summary>
     /// Only these targets (an empty collection reads nothing), or <see langword="null"/> for all; with <see cref="Target"/> too,
-    /// both apply. A status page reads the output of its own targets only this way.
+    /// both apply. A status page reads the output of its own targets only this way. The stores read at most 10,000 named
+    /// targets at once (an <see cref="ArgumentException"/> for more).
     /// </summary>
     public IReadOnlyCollection<string>? Targets { get; init; }
 

@@ -58,7 +58,8 @@ public static class RunContinuation
     {
         ArgumentNullException.ThrowIfNull(store);
         IReadOnlyList<RunTargetRecord> targets = await store.GetRunTargetsAsync(runId, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<TargetAttemptRecord> latest = await store.GetAttemptsAsync(runId, new AttemptQuery { LatestOnly = true }, cancellationToken).ConfigureAwait(false);
+        // States only: the attempts are read without their output (a large run's outputs may be megabytes each).
+        IReadOnlyList<TargetAttemptRecord> latest = await store.GetAttemptsAsync(runId, new AttemptQuery { LatestOnly = true, WithoutOutput = true }, cancellationToken).ConfigureAwait(false);
         var states = latest.ToDictionary(a => a.Target, a => a.State, StringComparer.Ordinal);
         return [.. targets.Where(t => Matches(states.TryGetValue(t.Target, out AttemptState s) ? s : AttemptState.NotRun, selection))];
     }

@@ -22,6 +22,9 @@ internal sealed class RunRecords(StoreDatabase database, RunOwnership ownership)
     private const string AttemptColumns =
         "a.run_id, a.target, a.attempt, a.state, a.exit_code, a.wave, a.started_at, a.ended_at, a.stdout, a.stderr, a.stdout_log, a.stderr_log, a.error";
 
+    /// <summary>The most targets an <see cref="AttemptQuery.Targets"/> may name (each is a statement parameter).</summary>
+    internal const int MaxNamedTargets = 10_000;
+
     /// <summary>The columns of <see cref="AttemptQuery.WithoutOutput"/>: the same positions as <see cref="AttemptColumns"/>, the output ones NULL.</summary>
     private const string LightAttemptColumns =
         "a.run_id, a.target, a.attempt, a.state, a.exit_code, a.wave, a.started_at, a.ended_at, NULL, NULL, NULL, NULL, a.error";
@@ -250,6 +253,13 @@ internal sealed class RunRecords(StoreDatabase database, RunOwnership ownership)
         }
 
         string[] targets = query.Targets is null ? [] : [.. query.Targets.Distinct(StringComparer.Ordinal)];
+        if (targets.Length > MaxNamedTargets)
+        {
+            // One parameter each: SQLite allows 32,766 per statement, PostgreSQL 65,535; a status page names at most 1,000.
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"an attempt query names at most {MaxNamedTargets:N0} targets ({targets.Length:N0} given); leave Targets unset to read every target"), nameof(query));
+        }
+
         return WithConnectionAsync<IReadOnlyList<TargetAttemptRecord>>(async connection =>
         {
             // The selection order comes from a read of its own, not a join: with the statistics of a freshly filled table
