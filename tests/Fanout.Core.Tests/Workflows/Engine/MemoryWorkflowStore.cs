@@ -103,8 +103,26 @@ internal sealed class MemoryWorkflowStore : IRunStore, IWorkflowStore
 
     public Task<IReadOnlyList<RunTargetRecord>> GetRunTargetsAsync(string runId, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<RunTargetRecord>>([]);
 
-    public Task<IReadOnlyList<TargetAttemptRecord>> GetAttemptsAsync(string runId, AttemptQuery? query, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<TargetAttemptRecord>>([.. Attempts.Where(a => a.RunId == runId)]);
+    /// <summary>As the real stores read: one row per (target, attempt) — the last write wins, as an upsert — with every field of the query honoured.</summary>
+    public Task<IReadOnlyList<TargetAttemptRecord>> GetAttemptsAsync(string runId, AttemptQuery? query, CancellationToken cancellationToken)
+    {
+        query ??= new AttemptQuery();
+        IEnumerable<TargetAttemptRecord> rows = Attempts.Where(a => a.RunId == runId)
+            .GroupBy(a => (a.Target, a.Attempt))
+            .Select(g => g.Last() with { StartedAt = g.Last().StartedAt ?? g.Select(a => a.StartedAt).LastOrDefault(t => t is not null) })
+            .Where(a => (query.Target is null || a.Target == query.Target) && (query.Targets is null || query.Targets.Contains(a.Target)));
+        if (query.LatestOnly)
+        {
+            rows = rows.GroupBy(a => a.Target).Select(g => g.MaxBy(a => a.Attempt)!);
+        }
+
+        if (query.WithoutOutput)
+        {
+            rows = rows.Select(a => a with { Stdout = null, Stderr = null, StdoutLog = null, StderrLog = null });
+        }
+
+        return Task.FromResult<IReadOnlyList<TargetAttemptRecord>>([.. rows.Where(a => query.States is null || query.States.Contains(a.State))]);
+    }
 
     public Task<IReadOnlyList<RunEventRecord>> GetEventsAsync(string runId, long afterSequence, int limit, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<RunEventRecord>>([.. Events.Where(e => e.RunId == runId && e.Sequence > afterSequence).Take(limit)]);
