@@ -15,6 +15,7 @@ internal sealed class WorkerDirectory(IClusterMembershipService membership, Clus
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private IReadOnlyList<ClusterSilo> _members = [];
     private DateTimeOffset _readAt = DateTimeOffset.MinValue;
+    private ActiveSilos? _active;
 
     /// <summary>Leases this process holds on <paramref name="silo"/> now.</summary>
     public int Outstanding(string silo)
@@ -79,10 +80,24 @@ internal sealed class WorkerDirectory(IClusterMembershipService membership, Clus
         }
     }
 
-    private HashSet<string> Active() => membership.CurrentSnapshot.Members.Values
-        .Where(m => m.Status == SiloStatus.Active)
-        .Select(m => m.SiloAddress.ToParsableString())
-        .ToHashSet(StringComparer.Ordinal);
+    // The active silos of the current membership snapshot, built once per snapshot version (not once per target).
+    private HashSet<string> Active()
+    {
+        ClusterMembershipSnapshot snapshot = membership.CurrentSnapshot;
+        ActiveSilos? active = Volatile.Read(ref _active);
+        if (active is null || active.Version != snapshot.Version)
+        {
+            active = new ActiveSilos(snapshot.Version, snapshot.Members.Values
+                .Where(m => m.Status == SiloStatus.Active)
+                .Select(m => m.SiloAddress.ToParsableString())
+                .ToHashSet(StringComparer.Ordinal));
+            Volatile.Write(ref _active, active);
+        }
+
+        return active.Silos;
+    }
+
+    private sealed record ActiveSilos(MembershipVersion Version, HashSet<string> Silos);
 
     private static bool IsWorker(ClusterSilo m) => m.Role is Hosting.ClusterRoles.Worker or Hosting.ClusterRoles.All;
 
