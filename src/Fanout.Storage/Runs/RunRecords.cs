@@ -265,9 +265,11 @@ internal sealed class RunRecords(StoreDatabase database, RunOwnership ownership)
             // The selection order comes from a read of its own, not a join: with the statistics of a freshly filled table
             // PostgreSQL planned the join as a nested loop that compared every attempt with every target of the run (75 s for
             // 20,000 targets, measured) — two single-table index scans cannot degrade like that.
+            // One target's rows are in attempt order already: no selection order to read.
             var ordinals = new Dictionary<string, int>(StringComparer.Ordinal);
-            await using (DbCommand selection = Command(connection, null, AttemptSql(query, targets.Length, ordinals: true)))
+            if (query.Target is null)
             {
+                await using DbCommand selection = Command(connection, null, AttemptSql(query, targets.Length, ordinals: true));
                 Filter(selection);
                 await using DbDataReader o = await selection.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await o.ReadAsync(cancellationToken).ConfigureAwait(false))
