@@ -3,14 +3,15 @@ using System.Threading.Channels;
 namespace Fanout.Cluster.Workers;
 
 /// <summary>
-/// Sends what the targets of one lease batch print back to their coordinator while they run, as interim
-/// <see cref="TargetReport"/>s: about once a <see cref="Interval"/> per target that printed, the bytes since the previous one.
+/// Sends what the targets of one report channel print back to their coordinator while they run, as interim
+/// <see cref="TargetReport"/>s: about once a <see cref="Interval"/> per lease that printed, the bytes since the previous one.
 /// Memory is bounded: at most <see cref="ChunkCap"/> bytes wait per stream; a stream that prints more than that between two
 /// sends stops being forwarded (never a gap: what was sent is the stream's exact start) and its coordinator gets the rest
 /// with the final report, as before. The coordinator feeds the bytes to the attempt's own output captures, so its live view
-/// and its recorder's partial rows show them like a local target's.
+/// and its recorder's partial rows show them like a local target's. A lease's interim reports are never written after its
+/// final one (<see cref="Finish"/>).
 /// </summary>
-internal sealed class OutputForwarder(IReadOnlyDictionary<string, TargetLease> leases, string worker)
+internal sealed class OutputForwarder(string worker, ChannelWriter<TargetReport> reports)
 {
     /// <summary>The most bytes per stream waiting between two sends.</summary>
     public const int ChunkCap = 16 * 1024;
@@ -19,75 +20,87 @@ internal sealed class OutputForwarder(IReadOnlyDictionary<string, TargetLease> l
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, (Chunk Stdout, Chunk Stderr)> _waiting = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, Waiting> _waiting = [];
 
-    /// <summary>The worker executor's <see cref="Output.OutputObserver"/>.</summary>
-    public void Observe(string target, int attempt, string stream, ReadOnlySpan<byte> data)
+    /// <summary>What a target of <paramref name="lease"/> printed (the worker executor's output observer).</summary>
+    public void Observe(TargetLease lease, string stream, ReadOnlySpan<byte> data)
     {
-        if (data.IsEmpty || !leases.ContainsKey(target))
+        if (data.IsEmpty)
         {
             return;
         }
 
         lock (_lock)
         {
-            if (!_waiting.TryGetValue(target, out (Chunk Stdout, Chunk Stderr) chunks))
+            if (!_waiting.TryGetValue(lease.LeaseId, out Waiting? waiting))
             {
-                chunks = (new Chunk(), new Chunk());
-                _waiting[target] = chunks;
+                waiting = new Waiting(lease);
+                _waiting[lease.LeaseId] = waiting;
             }
 
-            (stream == "stderr" ? chunks.Stderr : chunks.Stdout).Add(data);
+            (stream == "stderr" ? waiting.Stderr : waiting.Stdout).Add(data);
+        }
+    }
+
+    /// <summary>Writes <paramref name="final"/>, the lease's final report, after dropping what of it waits (the final report has it all).</summary>
+    public void Finish(TargetReport final)
+    {
+        lock (_lock)
+        {
+            _waiting.Remove(final.LeaseId);
+            reports.TryWrite(final);
         }
     }
 
     /// <summary>Sends waiting bytes every <see cref="Interval"/> until <paramref name="stop"/>.</summary>
-    public async Task RunAsync(ChannelWriter<TargetReport> reports, CancellationToken stop)
+    public async Task RunAsync(CancellationToken stop)
     {
         try
         {
             while (true)
             {
                 await Task.Delay(Interval, stop).ConfigureAwait(false);
-                foreach (TargetReport report in Take())
-                {
-                    reports.TryWrite(report);
-                }
+                Send();
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // The batch ended: its final reports carry the rest.
+            // The channel ended: the final reports carried the rest.
         }
     }
 
-    private List<TargetReport> Take()
+    private void Send()
     {
-        var reports = new List<TargetReport>();
         lock (_lock)
         {
-            foreach ((string target, (Chunk stdout, Chunk stderr)) in _waiting)
+            foreach (Waiting w in _waiting.Values)
             {
-                if (stdout.Waiting == 0 && stderr.Waiting == 0)
+                if (w.Stdout.Waiting == 0 && w.Stderr.Waiting == 0)
                 {
                     continue;
                 }
 
-                TargetLease lease = leases[target];
-                reports.Add(new TargetReport
+                reports.TryWrite(new TargetReport
                 {
-                    LeaseId = lease.LeaseId,
-                    Epoch = lease.Epoch,
+                    LeaseId = w.Lease.LeaseId,
+                    Epoch = w.Lease.Epoch,
                     Worker = worker,
                     State = "running",
                     Interim = true,
-                    Stdout = stdout.Take(),
-                    Stderr = stderr.Take(),
+                    Stdout = w.Stdout.Take(),
+                    Stderr = w.Stderr.Take(),
                 });
             }
         }
+    }
 
-        return reports;
+    private sealed class Waiting(TargetLease lease)
+    {
+        public TargetLease Lease => lease;
+
+        public Chunk Stdout { get; } = new();
+
+        public Chunk Stderr { get; } = new();
     }
 
     private sealed class Chunk

@@ -3,8 +3,9 @@ using Orleans.Runtime;
 namespace Fanout.Cluster.Workers;
 
 /// <summary>
-/// What a coordinator hands a worker in one call: the run's definition (the worker rebuilds the operation once and finds
-/// the targets in its own copy of the inventory) and the targets leased to it, each one attempt under its own lease.
+/// What a coordinator hands a worker when it opens a report channel for one run (<see cref="IWorkerGrain.OpenAsync"/>): the
+/// run's definition (the worker rebuilds the operation once and finds the targets in its own copy of the inventory) and the
+/// first leases; later leases of the run for this worker follow on the same channel (<see cref="IWorkerGrain.GrantAsync"/>).
 /// </summary>
 [GenerateSerializer, Immutable]
 internal sealed record LeaseBatch
@@ -26,6 +27,9 @@ internal sealed record LeaseBatch
     /// targets (process groups killed) and drops their reports: another coordinator takes the run over and re-issues them.
     /// </summary>
     [Id(5)] public required SiloAddress Coordinator { get; init; }
+
+    /// <summary>The channel this opens: fresh per opening; later grants and the close name it.</summary>
+    [Id(6)] public Guid Channel { get; init; } = Guid.NewGuid();
 }
 
 /// <summary>One attempt on one target leased to a worker: <c>(run, target, attempt, epoch)</c> and a lease id naming this grant.</summary>
@@ -78,18 +82,39 @@ internal sealed record TargetReport
     /// report (not interim) follows with the whole output.
     /// </summary>
     [Id(11)] public bool Interim { get; init; }
+
+    /// <summary>The first report of every channel, of no lease: the channel is open on the worker, later grants may name it.</summary>
+    [Id(12)] public bool Opened { get; init; }
 }
 
-/// <summary>A worker silo: runs the targets its coordinators lease to it, at most its <c>--max-targets</c> at once.</summary>
+/// <summary>
+/// A worker silo: runs the targets its coordinators lease to it, at most its <c>--max-targets</c> at once. A coordinator opens
+/// one report channel per run it shares with this worker and keeps it while it has leases here: every lease it grants on the
+/// channel reports back on it, so a target costs a grant (shared by the leases that leave together) and its share of the
+/// channel's reads, not a streaming call of its own.
+/// </summary>
 [Alias("fanout.worker")]
 internal interface IWorkerGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Runs every target of <paramref name="batch"/> at once (one executor for the batch) and yields each one's report as it
-    /// ends. The call fails with a <see cref="Orleans.Runtime.SiloUnavailableException"/> when the worker's silo is declared dead.
+    /// Opens a report channel (<see cref="LeaseBatch.Channel"/>) and runs the first leases of <paramref name="opening"/>. Yields
+    /// an <see cref="TargetReport.Opened"/> report first, then each lease's reports — of this and of every later grant on the
+    /// channel — as its target prints and ends, until the coordinator closes the channel (<see cref="CloseAsync"/>). Fails with a
+    /// <see cref="Orleans.Runtime.SiloUnavailableException"/> when the worker's silo is declared dead.
     /// </summary>
-    [Alias("run-batch")]
-    IAsyncEnumerable<TargetReport> RunBatchAsync(LeaseBatch batch);
+    [Alias("open")]
+    IAsyncEnumerable<TargetReport> OpenAsync(LeaseBatch opening);
+
+    /// <summary>
+    /// Runs <paramref name="leases"/> under the open channel <paramref name="channel"/> (their reports come on it). Fails with a
+    /// <see cref="Orleans.Runtime.SiloUnavailableException"/> when the channel is not open here (ended, or its coordinator declared dead).
+    /// </summary>
+    [Alias("grant")]
+    Task GrantAsync(Guid channel, TargetLease[] leases);
+
+    /// <summary>Closes the channel: its stream ends; a lease still running on it is stopped (the coordinator closes idle channels).</summary>
+    [Alias("close")]
+    Task CloseAsync(Guid channel);
 
     /// <summary>Stops the targets of the given leases (run cancelled, target timed out); their reports say cancelled.</summary>
     [Alias("cancel")]

@@ -15,11 +15,12 @@ using Orleans.Runtime;
 namespace Fanout.Cluster.Workers;
 
 /// <summary>
-/// What a worker silo does with a <see cref="LeaseBatch"/>: rebuilds the run's operation from its definition (once per run,
-/// cached), finds the targets in the inventory the definition names, and runs them through one <see cref="BatchExecutor"/>
-/// per batch — the same executor a single-process run uses, with its sessions, output capture, cancellation and
-/// process-group kills — reporting each target as it ends. Retries, waves, failure policy and the timeout belong to the
-/// coordinator; the worker runs one attempt per lease.
+/// What a worker silo does with the leases its coordinators grant: each coordinator opens one report channel per run
+/// (<see cref="OpenAsync"/>) and grants leases on it (<see cref="Grant"/>). The worker rebuilds the run's operation from its
+/// definition (once per run, cached), finds the targets in the inventory the definition names, and runs each grant's targets
+/// through one <see cref="BatchExecutor"/> — the same executor a single-process run uses, with its sessions, output capture,
+/// cancellation and process-group kills — reporting each target on the channel as it ends. Retries, waves, failure policy and
+/// the timeout belong to the coordinator; the worker runs one attempt per lease.
 /// </summary>
 internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostApplicationLifetime lifetime, ILogger<WorkerRuntime> logger)
 {
@@ -30,7 +31,7 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _leases = new();
     private readonly ConcurrentDictionary<Guid, byte> _cancelledEarly = new();
-    private readonly ConcurrentDictionary<LeasedBatch, byte> _batches = new();
+    private readonly ConcurrentDictionary<Guid, WorkerChannel> _channels = new();
     private IReadOnlySet<SiloAddress> _deadCoordinators = new HashSet<SiloAddress>();
     private int _running;
     private long _completed;
@@ -42,19 +43,81 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
     public long Completed => Interlocked.Read(ref _completed);
 
     /// <summary>
-    /// Runs the targets of <paramref name="batch"/> through one <see cref="BatchExecutor"/> (each target still waits for one of
-    /// this silo's <c>--max-targets</c> slots) and yields each target's report as soon as it ends.
+    /// Opens the report channel of <paramref name="opening"/>, runs its first leases, and yields an
+    /// <see cref="TargetReport.Opened"/> report and then every report of the channel's leases until the channel ends (closed by
+    /// its coordinator, <see cref="Close"/>, or the coordinator declared dead). Nothing runs for a coordinator already dead.
     /// </summary>
-    public async IAsyncEnumerable<TargetReport> RunBatchAsync(LeaseBatch batch)
+    public async IAsyncEnumerable<TargetReport> OpenAsync(LeaseBatch opening)
     {
-        var reports = Channel.CreateUnbounded<TargetReport>(new UnboundedChannelOptions { SingleReader = true });
-        Task running = Task.Run(() => RunBatchCoreAsync(batch, reports.Writer));
-        await foreach (TargetReport report in reports.Reader.ReadAllAsync().ConfigureAwait(false))
+        var channel = new WorkerChannel(opening, settings.Name);
+        if (!_channels.TryAdd(channel.Id, channel))
         {
-            yield return report;
+            channel.Dispose();
+            throw new InvalidOperationException($"channel {channel.Id} is open already");
         }
 
-        await running.ConfigureAwait(false);
+        try
+        {
+            // Registered before the dead coordinators are read, and they are published before the channels are scanned
+            // (CoordinatorsDead): a channel opening meanwhile is seen by one side or the other.
+            if (Volatile.Read(ref _deadCoordinators).Contains(channel.Coordinator))
+            {
+                LogOrphaned(logger, channel.Coordinator.ToParsableString(), opening.RunId, opening.Leases.Length);
+                yield break;
+            }
+
+            yield return new TargetReport { LeaseId = Guid.Empty, Worker = settings.Name, State = "open", Opened = true };
+            Task forwarding = channel.Forwarder.RunAsync(channel.Ended);
+            Grant(channel, opening.Leases);
+            // A stopping silo drains its channels, so Orleans' shutdown never waits on a stream that would not end.
+            using (lifetime.ApplicationStopping.Register(static c => ((WorkerChannel)c!).Drain(), channel))
+            {
+                await foreach (TargetReport report in channel.Reports.ReadAllAsync().ConfigureAwait(false))
+                {
+                    yield return report;
+                }
+            }
+
+            channel.End(); // stops the forwarder
+            await forwarding.ConfigureAwait(false);
+        }
+        finally
+        {
+            // Closed, orphaned, or the stream given up by Orleans (its reader is gone): nothing of it keeps running.
+            _channels.TryRemove(channel.Id, out _);
+            channel.End();
+        }
+    }
+
+    /// <summary>Runs <paramref name="leases"/> under the open channel <paramref name="channelId"/>.</summary>
+    /// <exception cref="SiloUnavailableException">The channel is not open on this silo.</exception>
+    public void Grant(Guid channelId, TargetLease[] leases)
+    {
+        if (!_channels.TryGetValue(channelId, out WorkerChannel? channel) || !Grant(channel, leases))
+        {
+            throw new SiloUnavailableException($"worker {settings.Name} has no open channel {channelId}");
+        }
+    }
+
+    /// <summary>Closes the channel <paramref name="channelId"/> (its coordinator has no lease left on it).</summary>
+    public void Close(Guid channelId)
+    {
+        if (_channels.TryGetValue(channelId, out WorkerChannel? channel))
+        {
+            channel.End();
+        }
+    }
+
+    // Registered on the channel at once (a draining channel waits for them), run off the grain's scheduler on the thread pool.
+    private bool Grant(WorkerChannel channel, TargetLease[] leases)
+    {
+        if (!channel.Running(leases))
+        {
+            return false;
+        }
+
+        _ = Task.Run(() => RunLeasesAsync(channel, leases));
+        return true;
     }
 
     /// <summary>Stops the targets of <paramref name="leaseIds"/> (the coordinator cancelled them: run cancelled, target timed out).</summary>
@@ -64,7 +127,7 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
         {
             if (!_leases.TryGetValue(id, out CancellationTokenSource? cts))
             {
-                // The cancel overtook its batch (messages are not ordered): the lease is cancelled as it registers.
+                // The cancel overtook its grant (messages are not ordered): the lease is cancelled as it registers.
                 if (_cancelledEarly.Count < 10_000)
                 {
                     _cancelledEarly.TryAdd(id, 0);
@@ -85,7 +148,7 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
     }
 
     /// <summary>
-    /// Called with the silos Orleans' membership now lists dead: every batch leased by one of them is orphaned — its targets
+    /// Called with the silos Orleans' membership now lists dead: every channel opened by one of them is orphaned — its targets
     /// are stopped (process groups killed, as on a coordinator's cancel) and its reports dropped. Nobody is left to read them,
     /// and another coordinator takes the run over and runs those targets again; letting them run on here would exceed the
     /// run's <c>--parallel</c>.
@@ -93,141 +156,163 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
     /// <returns>How many targets were stopped.</returns>
     public int CoordinatorsDead(IReadOnlySet<SiloAddress> dead)
     {
-        // Published before the scan, and a batch registers before it reads the set: a batch arriving meanwhile is seen by one
-        // side or the other.
+        // Published before the scan, and a channel registers before it reads the set: a channel opening meanwhile is seen by
+        // one side or the other.
         Interlocked.Exchange(ref _deadCoordinators, dead);
         int stopped = 0;
-        foreach (LeasedBatch leased in _batches.Keys)
+        foreach (WorkerChannel channel in _channels.Values)
         {
-            if (dead.Contains(leased.Coordinator))
+            if (dead.Contains(channel.Coordinator))
             {
-                stopped += leased.Orphan();
+                stopped += channel.End();
             }
         }
 
         return stopped;
     }
 
-    private async Task RunBatchCoreAsync(LeaseBatch batch, ChannelWriter<TargetReport> reports)
+    private async Task RunLeasesAsync(WorkerChannel channel, TargetLease[] leases)
     {
-        var byTarget = new Dictionary<string, TargetLease>(StringComparer.Ordinal);
-        var tokens = new Dictionary<string, CancellationTokenSource>(StringComparer.Ordinal);
-        var reported = new HashSet<Guid>();
-        using var leased = new LeasedBatch(batch.Coordinator, reports, batch.Leases.Length);
-        _batches.TryAdd(leased, 0);
+        var reported = new ConcurrentDictionary<Guid, byte>();
         try
         {
-            if (Volatile.Read(ref _deadCoordinators).Contains(batch.Coordinator))
+            await RunLeasesCoreAsync(channel, leases, reported).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Never leave a lease without a report: its coordinator would wait for it for ever. A silo stopping says lost (the
+            // target runs again elsewhere), anything else fails the target with the reason.
+            LogGrantFailed(logger, e, channel.Opening.RunId, leases.Length);
+            foreach (TargetLease lease in leases)
             {
-                // The coordinator was declared dead before its batch arrived: nothing of it runs.
-                LogOrphaned(logger, batch.Coordinator.ToParsableString(), batch.RunId, batch.Leases.Length);
-                return;
-            }
-
-            ResolvedRun run;
-            try
-            {
-                run = await ResolveAsync(batch, _abort.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is FanoutException or FormatException or ArgumentException or IOException)
-            {
-                foreach (TargetLease lease in batch.Leases)
+                if (reported.TryAdd(lease.LeaseId, 0))
                 {
-                    reports.TryWrite(Report(lease, TargetState.Failed, null, $"worker {settings.Name} cannot run the run's definition: {e.Message}"));
+                    channel.Forwarder.Finish(Report(lease, TargetState.Failed, null, $"worker {settings.Name} could not run the target: {e.Message}") with { Lost = StoppingNow });
                 }
-
-                return;
-            }
-
-            var targets = new List<Target>(batch.Leases.Length);
-            foreach (TargetLease lease in batch.Leases)
-            {
-                if (run.Inventory.FindTarget(lease.Target) is not { } target)
-                {
-                    reports.TryWrite(Report(lease, TargetState.Failed, null, $"target '{lease.Target}' is not in the inventory of worker {settings.Name}"));
-                    continue;
-                }
-
-                // The silo stopping — SIGTERM, or Orleans telling a silo voted dead to stop — stops every target it runs
-                // (their process groups are killed), so nothing keeps running that the coordinator re-issues elsewhere.
-                // The batch's coordinator declared dead stops them too (CoordinatorsDead).
-                var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping, _abort.Token, leased.Orphaned);
-                _leases[lease.LeaseId] = cts;
-                if (_cancelledEarly.TryRemove(lease.LeaseId, out _))
-                {
-                    cts.Cancel();
-                }
-
-                tokens[target.Name] = cts;
-                byTarget[target.Name] = lease;
-                targets.Add(target);
-            }
-
-            if (targets.Count == 0 || leased.Orphaned.IsCancellationRequested)
-            {
-                return;
-            }
-
-            // One attempt per target, no timeout of its own: the coordinator's timeout cancels the lease, which stops the process.
-            ExecutionOptions options = run.Options with
-            {
-                MaxConcurrency = targets.Count,
-                BatchSizes = [],
-                BatchWait = TimeSpan.Zero,
-                Timeout = Timeout.InfiniteTimeSpan,
-                OverallTimeout = null,
-                FailFast = false,
-                MaxFailPercent = null,
-                Retries = 0,
-                Atomic = false,
-            };
-            var finished = Channel.CreateUnbounded<TargetOutcome>(new UnboundedChannelOptions { SingleReader = true });
-            var tracker = new ProgressTracker();
-            tracker.OnTargetFinished((outcome, _, _) => finished.Writer.TryWrite(outcome));
-            Task sending = SendReportsAsync(finished.Reader, byTarget, batch.OutputLimit, reports, reported);
-            var forwarder = new OutputForwarder(byTarget, settings.Name);
-            tracker.OnOutput(forwarder.Observe);
-            using var forwarding = new CancellationTokenSource();
-            Task forwarded = forwarder.RunAsync(reports, forwarding.Token);
-            var executor = new BatchExecutor(options, run.Transports, TimeProvider.System, logger);
-            BatchResult result = await executor.ExecuteAsync(new LeasedOperation(this, run.Operation, tokens), targets, tracker, batch.RunId).ConfigureAwait(false);
-            await forwarding.CancelAsync().ConfigureAwait(false);
-            await forwarded.ConfigureAwait(false);
-            try
-            {
-                foreach (TargetOutcome outcome in result.Outcomes)
-                {
-                    finished.Writer.TryWrite(outcome); // a target the tracker did not report (not run) is reported from the result
-                }
-
-                finished.Writer.TryComplete();
-                await sending.ConfigureAwait(false);
-            }
-            finally
-            {
-                result.DeleteSpillFiles(); // the bytes are in the reports now: nothing of a target stays on the worker
             }
         }
         finally
         {
-            _batches.TryRemove(leased, out _);
-            foreach (TargetLease lease in batch.Leases)
+            foreach (TargetLease lease in leases)
             {
                 if (_leases.TryRemove(lease.LeaseId, out CancellationTokenSource? cts))
                 {
                     cts.Dispose();
                 }
-            }
 
-            reports.TryComplete();
+                channel.Done(lease.LeaseId);
+            }
         }
     }
 
-    private async Task SendReportsAsync(ChannelReader<TargetOutcome> finished, Dictionary<string, TargetLease> byTarget, int outputLimit, ChannelWriter<TargetReport> reports, HashSet<Guid> reported)
+    private async Task RunLeasesCoreAsync(WorkerChannel channel, TargetLease[] leases, ConcurrentDictionary<Guid, byte> reported)
+    {
+        var byTarget = new Dictionary<string, TargetLease>(StringComparer.Ordinal);
+        var tokens = new Dictionary<string, CancellationTokenSource>(StringComparer.Ordinal);
+        ResolvedRun run;
+        try
+        {
+            run = await ResolveAsync(channel.Opening, _abort.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FanoutException or FormatException or ArgumentException or IOException)
+        {
+            foreach (TargetLease lease in leases)
+            {
+                reported.TryAdd(lease.LeaseId, 0);
+                channel.Forwarder.Finish(Report(lease, TargetState.Failed, null, $"worker {settings.Name} cannot run the run's definition: {e.Message}"));
+            }
+
+            return;
+        }
+
+        var targets = new List<Target>(leases.Length);
+        foreach (TargetLease lease in leases)
+        {
+            if (run.Inventory.FindTarget(lease.Target) is not { } target)
+            {
+                reported.TryAdd(lease.LeaseId, 0);
+                channel.Forwarder.Finish(Report(lease, TargetState.Failed, null, $"target '{lease.Target}' is not in the inventory of worker {settings.Name}"));
+                continue;
+            }
+
+            // The silo stopping — SIGTERM, or Orleans telling a silo voted dead to stop — stops every target it runs
+            // (their process groups are killed), so nothing keeps running that the coordinator re-issues elsewhere.
+            // The channel ending (closed, or its coordinator declared dead: CoordinatorsDead) stops them too.
+            var cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping, _abort.Token, channel.Ended);
+            _leases[lease.LeaseId] = cts;
+            if (_cancelledEarly.TryRemove(lease.LeaseId, out _))
+            {
+                cts.Cancel();
+            }
+
+            tokens[target.Name] = cts;
+            byTarget[target.Name] = lease;
+            targets.Add(target);
+        }
+
+        if (targets.Count == 0 || channel.Ended.IsCancellationRequested)
+        {
+            return;
+        }
+
+        // One attempt per target, no timeout of its own: the coordinator's timeout cancels the lease, which stops the process.
+        ExecutionOptions options = run.Options with
+        {
+            MaxConcurrency = targets.Count,
+            BatchSizes = [],
+            BatchWait = TimeSpan.Zero,
+            Timeout = Timeout.InfiniteTimeSpan,
+            OverallTimeout = null,
+            FailFast = false,
+            MaxFailPercent = null,
+            Retries = 0,
+            Atomic = false,
+        };
+        var finished = Channel.CreateUnbounded<TargetOutcome>(new UnboundedChannelOptions { SingleReader = true });
+        var tracker = new ProgressTracker();
+        tracker.OnTargetFinished((outcome, _, _) => finished.Writer.TryWrite(outcome));
+        Task sending = SendReportsAsync(finished.Reader, byTarget, channel, reported);
+        tracker.OnOutput((target, _, stream, data) =>
+        {
+            if (byTarget.TryGetValue(target, out TargetLease? lease))
+            {
+                channel.Forwarder.Observe(lease, stream, data);
+            }
+        });
+        var executor = new BatchExecutor(options, run.Transports, TimeProvider.System, logger);
+        BatchResult result;
+        try
+        {
+            result = await executor.ExecuteAsync(new LeasedOperation(this, run.Operation, tokens), targets, tracker, channel.Opening.RunId).ConfigureAwait(false);
+        }
+        catch
+        {
+            finished.Writer.TryComplete();
+            await sending.ConfigureAwait(false); // the reports of the targets that ended are written before the others fail
+            throw;
+        }
+
+        try
+        {
+            foreach (TargetOutcome outcome in result.Outcomes)
+            {
+                finished.Writer.TryWrite(outcome); // a target the tracker did not report (not run) is reported from the result
+            }
+
+            finished.Writer.TryComplete();
+            await sending.ConfigureAwait(false);
+        }
+        finally
+        {
+            result.DeleteSpillFiles(); // the bytes are in the reports now: nothing of a target stays on the worker
+        }
+    }
+
+    private async Task SendReportsAsync(ChannelReader<TargetOutcome> finished, Dictionary<string, TargetLease> byTarget, WorkerChannel channel, ConcurrentDictionary<Guid, byte> reported)
     {
         await foreach (TargetOutcome outcome in finished.ReadAllAsync().ConfigureAwait(false))
         {
-            if (!byTarget.TryGetValue(outcome.Target, out TargetLease? lease) || !reported.Add(lease.LeaseId))
+            if (!byTarget.TryGetValue(outcome.Target, out TargetLease? lease) || !reported.TryAdd(lease.LeaseId, 0))
             {
                 continue;
             }
@@ -236,7 +321,7 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
             TargetReport report;
             try
             {
-                report = await ReportAsync(lease, outcome, outputLimit, _abort.Token).ConfigureAwait(false);
+                report = await ReportAsync(lease, outcome, channel.Opening.OutputLimit, _abort.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or OperationCanceledException)
             {
@@ -245,7 +330,7 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
 
             // The silo stopping while the target ran: the coordinator is told the worker is gone (not that the target
             // failed), so it runs the target on another worker.
-            reports.TryWrite(StoppingNow ? report with { Lost = true } : report);
+            channel.Forwarder.Finish(StoppingNow ? report with { Lost = true } : report);
         }
     }
 
@@ -370,7 +455,10 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
         return resolved;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "coordinator {Coordinator} was declared dead before its batch of run {RunId} arrived: its {Leases} targets are not run")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "running {Leases} leased targets of run {RunId} failed; each is reported failed (or lost, when this silo stops)")]
+    private static partial void LogGrantFailed(ILogger logger, Exception exception, string runId, int leases);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "coordinator {Coordinator} was declared dead before its channel of run {RunId} opened: its {Leases} targets are not run")]
     private static partial void LogOrphaned(ILogger logger, string coordinator, string runId, int leases);
 
     private sealed record ResolvedRun(string Definition, Inventory.Inventory Inventory, IOperation Operation, ExecutionOptions Options, TransportRegistry Transports)

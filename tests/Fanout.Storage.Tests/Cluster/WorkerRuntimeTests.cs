@@ -12,8 +12,9 @@ using Orleans.Runtime;
 namespace Fanout.Storage.Tests.Cluster;
 
 /// <summary>
-/// A worker's <see cref="WorkerRuntime"/> and the coordinators that lease it batches (issue 15): the batches of a coordinator
-/// Orleans declared dead are stopped and their reports dropped, real local processes as targets. Without a silo: the runtime
+/// A worker's <see cref="WorkerRuntime"/> and the coordinators that open report channels on it (issue 15): leases granted on a
+/// channel report on it; the channels of a coordinator Orleans declared dead are stopped and their reports dropped, real local
+/// processes as targets. Without a silo: the runtime
 /// is told the dead silos as <see cref="CoordinatorWatch"/> tells it from Orleans' membership.
 /// </summary>
 public sealed class WorkerRuntimeTests : IDisposable
@@ -33,9 +34,13 @@ public sealed class WorkerRuntimeTests : IDisposable
     {
         _runtime.CoordinatorsDead(new HashSet<SiloAddress> { Dead });
 
-        List<TargetReport> reports = await ReadAllAsync(_runtime.RunBatchAsync(Batch(Dead, $"touch {_dir}/ran-$FANOUT_TARGET", "t1", "t2")));
+        var reports = new List<TargetReport>();
+        await foreach (TargetReport report in _runtime.OpenAsync(Batch(Dead, $"touch {_dir}/ran-$FANOUT_TARGET", "t1", "t2")))
+        {
+            reports.Add(report);
+        }
 
-        // The batch ended (a target that ran would have ended before it): nothing ran, nothing was reported.
+        // The channel ended without opening (not even its Opened report) and before any grant: nothing ran or was reported.
         Assert.Empty(reports);
         Assert.Empty(Directory.GetFiles(_dir, "ran-*"));
     }
@@ -46,25 +51,68 @@ public sealed class WorkerRuntimeTests : IDisposable
         string command = $"echo $$ > {_dir}/pid-$FANOUT_TARGET; sleep 120; touch {_dir}/finished-$FANOUT_TARGET";
         LeaseBatch orphaned = Batch(Dead, command, "t1", "t2");
         LeaseBatch kept = Batch(Alive, command, "t3");
-        Task<List<TargetReport>> orphanedReports = ReadAllAsync(_runtime.RunBatchAsync(orphaned));
-        Task<List<TargetReport>> keptReports = ReadAllAsync(_runtime.RunBatchAsync(kept));
+        Task<List<TargetReport>> orphanedReports = ReadAllAsync(_runtime.OpenAsync(orphaned));
+        Task<List<TargetReport>> keptReports = ReadAllAsync(_runtime.OpenAsync(kept), until: r => !r.Interim);
         int[] shells = await Task.WhenAll(new[] { "t1", "t2", "t3" }.Select(ShellAsync));
 
         Assert.Equal(2, _runtime.CoordinatorsDead(new HashSet<SiloAddress> { Dead }));
 
-        // The dead coordinator's batch ends without a report, its shells are gone; the other coordinator's target runs on.
+        // The dead coordinator's channel ends without a report, its shells are gone; the other coordinator's target runs on.
         Assert.Empty(await orphanedReports.WaitAsync(TimeSpan.FromSeconds(30)));
         await Poll.UntilAsync(() => Task.FromResult(!Directory.Exists($"/proc/{shells[0]}") && !Directory.Exists($"/proc/{shells[1]}")), TimeSpan.FromSeconds(30));
         Assert.True(Directory.Exists($"/proc/{shells[2]}"), "the live coordinator's target was stopped too");
         Assert.False(keptReports.IsCompleted);
 
-        // Its own coordinator's cancel still reaches it (the batch ends once the target was stopped), and is reported.
+        // Its own coordinator's cancel still reaches it, and the stopped target is reported on its channel.
         _runtime.Cancel([kept.Leases[0].LeaseId]);
         TargetReport cancelled = Assert.Single(await keptReports.WaitAsync(TimeSpan.FromSeconds(30)), r => !r.Interim);
         Assert.Equal(kept.Leases[0].LeaseId, cancelled.LeaseId);
         Assert.NotEqual("succeeded", cancelled.State);
         Assert.False(Directory.Exists($"/proc/{shells[2]}"), "the cancelled target's shell still runs");
         Assert.Empty(Directory.GetFiles(_dir, "finished-*"));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task LeasesGrantedOnAnOpenChannel_ReportOnIt_AGrantOnAChannelNotOpenFails_ClosingStopsWhatRuns()
+    {
+        LeaseBatch opening = Batch(Alive, $"if [ $FANOUT_TARGET = t3 ]; then echo $$ > {_dir}/pid-t3; sleep 120; fi; echo out-$FANOUT_TARGET", "t1");
+        var reports = System.Threading.Channels.Channel.CreateUnbounded<TargetReport>();
+        Task reading = Task.Run(async () =>
+        {
+            await foreach (TargetReport report in _runtime.OpenAsync(opening))
+            {
+                reports.Writer.TryWrite(report);
+            }
+
+            reports.Writer.TryComplete();
+        });
+        Assert.True((await reports.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))).Opened);
+        TargetLease t2 = new() { Target = "t2", Attempt = 1, LeaseId = Guid.NewGuid(), Epoch = 7 };
+        TargetLease t3 = new() { Target = "t3", Attempt = 1, LeaseId = Guid.NewGuid(), Epoch = 8 };
+        _runtime.Grant(opening.Channel, [t2]);
+        _runtime.Grant(opening.Channel, [t3]);
+        Assert.Throws<SiloUnavailableException>(() => _runtime.Grant(Guid.NewGuid(), [new TargetLease { Target = "t1", Attempt = 1, LeaseId = Guid.NewGuid() }]));
+
+        var finals = new Dictionary<Guid, TargetReport>();
+        while (finals.Count < 2)
+        {
+            TargetReport report = await reports.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            if (!report.Interim)
+            {
+                finals.Add(report.LeaseId, report);
+            }
+        }
+
+        Assert.Equal("out-t1\n", System.Text.Encoding.UTF8.GetString(finals[opening.Leases[0].LeaseId].Stdout));
+        Assert.Equal("out-t2\n", System.Text.Encoding.UTF8.GetString(finals[t2.LeaseId].Stdout));
+        Assert.Equal(7, finals[t2.LeaseId].Epoch);
+        int shell = await ShellAsync("t3");
+
+        // The coordinator closes the channel: its stream ends, and the target still running on it is stopped.
+        _runtime.Close(opening.Channel);
+        await reading.WaitAsync(TimeSpan.FromSeconds(30));
+        await Poll.UntilAsync(() => Task.FromResult(!Directory.Exists($"/proc/{shell}")), TimeSpan.FromSeconds(30));
+        Assert.Throws<SiloUnavailableException>(() => _runtime.Grant(opening.Channel, [new TargetLease { Target = "t1", Attempt = 2, LeaseId = Guid.NewGuid() }]));
     }
 
     private async Task<int> ShellAsync(string target)
@@ -89,12 +137,22 @@ public sealed class WorkerRuntimeTests : IDisposable
         };
     }
 
-    private static async Task<List<TargetReport>> ReadAllAsync(IAsyncEnumerable<TargetReport> reports)
+    // The reports of a channel after its Opened report, until it ends (or until one matches `until`).
+    private static async Task<List<TargetReport>> ReadAllAsync(IAsyncEnumerable<TargetReport> reports, Func<TargetReport, bool>? until = null)
     {
         var all = new List<TargetReport>();
         await foreach (TargetReport report in reports)
         {
+            if (report.Opened)
+            {
+                continue;
+            }
+
             all.Add(report);
+            if (until?.Invoke(report) == true)
+            {
+                break;
+            }
         }
 
         return all;
