@@ -12,8 +12,8 @@ namespace Fanout.Cluster.Dispatch;
 
 /// <summary>
 /// The operation a coordinator's executor runs for each target of a distributed run: it leases the target to the
-/// least-loaded live worker — leases queued for the same worker leave together as one batch call (<see cref="WorkerOutbox"/>)
-/// — and turns the worker's report back into the attempt's result, so the coordinator's
+/// least-loaded live worker — on the run's report channel to that worker, leases queued together leaving in one grant
+/// (<see cref="WorkerOutbox"/>) — and turns the worker's report back into the attempt's result, so the coordinator's
 /// <see cref="BatchExecutor"/> keeps owning <c>--parallel</c>, waves, retries, the timeout, the failure policy and
 /// cancellation across all workers, and its recorder writes every row (workers never write to the store; a report counts only
 /// for the lease it answers, <see cref="WorkerOutbox"/>, and the store refuses the writes of a coordinator that lost the run). A worker lost mid-target (its silo declared dead) is
