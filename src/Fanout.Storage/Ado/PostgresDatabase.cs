@@ -1,11 +1,12 @@
 using System.Data.Common;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Fanout.Storage;
 
 /// <summary>
 /// The PostgreSQL dialect: pooled connections from one <see cref="NpgsqlDataSource"/>,
-/// <c>timestamptz</c> times (UTC <see cref="DateTime"/>s), pipelined batches for many rows and an
+/// <c>timestamptz</c> times (UTC <see cref="DateTime"/>s), binary COPY and UNNEST statements for many rows and an
 /// advisory lock around migrations so concurrent openers never race.
 /// </summary>
 internal sealed class PostgresDatabase : StoreDatabase
@@ -108,6 +109,62 @@ internal sealed class PostgresDatabase : StoreDatabase
 
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // One binary COPY per call instead of one INSERT per row: rows stream to the server (any number of them, texts of any
+    // length, nothing held in memory but the write buffer) and the server inserts them in bulk — about half the server
+    // time of INSERT … SELECT FROM UNNEST(arrays) for the same rows, and none of the per-statement protocol work. COPY
+    // runs inside the caller's transaction: a failing row fails the COPY and so the whole transaction. Rows go in the
+    // order given, so a serial id (audit_log.id) is assigned in that order. Text with a NUL character is refused with a
+    // clear error: PostgreSQL's text cannot hold it (the server would refuse the row with "invalid byte sequence"), and
+    // the store never alters bytes.
+    internal override async Task InsertManyAsync<T>(DbConnection connection, DbTransaction transaction, string table, BulkColumn[] columns, IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        string sql = $"COPY {table} ({string.Join(", ", columns.Select(c => c.Name))}) FROM STDIN (FORMAT BINARY)";
+        await using NpgsqlBinaryImporter copy = await ((NpgsqlConnection)connection).BeginBinaryImportAsync(sql, cancellationToken).ConfigureAwait(false);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            object?[] row = values(rows[i]);
+            await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+            for (int c = 0; c < columns.Length; c++)
+            {
+                switch (row[c])
+                {
+                    case null:
+                        await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    case string text when columns[c].Type == BulkType.Text:
+                        if (text.Contains('\0', StringComparison.Ordinal))
+                        {
+                            throw new StoreException($"cannot write {table}.{columns[c].Name} of row {i + 1}: PostgreSQL text cannot hold the NUL character (U+0000)");
+                        }
+
+                        await copy.WriteAsync(text, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case int number when columns[c].Type == BulkType.Integer:
+                        await copy.WriteAsync(number, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case long number when columns[c].Type == BulkType.BigInt:
+                        await copy.WriteAsync(number, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case double number when columns[c].Type == BulkType.Double:
+                        await copy.WriteAsync(number, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case DateTimeOffset time when columns[c].Type == BulkType.Time:
+                        await copy.WriteAsync(time.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                        break;
+                    default:
+                        throw new ArgumentException($"{table}.{columns[c].Name} is {columns[c].Type}: row {i + 1} gives a {row[c]!.GetType().Name}", nameof(values));
+                }
+            }
+        }
+
+        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     // One statement per batch (arrays unnested server-side) instead of one per row: far less work for the server.

@@ -215,6 +215,35 @@ internal abstract class StoreDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Appends <paramref name="rows"/> to <paramref name="table"/> in their order, inside <paramref name="transaction"/> — the one
+    /// way the store writes a plain multi-row <c>INSERT</c> (no conflict clause) whose rows may be many: a run's selection, audit
+    /// entries. All-or-nothing with the rest of the transaction: a row that fails (a <c>NOT NULL</c> column without a value, text
+    /// the engine cannot hold) fails the whole call and the caller's transaction rolls back. <paramref name="values"/> gives a
+    /// row's values in <paramref name="columns"/> order: <see cref="string"/>, <see cref="int"/>, <see cref="long"/>,
+    /// <see cref="double"/> or <see cref="DateTimeOffset"/> as the column's <see cref="BulkType"/> says, or <see langword="null"/>.
+    /// The default prepares one <c>INSERT … VALUES</c> and rebinds it per row (<see cref="ExecuteManyAsync{T}"/>: the right thing for
+    /// an in-process engine); PostgreSQL streams them in one binary <c>COPY</c> instead.
+    /// </summary>
+    internal virtual Task InsertManyAsync<T>(DbConnection connection, DbTransaction transaction, string table, BulkColumn[] columns, IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken cancellationToken)
+    {
+        string[] names = [.. columns.Select(c => c.Name)];
+        string sql = $"INSERT INTO {table} ({string.Join(", ", names)}) VALUES ({string.Join(", ", names.Select(n => "@" + n))})";
+        return ExecuteManyAsync(connection, transaction, sql, names, rows, row =>
+        {
+            object?[] v = values(row);
+            for (int i = 0; i < columns.Length; i++)
+            {
+                if (columns[i].Type == BulkType.Time && v[i] is DateTimeOffset time)
+                {
+                    v[i] = ToDb(time);
+                }
+            }
+
+            return v;
+        }, cancellationToken);
+    }
+
     /// <summary>The UPDATE part shared by every attempt upsert.</summary>
     internal const string AttemptConflictUpdate =
         "ON CONFLICT (run_id, target, attempt) DO UPDATE SET state = excluded.state, exit_code = excluded.exit_code, wave = excluded.wave, " +
@@ -263,3 +292,25 @@ internal abstract class StoreDatabase : IAsyncDisposable
             return list;
         }, cancellationToken);
 }
+
+/// <summary>The value type of a column written by <see cref="StoreDatabase.InsertManyAsync{T}"/>.</summary>
+internal enum BulkType
+{
+    /// <summary>Text (<see cref="string"/>).</summary>
+    Text,
+
+    /// <summary>A 32-bit integer (<see cref="int"/>).</summary>
+    Integer,
+
+    /// <summary>A 64-bit integer (<see cref="long"/>).</summary>
+    BigInt,
+
+    /// <summary>A double-precision number (<see cref="double"/>).</summary>
+    Double,
+
+    /// <summary>A time (<see cref="DateTimeOffset"/>), stored as the dialect stores times (UTC).</summary>
+    Time,
+}
+
+/// <summary>A column written by <see cref="StoreDatabase.InsertManyAsync{T}"/>: its name and value type.</summary>
+internal readonly record struct BulkColumn(string Name, BulkType Type);

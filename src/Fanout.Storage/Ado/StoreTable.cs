@@ -23,6 +23,9 @@ internal abstract class StoreTable(StoreDatabase database)
     protected Task ExecuteManyAsync<T>(DbConnection connection, DbTransaction transaction, string sql, string[] names, IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken cancellationToken) =>
         Database.ExecuteManyAsync(connection, transaction, sql, names, rows, values, cancellationToken);
 
+    protected Task InsertManyAsync<T>(DbConnection connection, DbTransaction transaction, string table, BulkColumn[] columns, IReadOnlyList<T> rows, Func<T, object?[]> values, CancellationToken cancellationToken) =>
+        Database.InsertManyAsync(connection, transaction, table, columns, rows, values, cancellationToken);
+
     protected object ToDb(DateTimeOffset value) => Database.ToDb(value);
 
     protected object? ToDbOrNull(DateTimeOffset? value) => Database.ToDbOrNull(value);

@@ -29,6 +29,10 @@ internal sealed class RunRecords(StoreDatabase database, RunOwnership ownership)
     private const string LightAttemptColumns =
         "a.run_id, a.target, a.attempt, a.state, a.exit_code, a.wave, a.started_at, a.ended_at, NULL, NULL, NULL, NULL, a.error";
 
+    /// <summary>The columns of a run's selection (<c>run_targets</c>), written in bulk when the run is created.</summary>
+    private static readonly BulkColumn[] RunTargetColumns =
+        [new("run_id", BulkType.Text), new("ordinal", BulkType.Integer), new("target", BulkType.Text), new("wave", BulkType.Integer)];
+
     /// <inheritdoc cref="IRunStore"/>
     public Task CreateRunAsync(RunRecord run, IReadOnlyList<RunTargetRecord> targets, CancellationToken cancellationToken) =>
         WithConnectionAsync(async connection =>
@@ -56,8 +60,7 @@ internal sealed class RunRecords(StoreDatabase database, RunOwnership ownership)
                 ("not_run", c.NotRun), ("skipped", c.Skipped), ("stop_reason", run.StopReason), ("resume_count", run.ResumeCount), ("unreachable", c.Unreachable)).ConfigureAwait(false);
 
             var ordered = targets.Select((t, i) => (t, i)).ToList();
-            await ExecuteManyAsync(connection, tx, "INSERT INTO run_targets (run_id, ordinal, target, wave) VALUES (@run_id, @ordinal, @target, @wave)",
-                ["run_id", "ordinal", "target", "wave"], ordered, r => [run.RunId, r.i, r.t.Target, r.t.Wave], cancellationToken).ConfigureAwait(false);
+            await InsertManyAsync(connection, tx, "run_targets", RunTargetColumns, ordered, r => [run.RunId, r.i, r.t.Target, r.t.Wave], cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         }, cancellationToken);

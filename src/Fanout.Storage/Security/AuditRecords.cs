@@ -11,6 +11,13 @@ internal sealed class AuditRecords(StoreDatabase database) : StoreTable(database
 {
     private const string AuditColumns = "id, ts, actor, action, batch_id, target, target_count, duration_ms, detail";
 
+    /// <summary>The columns an append writes (the id is the table's serial, assigned in the entries' order).</summary>
+    private static readonly BulkColumn[] AppendColumns =
+    [
+        new("ts", BulkType.Time), new("actor", BulkType.Text), new("action", BulkType.Text), new("batch_id", BulkType.Text),
+        new("target", BulkType.Text), new("target_count", BulkType.Integer), new("duration_ms", BulkType.Double), new("detail", BulkType.Text),
+    ];
+
     /// <inheritdoc/>
     public Task AppendAuditAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
     {
@@ -23,11 +30,8 @@ internal sealed class AuditRecords(StoreDatabase database) : StoreTable(database
         return WithConnectionAsync(async connection =>
         {
             await using DbTransaction tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteManyAsync(connection, tx,
-                "INSERT INTO audit_log (ts, actor, action, batch_id, target, target_count, duration_ms, detail) " +
-                "VALUES (@ts, @actor, @action, @batch_id, @target, @target_count, @duration_ms, @detail)",
-                ["ts", "actor", "action", "batch_id", "target", "target_count", "duration_ms", "detail"], entries,
-                e => [ToDb(e.Timestamp), e.Actor, e.Action, e.BatchId, e.Target, e.TargetCount, e.DurationMs, e.Detail], cancellationToken).ConfigureAwait(false);
+            await InsertManyAsync(connection, tx, "audit_log", AppendColumns, entries,
+                e => [e.Timestamp, e.Actor, e.Action, e.BatchId, e.Target, e.TargetCount, e.DurationMs, e.Detail], cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         }, cancellationToken);
