@@ -6,10 +6,12 @@
 #      NOOP_PARALLEL (1000) through the same two set-ups: targets/s through one coordinator (goal >= 20,000/s);
 #   3. recovery: a worker killed with kill -9 while it holds `sleep` targets; the time from the kill until its
 #      targets start again on another worker (failure detection FD, default 10s, the documented default).
-# ONLY=overhead,throughput,recovery picks sections (default all). Each figure is the best of RUNS (2), after WARMUP (1) untimed
-# batches of the same kind on the same processes: a server and its workers are long-lived, and the first batches of a fresh
-# process mostly measure the JIT compiling it (4 processes compile the same code in the cluster, 1 alone); the warm-up's time
-# is printed too. Each batch also prints the CPU seconds the server, the workers and PostgreSQL spent on it.
+# ONLY=overhead,throughput,recovery picks sections (default all). Both set-ups run at once (each on its own database of one
+# PostgreSQL) and their batches alternate — single, cluster, single, cluster, … — so a change in the machine's speed during
+# the bench (it is a shared VM) weighs on both alike. Each figure is the best of RUNS (2), after WARMUP (1) untimed batches of
+# the same kind on the same processes: a server and its workers are long-lived, and the first batches of a fresh process
+# mostly measure the JIT compiling it (4 processes compile the same code in the cluster, 1 alone); the warm-up's time is
+# printed too. Each batch also prints the CPU seconds the server, the workers and PostgreSQL spent on it.
 # Everything on 127.0.0.1: a throwaway PostgreSQL 15 and the fanout processes, all stopped by PID at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,14 +36,20 @@ print("\n".join(f"  t{i:05d}: {{}}" for i in range(1, n + 1)))
 print("groups:\n  first: {targets: [" + ", ".join(f"t{i:05d}" for i in range(1, first + 1)) + "]}")
 PY
 
-# start_serve DB EXTRA... → sets url, token
+# start_serve DB EXTRA... → a server on database DB; `use DB` makes it the one the batches go to
+declare -A URLS TOKENS SERVE_PIDS
 start_serve() {
-  local db=$1; shift
+  local db=$1 store url; shift
   store=$(pg_database "$db")
-  token=$("$fanout" token create --name bench --role operator --store "$store" | tail -1)
+  TOKENS[$db]=$("$fanout" token create --name bench --role operator --store "$store" | tail -1)
   "$fanout" serve --store "$store" --urls http://127.0.0.1:0 -i "$d/inventory.yaml" --max-targets "$all" "$@" > "$d/serve-$db.out" 2>"$d/serve-$db.err" &
-  pids+=($!); serve_pid=$!
+  pids+=($!); SERVE_PIDS[$db]=$!
   until url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$d/serve-$db.out" 2>/dev/null | head -1) && [ -n "$url" ]; do sleep 0.2; done
+  URLS[$db]=$url
+}
+use() { # DB → url, token, serve_pid and the workers whose CPU a batch counts
+  url=${URLS[$1]}; token=${TOKENS[$1]}; serve_pid=${SERVE_PIDS[$1]}; setup=$1
+  if [ "$1" = clustered ]; then active_workers=("${worker_pids[@]}"); else active_workers=(); fi
 }
 start_worker() { # DB TAG → appends pid
   FANOUT_BENCH_WORKER=$2 "$fanout" worker --store "postgres://fanout@127.0.0.1:$port/$1" --failure-detection "$FD" --max-targets "$worker_max" > "$d/worker-$2.out" 2>&1 &
@@ -55,7 +63,7 @@ wait_active() { # DB N
 cpu_of() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14+$15+$16+$17}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
 pg_pids() { local m; m=$(head -1 "$d/data/postmaster.pid"); echo "$m" $(pgrep -P "$m"); }
 machine_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
-cpu_snapshot() { echo "$(cpu_of "$serve_pid") $(cpu_of "${worker_pids[@]}") $(cpu_of $(pg_pids)) $(machine_busy)"; }
+cpu_snapshot() { echo "$(cpu_of "$serve_pid") $(cpu_of "${active_workers[@]}") $(cpu_of $(pg_pids)) $(machine_busy)"; }
 worker_pids=()
 batch() { # ACTION-JSON SELECTION-JSON PARALLEL → prints the wall seconds from POST to the end (and the CPU it took, on stderr)
   local t0 id status c0
@@ -82,21 +90,27 @@ PY
     curl -s -H "authorization: Bearer $token" "$url/api/executions/batch/$id?pageSize=3&status=failed" | head -c 3000 >&2; echo >&2
     grep -h '"LogLevel":"Error"' "$d"/serve-*.out | grep -v "too many clients" | head -5 | cut -c1-1500 >&2; exit 1; }
   local t1 c1; t1=$(date +%s.%N); c1=$(cpu_snapshot)
-  python3 - "$t0" "$c0" "$c1" "$(getconf CLK_TCK)" "$(nproc)" "$t1" <<'PY' >&2
+  python3 - "$t0" "$c0" "$c1" "$(getconf CLK_TCK)" "$(nproc)" "$t1" "$setup" <<'PY' >&2
 import sys
 wall = float(sys.argv[6]) - float(sys.argv[1]); a = list(map(int, sys.argv[2].split())); b = list(map(int, sys.argv[3].split())); hz = int(sys.argv[4])
 s = [(y - x) / hz for x, y in zip(a, b)]
-print(f"   {wall:.2f}s wall; CPU seconds: server {s[0]:.2f}, workers {s[1]:.2f}, postgres {s[2]:.2f}; "
+print(f"   {sys.argv[7]:9} {wall:.2f}s wall; CPU seconds: server {s[0]:.2f}, workers {s[1]:.2f}, postgres {s[2]:.2f}; "
       f"machine busy {s[3]:.2f} of {wall * int(sys.argv[5]):.2f}")
 PY
   python3 -c "print(f'{$t1-$t0:.2f}')"
 }
 
-best() { # ACTION-JSON SELECTION-JSON PARALLEL → the best wall seconds of RUNS batches, after WARMUP untimed ones
-  local b=999999 s
-  for _ in $(seq "$WARMUP"); do s=$(batch "$@"); echo "   (warm-up, not counted: ${s}s)" >&2; done
-  for _ in $(seq "$RUNS"); do s=$(batch "$@"); b=$(python3 -c "print(min($b,$s))"); done
-  echo "$b"
+compare() { # ACTION-JSON SELECTION-JSON PARALLEL → "SINGLE CLUSTER": the best wall seconds of RUNS alternating batches each,
+  local bs=999999 bc=999999 s setup_name  # after WARMUP untimed ones on each set-up
+  for setup_name in single clustered; do
+    use "$setup_name"
+    for _ in $(seq "$WARMUP"); do s=$(batch "$@"); echo "   (warm-up of $setup_name, not counted: ${s}s)" >&2; done
+  done
+  for _ in $(seq "$RUNS"); do
+    use single; s=$(batch "$@"); bs=$(python3 -c "print(min($bs,$s))")
+    use clustered; s=$(batch "$@"); bc=$(python3 -c "print(min($bc,$s))")
+  done
+  echo "$bs $bc"
 }
 true_first='"targetGroupIds":["first"]'; every='"selector":{"all":true}'
 cmd_true='{"type":"command","value":"true"}'; noop='{"type":"noop"}'
@@ -108,29 +122,28 @@ report() { # LABEL SINGLE CLUSTER TARGETS GOAL
 
 echo "== load at the start: $(uptime)"
 start_serve single
-want overhead && s_true=$(best "$cmd_true" "$true_first" "$PARALLEL")
-want throughput && s_noop=$(best "$noop" "$every" "$NOOP_PARALLEL")
 start_serve clustered --role api --failure-detection "$FD"
 for w in $(seq "$WORKERS"); do start_worker clustered "w$w"; done
 wait_active clustered $((WORKERS + 1))
-if [ -n "${TRACE:-}" ]; then # TRACE=DIR: 25 s of thread-time samples of the coordinator and the first worker during the cluster batches
-  mkdir -p "$TRACE"; api_pid=${pids[-$((WORKERS + 1))]}
-  for p in "$api_pid" "${pids[-WORKERS]}"; do
+if [ -n "${TRACE:-}" ]; then # TRACE=DIR: 25 s of thread-time samples of the coordinator and the first worker during the batches
+  mkdir -p "$TRACE"; api_pid=${SERVE_PIDS[clustered]}
+  for p in "$api_pid" "${worker_pids[0]}"; do
     ~/.dotnet/tools/dotnet-trace collect -p "$p" --profile dotnet-sampled-thread-time --duration 00:00:00:25 -o "$TRACE/$([ "$p" = "$api_pid" ] && echo api || echo worker).nettrace" > /dev/null 2>&1 & tracers+=($!)
   done
   sleep 3
 fi
-want overhead && c_true=$(best "$cmd_true" "$true_first" "$PARALLEL")
-want throughput && c_noop=$(best "$noop" "$every" "$NOOP_PARALLEL")
+if want overhead; then compare "$cmd_true" "$true_first" "$PARALLEL" > "$d/compared"; read -r s_true c_true < "$d/compared"; fi
+if want throughput; then compare "$noop" "$every" "$NOOP_PARALLEL" > "$d/compared"; read -r s_noop c_noop < "$d/compared"; fi
 for t in "${tracers[@]}"; do wait "$t" || true; done
 want overhead && report "overhead: $TARGETS local 'true' targets at --parallel $PARALLEL" "$s_true" "$c_true" "$TARGETS" "goal <= 1.15x"
 want throughput && report "throughput: $NOOP_TARGETS noop targets at --parallel $NOOP_PARALLEL" "$s_noop" "$c_noop" "$NOOP_TARGETS" "goal >= 20,000 targets/s through the cluster"
 echo "== load at the end: $(uptime)"
 want recovery || exit 0
 
+use clustered
 echo "== recovery: kill -9 of a worker holding 'sleep 60' targets, failure detection $FD =="
 log="$d/starts.log"; : > "$log"
-victim=${pids[-WORKERS]}  # the first worker
+victim=${worker_pids[0]}  # the first worker
 curl -s -H "authorization: Bearer $token" -H 'content-type: application/json' "$url/api/executions/batch" \
   -d "{\"targetNodeIds\":[\"t00001\",\"t00002\",\"t00003\",\"t00004\",\"t00005\",\"t00006\"],\"action\":{\"type\":\"command\",\"value\":\"echo \$FANOUT_TARGET \$FANOUT_BENCH_WORKER \$(date +%s.%N) >> $log; sleep 60\"},\"options\":{\"parallel\":6}}" > /dev/null
 until [ "$(wc -l < "$log")" -ge 6 ]; do sleep 0.05; done

@@ -5,8 +5,8 @@ namespace Fanout.Cluster.Dispatch;
 
 /// <summary>
 /// The leases of one run going to one worker, and the report channel they come back on. The first leases open the channel
-/// (<see cref="IWorkerGrain.OpenAsync"/>, a streaming call that stays open); leases queued later leave together, one grant
-/// call at a time (<see cref="IWorkerGrain.GrantAsync"/>: what queues while a grant is on its way leaves with the next), and
+/// (<see cref="IWorkerGrain.OpenAsync"/>, a streaming call that stays open); leases queued later leave together in one-way
+/// grants (<see cref="IWorkerGrain.GrantAsync"/>: what queues while a grant is being sent leaves with the next), and
 /// every report of every lease comes back on the one channel as its target prints and ends. A channel without a lease
 /// waiting for <see cref="IdleClose"/> is closed; the next lease opens a new one. When the channel breaks (the worker's silo
 /// was declared dead) every lease waiting on it fails with the call's exception, so exactly what that worker held runs again.
@@ -98,7 +98,7 @@ internal sealed class WorkerOutbox(IWorkerGrain worker, string runId, string def
 
     private static long s_epoch;
 
-    // One send at a time per outbox: while a grant is on its way, the leases queued meanwhile wait and leave together next.
+    // One send at a time per outbox: while a grant is being sent, the leases queued meanwhile wait and leave together next.
     private async Task SendQueuedAsync()
     {
         await Task.Yield();

@@ -106,10 +106,12 @@ internal interface IWorkerGrain : IGrainWithStringKey
     IAsyncEnumerable<TargetReport> OpenAsync(LeaseBatch opening);
 
     /// <summary>
-    /// Runs <paramref name="leases"/> under the open channel <paramref name="channel"/> (their reports come on it). Fails with a
-    /// <see cref="Orleans.Runtime.SiloUnavailableException"/> when the channel is not open here (ended, or its coordinator declared dead).
+    /// Runs <paramref name="leases"/> under the open channel <paramref name="channel"/>: their reports come on it. One-way (no
+    /// response message): a grant the worker cannot take — the channel ended here (closed, drained, its coordinator declared dead)
+    /// — is answered by the channel's stream ending, which fails every lease the coordinator granted on it.
     /// </summary>
     [Alias("grant")]
+    [Orleans.Concurrency.OneWay]
     Task GrantAsync(Guid channel, TargetLease[] leases);
 
     /// <summary>Closes the channel: its stream ends; a lease still running on it is stopped (the coordinator closes idle channels).</summary>
