@@ -22,9 +22,12 @@ public sealed class WorkerRuntimeTests : IDisposable
     private static readonly SiloAddress Dead = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 11111), 1);
     private static readonly SiloAddress Alive = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 11112), 1);
     private readonly string _dir = Directory.CreateTempSubdirectory("fanout-worker-runtime-").FullName;
-    private readonly WorkerRuntime _runtime = new(
+    private readonly ApplicationLifetime _lifetime = new(NullLogger<ApplicationLifetime>.Instance);
+    private readonly WorkerRuntime _runtime;
+
+    public WorkerRuntimeTests() => _runtime = new(
         new ClusterSettings { ConnectionString = "unused: a worker runtime never opens the store", Name = "w-test" },
-        new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance),
+        _lifetime,
         NullLogger<WorkerRuntime>.Instance);
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -115,6 +118,39 @@ public sealed class WorkerRuntimeTests : IDisposable
         Assert.Throws<SiloUnavailableException>(() => _runtime.Grant(opening.Channel, [new TargetLease { Target = "t1", Attempt = 2, LeaseId = Guid.NewGuid() }]));
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task TheSiloStopping_DrainsItsChannels_ARunningTargetIsStoppedAndReportedLost_ThenTheStreamEnds()
+    {
+        LeaseBatch opening = Batch(Alive, $"echo $$ > {_dir}/pid-$FANOUT_TARGET; sleep 120; touch {_dir}/finished-$FANOUT_TARGET", "t1");
+        Task<List<TargetReport>> reports = ReadAllAsync(_runtime.OpenAsync(opening));
+        int shell = await ShellAsync("t1");
+
+        _lifetime.StopApplication(); // SIGTERM: the host stops
+
+        // The stream ends by itself (Orleans' shutdown would otherwise wait on it), after the stopped target's report, which
+        // says lost: its coordinator runs it again on another worker.
+        TargetReport final = Assert.Single(await reports.WaitAsync(TimeSpan.FromSeconds(30)), r => !r.Interim);
+        Assert.True(final.Lost, "the target stopped with the silo was not reported lost");
+        Assert.False(Directory.Exists($"/proc/{shell}"), "the target's shell still runs");
+        Assert.Throws<SiloUnavailableException>(() => _runtime.Grant(opening.Channel, [new TargetLease { Target = "t2", Attempt = 1, LeaseId = Guid.NewGuid() }]));
+        Assert.Empty(Directory.GetFiles(_dir, "finished-*"));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task AGrantThatFailsBeforeItsTargetsRun_ReportsEachOfThem_NoneIsLeftWithoutAReport()
+    {
+        // The silo aborting (Orleans declared it dead) while a grant resolves its run: resolving is cancelled, and the grant's
+        // leases are reported lost instead of leaving their coordinator waiting for reports that never come.
+        Assert.True(_runtime.AbortAll(TimeSpan.Zero));
+        LeaseBatch opening = Batch(Alive, $"touch {_dir}/ran-$FANOUT_TARGET", "t1", "t2");
+
+        List<TargetReport> reports = await ReadAllAsync(_runtime.OpenAsync(opening), until: _ => false, count: 2);
+
+        Assert.Equal(opening.Leases.Select(l => l.LeaseId).Order(), reports.Select(r => r.LeaseId).Order());
+        Assert.All(reports, r => Assert.True(r.Lost && r.State == "failed", $"{r.State} lost={r.Lost}: {r.Error}"));
+        Assert.Empty(Directory.GetFiles(_dir, "ran-*"));
+    }
+
     private async Task<int> ShellAsync(string target)
     {
         string path = Path.Combine(_dir, $"pid-{target}");
@@ -137,8 +173,8 @@ public sealed class WorkerRuntimeTests : IDisposable
         };
     }
 
-    // The reports of a channel after its Opened report, until it ends (or until one matches `until`).
-    private static async Task<List<TargetReport>> ReadAllAsync(IAsyncEnumerable<TargetReport> reports, Func<TargetReport, bool>? until = null)
+    // The reports of a channel after its Opened report, until it ends (or until one matches `until`, or `count` were read).
+    private static async Task<List<TargetReport>> ReadAllAsync(IAsyncEnumerable<TargetReport> reports, Func<TargetReport, bool>? until = null, int count = int.MaxValue)
     {
         var all = new List<TargetReport>();
         await foreach (TargetReport report in reports)
@@ -149,7 +185,7 @@ public sealed class WorkerRuntimeTests : IDisposable
             }
 
             all.Add(report);
-            if (until?.Invoke(report) == true)
+            if (until?.Invoke(report) == true || all.Count == count)
             {
                 break;
             }
