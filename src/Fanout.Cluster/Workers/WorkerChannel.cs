@@ -16,6 +16,7 @@ internal sealed class WorkerChannel : IDisposable
     private readonly ConcurrentDictionary<Guid, byte> _running = new();
     private bool _disposed;
     private bool _draining;
+    private long _granted;
 
     public WorkerChannel(LeaseBatch opening, string worker)
     {
@@ -41,6 +42,9 @@ internal sealed class WorkerChannel : IDisposable
 
     /// <summary>Queues a report; dropped once the channel has ended (nobody reads it).</summary>
     public void Report(TargetReport report) => _reports.Writer.TryWrite(report);
+
+    /// <summary>Leases granted on the channel so far.</summary>
+    public long Granted => Interlocked.Read(ref _granted);
 
     /// <summary>Whether leases may be granted on the channel (it neither ended nor drains).</summary>
     public bool Open
@@ -69,6 +73,7 @@ internal sealed class WorkerChannel : IDisposable
                 _running.TryAdd(lease.LeaseId, 0);
             }
 
+            _granted += leases.Length;
             return true;
         }
     }

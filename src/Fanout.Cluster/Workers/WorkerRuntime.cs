@@ -32,6 +32,7 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _leases = new();
     private readonly ConcurrentDictionary<Guid, byte> _cancelledEarly = new();
     private readonly ConcurrentDictionary<Guid, WorkerChannel> _channels = new();
+    private readonly GrantLogger _grantLogger = new(logger);
     private IReadOnlySet<SiloAddress> _deadCoordinators = new HashSet<SiloAddress>();
     private int _running;
     private long _completed;
@@ -66,6 +67,7 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
                 yield break;
             }
 
+            LogChannelOpened(logger, opening.RunId, channel.Coordinator.ToParsableString());
             yield return new TargetReport { LeaseId = Guid.Empty, Worker = settings.Name, State = "open", Opened = true };
             Task forwarding = channel.Forwarder.RunAsync(channel.Ended);
             Grant(channel, opening.Leases);
@@ -84,8 +86,11 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
         finally
         {
             // Closed, orphaned, or the stream given up by Orleans (its reader is gone): nothing of it keeps running.
-            _channels.TryRemove(channel.Id, out _);
-            channel.End();
+            if (_channels.TryRemove(channel.Id, out _))
+            {
+                channel.End();
+                LogChannelEnded(logger, opening.RunId, channel.Granted);
+            }
         }
     }
 
@@ -279,7 +284,7 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
                 channel.Forwarder.Observe(lease, stream, data);
             }
         });
-        var executor = new BatchExecutor(options, run.Transports, TimeProvider.System, logger);
+        var executor = new BatchExecutor(options, run.Transports, TimeProvider.System, _grantLogger);
         BatchResult result;
         try
         {
@@ -454,6 +459,12 @@ internal sealed partial class WorkerRuntime(ClusterSettings settings, IHostAppli
         _runs[lease.RunId] = resolved;
         return resolved;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "run {RunId}: coordinator {Coordinator} opened a report channel on this worker")]
+    private static partial void LogChannelOpened(ILogger logger, string runId, string coordinator);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "run {RunId}: report channel ended after {Leases} leases")]
+    private static partial void LogChannelEnded(ILogger logger, string runId, long leases);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "running {Leases} leased targets of run {RunId} failed; each is reported failed (or lost, when this silo stops)")]
     private static partial void LogGrantFailed(ILogger logger, Exception exception, string runId, int leases);

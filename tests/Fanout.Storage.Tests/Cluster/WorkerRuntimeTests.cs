@@ -151,6 +151,72 @@ public sealed class WorkerRuntimeTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir, "ran-*"));
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task AWorkerLogsEachReportChannel_NotEachGrant()
+    {
+        // A grant is a lease or a few: the executor's "run … on 1 targets" / "finished" pair per grant would flood a worker's
+        // log with thousands of lines per run. The worker logs the channel's opening and end instead; warnings still pass.
+        var log = new ListLogger();
+        var runtime = new WorkerRuntime(new ClusterSettings { ConnectionString = "unused", Name = "w-log" }, _lifetime, log);
+        LeaseBatch opening = Batch(Alive, "true", "t1");
+        var reports = System.Threading.Channels.Channel.CreateUnbounded<TargetReport>();
+        Task reading = Task.Run(async () =>
+        {
+            await foreach (TargetReport report in runtime.OpenAsync(opening))
+            {
+                reports.Writer.TryWrite(report);
+            }
+        });
+        Assert.True((await reports.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))).Opened);
+        foreach (string target in new[] { "t2", "t3", "t1" })
+        {
+            runtime.Grant(opening.Channel, [new TargetLease { Target = target, Attempt = 1, LeaseId = Guid.NewGuid() }]);
+        }
+
+        for (int finals = 0; finals < 4;)
+        {
+            finals += (await reports.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))).Interim ? 0 : 1;
+        }
+
+        runtime.Close(opening.Channel);
+        await reading.WaitAsync(TimeSpan.FromSeconds(30));
+
+        string[] lines = log.Lines();
+        Assert.Single(lines, l => l.Contains("opened a report channel", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("report channel ended after 4 leases", StringComparison.Ordinal));
+        Assert.Equal(2, lines.Length); // nothing per grant
+        Assert.True(new GrantLogger(log).IsEnabled(Microsoft.Extensions.Logging.LogLevel.Warning));
+        Assert.False(new GrantLogger(log).IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information));
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<WorkerRuntime>
+    {
+        private readonly List<string> _lines = [];
+
+        public string[] Lines()
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Information;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                lock (_lines)
+                {
+                    _lines.Add(formatter(state, exception));
+                }
+            }
+        }
+    }
+
     private async Task<int> ShellAsync(string target)
     {
         string path = Path.Combine(_dir, $"pid-{target}");
