@@ -1,16 +1,13 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Fanout.Events;
-using Fanout.Cluster.Hosting;
 using Fanout.Execution;
 using Fanout.Inventory;
 using Fanout.Operations;
 using Fanout.Output;
 using Fanout.Runs;
 using Fanout.Transports;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Orleans.Runtime;
 
 namespace Fanout.Cluster.Workers;
 
