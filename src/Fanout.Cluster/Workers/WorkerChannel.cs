@@ -40,25 +40,10 @@ internal sealed class WorkerChannel : IDisposable
     /// <summary>The reports to stream back, in the order written.</summary>
     public ChannelReader<TargetReport> Reports => _reports.Reader;
 
-    /// <summary>Queues a report; dropped once the channel has ended (nobody reads it).</summary>
-    public void Report(TargetReport report) => _reports.Writer.TryWrite(report);
-
     /// <summary>Leases granted on the channel so far.</summary>
     public long Granted => Interlocked.Read(ref _granted);
 
-    /// <summary>Whether leases may be granted on the channel (it neither ended nor drains).</summary>
-    public bool Open
-    {
-        get
-        {
-            lock (_ended)
-            {
-                return !_draining && !_disposed && !_ended.IsCancellationRequested;
-            }
-        }
-    }
-
-    /// <summary>Leases granted on the channel: they run here until <see cref="Done"/>. False when the channel is not <see cref="Open"/>.</summary>
+    /// <summary>Leases granted on the channel: they run here until <see cref="Done"/>. False when the channel has ended or is draining.</summary>
     public bool Running(TargetLease[] leases)
     {
         lock (_ended)
