@@ -87,10 +87,12 @@ public sealed partial class ClusterTests
         // grain's reminder survived in the store); an operator's resume meanwhile is accepted, or refused because it already moved.
         using HttpResponseMessage resume = await serve.Client.PostAsync(new Uri($"/api/runs/{batch}/resume", UriKind.Relative), null);
         string resumeBody = await resume.Content.ReadAsStringAsync();
-        // The 409 reads "is running, queued…" once the takeover is in the store, "is queued or running on this server" while this
-        // server's queue holds the taken-over run.
+        // The 409 reads "is still queued/running (owner pid P…)" with P this new server once the takeover is in the store and before
+        // its queue holds the run, "is queued or running on this server" once it does, "is running, queued…" if the takeover's
+        // requeue came between the resume's plan and its own requeue.
         bool moved = resume.StatusCode == System.Net.HttpStatusCode.Conflict
-            && (resumeBody.Contains("is running, queued", StringComparison.Ordinal) || resumeBody.Contains("is queued or running on this server", StringComparison.Ordinal));
+            && (resumeBody.Contains("is running, queued", StringComparison.Ordinal) || resumeBody.Contains("is queued or running on this server", StringComparison.Ordinal)
+                || resumeBody.Contains($"(owner pid {serve.Pid} on ", StringComparison.Ordinal));
         Assert.True(resume.IsSuccessStatusCode || moved, resumeBody);
         JsonElement done = await WaitForStatusAsync(serve, batch, "succeeded", TimeSpan.FromSeconds(150));
         Assert.Equal("succeeded", done.GetProperty("status").GetString());

@@ -214,7 +214,13 @@ internal sealed partial class LocalSession : ISession
     {
         if (ownGroup)
         {
-            Signals.Send(-tree[0], signal);
+            // Cancelled the moment it started, setsid(1) may not have made the group yet: then the signal goes to the
+            // process itself, or it would be lost and the command would run on through the grace period.
+            if (!Signals.Send(-tree[0], signal))
+            {
+                Signals.Send(tree[0], signal);
+            }
+
             return;
         }
 

@@ -597,6 +597,11 @@
         doc = await loadAll();
       }
       status = doc?.status ?? status; ended = ended || Date.now();
+      // Live, a batch's start came from the stream's events; once ended, each batch shows the status document's own times.
+      for (const d of doc?.waves ?? []) {
+        const w = waveTally.get(d.wave);
+        if (w && d.startedAt) { w.s = Date.parse(d.startedAt); w.e = d.durationMs != null ? w.s + d.durationMs : w.e; }
+      }
       dirty = viewDirty = true;
       const el = $('#summary'); el.hidden = false;
       const c = doc?.counts ?? {};

@@ -150,6 +150,35 @@ public sealed class LocalTransportTests : IDisposable
         Assert.Empty(await ProcessProbe.WaitDeadAsync(pids, TimeSpan.FromSeconds(5)));
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task RunAsync_CancelledTheMomentItStarts_StopsAtOnce_AndTheCommandNeverRunsOn()
+    {
+        // Cancelled within a millisecond or so of the start, before setsid(1) has made the process group, the command was
+        // still stopped only after the grace period (the SIGTERM to the group was lost): long enough to run to its end.
+        var transport = new LocalTransport(new LocalTransportOptions { TerminationGracePeriod = TimeSpan.FromSeconds(3) });
+        await using ISession session = await transport.OpenAsync(Web, CancellationToken.None);
+        for (int i = 0; i < 40; i++)
+        {
+            string ran = Path.Combine(_dir, "ran-" + i);
+            using var stdout = new OutputCapture();
+            using var stderr = new OutputCapture();
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(i % 4));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                await session.RunAsync(CommandSpec.Sh($"sleep 1; touch {ran}"), stdout, stderr, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"attempt {i}: stopped only after {clock.Elapsed}");
+        }
+
+        await Task.Delay(1500); // a command that escaped the cancel would have touched its file by now
+        Assert.Empty(Directory.GetFiles(_dir, "ran-*"));
+    }
+
     [Fact(Timeout = 30000)]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task UploadAsync_WritesContentWithMode()
