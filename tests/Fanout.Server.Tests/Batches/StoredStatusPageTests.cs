@@ -70,6 +70,48 @@ public sealed class StoredStatusPageTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 120000)]
+    public async Task RunningRun_PolledAgainWithinASecond_ReusesItsRows_ButNotAfterwards_NorOnceItEnded()
+    {
+        // Clients polling a big run through a server that does not coordinate it: one read of the run's rows a second, however
+        // many polls; the page's output is read fresh each time; the end of the run is seen at once.
+        await StoreRunAsync("live", running: true);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var reader = new BatchStatusReader(_host.Services.GetRequiredService<BatchQueue>(), _counted, time);
+        async Task<(BatchStatusDocument Document, int LightReads)> PollAsync()
+        {
+            _queries.Clear();
+            BatchStatusDocument document = (await reader.ReadAsync("live", null, 1, 100, CancellationToken.None))!;
+            return (document, _queries.Count(q => q is { WithoutOutput: true, LatestOnly: true, Targets: null }));
+        }
+
+        (BatchStatusDocument first, int reads) = await PollAsync();
+        Assert.Equal(1, reads);
+        Assert.Equal(5, first.Counts.Running);
+        await _host.Store.WriteAsync(new RunWriteBatch
+        {
+            RunId = "live",
+            Attempts = [new TargetAttemptRecord { RunId = "live", Target = "n15", Attempt = 1, State = AttemptState.Succeeded, ExitCode = 0, Wave = 2, StartedAt = T0, EndedAt = T0.AddSeconds(1), Stdout = "now done\n" }],
+        }, CancellationToken.None);
+
+        time.Advance(TimeSpan.FromMilliseconds(900));
+        (BatchStatusDocument cached, reads) = await PollAsync();
+        Assert.Equal(0, reads);
+        Assert.Equal(5, cached.Counts.Running); // the rows of 0.9 s ago
+        Assert.Equal("now done\n", cached.Executions.Single(e => e.NodeId == "n15").Stdout); // the page's output, read now
+
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        (BatchStatusDocument fresh, reads) = await PollAsync();
+        Assert.Equal(1, reads);
+        Assert.Equal(4, fresh.Counts.Running);
+        Assert.Equal("succeeded", fresh.Executions.Single(e => e.NodeId == "n15").State);
+
+        await _host.Store.FinishRunAsync("live", RunStatus.Failed, T0.AddMinutes(2), new RunCounts(25, 11, 5, 0, 0, 9, 0), null, CancellationToken.None);
+        (BatchStatusDocument ended, reads) = await PollAsync();
+        Assert.Equal(1, reads);
+        Assert.Equal("failed", ended.Status);
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task StatusEndpoint_OfAStoredRun_ShowsThePagesOutput()
     {
         await StoreRunAsync("ended", running: false);
