@@ -11,7 +11,8 @@
 # the bench (it is a shared VM) weighs on both alike. Each figure is the best of RUNS (2), after WARMUP (1) untimed batches of
 # the same kind on the same processes: a server and its workers are long-lived, and the first batches of a fresh process
 # mostly measure the JIT compiling it (4 processes compile the same code in the cluster, 1 alone); the warm-up's time is
-# printed too. Each batch also prints the CPU seconds the server, the workers and PostgreSQL spent on it.
+# printed too. Each batch also prints the CPU seconds the server, the workers and PostgreSQL spent on it, and each section the
+# cluster ÷ single ratio of every pair (a single batch and the cluster batch after it) and their median.
 # Everything on 127.0.0.1: a throwaway PostgreSQL 15 and the fanout processes, all stopped by PID at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -101,15 +102,19 @@ PY
 }
 
 compare() { # ACTION-JSON SELECTION-JSON PARALLEL → "SINGLE CLUSTER": the best wall seconds of RUNS alternating batches each,
-  local bs=999999 bc=999999 s setup_name  # after WARMUP untimed ones on each set-up
+  local bs=999999 bc=999999 s c setup_name ratios=""  # after WARMUP untimed ones on each set-up
   for setup_name in single clustered; do
     use "$setup_name"
     for _ in $(seq "$WARMUP"); do s=$(batch "$@"); echo "   (warm-up of $setup_name, not counted: ${s}s)" >&2; done
   done
   for _ in $(seq "$RUNS"); do
     use single; s=$(batch "$@"); bs=$(python3 -c "print(min($bs,$s))")
-    use clustered; s=$(batch "$@"); bc=$(python3 -c "print(min($bc,$s))")
+    use clustered; c=$(batch "$@"); bc=$(python3 -c "print(min($bc,$c))")
+    ratios="$ratios $(python3 -c "print(f'{$c/$s:.2f}')")"
   done
+  # Each pair ran back to back, so its ratio is little moved by a drift of the VM's speed; one slow or fast batch moves the
+  # best-of figures above but only one of these.
+  python3 -c 'import sys, statistics; r = [float(x) for x in sys.argv[1:]]; each = " ".join("%.2f" % x for x in r); print("   cluster / single of each pair: %s; median %.2fx" % (each, statistics.median(r)))' $ratios >&2
   echo "$bs $bc"
 }
 true_first='"targetGroupIds":["first"]'; every='"selector":{"all":true}'

@@ -4,9 +4,7 @@ using Fanout.Cluster.Coordination;
 using Fanout.Cluster.Dispatch;
 using Fanout.Cluster.Hosting;
 using Fanout.Execution;
-using Fanout.Operations;
 using Fanout.Runs;
-using Fanout.Selection;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Runtime;
@@ -51,24 +49,9 @@ public sealed class CoordinatorTakeoverTests(PostgresCluster postgres) : IDispos
         InProcessSiloHandle coordinatorSilo = cluster.Silos[0];
         IServiceProvider coordinator = coordinatorSilo.ServiceProvider;
 
-        string inventory = Path.Combine(_dir, "inventory.yaml");
         string log = Path.Combine(_dir, "starts.log");
-        await File.WriteAllLinesAsync(inventory, ["defaults: {transport: local}", "targets:", .. Enumerable.Range(1, Targets).Select(i => $"  t{i:000}: {{}}")]);
-        var options = new ExecutionOptions { MaxConcurrency = Parallel };
-        IOperation operation = RunDefinition.ForCommandLine($"echo $FANOUT_TARGET >> {log}; sleep 0.3").CreateOperation();
-        var runs = new RunService(store: store, recorderOptions: recorderOptions);
-        Fanout.Inventory.Inventory loaded = await runs.LoadInventoryAsync([inventory], CancellationToken.None);
-        RunDefinition definition = RunDefinition.Describe(operation, [inventory], new SelectionCriteria(), options)! with { Targets = [.. loaded.Targets.Select(t => t.Name)] };
-        string runId = RunIds.New(TimeProvider.System);
-        RunRequest request = coordinator.GetRequiredService<IRunDistributor>().Distribute(new RunRequest
-        {
-            Operation = operation,
-            Targets = loaded.Targets,
-            Options = options,
-            Definition = definition,
-            RunId = runId,
-            Kind = "exec",
-        });
+        (RunRequest request, _) = await DistributedRun.CreateAsync(coordinator, _dir, Targets, Parallel, $"echo $FANOUT_TARGET >> {log}; sleep 0.3");
+        string runId = request.RunId!; // set by DistributedRun
 
         // Silo 0 coordinates: its coordination records it and the run's coordinator grain starts its reminder. Its writes go
         // through a store that stops answering at the kill, as a process killed with kill -9 writes nothing more.

@@ -4,7 +4,6 @@ using Fanout.Cluster.Workers;
 using Fanout.Execution;
 using Fanout.Operations;
 using Fanout.Runs;
-using Fanout.Selection;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.TestingHost;
@@ -37,26 +36,12 @@ public sealed class InProcessClusterTests(PostgresCluster postgres) : IDisposabl
         ClusterMetrics metrics = coordinator.GetRequiredService<ClusterMetrics>();
 
         // 600 local targets; each appends its name to a log when it starts, so re-runs are counted.
-        string inventory = Path.Combine(_dir, "inventory.yaml");
         string log = Path.Combine(_dir, "starts.log");
-        await File.WriteAllLinesAsync(inventory, ["defaults: {transport: local}", "targets:", .. Enumerable.Range(1, 600).Select(i => $"  t{i:000}: {{}}")]);
         // Without claims ahead (StartLookahead 0) a `running` attempt row is a target that started: by default the recorder
         // also marks the next 64 targets running before they start, which the sampling below would count.
         var runs = new RunService(store: store, recorderOptions: new RunRecorderOptions { StartLookahead = 0 });
-        Fanout.Inventory.Inventory loaded = await runs.LoadInventoryAsync([inventory], CancellationToken.None);
-        var options = new ExecutionOptions { MaxConcurrency = 8 };
-        IOperation operation = RunDefinition.ForCommandLine($"echo $FANOUT_TARGET >> {log}; sleep 0.2").CreateOperation();
-        RunDefinition definition = RunDefinition.Describe(operation, [inventory], new SelectionCriteria(), options)! with { Targets = [.. loaded.Targets.Select(t => t.Name)] };
-        string runId = RunIds.New(TimeProvider.System);
-        RunRequest request = coordinator.GetRequiredService<IRunDistributor>().Distribute(new RunRequest
-        {
-            Operation = operation,
-            Targets = loaded.Targets,
-            Options = options,
-            Definition = definition,
-            RunId = runId,
-            Kind = "exec",
-        });
+        (RunRequest request, IOperation operation) = await DistributedRun.CreateAsync(coordinator, _dir, 600, 8, $"echo $FANOUT_TARGET >> {log}; sleep 0.2");
+        string runId = request.RunId!; // set by DistributedRun
         Assert.NotSame(operation, request.Operation); // leased to the workers
 
         // Sample the attempts the store says are running, all along the run.
