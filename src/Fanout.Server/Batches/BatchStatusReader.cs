@@ -17,12 +17,12 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store, TimeP
     public static readonly TimeSpan RunningRowsFreshFor = TimeSpan.FromSeconds(1);
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RecentRows> _running = new(StringComparer.Ordinal);
 
-    // Rows of ended runs, which do not change until the run is resumed: the run row (one cheap read) says whether a
-    // cached entry is still current, so polling a finished 1,000-target batch does not re-read 2,000 rows each time (N5).
-    // The rows are kept without their output (a page's output is read for that page), so 20,000 outputs are never held.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, EndedRun> _ended = new(StringComparer.Ordinal);
+    // Rows of stored runs as last read. An ended run's do not change until it is resumed: the run row (one cheap read) says
+    // whether they are still current, so polling a finished 1,000-target batch does not re-read 2,000 rows each time (N5). A
+    // running run's answer polls for RunningRowsFreshFor. The rows are kept without their output (a page's output is read for
+    // that page), so 20,000 outputs are never held.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CachedRows> _rows = new(StringComparer.Ordinal);
 
     public static string ExecutionId(string batchId, int ordinal) => $"{batchId}.{ordinal}";
 
@@ -63,36 +63,21 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store, TimeP
         string runStatus = resumed is not null ? RunStatus.Running.ToWireName() : run.Status.ToWireName();
         IReadOnlyList<ExecutionDocument> rows;
         DateTimeOffset now = _time.GetUtcNow();
-        if (resumed is null && _ended.TryGetValue(batchId, out EndedRun? cached) && cached.Matches(run))
+        if (resumed is null && _rows.TryGetValue(batchId, out CachedRows? cached) && cached.Answers(run, now))
         {
             rows = cached.Rows;
-        }
-        else if (resumed is null && running && _running.TryGetValue(batchId, out RecentRows? recent) && recent.ResumeCount == run.ResumeCount
-            && now - recent.ReadAt < RunningRowsFreshFor && now >= recent.ReadAt)
-        {
-            rows = recent.Rows;
         }
         else
         {
             rows = await ReadRowsAsync(batchId, resumed, running, cancellationToken);
-            if (resumed is null && run.Status.IsFinal())
+            if (resumed is null)
             {
-                if (_ended.Count >= CacheSize)
+                if (_rows.Count >= CacheSize)
                 {
-                    _ended.Clear();
+                    _rows.Clear();
                 }
 
-                _ended[batchId] = new EndedRun(run.Status, run.EndedAt, run.ResumeCount, rows);
-                _running.TryRemove(batchId, out _);
-            }
-            else if (resumed is null && running)
-            {
-                if (_running.Count >= CacheSize)
-                {
-                    _running.Clear();
-                }
-
-                _running[batchId] = new RecentRows(now, run.ResumeCount, rows);
+                _rows[batchId] = new CachedRows(run.Status, run.EndedAt, run.ResumeCount, now, rows);
             }
         }
 
@@ -177,10 +162,11 @@ internal sealed class BatchStatusReader(BatchQueue queue, IRunStore store, TimeP
         return Math.Max(1, ends.Length);
     }
 
-    private sealed record RecentRows(DateTimeOffset ReadAt, int ResumeCount, IReadOnlyList<ExecutionDocument> Rows);
-
-    private sealed record EndedRun(RunStatus Status, DateTimeOffset? EndedAt, int ResumeCount, IReadOnlyList<ExecutionDocument> Rows)
+    private sealed record CachedRows(RunStatus Status, DateTimeOffset? EndedAt, int ResumeCount, DateTimeOffset ReadAt, IReadOnlyList<ExecutionDocument> Rows)
     {
-        public bool Matches(RunRecord run) => run.Status == Status && run.EndedAt == EndedAt && run.ResumeCount == ResumeCount;
+        /// <summary>Whether these rows still answer for <paramref name="run"/>: ended and unchanged since, or running and read less than <see cref="RunningRowsFreshFor"/> ago.</summary>
+        public bool Answers(RunRecord run, DateTimeOffset now) => run.ResumeCount == ResumeCount && (Status.IsFinal()
+            ? run.Status == Status && run.EndedAt == EndedAt
+            : !run.Status.IsFinal() && now >= ReadAt && now - ReadAt < RunningRowsFreshFor);
     }
 }
