@@ -20,7 +20,8 @@ namespace Fanout.Cluster.Dispatch;
 /// excluded and the target runs again on another worker within the same attempt — only what that worker held runs twice.
 /// A target timed out or cancelled after its lease left keeps its slot until the worker's final report arrives (the output up
 /// to the kill, kept as a local target's) or <see cref="WorkerOutbox.CancelGrace"/> passes (the forwarded output is kept).
-/// A run asking for worker labels is leased only to workers that have them (<paramref name="labels"/>).
+/// A run asking for worker labels is leased only to workers that have them (<paramref name="labels"/>). A workflow step whose
+/// command is rendered per target sends each target's own text with its lease (<paramref name="renderFor"/>).
 /// </summary>
 internal sealed partial class ClusterDispatchOperation(
     IOperation local,
@@ -30,7 +31,8 @@ internal sealed partial class ClusterDispatchOperation(
     IGrainFactory grains,
     ClusterMetrics metrics,
     SiloAddress coordinator,
-    ILogger logger) : IOperation
+    ILogger logger,
+    Func<Target, string?>? renderFor = null) : IOperation
 {
     public string Name => local.Name;
 
@@ -40,12 +42,14 @@ internal sealed partial class ClusterDispatchOperation(
 
     public async Task<OperationResult> ExecuteAsync(Target target, OperationContext context, CancellationToken cancellationToken)
     {
+        // Validate refuses a target whose text cannot be rendered before it starts; never send the unrendered template instead.
+        string? command = renderFor is null ? null : renderFor(target) ?? throw new FanoutException("the command cannot be rendered for target " + target.Name);
         var excluded = new HashSet<string>(StringComparer.Ordinal);
         var output = new ForwardedOutput(context);
         while (true)
         {
             using WorkerSlotLease worker = await workers.AcquireAsync(excluded, labels, cancellationToken).ConfigureAwait(false);
-            var lease = new TargetLease { Target = target.Name, Attempt = context.Attempt, LeaseId = Guid.NewGuid() };
+            var lease = new TargetLease { Target = target.Name, Attempt = context.Attempt, LeaseId = Guid.NewGuid(), Command = command };
             WorkerOutbox outbox = _outboxes.GetOrAdd(worker.Silo, silo => new WorkerOutbox(grains.GetGrain<IWorkerGrain>(silo), context.RunId, definition, metrics, coordinator));
             PendingLease pending = outbox.Enqueue(lease, output.Add);
             try

@@ -1,13 +1,17 @@
+using Fanout.Inventory;
+using Fanout.Operations;
 using Fanout.Runs;
+using Fanout.Workflows.Engine;
 using Microsoft.Extensions.Logging;
 
 namespace Fanout.Cluster.Dispatch;
 
 /// <summary>
 /// Leases the targets of a run to the cluster's workers when a worker can rebuild the run from its recorded definition:
-/// exec, script, sync, lifecycle and device runs. Kept in the coordinating process: runs without a definition, workflow runs
-/// (their steps run in the workflow engine), <c>--stdin</c> runs (the bytes are not in the definition) and <c>--atomic</c>
-/// runs (their rollback must run where the target ran) — see docs/scale-out.md.
+/// exec, script, sync, lifecycle and device runs, and the targets of a workflow run's fan-out steps (<see cref="ForWorkflow"/>:
+/// the workflow engine stays in the coordinating process). Kept in the coordinating process: runs without a definition,
+/// <c>--stdin</c> runs (the bytes are not in the definition) and <c>--atomic</c> runs (their rollback must run where the
+/// target ran) — see docs/scale-out.md.
 /// </summary>
 internal sealed class ClusterRunDistributor(WorkerDirectory workers, IGrainFactory grains, ClusterMetrics metrics, Orleans.Runtime.ILocalSiloDetails silo, ILoggerFactory loggers) : IRunDistributor
 {
@@ -21,9 +25,24 @@ internal sealed class ClusterRunDistributor(WorkerDirectory workers, IGrainFacto
                 : request;
         }
 
-        var operation = new ClusterDispatchOperation(request.Operation, request.Definition!.ToJson(), request.Definition.WorkerLabels, workers, grains, metrics, silo.SiloAddress, loggers.CreateLogger("Fanout.Cluster"));
-        return request with { Operation = operation };
+        return request with { Operation = Lease(request.Operation, request.Definition!.ToJson(), request.Definition.WorkerLabels, null) };
     }
+
+    public IStepTargetDispatcher? ForWorkflow(RunDefinition workflowRun)
+    {
+        ArgumentNullException.ThrowIfNull(workflowRun);
+        return new StepDispatcher(this, workflowRun.Inventory, workflowRun.Ssh);
+    }
+
+    /// <summary>A workflow run's fan-out steps, each leased to workers as a definition over the run's inventory and SSH settings.</summary>
+    private sealed class StepDispatcher(ClusterRunDistributor cluster, IReadOnlyList<string> inventory, RecordedSshOptions? ssh) : IStepTargetDispatcher
+    {
+        public IOperation Dispatch(IOperation local, RunDefinition step, Func<Target, string?>? renderFor) =>
+            cluster.Lease(local, (step with { Inventory = inventory, Ssh = ssh }).ToJson(), null, renderFor);
+    }
+
+    private ClusterDispatchOperation Lease(IOperation local, string definition, IReadOnlyDictionary<string, string>? labels, Func<Target, string?>? renderFor) =>
+        new(local, definition, labels, workers, grains, metrics, silo.SiloAddress, loggers.CreateLogger("Fanout.Cluster"), renderFor);
 
     /// <summary>What keeps a run of <paramref name="definition"/> off the workers (see <see cref="CanDistribute"/>).</summary>
     public static string WhyKept(RunDefinition? definition, bool atomic) => definition switch

@@ -1,4 +1,5 @@
 using Fanout.Runs;
+using Fanout.Workflows.Engine;
 
 namespace Fanout.Cluster.Dispatch;
 
@@ -10,6 +11,12 @@ internal interface IRunDistributor
 {
     /// <summary>The request to execute: <paramref name="request"/> itself, or one whose operation runs each target on a worker.</summary>
     RunRequest Distribute(RunRequest request);
+
+    /// <summary>
+    /// Where the fan-out steps of the workflow run <paramref name="workflowRun"/> run their targets: the cluster's workers, or
+    /// this process (null). Workers rebuild each step over the run's inventory sources and SSH settings.
+    /// </summary>
+    IStepTargetDispatcher? ForWorkflow(RunDefinition workflowRun);
 }
 
 /// <summary>Everything in this process (SQLite, or <c>fanout serve</c> without <c>--role</c>).</summary>
@@ -22,4 +29,6 @@ internal sealed class LocalRunDistributor : IRunDistributor
             ? throw new FanoutException($"the run asks for workers labelled {WorkerLabels.Format(labels)}, but this server is not part of a cluster (start it with fanout serve --role api|all)")
             : request;
     }
+
+    public IStepTargetDispatcher? ForWorkflow(RunDefinition workflowRun) => null;
 }

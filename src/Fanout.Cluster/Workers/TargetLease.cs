@@ -45,6 +45,12 @@ internal sealed record TargetLease
 
     /// <summary>The lease's epoch: 1 for the first grant of an attempt, one more for each re-issue after a lost worker.</summary>
     [Id(3)] public long Epoch { get; init; } = 1;
+
+    /// <summary>
+    /// A workflow step's command (exec) or script text rendered for this target (the step reads <c>.target</c>), run in place of
+    /// the channel definition's own; null: the definition's. Never stored.
+    /// </summary>
+    [Id(4)] public string? Command { get; init; }
 }
 
 /// <summary>What a worker reports for one <see cref="TargetLease"/>.</summary>

@@ -51,6 +51,7 @@ internal sealed partial class WorkerRuntime
     private async Task RunLeasesCoreAsync(WorkerChannel channel, TargetLease[] leases, ConcurrentDictionary<Guid, byte> reported)
     {
         var byTarget = new Dictionary<string, TargetLease>(StringComparer.Ordinal);
+        var rendered = new Dictionary<string, IOperation>(StringComparer.Ordinal);
         var tokens = new Dictionary<string, CancellationTokenSource>(StringComparer.Ordinal);
         ResolvedRun run;
         try
@@ -76,6 +77,21 @@ internal sealed partial class WorkerRuntime
                 reported.TryAdd(lease.LeaseId, 0);
                 channel.Forwarder.Finish(Report(lease, TargetState.Failed, null, $"target '{lease.Target}' is not in the inventory of worker {_settings.Name}"));
                 continue;
+            }
+
+            if (lease.Command is { } command)
+            {
+                // A workflow step rendered for this target: its own command or script in place of the definition's.
+                try
+                {
+                    rendered[target.Name] = run.Parsed.WithRendered(command).CreateOperation(run.Inventory, channel.Opening.StandardInput);
+                }
+                catch (FanoutException e)
+                {
+                    reported.TryAdd(lease.LeaseId, 0);
+                    channel.Forwarder.Finish(Report(lease, TargetState.Failed, null, $"worker {_settings.Name} cannot run the target's command: {e.Message}"));
+                    continue;
+                }
             }
 
             // The silo stopping — SIGTERM, or Orleans telling a silo voted dead to stop — stops every target it runs
@@ -126,7 +142,7 @@ internal sealed partial class WorkerRuntime
         BatchResult result;
         try
         {
-            result = await executor.ExecuteAsync(new LeasedOperation(this, run.Operation, tokens), targets, tracker, channel.Opening.RunId).ConfigureAwait(false);
+            result = await executor.ExecuteAsync(new LeasedOperation(this, run.Operation, rendered, tokens), targets, tracker, channel.Opening.RunId).ConfigureAwait(false);
         }
         catch
         {
@@ -179,8 +195,11 @@ internal sealed partial class WorkerRuntime
 
     private bool StoppingNow => _lifetime.ApplicationStopping.IsCancellationRequested || _abort.IsCancellationRequested;
 
-    /// <summary>The run's operation behind this silo's <c>--max-targets</c> slots and each lease's own cancellation.</summary>
-    private sealed class LeasedOperation(WorkerRuntime runtime, IOperation inner, Dictionary<string, CancellationTokenSource> tokens) : IOperation
+    /// <summary>
+    /// The run's operation (or a target's own, <paramref name="rendered"/>) behind this silo's <c>--max-targets</c> slots and each
+    /// lease's own cancellation.
+    /// </summary>
+    private sealed class LeasedOperation(WorkerRuntime runtime, IOperation inner, Dictionary<string, IOperation> rendered, Dictionary<string, CancellationTokenSource> tokens) : IOperation
     {
         public string Name => inner.Name;
 
@@ -193,7 +212,8 @@ internal sealed partial class WorkerRuntime
             Interlocked.Increment(ref runtime._running);
             try
             {
-                return await inner.ExecuteAsync(target, context, both.Token).ConfigureAwait(false);
+                IOperation operation = rendered.GetValueOrDefault(target.Name) ?? inner;
+                return await operation.ExecuteAsync(target, context, both.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -275,7 +295,7 @@ internal sealed partial class WorkerRuntime
         StampedInventory sources = _inventories.GetOrAdd(string.Join('\n', definition.Inventory), _ => new StampedInventory(definition.Inventory));
         Inventory.Inventory inventory = await sources.GetAsync(cancellationToken).ConfigureAwait(false);
         IOperation operation = definition.CreateOperation(inventory, lease.StandardInput);
-        var resolved = new ResolvedRun(lease.Definition, inventory, operation, definition.Options.ToExecutionOptions(), BuiltInTransports.Create(definition.Ssh?.ToOptions())) { LastUsed = now };
+        var resolved = new ResolvedRun(lease.Definition, definition, inventory, operation, definition.Options.ToExecutionOptions(), BuiltInTransports.Create(definition.Ssh?.ToOptions())) { LastUsed = now };
         _runs[lease.RunId] = resolved;
         return resolved;
     }
@@ -283,7 +303,7 @@ internal sealed partial class WorkerRuntime
     [LoggerMessage(Level = LogLevel.Error, Message = "running {Leases} leased targets of run {RunId} failed; each is reported failed (or lost, when this silo stops)")]
     private static partial void LogGrantFailed(ILogger logger, Exception exception, string runId, int leases);
 
-    private sealed record ResolvedRun(string Definition, Inventory.Inventory Inventory, IOperation Operation, ExecutionOptions Options, TransportRegistry Transports)
+    private sealed record ResolvedRun(string Definition, RunDefinition Parsed, Inventory.Inventory Inventory, IOperation Operation, ExecutionOptions Options, TransportRegistry Transports)
     {
         public DateTimeOffset LastUsed { get; set; }
     }

@@ -92,6 +92,17 @@ public sealed record RunDefinition
     /// <summary>The execution options (exec, script, sync, lifecycle, device).</summary>
     public RecordedOptions Options { get; init; } = new();
 
+    /// <summary>
+    /// For exec: environment variables set for the command. Only a workflow step leased to cluster workers
+    /// (<see cref="ForWorkflowStep"/>) sets it; it travels to the worker and is never stored (a step's environment may hold secrets).
+    /// </summary>
+    [JsonInclude]
+    internal IReadOnlyDictionary<string, string>? EnvironmentVariables { get; init; }
+
+    /// <summary>For exec: the command's working directory; like <see cref="EnvironmentVariables"/>, only for workflow steps on workers.</summary>
+    [JsonInclude]
+    internal string? WorkingDirectory { get; init; }
+
     /// <summary>The SSH settings of the run (no secrets), or <see langword="null"/> when none were recorded (the defaults).</summary>
     public RecordedSshOptions? Ssh { get; init; }
 
@@ -149,6 +160,29 @@ public sealed record RunDefinition
         return new RunDefinition { Version = CurrentVersion, Kind = "workflow", Workflow = workflow, Inventory = inventory, Ssh = ssh };
     }
 
+    /// <summary>
+    /// A workflow fan-out step's command or script as a worker rebuilds it (docs/scale-out.md "Workflow runs"): the shell
+    /// command with the step's shell, environment and working directory, or the step's script. Sent to workers over the
+    /// cluster, never stored.
+    /// </summary>
+    internal static RunDefinition ForWorkflowStep(string? command, string? script, string scriptName, string shell, IReadOnlyDictionary<string, string> environment, string? workingDirectory) =>
+        script is not null
+            ? ForScript(scriptName, System.Text.Encoding.UTF8.GetBytes(script), [])
+            : new RunDefinition
+            {
+                Version = CurrentVersion,
+                Kind = "exec",
+                ShellCommand = command ?? "true",
+                Shell = shell,
+                EnvironmentVariables = environment.Count > 0 ? environment : null,
+                WorkingDirectory = workingDirectory,
+            };
+
+    /// <summary>This step with the command (exec) or script text (script) rendered for one target in place of its own.</summary>
+    internal RunDefinition WithRendered(string text) => Kind == "script"
+        ? this with { ScriptContent = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text)) }
+        : this with { ShellCommand = text, Argv = null };
+
     private static RunDefinition FromSpec(CommandSpec spec) => new()
     {
         Version = CurrentVersion,
@@ -198,7 +232,12 @@ public sealed record RunDefinition
         {
             IOperation operation = Kind switch
             {
-                "exec" when ShellCommand is not null => new CommandOperation(CommandSpec.Sh(ShellCommand, Shell) with { StandardInput = input }),
+                "exec" when ShellCommand is not null => new CommandOperation(CommandSpec.Sh(ShellCommand, Shell) with
+                {
+                    StandardInput = input,
+                    Environment = EnvironmentVariables ?? new Dictionary<string, string>(),
+                    WorkingDirectory = WorkingDirectory,
+                }),
                 "exec" when Argv is { Count: > 0 } => new CommandOperation(new CommandSpec { Argv = Argv, StandardInput = input }),
                 "script" when ScriptName is not null && ScriptContent is not null =>
                     new ScriptOperation(ScriptName, Convert.FromBase64String(ScriptContent), ScriptArguments) { StandardInput = input },

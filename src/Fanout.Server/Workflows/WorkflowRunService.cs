@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Fanout.Cluster.Dispatch;
 using Fanout.Diagnostics;
 using Fanout.Runs;
 using Fanout.Security;
@@ -22,6 +23,7 @@ namespace Fanout.Server.Workflows;
 /// </summary>
 internal sealed partial class WorkflowRunService : IHostedService
 {
+    private readonly IRunDistributor _distributor;
     private readonly IRunStore _store;
     private readonly RunService _runs;
     private readonly InventoryCache _inventory;
@@ -34,8 +36,9 @@ internal sealed partial class WorkflowRunService : IHostedService
     private readonly ConcurrentDictionary<string, Task<RunStatus>> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _awaiting = new(StringComparer.Ordinal);
 
-    public WorkflowRunService(IRunStore store, RunService runs, InventoryCache inventory, ServerOptions options, ServerMetrics metrics, AuditLog audit, TimeProvider time, ILogger<WorkflowRunService> logger)
+    public WorkflowRunService(IRunStore store, RunService runs, InventoryCache inventory, IRunDistributor distributor, ServerOptions options, ServerMetrics metrics, AuditLog audit, TimeProvider time, ILogger<WorkflowRunService> logger)
     {
+        _distributor = distributor;
         _store = store;
         _runs = runs;
         _inventory = inventory;
@@ -225,6 +228,8 @@ internal sealed partial class WorkflowRunService : IHostedService
             Timeout = recorded?.Timeout,
             Transports = recorded?.Definition.Ssh is { } ssh ? Fanout.Transports.BuiltInTransports.Create(ssh.ToOptions(), _time) : null,
             ConfirmRerun = confirmRerun ? (_, _) => Task.FromResult(true) : null,
+            // Clustered: fan-out steps lease their targets to the workers, over the run's recorded inventory and SSH settings.
+            TargetDispatcher = request.Definition is { } definition ? _distributor.ForWorkflow(RunDefinition.FromJson(definition)) : null,
         });
         if (check)
         {

@@ -73,7 +73,7 @@ public sealed class WorkflowRunner
 
         TransportRegistry transports = _options.Transports ?? BuiltInTransports.Create(timeProvider: _options.TimeProvider);
         await using var sessions = new SessionScope(transports, _options.Logger);
-        IStepExecutor executor = _options.StepExecutor ?? new TransportStepExecutor(transports, sessions, _options.TimeProvider ?? TimeProvider.System, Logger);
+        IStepExecutor executor = _options.StepExecutor ?? new TransportStepExecutor(transports, sessions, _options.TimeProvider ?? TimeProvider.System, Logger, _options.TargetDispatcher);
         using var spills = new SpillCleanup(executor);
         foreach (Prerequisite prerequisite in workflow.Prerequisites)
         {
@@ -141,7 +141,7 @@ public sealed class WorkflowRunner
         string runId = request.RunId ?? NewRunId(time);
         TransportRegistry transports = _options.Transports ?? BuiltInTransports.Create(timeProvider: _options.TimeProvider);
         await using var sessions = new SessionScope(transports, _options.Logger);
-        IStepExecutor executor = _options.StepExecutor ?? new TransportStepExecutor(transports, sessions, time, Logger);
+        IStepExecutor executor = _options.StepExecutor ?? new TransportStepExecutor(transports, sessions, time, Logger, _options.TargetDispatcher);
         using var spills = new SpillCleanup(executor); // recorded by then: the store's log files hold the exact bytes
         IRunStore? store = _options.Store;
         if (store is null && (request.Resume || request.RetryOf is not null))

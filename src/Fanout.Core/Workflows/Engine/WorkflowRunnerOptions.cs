@@ -36,6 +36,12 @@ public sealed class WorkflowRunnerOptions
     /// <summary>Sends <c>notifications.events</c>. The default value is <see cref="NullNotifier.Instance"/>.</summary>
     public INotifier? Notifier { get; set; }
 
+    /// <summary>
+    /// Where the targets of fan-out steps run: the cluster's workers (a clustered <c>fanout serve</c> sets it), or this process
+    /// when null (the default). Plain steps (no <c>targets:</c>) always run in this process.
+    /// </summary>
+    internal IStepTargetDispatcher? TargetDispatcher { get; set; }
+
     /// <summary>Caps the number of leaf steps running at once (<c>--parallel</c>). The default value is no cap beyond the workflow's.</summary>
     public int? MaxParallel { get; set; }
 

@@ -25,7 +25,7 @@ internal sealed class PerTargetCommandOperation : IOperation
     {
         string text = _render(target) ?? throw new FanoutException("the command cannot be rendered for target " + target.Name);
         IOperation operation = _invocation.Script is not null
-            ? new ScriptOperation(_invocation.Path.Replace('/', '_') + ".sh", Encoding.UTF8.GetBytes(text))
+            ? new ScriptOperation(TransportStepExecutor.ScriptName(_invocation), Encoding.UTF8.GetBytes(text))
             : new CommandOperation(new CommandSpec
             {
                 ShellCommand = text,

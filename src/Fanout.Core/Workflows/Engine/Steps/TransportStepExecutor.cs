@@ -3,6 +3,7 @@ using Fanout.Events;
 using Fanout.Execution;
 using Fanout.Inventory;
 using Fanout.Operations;
+using Fanout.Runs;
 using Fanout.Transports;
 using Microsoft.Extensions.Logging;
 
@@ -21,14 +22,17 @@ internal sealed class TransportStepExecutor : IStepExecutor
     private readonly SessionScope _sessions;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IStepTargetDispatcher? _dispatcher;
     private readonly List<BatchResult> _results = [];
 
-    public TransportStepExecutor(TransportRegistry transports, SessionScope sessions, TimeProvider time, ILogger logger)
+    /// <summary>Runs steps through <paramref name="transports"/>; <paramref name="dispatcher"/> (null: none) runs fan-out steps' targets on the cluster's workers instead (plain steps always run here).</summary>
+    public TransportStepExecutor(TransportRegistry transports, SessionScope sessions, TimeProvider time, ILogger logger, IStepTargetDispatcher? dispatcher = null)
     {
         _transports = transports;
         _sessions = sessions;
         _time = time;
         _logger = logger;
+        _dispatcher = dispatcher;
     }
 
     public async Task<StepExecution> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
@@ -45,7 +49,7 @@ internal sealed class TransportStepExecutor : IStepExecutor
         IOperation operation = invocation.CommandFor is { } render
             ? new PerTargetCommandOperation(invocation, render)
             : invocation.Script is { } script
-            ? new ScriptOperation(invocation.Path.Replace('/', '_') + ".sh", Encoding.UTF8.GetBytes(script))
+            ? new ScriptOperation(ScriptName(invocation), Encoding.UTF8.GetBytes(script))
             : new CommandOperation(new CommandSpec
             {
                 ShellCommand = invocation.Command ?? "true",
@@ -53,6 +57,12 @@ internal sealed class TransportStepExecutor : IStepExecutor
                 Environment = invocation.Environment,
                 WorkingDirectory = invocation.WorkingDirectory,
             }, invocation.Path);
+        if (_dispatcher is not null && invocation.Targets is not null)
+        {
+            RunDefinition step = RunDefinition.ForWorkflowStep(invocation.Command, invocation.Script, ScriptName(invocation), invocation.Shell, invocation.Environment, invocation.WorkingDirectory);
+            operation = _dispatcher.Dispatch(operation, step, invocation.CommandFor);
+        }
+
         if (invocation.Wrap is { } wrap)
         {
             operation = wrap(operation);
@@ -83,6 +93,9 @@ internal sealed class TransportStepExecutor : IStepExecutor
 
         results.ForEach(r => r.DeleteSpillFiles());
     }
+
+    /// <summary>The file name a step's script is uploaded under (its path, slashes made underscores, plus <c>.sh</c>).</summary>
+    internal static string ScriptName(StepInvocation invocation) => invocation.Path.Replace('/', '_') + ".sh";
 
     internal static StepExecution Summarize(StepInvocation invocation, BatchResult result)
     {

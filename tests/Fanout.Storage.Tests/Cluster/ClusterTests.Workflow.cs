@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Fanout.Runs;
+
+namespace Fanout.Storage.Tests.Cluster;
+
+/// <summary>Issue 15: a workflow run started through the API of a <c>fanout serve --role api</c> runs its fan-out steps' targets on the workers.</summary>
+public sealed partial class ClusterTests
+{
+    [Fact(Timeout = 300000)]
+    public async Task WorkflowRun_ThroughTheApi_ItsFanOutStepsRunOnTheWorkers_NeverInTheApiServer()
+    {
+        string log = Path.Combine(_dir, "workflow.log");
+        Directory.CreateDirectory(Path.Combine(_dir, "workflows"));
+        File.WriteAllText(Path.Combine(_dir, "workflows", "spread.yaml"), $$$"""
+            name: spread
+            steps:
+              - name: greet
+                targets: {pattern: "t*", parallel: 4}
+                env: {GREETING: hello}
+                command: echo "$GREETING {{ .target.name }} $FANOUT_TEST_WORKER" >> {{{log}}}; sleep 0.2
+              - name: plain
+                depends_on: [greet]
+                command: echo "plain ${FANOUT_TEST_WORKER:-server}" >> {{{log}}}
+            """);
+        await using RunningCluster cluster = await StartClusterAsync(12, "w1", "w2");
+        await WaitForSilosAsync(cluster.Store, 3);
+
+        using HttpResponseMessage started = await cluster.Serve.Client.PostAsJsonAsync(new Uri("/api/workflows/run", UriKind.Relative), new { file = "spread.yaml" });
+        Assert.True(started.StatusCode == HttpStatusCode.Created, await started.Content.ReadAsStringAsync());
+        string runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+
+        await using IRunStore runs = await StoreFactory.OpenAsync(cluster.Store, CancellationToken.None);
+        RunRecord? run = null;
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
+        {
+            while (run?.Status is null or RunStatus.Queued or RunStatus.Running)
+            {
+                await Task.Delay(200, deadline.Token);
+                run = await runs.GetRunAsync(runId, deadline.Token);
+            }
+        }
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        string[] lines = File.ReadAllLines(log);
+        string[] greeted = [.. lines.Where(l => l.StartsWith("hello ", StringComparison.Ordinal))];
+
+        // Each target's rendered command ran once, with the step's environment, on a worker — both workers took a share.
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => $"t{i:000}"), greeted.Select(l => l.Split(' ')[1]).Order());
+        Assert.Equal(["w1", "w2"], greeted.Select(l => l.Split(' ')[2]).Distinct().Order());
+        // The plain step ran in the server that runs the workflow (no worker's environment).
+        Assert.Equal("plain server", lines.Last());
+        JsonElement status = await WaitAsync(cluster.Store, doc => doc.GetProperty("silos").EnumerateArray().Sum(s => s.GetProperty("completed").GetInt64()) >= 12);
+        Assert.Equal(0, status.GetProperty("silos").EnumerateArray().Single(s => s.GetProperty("role").GetString() == "api").GetProperty("completed").GetInt64());
+    }
+}
