@@ -173,7 +173,10 @@ internal sealed partial class SshSession : ISession
 
     /// <summary>
     /// Kills the remote process group through a second channel (closing the channel alone leaves
-    /// the remote process running), then closes the command's channel.
+    /// the remote process running), then closes the command's channel. When the remote shell has not printed its pid
+    /// yet (it has not started: a slow or loaded host), the session's process — the shell, before it runs the command — is
+    /// killed at once through the channel's <c>signal KILL</c> request: waiting for it would let it start the command with
+    /// nothing left to stop it.
     /// </summary>
     private async Task StopRemoteAsync(SshCommand command, Task execution, OutputPump pump)
     {
@@ -188,7 +191,14 @@ internal sealed partial class SshSession : ISession
             }
         }
 
-        if (pump.RemotePid is int pid && !execution.IsCompleted)
+        bool endedByItself = execution.IsCompleted;
+        if (pump.RemotePid is null && !endedByItself)
+        {
+            ForceCancel(command);
+            DrainQuietly(pump); // a pid that arrived meanwhile: its group is killed below
+        }
+
+        if (pump.RemotePid is int pid && !endedByItself)
         {
             using var bound = new CancellationTokenSource(_options.KillGracePeriod + TimeSpan.FromSeconds(10), _time);
             try
@@ -209,14 +219,20 @@ internal sealed partial class SshSession : ISession
         }
         catch (Exception ex) when (ex is TimeoutException or SshException or ObjectDisposedException or OperationCanceledException)
         {
-            try
-            {
-                command.CancelAsync(forceKill: true, millisecondsTimeout: 500);
-            }
-            catch (Exception cancelError) when (cancelError is SshException or ObjectDisposedException or InvalidOperationException)
-            {
-                // the channel is gone already
-            }
+            ForceCancel(command);
+        }
+    }
+
+    /// <summary>Sends the channel's <c>signal KILL</c> request (to the session's process) and completes the command locally.</summary>
+    private static void ForceCancel(SshCommand command)
+    {
+        try
+        {
+            command.CancelAsync(forceKill: true, millisecondsTimeout: 500);
+        }
+        catch (Exception cancelError) when (cancelError is SshException or ObjectDisposedException or InvalidOperationException)
+        {
+            // the channel is gone already
         }
     }
 

@@ -4,7 +4,8 @@ namespace Fanout.Core.Tests.Transports.Ssh;
 
 /// <summary>
 /// Private OpenSSH servers on 127.0.0.1 for the SSH tests: a main sshd, a second one used as a
-/// ProxyJump host and a third whose ForceCommand is a stand-in router CLI. Own host keys, client
+/// ProxyJump host, a third whose ForceCommand is a stand-in router CLI, one with <c>MaxStartups 3</c> and one
+/// that starts every command 2 s late. Own host keys, client
 /// keys of every type (one encrypted), a private known_hosts and ssh_config. Stopped by PID.
 /// </summary>
 public sealed class SshdFixture : IDisposable
@@ -40,14 +41,17 @@ public sealed class SshdFixture : IDisposable
         JumpPort = Sh.FreePort();
         DevicePort = Sh.FreePort();
         BusyPort = Sh.FreePort();
+        SlowPort = Sh.FreePort();
         StartSshd("main", Port, string.Empty);
         StartSshd("busy", BusyPort, string.Empty, maxStartups: "3");
         StartSshd("jump", JumpPort, string.Empty);
         StartSshd("device", DevicePort, $"ForceCommand {Dir}/device.sh");
+        // The session's shell (the process-group leader whose pid the command prints first) waits 2 s before it runs the command.
+        StartSshd("slow", SlowPort, "ForceCommand sleep 2; eval \"$SSH_ORIGINAL_COMMAND\"");
 
         string hostKey = File.ReadAllText(Path.Combine(Dir, "host_ed25519.pub")).Split(' ')[0..2] is var k ? string.Join(' ', k) : "";
         KnownHosts = Path.Combine(Dir, "known_hosts");
-        File.WriteAllText(KnownHosts, string.Join('\n', new[] { Port, JumpPort, DevicePort, BusyPort }.Select(p => $"[127.0.0.1]:{p} {hostKey}")) + "\n");
+        File.WriteAllText(KnownHosts, string.Join('\n', new[] { Port, JumpPort, DevicePort, BusyPort, SlowPort }.Select(p => $"[127.0.0.1]:{p} {hostKey}")) + "\n");
         HostPublicKey = hostKey;
         OtherHostPublicKey = string.Join(' ', File.ReadAllText(Path.Combine(Dir, "other_host_ed25519.pub")).Split(' ')[0..2]);
 
@@ -88,6 +92,9 @@ public sealed class SshdFixture : IDisposable
 
     /// <summary>An sshd with <c>MaxStartups 3</c>: past three unauthenticated connections it drops new ones before its banner.</summary>
     public int BusyPort { get; }
+
+    /// <summary>An sshd whose sessions start the requested command only after 2 s (<c>ForceCommand sleep 2; eval …</c>).</summary>
+    public int SlowPort { get; }
 
     public string KnownHosts { get; }
 
