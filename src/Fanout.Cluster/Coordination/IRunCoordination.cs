@@ -21,6 +21,12 @@ internal interface IRunCoordination
     Task<ICoordinatedRun?> BeginAsync(RunRequest request, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The same for the workflow run <paramref name="runId"/> this process runs (its fan-out steps' targets on workers): if this silo
+    /// dies, another coordinating silo resumes it through its workflow engine.
+    /// </summary>
+    Task<ICoordinatedRun?> BeginWorkflowAsync(string runId, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Another live silo that coordinates runs (<c>fanout serve --role api|all</c>) and so takes over the runs this one hands over as it
     /// stops, described for the log; <see langword="null"/> when there is none (or it cannot be known now).
     /// </summary>
@@ -42,6 +48,8 @@ internal sealed class LocalRunCoordination : IRunCoordination
 {
     public Task<ICoordinatedRun?> BeginAsync(RunRequest request, CancellationToken cancellationToken) => Task.FromResult<ICoordinatedRun?>(null);
 
+    public Task<ICoordinatedRun?> BeginWorkflowAsync(string runId, CancellationToken cancellationToken) => Task.FromResult<ICoordinatedRun?>(null);
+
     public Task<string?> FindSuccessorAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }
 
@@ -60,6 +68,17 @@ internal sealed partial class ClusterRunCoordination(IGrainFactory grains, Coord
             return null;
         }
 
+        return await CoordinateAsync(runId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ICoordinatedRun?> BeginWorkflowAsync(string runId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        return await CoordinateAsync(runId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ICoordinatedRun> CoordinateAsync(string runId, CancellationToken cancellationToken)
+    {
         string self = silo.SiloAddress.ToParsableString();
         try
         {

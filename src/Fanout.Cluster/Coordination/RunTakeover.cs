@@ -55,12 +55,18 @@ internal sealed partial class RunTakeover(CoordinatedRuns coordinated, IRunStore
         }
 
         LogTakingOver(logger, runId, reason, silo.SiloAddress.ToParsableString());
-        if (!await launcher.ResumeAsync(runId, $"taken over: {reason}", cancellationToken).ConfigureAwait(false))
+        switch (await launcher.ResumeAsync(runId, $"taken over: {reason}", cancellationToken).ConfigureAwait(false))
         {
-            LogNotStarted(logger, runId);
+            case TakeoverStart.NotNow:
+                LogNotStarted(logger, runId);
+                return true;
+            case TakeoverStart.Never:
+                // Left interrupted for an operator (the launcher audited why): nothing more to watch.
+                await coordinated.RemoveAsync(runId, coordinator.Silo, cancellationToken).ConfigureAwait(false);
+                return false;
+            default:
+                return true;
         }
-
-        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "run {RunId}: {Reason}; resuming it on this silo ({Silo})")]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Fanout.Cluster.Coordination;
 using Fanout.Cluster.Dispatch;
 using Fanout.Diagnostics;
 using Fanout.Runs;
@@ -24,6 +25,7 @@ namespace Fanout.Server.Workflows;
 internal sealed partial class WorkflowRunService : IHostedService
 {
     private readonly IRunDistributor _distributor;
+    private readonly IRunCoordination _coordination;
     private readonly IRunStore _store;
     private readonly RunService _runs;
     private readonly InventoryCache _inventory;
@@ -36,9 +38,11 @@ internal sealed partial class WorkflowRunService : IHostedService
     private readonly ConcurrentDictionary<string, Task<RunStatus>> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _awaiting = new(StringComparer.Ordinal);
 
-    public WorkflowRunService(IRunStore store, RunService runs, InventoryCache inventory, IRunDistributor distributor, ServerOptions options, ServerMetrics metrics, AuditLog audit, TimeProvider time, ILogger<WorkflowRunService> logger)
+    public WorkflowRunService(IRunStore store, RunService runs, InventoryCache inventory, IRunDistributor distributor, IRunCoordination coordination, ServerOptions options,
+        ServerMetrics metrics, AuditLog audit, TimeProvider time, ILogger<WorkflowRunService> logger)
     {
         _distributor = distributor;
+        _coordination = coordination;
         _store = store;
         _runs = runs;
         _inventory = inventory;
@@ -248,15 +252,18 @@ internal sealed partial class WorkflowRunService : IHostedService
             request = request with { Queued = true };
         }
 
-        _running[runId] = Task.Run(() => RunAsync(runner, request, runId, actor), CancellationToken.None);
+        // Clustered: from now on, queued or running, another coordinating server resumes the run if this one dies.
+        ICoordinatedRun? coordinated = await _coordination.BeginWorkflowAsync(runId, cancellationToken);
+        _running[runId] = Task.Run(() => RunAsync(runner, request, runId, actor, coordinated), CancellationToken.None);
         return (runId, []);
     }
 
     /// <summary>The final status of a run this server started, once it ends; null when it is not running here.</summary>
     public Task<RunStatus>? Completion(string runId) => _running.GetValueOrDefault(runId);
 
-    private async Task<RunStatus> RunAsync(WorkflowRunner runner, WorkflowRunRequest request, string runId, string actor)
+    private async Task<RunStatus> RunAsync(WorkflowRunner runner, WorkflowRunRequest request, string runId, string actor, ICoordinatedRun? coordinated)
     {
+        await using ICoordinatedRun? coordination = coordinated; // the run ended (or was cancelled as this server stopped): nothing to take over
         RunStatus status = RunStatus.Failed;
         DateTimeOffset started = _time.GetUtcNow();
         _audit.Post(new AuditEntry { Timestamp = started, Actor = actor, Action = "workflow.start", BatchId = runId, Detail = request.Workflow.Name });

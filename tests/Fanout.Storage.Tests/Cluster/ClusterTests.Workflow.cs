@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Fanout.Runs;
+using Fanout.Storage.Tests.Cli;
 
 namespace Fanout.Storage.Tests.Cluster;
 
@@ -53,5 +54,66 @@ public sealed partial class ClusterTests
         Assert.Equal("plain server", lines.Last());
         JsonElement status = await WaitAsync(cluster.Store, doc => doc.GetProperty("silos").EnumerateArray().Sum(s => s.GetProperty("completed").GetInt64()) >= 12);
         Assert.Equal(0, status.GetProperty("silos").EnumerateArray().Single(s => s.GetProperty("role").GetString() == "api").GetProperty("completed").GetInt64());
+    }
+
+    [Fact(Timeout = 420000)]
+    public async Task WorkflowRun_ItsServerKilled9_TheOtherServerResumesIt_WithoutRerunningCompletedTargets()
+    {
+        string log = Path.Combine(_dir, "workflow.log");
+        string hold = Path.Combine(_dir, "hold");
+        File.WriteAllText(hold, "");
+        Directory.CreateDirectory(Path.Combine(_dir, "workflows"));
+        File.WriteAllText(Path.Combine(_dir, "workflows", "twosteps.yaml"), $$$"""
+            name: twosteps
+            steps:
+              - name: first
+                targets: {pattern: "t*", parallel: 4}
+                command: echo "first {{ .target.name }}" >> {{{log}}}
+              - name: second
+                depends_on: [first]
+                idempotent: true
+                targets: {pattern: "t*", parallel: 4}
+                command: echo "second {{ .target.name }} start" >> {{{log}}}; while [ -e {{{hold}}} ]; do sleep 0.2; done; echo "second {{ .target.name }} end" >> {{{log}}}
+            """);
+        await using RunningCluster cluster = await StartClusterAsync(8, "w1", "w2");
+        await using ServeProcess other = await StartServeAsync(cluster.Store, cluster.Token, cluster.Inventory);
+        await WaitForSilosAsync(cluster.Store, 4);
+
+        using HttpResponseMessage started = await cluster.Serve.Client.PostAsJsonAsync(new Uri("/api/workflows/run", UriKind.Relative), new { file = "twosteps.yaml" });
+        Assert.True(started.StatusCode == HttpStatusCode.Created, await started.Content.ReadAsStringAsync());
+        string runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+
+        // The first step is done on all 8 targets and the second is running on 4 of them when the workflow's server dies.
+        await WaitForLinesAsync(log, 12);
+        await cluster.Serve.KillAsync();
+
+        // Nobody resumes anything: the other server takes the workflow over by itself.
+        await using IRunStore runs = await StoreFactory.OpenAsync(cluster.Store, CancellationToken.None);
+        RunRecord? run = null;
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(180)))
+        {
+            while (run is not { ResumeCount: >= 1, Status: RunStatus.Running } || run.OwnerPid != other.Pid)
+            {
+                await Task.Delay(200, deadline.Token);
+                run = await runs.GetRunAsync(runId, deadline.Token);
+            }
+
+            File.Delete(hold);
+            while (run.Status is RunStatus.Queued or RunStatus.Running)
+            {
+                await Task.Delay(200, deadline.Token);
+                run = (await runs.GetRunAsync(runId, deadline.Token))!;
+            }
+        }
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        string[] lines = File.ReadAllLines(log);
+        // The completed first step did not run again; the second step ended on every target, on the workers.
+        Assert.Equal(8, lines.Count(l => l.StartsWith("first ", StringComparison.Ordinal)));
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"t{i:000}"), lines.Where(l => l.EndsWith(" end", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]).Distinct().Order());
+        using HttpResponseMessage audit = await other.Client.GetAsync(new Uri("/api/audit?action=run.takeover", UriKind.Relative));
+        string auditText = await audit.Content.ReadAsStringAsync();
+        Assert.Contains(runId, auditText, StringComparison.Ordinal);
+        Assert.Contains("workflow twosteps resumed here", auditText, StringComparison.Ordinal);
     }
 }

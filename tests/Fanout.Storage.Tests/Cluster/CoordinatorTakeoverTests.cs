@@ -128,7 +128,7 @@ public sealed class CoordinatorTakeoverTests(PostgresCluster postgres) : IDispos
     /// <summary>Resumes a run on this silo as <c>fanout serve</c>'s execution queue does: plan, distribute, coordinate, execute.</summary>
     private sealed class DirectLauncher(IServiceProvider silo, RunService runs, ConcurrentQueue<Launch> launches) : IRunLauncher
     {
-        public async Task<bool> ResumeAsync(string runId, string reason, CancellationToken cancellationToken)
+        public async Task<TakeoverStart> ResumeAsync(string runId, string reason, CancellationToken cancellationToken)
         {
             ContinuationPlan plan = await runs.PlanResumeAsync(runId, cancellationToken);
             RunRequest request = silo.GetRequiredService<IRunDistributor>().Distribute(plan.Request! with { RunId = runId });
@@ -138,7 +138,7 @@ public sealed class CoordinatorTakeoverTests(PostgresCluster postgres) : IDispos
                 await using IAsyncDisposable? coordinated = await coordination.BeginAsync(request, CancellationToken.None);
                 return await runs.ExecuteAsync(request, null, CancellationToken.None);
             })));
-            return true;
+            return TakeoverStart.Started;
         }
     }
 }
