@@ -30,6 +30,9 @@ public sealed partial class RunService
         CancelRequestWatch watch = CancelRequestWatch.Start(store, request.RunId!, _recorderOptions.CancelPollInterval, _time, _logger, cancellationToken);
         await using (watch.ConfigureAwait(false))
         {
+            // A cancel someone asked for (fanout cancel, the API) stays a cancel even while the server hands its runs over.
+            Func<string?>? handedOver = request.HandedOver;
+            request = request with { HandedOver = handedOver is null ? null : () => watch.Request is null ? handedOver() : null };
             return await runner.RunAsync(request, watch.Token).ConfigureAwait(false);
         }
     }

@@ -26,6 +26,8 @@ internal sealed partial class WorkflowRunService : IHostedService
 {
     private readonly IRunDistributor _distributor;
     private readonly IRunCoordination _coordination;
+    private readonly ConcurrentDictionary<string, ICoordinatedRun> _coordinated = new(StringComparer.Ordinal);
+    private volatile string? _successor; // set as this server stops, when another server of the cluster can take its runs over
     private readonly IRunStore _store;
     private readonly RunService _runs;
     private readonly InventoryCache _inventory;
@@ -252,8 +254,15 @@ internal sealed partial class WorkflowRunService : IHostedService
             request = request with { Queued = true };
         }
 
-        // Clustered: from now on, queued or running, another coordinating server resumes the run if this one dies.
+        // Clustered: from now on, queued or running, another coordinating server resumes the run if this one dies, or takes it
+        // over when this one stops while that one runs (StopAsync).
         ICoordinatedRun? coordinated = await _coordination.BeginWorkflowAsync(runId, cancellationToken);
+        if (coordinated is not null)
+        {
+            _coordinated[runId] = coordinated;
+            request = request with { HandedOver = () => _successor is { } successor ? $"{Batches.BatchQueue.HandOverReason}; {successor} coordinates runs" : null };
+        }
+
         _running[runId] = Task.Run(() => RunAsync(runner, request, runId, actor, coordinated), CancellationToken.None);
         return (runId, []);
     }
@@ -263,7 +272,7 @@ internal sealed partial class WorkflowRunService : IHostedService
 
     private async Task<RunStatus> RunAsync(WorkflowRunner runner, WorkflowRunRequest request, string runId, string actor, ICoordinatedRun? coordinated)
     {
-        await using ICoordinatedRun? coordination = coordinated; // the run ended (or was cancelled as this server stopped): nothing to take over
+        await using ICoordinatedRun? coordination = coordinated; // the run ended (or was cancelled, or handed over): see HandOver below
         RunStatus status = RunStatus.Failed;
         DateTimeOffset started = _time.GetUtcNow();
         _audit.Post(new AuditEntry { Timestamp = started, Actor = actor, Action = "workflow.start", BatchId = runId, Detail = request.Workflow.Name });
@@ -273,6 +282,13 @@ internal sealed partial class WorkflowRunService : IHostedService
             WorkflowRunResult result = await _runs.ExecuteWorkflowAsync(runner, request, _stopping.Token);
             status = result.Status;
             detail = result.Status.ToWireName();
+            if (status == RunStatus.Interrupted && coordination is not null)
+            {
+                // Handed over as this server stops: the coordination stays, and the other server takes the run over once this
+                // silo has left the cluster.
+                coordination.HandOver();
+                Log.HandedOver(_logger, runId, _successor ?? "another server");
+            }
             if (_store.Workflows is { } workflows)
             {
                 _metrics.WorkflowMetricsRecorded(await workflows.GetMetricsAsync(runId, CancellationToken.None));
@@ -293,13 +309,24 @@ internal sealed partial class WorkflowRunService : IHostedService
 
         _audit.Post(new AuditEntry { Timestamp = _time.GetUtcNow(), Actor = actor, Action = "workflow.finish", BatchId = runId, DurationMs = (_time.GetUtcNow() - started).TotalMilliseconds, Detail = detail });
         _running.TryRemove(runId, out _);
+        _coordinated.TryRemove(runId, out _);
         return status;
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Stops every workflow run: each is cancelled and recorded resumable — except, in a cluster where another server coordinates
+    /// runs, the runs coordinated in the cluster: those are handed over (stopped and stored <c>interrupted</c>, their coordination
+    /// kept), and the other server takes them over once this silo has left the cluster, as the execution queue hands batches over.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (!_coordinated.IsEmpty)
+        {
+            _successor = await _coordination.FindSuccessorAsync(cancellationToken);
+        }
+
         await _stopping.CancelAsync();
         await Task.WhenAll(_running.Values).WaitAsync(cancellationToken);
     }
@@ -308,6 +335,9 @@ internal sealed partial class WorkflowRunService : IHostedService
     {
         [LoggerMessage(1, LogLevel.Error, "Workflow run {RunId} could not run")]
         public static partial void Failed(ILogger logger, string runId, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Warning, "Workflow run {RunId} is handed over because the server is stopping: {Successor} coordinates runs and takes it over once this server has left the cluster")]
+        public static partial void HandedOver(ILogger logger, string runId, string successor);
     }
 }
 

@@ -198,7 +198,7 @@ public sealed partial class RunModelTests
         await SendKill9Async(owner.Id);
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
-            while (File.Exists($"/proc/{owner.Id}/stat") && !File.ReadAllText($"/proc/{owner.Id}/stat").Contains(") Z ", StringComparison.Ordinal))
+            while (StatOf(owner.Id) is { } stat && !stat.Contains(") Z ", StringComparison.Ordinal))
             {
                 await Task.Delay(50, deadline.Token);
             }
@@ -210,6 +210,19 @@ public sealed partial class RunModelTests
         }
 
         await owner.WaitForExitAsync();
+    }
+
+    /// <summary>The process's <c>/proc/PID/stat</c> line, or null once it is gone (reaped between a check and the read, too).</summary>
+    private static string? StatOf(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static async Task SendKill9Async(int pid)

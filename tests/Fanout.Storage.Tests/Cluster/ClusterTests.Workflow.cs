@@ -57,7 +57,24 @@ public sealed partial class ClusterTests
     }
 
     [Fact(Timeout = 420000)]
-    public async Task WorkflowRun_ItsServerKilled9_TheOtherServerResumesIt_WithoutRerunningCompletedTargets()
+    public async Task WorkflowRun_ItsServerKilled9_TheOtherServerResumesIt_WithoutRerunningCompletedTargets() =>
+        await WorkflowMovesToTheOtherServerAsync(async (serve, _) => await serve.KillAsync());
+
+    [Fact(Timeout = 420000)]
+    public async Task WorkflowRun_ItsServerStopped_IsHandedToTheOtherServer_NotCancelled() =>
+        await WorkflowMovesToTheOtherServerAsync(async (serve, runId) =>
+        {
+            int? exit = await serve.StopAsync(TimeSpan.FromSeconds(90)); // SIGTERM mid-run
+            Assert.Equal(0, exit);
+            Assert.Contains($"Workflow run {runId} is handed over because the server is stopping", await serve.Stdout, StringComparison.Ordinal);
+        });
+
+    /// <summary>
+    /// A two-step workflow over 8 targets is started on the first of two servers; when its first step is done and its second is
+    /// running on 4 targets (held by a file), <paramref name="goAway"/> ends that server. The other server must take the run over by
+    /// itself and complete it on the workers without running the first step's targets again.
+    /// </summary>
+    private async Task WorkflowMovesToTheOtherServerAsync(Func<ServeProcess, string, Task> goAway)
     {
         string log = Path.Combine(_dir, "workflow.log");
         string hold = Path.Combine(_dir, "hold");
@@ -83,9 +100,8 @@ public sealed partial class ClusterTests
         Assert.True(started.StatusCode == HttpStatusCode.Created, await started.Content.ReadAsStringAsync());
         string runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
 
-        // The first step is done on all 8 targets and the second is running on 4 of them when the workflow's server dies.
         await WaitForLinesAsync(log, 12);
-        await cluster.Serve.KillAsync();
+        await goAway(cluster.Serve, runId);
 
         // Nobody resumes anything: the other server takes the workflow over by itself.
         await using IRunStore runs = await StoreFactory.OpenAsync(cluster.Store, CancellationToken.None);

@@ -160,6 +160,12 @@ internal sealed class WorkflowExecution
         }
 
         RunStatus status = cancellationToken.IsCancellationRequested ? RunStatus.Cancelled : failed ? RunStatus.Failed : RunStatus.Succeeded;
+        if (status == RunStatus.Cancelled && _request.HandedOver?.Invoke() is { } handedOver)
+        {
+            // Stopped because its server stopped, for another server of the cluster to resume: interrupted, not cancelled.
+            return await FinishAsync(RunStatus.Interrupted, handedOver, startedAt, start, rolledBack).ConfigureAwait(false);
+        }
+
         return await FinishAsync(status, failed ? _run.Failure : null, startedAt, start, rolledBack).ConfigureAwait(false);
     }
 
@@ -208,7 +214,11 @@ internal sealed class WorkflowExecution
             _ => $"workflow {_workflow.Name} {status.ToWireName()}: {masked}",
         };
         bool alertOnFailure = status != RunStatus.Succeeded && _workflow.Monitoring?.AlertOnFailure == true;
-        await _reporter.NotifyAsync(status == RunStatus.Succeeded ? "completed" : "failed", null, summary, figures, CancellationToken.None, force: alertOnFailure).ConfigureAwait(false);
+        if (status != RunStatus.Interrupted)
+        {
+            // A run handed over to another server has not ended: the server that resumes it notifies its end.
+            await _reporter.NotifyAsync(status == RunStatus.Succeeded ? "completed" : "failed", null, summary, figures, CancellationToken.None, force: alertOnFailure).ConfigureAwait(false);
+        }
         Batch = new BatchResult
         {
             RunId = RunId,

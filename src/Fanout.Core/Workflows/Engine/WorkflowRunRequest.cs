@@ -42,4 +42,11 @@ public sealed record WorkflowRunRequest
     /// and runs the rest: failed, timed-out and not-run steps, and the failed targets of a step that succeeded within its <c>max_fail_percent</c>.
     /// </summary>
     public string? RetryOf { get; init; }
+
+    /// <summary>
+    /// Asked when the run is cancelled: the reason it was handed to another server of a cluster as this one stopped, or null. A run
+    /// handed over ends <see cref="Runs.RunStatus.Interrupted"/> with that reason (not cancelled, no notification), and the other
+    /// server resumes it (docs/scale-out.md "Workflow runs"). Null (the default): a cancel is a cancel.
+    /// </summary>
+    internal Func<string?>? HandedOver { get; init; }
 }
