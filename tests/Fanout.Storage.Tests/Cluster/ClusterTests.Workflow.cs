@@ -13,8 +13,7 @@ public sealed partial class ClusterTests
     public async Task WorkflowRun_ThroughTheApi_ItsFanOutStepsRunOnTheWorkers_NeverInTheApiServer()
     {
         string log = Path.Combine(_dir, "workflow.log");
-        Directory.CreateDirectory(Path.Combine(_dir, "workflows"));
-        File.WriteAllText(Path.Combine(_dir, "workflows", "spread.yaml"), $$$"""
+        WriteWorkflow("spread.yaml", $$$"""
             name: spread
             steps:
               - name: greet
@@ -28,20 +27,10 @@ public sealed partial class ClusterTests
         await using RunningCluster cluster = await StartClusterAsync(12, "w1", "w2");
         await WaitForSilosAsync(cluster.Store, 3);
 
-        using HttpResponseMessage started = await cluster.Serve.Client.PostAsJsonAsync(new Uri("/api/workflows/run", UriKind.Relative), new { file = "spread.yaml" });
-        Assert.True(started.StatusCode == HttpStatusCode.Created, await started.Content.ReadAsStringAsync());
-        string runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+        string runId = await StartWorkflowAsync(cluster.Serve, "spread.yaml");
 
         await using IRunStore runs = await StoreFactory.OpenAsync(cluster.Store, CancellationToken.None);
-        RunRecord? run = null;
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
-        {
-            while (run?.Status is null or RunStatus.Queued or RunStatus.Running)
-            {
-                await Task.Delay(200, deadline.Token);
-                run = await runs.GetRunAsync(runId, deadline.Token);
-            }
-        }
+        RunRecord run = await WaitForRunAsync(runs, runId, r => r.Status is not (RunStatus.Queued or RunStatus.Running));
 
         Assert.Equal(RunStatus.Succeeded, run.Status);
         string[] lines = File.ReadAllLines(log);
@@ -79,8 +68,7 @@ public sealed partial class ClusterTests
         string log = Path.Combine(_dir, "workflow.log");
         string hold = Path.Combine(_dir, "hold");
         File.WriteAllText(hold, "");
-        Directory.CreateDirectory(Path.Combine(_dir, "workflows"));
-        File.WriteAllText(Path.Combine(_dir, "workflows", "twosteps.yaml"), $$$"""
+        WriteWorkflow("twosteps.yaml", $$$"""
             name: twosteps
             steps:
               - name: first
@@ -96,31 +84,15 @@ public sealed partial class ClusterTests
         await using ServeProcess other = await StartServeAsync(cluster.Store, cluster.Token, cluster.Inventory);
         await WaitForSilosAsync(cluster.Store, 4);
 
-        using HttpResponseMessage started = await cluster.Serve.Client.PostAsJsonAsync(new Uri("/api/workflows/run", UriKind.Relative), new { file = "twosteps.yaml" });
-        Assert.True(started.StatusCode == HttpStatusCode.Created, await started.Content.ReadAsStringAsync());
-        string runId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
-
+        string runId = await StartWorkflowAsync(cluster.Serve, "twosteps.yaml");
         await WaitForLinesAsync(log, 12);
         await goAway(cluster.Serve, runId);
 
-        // Nobody resumes anything: the other server takes the workflow over by itself.
+        // Nobody resumes anything: the other server takes the workflow over by itself, then completes it.
         await using IRunStore runs = await StoreFactory.OpenAsync(cluster.Store, CancellationToken.None);
-        RunRecord? run = null;
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(180)))
-        {
-            while (run is not { ResumeCount: >= 1, Status: RunStatus.Running } || run.OwnerPid != other.Pid)
-            {
-                await Task.Delay(200, deadline.Token);
-                run = await runs.GetRunAsync(runId, deadline.Token);
-            }
-
-            File.Delete(hold);
-            while (run.Status is RunStatus.Queued or RunStatus.Running)
-            {
-                await Task.Delay(200, deadline.Token);
-                run = (await runs.GetRunAsync(runId, deadline.Token))!;
-            }
-        }
+        await WaitForRunAsync(runs, runId, r => r is { ResumeCount: >= 1, Status: RunStatus.Running } && r.OwnerPid == other.Pid);
+        File.Delete(hold);
+        RunRecord run = await WaitForRunAsync(runs, runId, r => r.Status is not (RunStatus.Queued or RunStatus.Running));
 
         Assert.Equal(RunStatus.Succeeded, run.Status);
         string[] lines = File.ReadAllLines(log);
@@ -131,5 +103,35 @@ public sealed partial class ClusterTests
         string auditText = await audit.Content.ReadAsStringAsync();
         Assert.Contains(runId, auditText, StringComparison.Ordinal);
         Assert.Contains("workflow twosteps resumed here", auditText, StringComparison.Ordinal);
+    }
+
+    /// <summary>Writes <paramref name="yaml"/> as <paramref name="file"/> in the servers' workflows directory.</summary>
+    private void WriteWorkflow(string file, string yaml)
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "workflows"));
+        File.WriteAllText(Path.Combine(_dir, "workflows", file), yaml);
+    }
+
+    /// <summary>Starts the workflow <paramref name="file"/> through <paramref name="serve"/>'s API and returns its run id.</summary>
+    private static async Task<string> StartWorkflowAsync(ServeProcess serve, string file)
+    {
+        using HttpResponseMessage started = await serve.Client.PostAsJsonAsync(new Uri("/api/workflows/run", UriKind.Relative), new { file });
+        Assert.True(started.StatusCode == HttpStatusCode.Created, await started.Content.ReadAsStringAsync());
+        return (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+    }
+
+    /// <summary>Polls the store (180 s at most) until the run's record satisfies <paramref name="condition"/>.</summary>
+    private static async Task<RunRecord> WaitForRunAsync(IRunStore runs, string runId, Func<RunRecord, bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(180));
+        while (true)
+        {
+            if (await runs.GetRunAsync(runId, deadline.Token) is { } run && condition(run))
+            {
+                return run;
+            }
+
+            await Task.Delay(200, deadline.Token);
+        }
     }
 }

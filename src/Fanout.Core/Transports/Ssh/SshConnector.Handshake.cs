@@ -11,22 +11,24 @@ namespace Fanout.Transports.Ssh;
 /// </summary>
 internal sealed partial class SshConnector
 {
-    /// <summary>How many handshakes a target gets when each times out while the machine is starved.</summary>
+    /// <summary>How many handshakes a target gets when each times out while the machine is starved, or is dropped by a busy server for its whole deadline.</summary>
     internal const int MaxStarvedHandshakes = 2;
 
     /// <summary>
     /// Opens one authenticated connection under <see cref="HandshakeLimiter"/> admission. The connect deadline
     /// (<see cref="SshEndpoint.ConnectTimeout"/>) bounds TCP connect, banner, key exchange and authentication together and
     /// runs from the moment the handshake got its slot. A server too busy to take the connection (refused, or reset
-    /// before its banner, as sshd does past MaxStartups) is tried again with backoff while the deadline allows. A
-    /// handshake that times out while other handshakes were starved too (near or past their deadlines: the machine, not
-    /// this host, is the bottleneck) is tried once more with a new slot under the lowered limit and a new deadline.
+    /// before its banner, as sshd does past MaxStartups) is tried again with backoff while the deadline allows; when the
+    /// server dropped it for the whole deadline, it is tried once more with a new slot and a new deadline — behind the
+    /// limiter, which lowered its limit meanwhile, instead of inside a slot among the handshakes that keep the server full.
+    /// A handshake that times out while other handshakes were starved too (near or past their deadlines: the machine, not
+    /// this host, is the bottleneck) is tried once more the same way.
     /// </summary>
     private async Task<SshClient> ConnectClientAsync(SshEndpoint endpoint, string connectHost, int connectPort, CancellationToken cancellationToken)
     {
         for (int handshake = 1; ; handshake++)
         {
-            (SshClient? client, TransportException? starved) = await HandshakeAsync(endpoint, connectHost, connectPort, cancellationToken).ConfigureAwait(false);
+            (SshClient? client, TransportException? again) = await HandshakeAsync(endpoint, connectHost, connectPort, cancellationToken).ConfigureAwait(false);
             if (client is not null)
             {
                 return client;
@@ -34,14 +36,18 @@ internal sealed partial class SshConnector
 
             if (handshake >= MaxStarvedHandshakes)
             {
-                throw new TransportException($"{starved!.Message} ({handshake} handshakes, each timed out while the machine was starved)", starved.InnerException);
+                string why = again!.InnerException is SshOperationTimeoutException ? "each timed out while the machine was starved" : "the server dropped every attempt of each";
+                throw new TransportException($"{again.Message} ({handshake} handshakes, {why})", again.InnerException);
             }
 
             // The limit is lower now: wait for a new slot and start over with a whole deadline.
         }
     }
 
-    /// <returns>The client, or (when it timed out while the machine was starved) the timeout to try again after.</returns>
+    /// <returns>
+    /// The client, or (when it timed out while the machine was starved, or a busy server dropped it for the whole deadline)
+    /// the failure to try again after.
+    /// </returns>
     private async Task<(SshClient? Client, TransportException? Starved)> HandshakeAsync(SshEndpoint endpoint, string connectHost, int connectPort, CancellationToken cancellationToken)
     {
         using HandshakeLimiter.Slot slot = await _handshakes.EnterAsync(endpoint.ConnectTimeout, cancellationToken).ConfigureAwait(false);
@@ -65,7 +71,7 @@ internal sealed partial class SshConnector
                 if (endpoint.ConnectTimeout - _time.GetElapsedTime(slot.StartedAt) <= backoff)
                 {
                     slot.Complete(HandshakeLimiter.HandshakeOutcome.Congested);
-                    throw new TransportException($"{ex.Message} (tried {attempt + 1} times within the {Seconds(endpoint.ConnectTimeout)} connect deadline)", ex.InnerException);
+                    return (null, new TransportException($"{ex.Message} (tried {attempt + 1} times within the {Seconds(endpoint.ConnectTimeout)} connect deadline)", ex.InnerException));
                 }
 
                 await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
@@ -86,7 +92,8 @@ internal sealed partial class SshConnector
     private static bool IsBusyServer(Exception? ex, ConnectPhase phase, ref int refusals) => ex switch
     {
         SocketException { SocketErrorCode: SocketError.ConnectionRefused } => ++refusals <= 3,
-        SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted } => phase.Name == ConnectPhase.BeforeBanner,
+        // Reset, aborted, or a broken pipe (EPIPE: the client's own banner written after the server had closed): dropped before the banner.
+        SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown } => phase.Name == ConnectPhase.BeforeBanner,
         SshConnectionException => phase.Name == ConnectPhase.BeforeBanner,
         _ => false,
     };

@@ -75,6 +75,62 @@ public sealed class SshConnectStormTests(SshdFixture f)
         Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task ServerDroppingEveryConnectionBeforeItsBanner_IsTriedForTwoWholeDeadlines_ThenFailsSayingSo()
+    {
+        // A server past MaxStartups for good: each handshake retries within its 2 s deadline, then the target gets one more
+        // handshake with a new slot and deadline (behind the limiter, not among the handshakes keeping the server full).
+        using var listener = new DroppingListener();
+        var transport = new SshTransport(Options(f, o => o.ConnectTimeout = TimeSpan.FromSeconds(2)), null, null, HandshakeLimiter.ForThisMachine());
+        var watch = Stopwatch.StartNew();
+
+        var ex = await Assert.ThrowsAsync<TransportException>(async () => await transport.OpenAsync(Direct(f, port: listener.Port), CancellationToken.None));
+
+        Assert.True(ex.Message.Contains("within the 2s connect deadline", StringComparison.Ordinal), ex.Message);
+        Assert.True(ex.Message.Contains("(2 handshakes, the server dropped every attempt of each)", StringComparison.Ordinal), ex.Message);
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1.5) && watch.Elapsed <= TimeSpan.FromSeconds(8), $"{watch.Elapsed}: {ex.Message}"); // each handshake stops retrying once its next backoff (up to 1 s) would pass its deadline
+        Assert.True(listener.Accepted >= 4, $"{listener.Accepted} connections");
+    }
+
+    /// <summary>Accepts connections and closes each at once, before any banner (as sshd does past MaxStartups).</summary>
+    private sealed class DroppingListener : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private int _accepted;
+
+        public DroppingListener()
+        {
+            _listener.Start();
+            _ = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    using TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    Interlocked.Increment(ref _accepted);
+                    try
+                    {
+                        client.Client.LingerState = new LingerOption(true, 0); // a reset: the client sees a reset or a broken pipe, as after sshd's drop
+                    }
+                    catch (SocketException)
+                    {
+                        // the client is gone already: keep accepting
+                    }
+                }
+            });
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public int Accepted => Volatile.Read(ref _accepted);
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+        }
+    }
+
     /// <summary>Accepts connections and sends <c>SSH-2.0-slow</c> one byte every two seconds.</summary>
     private sealed class TricklingBanner : IDisposable
     {
