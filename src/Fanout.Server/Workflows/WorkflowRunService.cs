@@ -26,7 +26,6 @@ internal sealed partial class WorkflowRunService : IHostedService
 {
     private readonly IRunDistributor _distributor;
     private readonly IRunCoordination _coordination;
-    private readonly ConcurrentDictionary<string, ICoordinatedRun> _coordinated = new(StringComparer.Ordinal);
     private volatile string? _successor; // set as this server stops, when another server of the cluster can take its runs over
     private readonly IRunStore _store;
     private readonly RunService _runs;
@@ -259,7 +258,6 @@ internal sealed partial class WorkflowRunService : IHostedService
         ICoordinatedRun? coordinated = await _coordination.BeginWorkflowAsync(runId, cancellationToken);
         if (coordinated is not null)
         {
-            _coordinated[runId] = coordinated;
             request = request with { HandedOver = () => _successor is { } successor ? $"{Batches.BatchQueue.HandOverReason}; {successor} coordinates runs" : null };
         }
 
@@ -309,7 +307,6 @@ internal sealed partial class WorkflowRunService : IHostedService
 
         _audit.Post(new AuditEntry { Timestamp = _time.GetUtcNow(), Actor = actor, Action = "workflow.finish", BatchId = runId, DurationMs = (_time.GetUtcNow() - started).TotalMilliseconds, Detail = detail });
         _running.TryRemove(runId, out _);
-        _coordinated.TryRemove(runId, out _);
         return status;
     }
 
@@ -322,8 +319,9 @@ internal sealed partial class WorkflowRunService : IHostedService
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (!_coordinated.IsEmpty)
+        if (!_running.IsEmpty)
         {
+            // A single server (no cluster) has no successor: only coordinated runs ask for one (see LaunchAsync).
             _successor = await _coordination.FindSuccessorAsync(cancellationToken);
         }
 
