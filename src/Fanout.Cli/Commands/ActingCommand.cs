@@ -55,6 +55,12 @@ internal sealed class ActingCommand
         }
 
         ExecutionOptions options = _options.GetExecutionOptions(parsed, configuredBudget);
+        (Cluster.Hosting.ClusterSettings? cluster, IReadOnlyDictionary<string, string>? workerLabels, string? clusterError) = _options.Workers.Bind(parsed, _context);
+        if (clusterError is not null)
+        {
+            return await UsageAsync(commandName, clusterError).ConfigureAwait(false);
+        }
+
         DefinitionOrError described = await describe(cancellationToken).ConfigureAwait(false);
         if (described.Definition is not { } what)
         {
@@ -133,8 +139,13 @@ internal sealed class ActingCommand
 
         // One definition of what runs (SPEC A9): recorded as is, and the operation is built from it, as resume and retry do.
         Runs.RunDefinition? definition = described.Operation is null
-            ? what.Over(CliStore.Absolute(sources, _context), criteria, options) with { Ssh = Runs.RecordedSshOptions.From(sshOptions) }
+            ? what.Over(CliStore.Absolute(sources, _context), criteria, options) with { Ssh = Runs.RecordedSshOptions.From(sshOptions), WorkerLabels = workerLabels }
             : null;
+        if (cluster is not null && CliSilo.WhyNot(definition, options.Atomic) is { } kept)
+        {
+            return await UsageAsync(commandName, kept).ConfigureAwait(false);
+        }
+
         TargetSet targets;
         IOperation operation;
         try
@@ -225,7 +236,11 @@ internal sealed class ActingCommand
             Options = options,
             Definition = definition,
         };
-        return await new ReportedRun(_context, commandName).ExecuteAsync(service, request, format, quiet, outputDir, stream, cancellationToken).ConfigureAwait(false);
+        var reported = new ReportedRun(_context, commandName);
+        return cluster is null
+            ? await reported.ExecuteAsync(service, request, format, quiet, outputDir, stream, cancellationToken).ConfigureAwait(false)
+            : await CliSilo.ExecuteAsync(_context, commandName, cluster, workerLabels, request, quiet,
+                distributed => reported.ExecuteAsync(service, distributed, format, quiet, outputDir, stream, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -41,7 +41,7 @@ internal static class ContinueCommand
                 ContinuationPlan plan = await context.GetRunService(store).PlanResumeAsync(id, withSecrets, ct).ConfigureAwait(false);
                 return plan.WorkflowRequest is { } workflow
                     ? await RunCommand.ExecuteAsync(context, store, plan.Workflow!, workflow, progress: false, parsed.GetValue(yes), parsed.GetValue(options.Output) == "json" ? "json" : "text", ssh: null, ct).ConfigureAwait(false)
-                    : await RunAsync(context, WithRecordedSsh(context, store, plan), plan, "resume", options, parsed.GetValue(overrides.OutputDir), parsed, ct).ConfigureAwait(false);
+                    : await RunAsync(context, WithRecordedSsh(context, store, plan), plan, "resume", options, overrides, parsed, ct).ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
         });
         return command;
@@ -102,7 +102,7 @@ internal static class ContinueCommand
                     plan = plan with { Request = request with { RunId = service.NewRunId() } };
                 }
 
-                return await RunAsync(context, service, plan, "retry", options, parsed.GetValue(overrides.OutputDir), parsed, ct).ConfigureAwait(false);
+                return await RunAsync(context, service, plan, "retry", options, overrides, parsed, ct).ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
         });
         return command;
@@ -110,15 +110,23 @@ internal static class ContinueCommand
 
     /// <summary>The first given option that only applies to runs over targets (not to workflow runs), or null.</summary>
     private static string? OnlyForTargets(ParseResult parsed, OverrideOptions overrides, RenderOptions options) =>
-        parsed.GetValue(overrides.OutputDir) is not null ? "--output-dir" : parsed.GetValue(options.Stream) ? "--stream" : null;
+        parsed.GetValue(overrides.OutputDir) is not null ? "--output-dir" : parsed.GetValue(options.Stream) ? "--stream"
+        : parsed.GetValue(overrides.Workers.OnWorkers) ? "--on-workers" : null;
 
     /// <summary>The run service for executing a continuation: SSH connects as the recorded run did.</summary>
     private static Runs.RunService WithRecordedSsh(CliContext context, IRunStore store, ContinuationPlan plan) =>
         context.GetRunService(store, plan.Request?.Definition?.Ssh?.ToOptions());
 
-    private static async Task<int> RunAsync(CliContext context, Runs.RunService service, ContinuationPlan plan, string name, RenderOptions options, string? outputDir, ParseResult parsed, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, Runs.RunService service, ContinuationPlan plan, string name, RenderOptions options, OverrideOptions overrides, ParseResult parsed, CancellationToken ct)
     {
         TextWriter err = context.Console.Error;
+        string? outputDir = parsed.GetValue(overrides.OutputDir);
+        (Cluster.Hosting.ClusterSettings? cluster, _, string? clusterError) = overrides.Workers.Bind(parsed, context);
+        if (clusterError is not null)
+        {
+            return await StoreAction.ErrorAsync(context, name, clusterError).ConfigureAwait(false);
+        }
+
         foreach (string missing in plan.Missing)
         {
             await err.WriteLineAsync($"fanout {name}: warning: target '{missing}' is no longer in the inventory; it is not run").ConfigureAwait(false);
@@ -134,11 +142,16 @@ internal static class ContinueCommand
             return await StoreAction.ErrorAsync(context, name, error).ConfigureAwait(false);
         }
 
-        if (plan.Request?.Definition?.WorkerLabels is { Count: > 0 } labels)
+        if (cluster is null && plan.Request?.Definition?.WorkerLabels is { Count: > 0 } labels)
         {
-            // The CLI runs targets in its own process: running them here would ignore where the run asked to run.
+            // Running the targets in this process would ignore where the run asked to run.
             return await StoreAction.ErrorAsync(context, name,
-                $"the run asks for cluster workers labelled {Runs.WorkerLabels.Format(labels)}; the CLI runs targets in this process, so {name} it through a clustered server (POST /api/runs/{{id}}/{(name == "retry" ? "retry" : "resume")})").ConfigureAwait(false);
+                $"the run asks for cluster workers labelled {Runs.WorkerLabels.Format(labels)}: {name} it with --on-workers, or through a clustered server (POST /api/runs/{{id}}/{(name == "retry" ? "retry" : "resume")})").ConfigureAwait(false);
+        }
+
+        if (cluster is not null && plan.Request is { } toLease && CliSilo.WhyNot(toLease.Definition, toLease.Options.Atomic) is { } kept)
+        {
+            return await StoreAction.ErrorAsync(context, name, kept).ConfigureAwait(false);
         }
 
         if (plan.Request is not { } request)
@@ -150,7 +163,12 @@ internal static class ContinueCommand
         string verb = name == "resume" ? $"Resuming run {request.RunId}" : $"Retrying run {plan.Run!.RunId} as run {request.RunId}";
         string running = plan.WereRunning.Count > 0 ? $" ({plan.WereRunning.Count} were running when it stopped and run again)" : string.Empty;
         await err.WriteLineAsync($"{verb}: {request.Targets.Count} target(s){running}").ConfigureAwait(false);
-        return await new ReportedRun(context, name).ExecuteAsync(service, request, parsed.GetValue(options.Output) ?? "table", parsed.GetValue(options.Quiet), outputDir, parsed.GetValue(options.Stream), ct).ConfigureAwait(false);
+        var reported = new ReportedRun(context, name);
+        (string format, bool quiet, bool stream) = (parsed.GetValue(options.Output) ?? "table", parsed.GetValue(options.Quiet), parsed.GetValue(options.Stream));
+        return cluster is null
+            ? await reported.ExecuteAsync(service, request, format, quiet, outputDir, stream, ct).ConfigureAwait(false)
+            : await CliSilo.ExecuteAsync(context, name, cluster, request.Definition?.WorkerLabels, request, quiet,
+                distributed => reported.ExecuteAsync(service, distributed, format, quiet, outputDir, stream, ct), ct).ConfigureAwait(false);
     }
 
     /// <summary>Options of the run that resume and retry may change (issue 10 item 14); given ones replace the recorded ones.</summary>
@@ -167,9 +185,14 @@ internal static class ContinueCommand
             {
                 command.Options.Add(o);
             }
+
+            Workers.AddTo(command);
         }
 
         public Option<string?> OutputDir => _run.OutputDir;
+
+        /// <summary><c>--on-workers</c> and the cluster options; the run's recorded worker labels are kept.</summary>
+        public OnWorkersOptions Workers { get; } = new(withLabels: false);
 
         public Option<bool> Stdin { get; } = new("--stdin") { Description = "Feed this command's standard input to every target again (needed when the run used --stdin)" };
 

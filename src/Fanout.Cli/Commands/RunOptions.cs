@@ -121,6 +121,9 @@ internal sealed class RunOptions
 
     public SshCliOptions Ssh { get; } = new();
 
+    /// <summary><c>--on-workers</c>, <c>--worker-labels</c> and the cluster options (docs/scale-out.md "Runs from the CLI").</summary>
+    public OnWorkersOptions Workers { get; } = new();
+
     public void AddTo(Command command)
     {
         foreach (Option option in new Option[]
@@ -133,6 +136,7 @@ internal sealed class RunOptions
         }
 
         Ssh.AddTo(command);
+        Workers.AddTo(command);
     }
 
     /// <param name="parsed">The command line.</param>

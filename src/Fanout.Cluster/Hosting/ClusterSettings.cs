@@ -24,7 +24,10 @@ internal sealed record ClusterSettings
     /// <summary>The cluster id: silos with the same store and id form one cluster. The default value is <c>fanout</c>.</summary>
     public string ClusterId { get; init; } = "fanout";
 
-    /// <summary>What the silo does: <c>worker</c> (runs targets), <c>api</c> (serves the API and coordinates runs, runs no target) or <c>all</c>.</summary>
+    /// <summary>
+    /// What the silo does: <c>worker</c> (runs targets), <c>api</c> (serves the API and coordinates runs, runs no target), <c>all</c>,
+    /// or <c>cli</c> (a <c>fanout exec … --on-workers</c> process: coordinates its own run only, for as long as it runs).
+    /// </summary>
     public string Role { get; init; } = ClusterRoles.Worker;
 
     /// <summary>Most targets this silo runs at once. The default value is 32.</summary>
@@ -62,9 +65,9 @@ internal sealed record ClusterSettings
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (Role is not (ClusterRoles.Worker or ClusterRoles.Api or ClusterRoles.All))
+        if (Role is not (ClusterRoles.Worker or ClusterRoles.Api or ClusterRoles.All or ClusterRoles.Cli))
         {
-            problems.Add($"role '{Role}' is not one of worker, api, all");
+            problems.Add($"role '{Role}' is not one of worker, api, all, cli");
         }
 
         if (MaxTargets < 1)
@@ -97,4 +100,7 @@ internal static class ClusterRoles
     public const string Worker = "worker";
     public const string Api = "api";
     public const string All = "all";
+
+    /// <summary>A CLI process running its own run on the workers (<c>--on-workers</c>): neither runs targets nor takes runs over.</summary>
+    public const string Cli = "cli";
 }

@@ -10,7 +10,10 @@ internal sealed class ClusterDirectory(string connectionString, string clusterId
 {
     private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(connectionString);
 
-    /// <summary>Every silo Orleans knows in the cluster, newest first, with its status and Fanout's row if it wrote one.</summary>
+    /// <summary>
+    /// Every silo Orleans knows in the cluster, newest first, with its status and Fanout's row if it wrote one — except the dead
+    /// silos of ended CLI runs (<c>--on-workers</c>, named <c>cli@…</c>): one per run, they would bury the servers and workers.
+    /// </summary>
     public async Task<IReadOnlyList<ClusterSilo>> ListAsync(CancellationToken cancellationToken)
     {
         const string sql = """
@@ -18,7 +21,7 @@ internal sealed class ClusterDirectory(string connectionString, string clusterId
                    c.name, c.role, c.max_targets, c.running, c.completed, c.pid, c.updated_at, c.labels
             FROM orleansmembershiptable m
             LEFT JOIN cluster_members c ON c.silo = m.address || ':' || m.port || '@' || m.generation AND c.cluster_id = m.deploymentid
-            WHERE m.deploymentid = @cluster
+            WHERE m.deploymentid = @cluster AND NOT (m.status = 6 AND m.siloname LIKE 'cli@%')
             ORDER BY m.starttime DESC, silo
             """;
         await using NpgsqlCommand command = _source.CreateCommand(sql);
