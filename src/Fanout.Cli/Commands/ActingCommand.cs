@@ -239,8 +239,8 @@ internal sealed class ActingCommand
         var reported = new ReportedRun(_context, commandName);
         return cluster is null
             ? await reported.ExecuteAsync(service, request, format, quiet, outputDir, stream, cancellationToken).ConfigureAwait(false)
-            : await CliSilo.ExecuteAsync(_context, commandName, cluster, workerLabels, request, quiet,
-                distributed => reported.ExecuteAsync(service, distributed, format, quiet, outputDir, stream, cancellationToken), cancellationToken).ConfigureAwait(false);
+            : await CliSilo.RunAsync(_context, commandName, cluster, workerLabels, quiet,
+                workers => reported.ExecuteAsync(service, workers.Distribute(request), format, quiet, outputDir, stream, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

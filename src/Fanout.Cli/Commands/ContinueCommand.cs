@@ -40,7 +40,7 @@ internal static class ContinueCommand
                 // One planning for every kind of run (SPEC A9): a workflow run comes back with the engine's request.
                 ContinuationPlan plan = await context.GetRunService(store).PlanResumeAsync(id, withSecrets, ct).ConfigureAwait(false);
                 return plan.WorkflowRequest is { } workflow
-                    ? await RunCommand.ExecuteAsync(context, store, plan.Workflow!, workflow, progress: false, parsed.GetValue(yes), parsed.GetValue(options.Output) == "json" ? "json" : "text", ssh: null, ct).ConfigureAwait(false)
+                    ? await WorkflowAsync(context, "resume", overrides, parsed, options, workers => RunCommand.ExecuteAsync(context, store, plan.Workflow!, workflow, progress: false, parsed.GetValue(yes), parsed.GetValue(options.Output) == "json" ? "json" : "text", ssh: null, ct, workers: workers), ct).ConfigureAwait(false)
                     : await RunAsync(context, WithRecordedSsh(context, store, plan), plan, "resume", options, overrides, parsed, ct).ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
         });
@@ -93,7 +93,7 @@ internal static class ContinueCommand
                 if (plan.WorkflowRequest is { } workflow)
                 {
                     // A workflow retry is a new run linked to the first: what succeeded there is taken over, the rest runs again.
-                    return await RunCommand.ExecuteAsync(context, store, plan.Workflow!, workflow, progress: false, yes: false, parsed.GetValue(options.Output) == "json" ? "json" : "text", ssh: null, ct).ConfigureAwait(false);
+                    return await WorkflowAsync(context, "retry", overrides, parsed, options, workers => RunCommand.ExecuteAsync(context, store, plan.Workflow!, workflow, progress: false, yes: false, parsed.GetValue(options.Output) == "json" ? "json" : "text", ssh: null, ct, workers: workers), ct).ConfigureAwait(false);
                 }
 
                 Runs.RunService service = WithRecordedSsh(context, store, plan);
@@ -110,8 +110,17 @@ internal static class ContinueCommand
 
     /// <summary>The first given option that only applies to runs over targets (not to workflow runs), or null.</summary>
     private static string? OnlyForTargets(ParseResult parsed, OverrideOptions overrides, RenderOptions options) =>
-        parsed.GetValue(overrides.OutputDir) is not null ? "--output-dir" : parsed.GetValue(options.Stream) ? "--stream"
-        : parsed.GetValue(overrides.Workers.OnWorkers) ? "--on-workers" : null;
+        parsed.GetValue(overrides.OutputDir) is not null ? "--output-dir" : parsed.GetValue(options.Stream) ? "--stream" : null;
+
+    /// <summary>A workflow run's continuation, in this process or, with <c>--on-workers</c>, with its fan-out steps on the cluster's workers.</summary>
+    private static async Task<int> WorkflowAsync(CliContext context, string name, OverrideOptions overrides, ParseResult parsed, RenderOptions options,
+        Func<Cluster.Dispatch.IRunDistributor?, Task<int>> execute, CancellationToken ct)
+    {
+        (Cluster.Hosting.ClusterSettings? cluster, _, string? clusterError) = overrides.Workers.Bind(parsed, context);
+        return clusterError is not null ? await StoreAction.ErrorAsync(context, name, clusterError).ConfigureAwait(false)
+            : cluster is null ? await execute(null).ConfigureAwait(false)
+            : await CliSilo.RunAsync(context, name, cluster, null, parsed.GetValue(options.Quiet), workers => execute(workers), ct).ConfigureAwait(false);
+    }
 
     /// <summary>The run service for executing a continuation: SSH connects as the recorded run did.</summary>
     private static Runs.RunService WithRecordedSsh(CliContext context, IRunStore store, ContinuationPlan plan) =>
@@ -167,8 +176,8 @@ internal static class ContinueCommand
         (string format, bool quiet, bool stream) = (parsed.GetValue(options.Output) ?? "table", parsed.GetValue(options.Quiet), parsed.GetValue(options.Stream));
         return cluster is null
             ? await reported.ExecuteAsync(service, request, format, quiet, outputDir, stream, ct).ConfigureAwait(false)
-            : await CliSilo.ExecuteAsync(context, name, cluster, request.Definition?.WorkerLabels, request, quiet,
-                distributed => reported.ExecuteAsync(service, distributed, format, quiet, outputDir, stream, ct), ct).ConfigureAwait(false);
+            : await CliSilo.RunAsync(context, name, cluster, request.Definition?.WorkerLabels, quiet,
+                workers => reported.ExecuteAsync(service, workers.Distribute(request), format, quiet, outputDir, stream, ct), ct).ConfigureAwait(false);
     }
 
     /// <summary>Options of the run that resume and retry may change (issue 10 item 14); given ones replace the recorded ones.</summary>

@@ -35,7 +35,7 @@ internal static class InstanceCommand
         var selectors = new SelectorOptions();
         var options = new RunOptions();
         selectors.AddTo(command);
-        options.AddTo(command);
+        options.AddTo(command, onWorkers: false);
         var acting = new ActingCommand(context, selectors, options);
         command.SetAction((parsed, ct) => acting.RunAsync(parsed, "instance " + name, _ =>
         {

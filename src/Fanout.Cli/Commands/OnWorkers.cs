@@ -9,14 +9,16 @@ using Microsoft.Extensions.Logging;
 namespace Fanout.Cli.Commands;
 
 /// <summary>
-/// <c>--on-workers</c> and its companions on the commands that run targets (exec, script, sync, lifecycle, resume, retry): the run
+/// <c>--on-workers</c> and its companions on the commands that run targets (exec, script, sync, lifecycle, run, resume, retry): the run
 /// is coordinated by this process, as any CLI run, and its targets are leased to the workers of the PostgreSQL store's cluster
 /// (docs/scale-out.md "Runs from the CLI"). The cluster options (<c>--cluster-id</c>, <c>--advertise</c>, …) are those of
-/// <c>fanout worker</c>; given without <c>--on-workers</c> they are refused, never ignored.
+/// <c>fanout worker</c>; given without <c>--on-workers</c> they are refused, never ignored. Workflow runs (<c>fanout run</c>,
+/// and resume and retry of one) lease the targets of their fan-out steps; their plain steps run in this process.
 /// </summary>
 internal sealed class OnWorkersOptions
 {
     private readonly bool _withLabels;
+    private bool _added;
 
     /// <param name="withLabels">Whether <c>--worker-labels</c> is offered (resume and retry keep the run's recorded labels).</param>
     public OnWorkersOptions(bool withLabels = true) => _withLabels = withLabels;
@@ -29,13 +31,14 @@ internal sealed class OnWorkersOptions
     public Option<string?> WorkerLabels { get; } = new("--worker-labels")
     {
         Description = "Only on workers that have all these labels (implies --on-workers)",
-        HelpName = "KEY=VALUE[,KEY=VALUE]",
+        HelpName = "K=V[,K=V]",
     };
 
     public ClusterOptions Cluster { get; } = new();
 
     public void AddTo(Command command)
     {
+        _added = true;
         command.Options.Add(OnWorkers);
         if (_withLabels)
         {
@@ -54,6 +57,11 @@ internal sealed class OnWorkersOptions
     /// </summary>
     public (ClusterSettings? Settings, IReadOnlyDictionary<string, string>? Labels, string? Error) Bind(ParseResult parsed, CliContext context)
     {
+        if (!_added)
+        {
+            return (null, null, null);
+        }
+
         string? labelText = _withLabels ? parsed.GetValue(WorkerLabels) : null;
         if (!parsed.GetValue(OnWorkers) && labelText is null)
         {
@@ -87,25 +95,24 @@ internal sealed class OnWorkersOptions
 /// </summary>
 internal static class CliSilo
 {
-    /// <summary>Why a run of <paramref name="definition"/> cannot go to workers, or null when it can.</summary>
+    /// <summary>Why a batch run of <paramref name="definition"/> cannot go to workers, or null when it can.</summary>
     public static string? WhyNot(RunDefinition? definition, bool atomic) =>
         ClusterRunDistributor.CanDistribute(definition, atomic)
             ? null
             : $"--on-workers: {ClusterRunDistributor.WhyKept(definition, atomic)} runs in the coordinating process, not on workers; run it without --on-workers";
 
     /// <summary>
-    /// Joins the cluster, checks a live worker (with <paramref name="labels"/>) is there, then executes <paramref name="request"/>
-    /// with its targets leased to workers through <paramref name="execute"/>, and leaves. Nothing runs when joining fails or no
-    /// worker is alive (exit 2).
+    /// Joins the cluster, checks a live worker (with <paramref name="labels"/>) is there, runs <paramref name="body"/> with the
+    /// distributor that leases targets to the workers (a batch: <see cref="IRunDistributor.Distribute"/>; a workflow:
+    /// <see cref="IRunDistributor.ForWorkflow"/>), and leaves. Nothing runs when joining fails or no worker is alive (exit 2).
     /// </summary>
-    public static async Task<int> ExecuteAsync(
+    public static async Task<int> RunAsync(
         CliContext context,
         string commandName,
         ClusterSettings settings,
         IReadOnlyDictionary<string, string>? labels,
-        RunRequest request,
         bool quiet,
-        Func<RunRequest, Task<int>> execute,
+        Func<IRunDistributor, Task<int>> body,
         CancellationToken cancellationToken)
     {
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = context.CurrentDirectory });
@@ -139,7 +146,7 @@ internal static class CliSilo
                 await context.Console.Error.WriteLineAsync($"fanout {commandName}: running the targets on the workers of cluster '{settings.ClusterId}'").ConfigureAwait(false);
             }
 
-            return await execute(host.Services.GetRequiredService<IRunDistributor>().Distribute(request)).ConfigureAwait(false);
+            return await body(host.Services.GetRequiredService<IRunDistributor>()).ConfigureAwait(false);
         }
         finally
         {

@@ -44,12 +44,20 @@ internal static class RunCommand
         command.Arguments.Add(file);
         var ssh = new SshCliOptions();
         ssh.AddTo(command);
+        var workers = new OnWorkersOptions(withLabels: false);
+        workers.AddTo(command);
         command.SetAction((parsed, ct) =>
         {
             (Transports.Ssh.SshTransportOptions? sshOptions, string? sshError) = ssh.Get(parsed);
             if (sshOptions is null)
             {
                 return StoreAction.ErrorAsync(context, "run", sshError!);
+            }
+
+            (Cluster.Hosting.ClusterSettings? cluster, _, string? clusterError) = workers.Bind(parsed, context);
+            if (clusterError is not null || (cluster is not null && parsed.GetValue(dryRun)))
+            {
+                return StoreAction.ErrorAsync(context, "run", clusterError ?? "--dry-run runs nothing: --on-workers does not apply");
             }
 
             string Absolute(string p) => Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(context.CurrentDirectory, p));
@@ -68,12 +76,13 @@ internal static class RunCommand
                 Timeout = parsed.GetValue(timeout),
             };
             RunDefinition definition = RunDefinition.ForWorkflow(recorded, [.. sources.Select(Absolute)], RecordedSshOptions.From(sshOptions));
-            return RunAsync(context, parsed, definition, typed, parsed.GetValue(dryRun), parsed.GetValue(progress), parsed.GetValue(yes), parsed.GetValue(output) ?? "text", sshOptions, parsed.GetValue(saveState), ct);
+            return RunAsync(context, parsed, definition, typed, parsed.GetValue(dryRun), parsed.GetValue(progress), parsed.GetValue(yes), parsed.GetValue(output) ?? "text", sshOptions, parsed.GetValue(saveState), cluster, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, ParseResult parsed, RunDefinition definition, string typed, bool dryRun, bool progress, bool yes, string output, Transports.Ssh.SshTransportOptions ssh, bool saveState, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext context, ParseResult parsed, RunDefinition definition, string typed, bool dryRun, bool progress, bool yes, string output, Transports.Ssh.SshTransportOptions ssh, bool saveState,
+        Cluster.Hosting.ClusterSettings? onWorkers, CancellationToken ct)
     {
         const string Name = "run";
         TextWriter err = context.Console.Error;
@@ -126,15 +135,20 @@ internal static class RunCommand
 
         await using (store.ConfigureAwait(false))
         {
-            return await ExecuteAsync(context, store, prepared, prepared.ToRequest(), progress, yes, output, ssh, ct, saveState).ConfigureAwait(false);
+            return onWorkers is null
+                ? await ExecuteAsync(context, store, prepared, prepared.ToRequest(), progress, yes, output, ssh, ct, saveState).ConfigureAwait(false)
+                : await CliSilo.RunAsync(context, Name, onWorkers, null, quiet: false,
+                    workers => ExecuteAsync(context, store, prepared, prepared.ToRequest(), progress, yes, output, ssh, ct, saveState, workers), ct).ConfigureAwait(false);
         }
     }
 
     /// <summary>
     /// Runs a prepared workflow — a fresh run, a resume or a retry (<paramref name="request"/>) — with live progress, and writes the result.
-    /// Exit 0 succeeded, 1 failed, 2 invalid input, 130 interrupted.
+    /// Exit 0 succeeded, 1 failed, 2 invalid input, 130 interrupted. With <paramref name="workers"/> (<c>--on-workers</c>) the
+    /// fan-out steps lease their targets to the cluster's workers.
     /// </summary>
-    internal static async Task<int> ExecuteAsync(CliContext context, IRunStore store, PreparedWorkflow prepared, WorkflowRunRequest request, bool progress, bool yes, string output, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct, bool saveState = false)
+    internal static async Task<int> ExecuteAsync(CliContext context, IRunStore store, PreparedWorkflow prepared, WorkflowRunRequest request, bool progress, bool yes, string output, Transports.Ssh.SshTransportOptions? ssh, CancellationToken ct,
+        bool saveState = false, Cluster.Dispatch.IRunDistributor? workers = null)
     {
         TextWriter err = context.Console.Error;
         string name = request.Resume ? "resume" : request.RetryOf is not null ? "retry" : "run";
@@ -182,6 +196,8 @@ internal static class RunCommand
                 : workflow.Approval?.DistinctApprover == true
                     ? (step, token) => Task.Run<bool?>(() => Confirm(context, $"Step '{step}' must be approved by someone other than you (approval: distinct_approver). Reject it? [y/N] ") ? false : null, token)
                     : (step, token) => Task.Run<bool?>(() => Confirm(context, $"Approve step '{step}'? [y/N] "), token),
+            // --on-workers: the fan-out steps' targets go to the workers, over the run's recorded inventory and SSH settings.
+            TargetDispatcher = workers?.ForWorkflow(prepared.Definition),
         };
         var runner = new WorkflowRunner(options);
         if (!request.Resume && request.RetryOf is null)

@@ -124,7 +124,9 @@ internal sealed class RunOptions
     /// <summary><c>--on-workers</c>, <c>--worker-labels</c> and the cluster options (docs/scale-out.md "Runs from the CLI").</summary>
     public OnWorkersOptions Workers { get; } = new();
 
-    public void AddTo(Command command)
+    /// <param name="command">The command that gets the options.</param>
+    /// <param name="onWorkers">Whether its runs can go to the cluster's workers (<c>--on-workers</c>): not for agent instances, which have no recorded definition.</param>
+    public void AddTo(Command command, bool onWorkers = true)
     {
         foreach (Option option in new Option[]
         {
@@ -136,7 +138,10 @@ internal sealed class RunOptions
         }
 
         Ssh.AddTo(command);
-        Workers.AddTo(command);
+        if (onWorkers)
+        {
+            Workers.AddTo(command);
+        }
     }
 
     /// <param name="parsed">The command line.</param>

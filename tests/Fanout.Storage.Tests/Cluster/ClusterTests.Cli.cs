@@ -138,4 +138,42 @@ public sealed partial class ClusterTests
         Assert.Equal(12, File.ReadAllLines(Path.Combine(_dir, "starts-True.log")).Length);
         Assert.Equal(RunStatus.Succeeded, (await runs.GetRunAsync(recorded[1].RunId, CancellationToken.None))!.Status);
     }
+
+    [Fact(Timeout = 300000)]
+    public async Task CliRun_OnWorkers_ItsFanOutStepsRunOnTheWorkers_ItsPlainStepsInTheCli()
+    {
+        string log = Path.Combine(_dir, "workflow.log");
+        WriteWorkflow("spread.yaml", $$$"""
+            name: spread
+            steps:
+              - name: greet
+                targets: {pattern: "t*", parallel: 4}
+                env: {GREETING: hello}
+                command: echo "$GREETING {{ .target.name }} $FANOUT_TEST_WORKER" >> {{{log}}}; sleep 0.2
+              - name: plain
+                depends_on: [greet]
+                command: echo "plain ${FANOUT_TEST_WORKER:-cli}" >> {{{log}}}
+            """);
+        string workflow = Path.Combine(_dir, "workflows", "spread.yaml");
+        string store = await postgres.CreateDatabaseAsync();
+        string inventory = FanoutProcess.WriteInventory(_dir, 12);
+        await using WorkerProcess a = await WorkerProcess.StartAsync(_dir, store, "w1");
+        await using WorkerProcess b = await WorkerProcess.StartAsync(_dir, store, "w2");
+        await WaitForSilosAsync(store, 2);
+
+        FanoutProcess.Result dry = await FanoutProcess.RunAsync(_dir, "run", workflow, "--store", store, "-i", inventory, "--dry-run", "--on-workers");
+        Assert.Equal(2, dry.ExitCode);
+        Assert.Contains("--dry-run runs nothing: --on-workers does not apply", dry.Stderr, StringComparison.Ordinal);
+
+        FanoutProcess.Result run = await FanoutProcess.RunAsync(_dir, "run", workflow, "--store", store, "-i", inventory, "--yes", "--on-workers");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        string[] lines = File.ReadAllLines(log);
+        string[] greeted = [.. lines.Where(l => l.StartsWith("hello ", StringComparison.Ordinal))];
+
+        // Each target's rendered command ran once, with the step's environment, on a worker; both workers took a share.
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => $"t{i:000}"), greeted.Select(l => l.Split(' ')[1]).Order());
+        Assert.Equal(["w1", "w2"], greeted.Select(l => l.Split(' ')[2]).Distinct().Order());
+        // The plain step ran in the CLI's process, the workflow's coordinator.
+        Assert.Equal("plain cli", lines.Last());
+    }
 }
