@@ -5,8 +5,10 @@
 #   2. throughput: NOOP_TARGETS (20000) targets of the `noop` action (nothing runs on a target) at --parallel
 #      NOOP_PARALLEL (1000) through the same two set-ups: targets/s through one coordinator (goal >= 20,000/s);
 #   3. recovery: a worker killed with kill -9 while it holds `sleep` targets; the time from the kill until its
-#      targets start again on another worker (failure detection FD, default 10s, the documented default).
-# ONLY=overhead,throughput,recovery picks sections (default all). Both set-ups run at once (each on its own database of one
+#      targets start again on another worker (failure detection FD, default 10s, the documented default);
+#   4. cli: the whole `fanout exec` of `true` on 9 targets run in the CLI's own process, then with --on-workers (the CLI
+#      joins the cluster as a silo for its run and leases the targets to the workers), RUNS pairs: what --on-workers costs.
+# ONLY=overhead,throughput,recovery,cli picks sections (default all). Both set-ups run at once (each on its own database of one
 # PostgreSQL) and their batches alternate — single, cluster, single, cluster, … — so a change in the machine's speed during
 # the bench (it is a shared VM) weighs on both alike. Each figure is the best of RUNS (2), after WARMUP (1) untimed batches of
 # the same kind on the same processes: a server and its workers are long-lived, and the first batches of a fresh process
@@ -17,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGETS=${TARGETS:-2000}; PARALLEL=${PARALLEL:-32}; WORKERS=${WORKERS:-3}; RUNS=${RUNS:-2}; FD=${FD:-10s}
-WARMUP=${WARMUP:-1}; NOOP_TARGETS=${NOOP_TARGETS:-20000}; NOOP_PARALLEL=${NOOP_PARALLEL:-1000}; ONLY=${ONLY:-overhead,throughput,recovery}
+WARMUP=${WARMUP:-1}; NOOP_TARGETS=${NOOP_TARGETS:-20000}; NOOP_PARALLEL=${NOOP_PARALLEL:-1000}; ONLY=${ONLY:-overhead,throughput,recovery,cli}
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 source bench/lib/postgres.sh
 tracers=()
@@ -142,6 +144,17 @@ if want throughput; then compare "$noop" "$every" "$NOOP_PARALLEL" > "$d/compare
 for t in "${tracers[@]}"; do wait "$t" || true; done
 want overhead && report "overhead: $TARGETS local 'true' targets at --parallel $PARALLEL" "$s_true" "$c_true" "$TARGETS" "goal <= 1.15x"
 want throughput && report "throughput: $NOOP_TARGETS noop targets at --parallel $NOOP_PARALLEL" "$s_noop" "$c_noop" "$NOOP_TARGETS" "goal >= 20,000 targets/s through the cluster"
+if want cli; then
+  echo "== cli: fanout exec of 'true' on 9 targets (t0000?) in the CLI's process, then with --on-workers =="
+  for _ in $(seq "$RUNS"); do
+    for mode in local --on-workers; do
+      t0=$(date +%s.%N)
+      "$fanout" exec --store "postgres://fanout@127.0.0.1:$port/clustered" -i "$d/inventory.yaml" --pattern 't0000?' --yes -q \
+        $([ "$mode" = local ] || echo "$mode") true > /dev/null
+      echo "   $mode: $(python3 -c "print(f'{$(date +%s.%N)-$t0:.2f}')")s"
+    done
+  done
+fi
 echo "== load at the end: $(uptime)"
 want recovery || exit 0
 

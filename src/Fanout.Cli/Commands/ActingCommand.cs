@@ -135,6 +135,11 @@ internal sealed class ActingCommand
             return await UsageAsync(commandName, sshError!).ConfigureAwait(false);
         }
 
+        if (cluster is not null && sshOptions.Password is not null)
+        {
+            return await UsageAsync(commandName, OnWorkersOptions.NoPassword).ConfigureAwait(false);
+        }
+
         Runs.RunService service = _context.GetRunService(store, sshOptions);
 
         // One definition of what runs (SPEC A9): recorded as is, and the operation is built from it, as resume and retry do.

@@ -38,6 +38,9 @@ internal sealed class ClusterOptions
 
     public IEnumerable<Option> All => [ClusterId, Advertise, SiloPort, FailureDetection];
 
+    /// <summary>The first of these options (and <paramref name="more"/>) given on the command line, or null: refused where no silo is made.</summary>
+    public Option? FirstGiven(ParseResult parsed, params Option[] more) => All.Concat(more).FirstOrDefault(o => parsed.GetResult(o) is { Implicit: false });
+
     /// <summary>The settings, or the error naming the bad option or a store that cannot hold a cluster.</summary>
     public (ClusterSettings? Settings, string? Error) Bind(ParseResult parsed, CliContext context, string role, int maxTargets)
     {

@@ -36,6 +36,9 @@ internal sealed class OnWorkersOptions
 
     public ClusterOptions Cluster { get; } = new();
 
+    /// <summary>Why <c>--password-env</c> and <c>--on-workers</c> do not go together.</summary>
+    public const string NoPassword = "--password-env with --on-workers: a password is never recorded or sent to workers, which authenticate with their own keys (docs/scale-out.md)";
+
     public void AddTo(Command command)
     {
         _added = true;
@@ -65,7 +68,7 @@ internal sealed class OnWorkersOptions
         string? labelText = _withLabels ? parsed.GetValue(WorkerLabels) : null;
         if (!parsed.GetValue(OnWorkers) && labelText is null)
         {
-            return Cluster.All.FirstOrDefault(o => parsed.GetResult(o) is { Implicit: false }) is { } given
+            return Cluster.FirstGiven(parsed) is { } given
                 ? (null, null, $"{given.Name} only applies with --on-workers")
                 : (null, null, null);
         }

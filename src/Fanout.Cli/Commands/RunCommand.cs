@@ -55,9 +55,9 @@ internal static class RunCommand
             }
 
             (Cluster.Hosting.ClusterSettings? cluster, _, string? clusterError) = workers.Bind(parsed, context);
-            if (clusterError is not null || (cluster is not null && parsed.GetValue(dryRun)))
+            if (clusterError is not null || (cluster is not null && parsed.GetValue(dryRun)) || (cluster is not null && sshOptions.Password is not null))
             {
-                return StoreAction.ErrorAsync(context, "run", clusterError ?? "--dry-run runs nothing: --on-workers does not apply");
+                return StoreAction.ErrorAsync(context, "run", clusterError ?? (sshOptions.Password is not null ? OnWorkersOptions.NoPassword : "--dry-run runs nothing: --on-workers does not apply"));
             }
 
             string Absolute(string p) => Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(context.CurrentDirectory, p));

@@ -77,9 +77,9 @@ internal static class ServeCommand
                     return StoreAction.ErrorAsync(context, "serve", clusterError!);
                 }
             }
-            else if (ClusterOptionGiven(parsed, cluster, workerTargets) is { } given1)
+            else if (cluster.FirstGiven(parsed, workerTargets) is { } given1)
             {
-                return StoreAction.ErrorAsync(context, "serve", $"{given1} needs --role api|all (a cluster)");
+                return StoreAction.ErrorAsync(context, "serve", $"{given1.Name} needs --role api|all (a cluster)");
             }
 
             string[] given = [.. (parsed.GetValue(urls) ?? []).SelectMany(u => u.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
@@ -110,9 +110,6 @@ internal static class ServeCommand
         });
         return command;
     }
-
-    private static string? ClusterOptionGiven(ParseResult parsed, ClusterOptions cluster, Option workerTargets) =>
-        cluster.All.Append(workerTargets).FirstOrDefault(o => parsed.GetResult(o) is { Implicit: false })?.Name;
 
     private static async Task<int> ServeAsync(CliContext context, ServerOptions options, Storage.IFanoutStore store, CancellationToken ct)
     {

@@ -71,8 +71,11 @@ public sealed class ScriptOperation : IOperation
             // The interpreter is started with the script as its argument rather than exec'ing the
             // freshly written file: exec of a file another process may still hold open for writing
             // (a fork of this process inherits the descriptor until its own exec) fails with
-            // ETXTBSY "Text file busy" at random under load.
-            var argv = new List<string>(Arguments.Count + _interpreter.Count + 1);
+            // ETXTBSY "Text file busy" at random under load. A small sh around it removes the file
+            // when the script ends, so a script that outlives a killed fanout (kill -9: nothing
+            // below runs) does not leave it behind; the exit status is the script's.
+            var argv = new List<string>(Arguments.Count + _interpreter.Count + 5);
+            argv.AddRange(["sh", "-c", SelfRemoving, "fanout-script", remotePath]);
             argv.AddRange(_interpreter);
             argv.Add(remotePath);
             argv.AddRange(Arguments);
@@ -83,6 +86,9 @@ public sealed class ScriptOperation : IOperation
             await RemoveAsync(session, remotePath, context.TimeProvider).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Runs its arguments after the first (the interpreter, the script, its arguments) and removes the first (the script) when they end.</summary>
+    private const string SelfRemoving = "f=$1; shift; trap 'rm -f -- \"$f\"' EXIT; \"$@\"";
 
     /// <summary>The interpreter argv from a <c>#!</c> line (path plus at most one argument, like Linux), else <c>sh</c>.</summary>
     internal static IReadOnlyList<string> InterpreterOf(ReadOnlySpan<byte> content)

@@ -20,10 +20,10 @@ public sealed class CompletedWorkTests : IDisposable
     [Theory(Timeout = 240000)]
     [InlineData("exec", 60)]
     [InlineData("exec", 300)]
-    [InlineData("exec", 540)]
+    [InlineData("exec", 450)]
     [InlineData("workflow", 60)]
     [InlineData("workflow", 300)]
-    [InlineData("workflow", 540)]
+    [InlineData("workflow", 450)]
     public async Task Resume_AfterSigkill_RerunsAtMostTheTargetsInFlight(string kind, int killAfterLines)
     {
         // Arrange

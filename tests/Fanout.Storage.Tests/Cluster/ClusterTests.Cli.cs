@@ -65,6 +65,7 @@ public sealed partial class ClusterTests
             (["--on-workers", "--atomic", "--rollback", "true"], "an --atomic run runs in the coordinating process, not on workers"),
             (["--on-workers", "--stdin"], "a --stdin run runs in the coordinating process, not on workers"),
             (["--on-workers", "--advertise", "nowhere"], "--advertise 'nowhere' is not an IP address"),
+            (["--on-workers", "--password-env", "HOME"], "--password-env with --on-workers: a password is never recorded or sent to workers"),
         })
         {
             FanoutProcess.Result refused = await FanoutProcess.RunAsync(_dir, ["exec", "--store", store, "-i", inventory, "--all", "--yes", .. args, "touch " + marker]);
