@@ -16,9 +16,12 @@ namespace Fanout.Core.Tests.Transports.Ssh;
 /// over 20 s on the loaded CI machine, where the Cli tests run beside these.
 /// </summary>
 [Collection(SshdCollection.Name)]
-public sealed class SshSyncStressTests(SshdFixture f)
+public sealed class SshSyncStressTests(SshdFixture f) : IDisposable
 {
     private static readonly TimeSpan PerTarget = TimeSpan.FromSeconds(60);
+    private readonly List<string> _sources = [];
+
+    public void Dispose() => _sources.ForEach(d => Directory.Delete(d, recursive: true));
 
     [Fact(Timeout = 30000)]
     public async Task RunAsync_EmptyStandardInput_EndsInsteadOfWaiting()
@@ -47,7 +50,7 @@ public sealed class SshSyncStressTests(SshdFixture f)
     [Fact(Timeout = 60000)]
     public async Task Sync_UnchangedTreeAgain_SkipsEverythingAndEnds()
     {
-        string src = Directory.CreateTempSubdirectory("fanout-sync-same-").FullName;
+        string src = Source("fanout-sync-same-");
         File.WriteAllText(Path.Combine(src, "a.txt"), "a\n");
         string dest = Path.Combine(f.Dir, "same-" + Guid.NewGuid().ToString("N"));
         var executor = new BatchExecutor(new ExecutionOptions { Timeout = PerTarget }, new TransportRegistry().Register(new SshTransport(Options(f))));
@@ -66,7 +69,7 @@ public sealed class SshSyncStressTests(SshdFixture f)
     [Fact(Timeout = 300000)]
     public async Task Sync_TwentyTargetsTenRuns_NeverHangs()
     {
-        string src = Directory.CreateTempSubdirectory("fanout-sync-stress-").FullName;
+        string src = Source("fanout-sync-stress-");
         Directory.CreateDirectory(Path.Combine(src, "d/e"));
         foreach ((string name, int size) in new[] { ("empty", 0), ("one", 1), ("block", 512), ("record", 10240), ("odd", 65537) })
         {
@@ -110,6 +113,14 @@ public sealed class SshSyncStressTests(SshdFixture f)
             Assert.Equal(0, new FileInfo(Path.Combine(dest, "d/empty")).Length);
             Assert.Equal(new string('x', 900), File.ReadAllText(Path.Combine(dest, "changing.txt")));
         }
+    }
+
+    /// <summary>A local source tree, deleted after the test (its 5 MiB file would pile up in /tmp run after run).</summary>
+    private string Source(string prefix)
+    {
+        string dir = Directory.CreateTempSubdirectory(prefix).FullName;
+        _sources.Add(dir);
+        return dir;
     }
 
     private static byte[] RandomBytes(int size)
