@@ -31,7 +31,7 @@ internal sealed class ClusterOptions
 
     public Option<string> FailureDetection { get; } = new("--failure-detection")
     {
-        Description = "How long a silo may miss heartbeats before it is declared dead and its targets run elsewhere",
+        Description = "How long a silo may miss heartbeats before it is declared dead (a worker's targets then run elsewhere; a dead coordinator's are stopped)",
         DefaultValueFactory = _ => "10s",
         HelpName = "DURATION",
     };
