@@ -178,15 +178,21 @@ internal sealed partial class SshSession : ISession
     /// killed at once through the channel's <c>signal KILL</c> request: waiting for it would let it start the command with
     /// nothing left to stop it.
     /// </summary>
+    /// <summary>How long a cancel waits for the remote shell's pid line before it signals the session's process instead.</summary>
+    private static readonly TimeSpan PidWait = TimeSpan.FromMilliseconds(300);
+
     private async Task StopRemoteAsync(SshCommand command, Task execution, OutputPump pump)
     {
         pump.Drain();
         if (pump.RemotePid is null)
         {
-            // The pid line is the first thing the remote shell prints; give it a moment to arrive.
-            for (int i = 0; i < 20 && pump.RemotePid is null && !execution.IsCompleted; i++)
+            // The pid line is the first thing the remote shell prints; give it a moment to arrive — a short one, bounded by the
+            // clock rather than by a count of delays (on a loaded machine each delay runs long): meanwhile a shell that has not
+            // started may start the command, and the sooner the signal below goes, the smaller that window.
+            long waited = _time.GetTimestamp();
+            while (pump.RemotePid is null && !execution.IsCompleted && _time.GetElapsedTime(waited) < PidWait)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(25), _time).ConfigureAwait(false);
                 pump.Drain();
             }
         }
